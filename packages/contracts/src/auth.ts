@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { IdSchema, TimestampSchema, nameField } from './common.ts';
+import { RoleSchema } from './access.ts';
+
+export const EmailSchema = z
+  .string({ error: 'Required.' })
+  .trim()
+  .toLowerCase()
+  .max(254, { error: 'At most 254 characters.' })
+  .pipe(z.email({ error: 'Must be an e-mail address.' }));
+
+export const PasswordSchema = z
+  .string({ error: 'Required.' })
+  .min(12, { error: 'At least 12 characters.' })
+  .max(200, { error: 'At most 200 characters.' });
+
+export const LoginBodySchema = z.object({
+  email: EmailSchema,
+  password: z.string({ error: 'Required.' }).min(1, { error: 'Required.' }).max(200),
+});
+export type LoginBody = z.infer<typeof LoginBodySchema>;
+
+export const MeSchema = z.object({
+  id: IdSchema,
+  email: z.string(),
+  name: z.string(),
+  role: RoleSchema,
+  channelId: IdSchema.nullable(),
+  customerId: IdSchema.nullable(),
+  authenticatedBy: z.enum(['session', 'api-token']),
+});
+export type Me = z.infer<typeof MeSchema>;
+
+export const ApiTokenCreateSchema = z.object({ name: nameField(100) });
+export type ApiTokenCreate = z.infer<typeof ApiTokenCreateSchema>;
+
+/** The token is in this response only; the server keeps a hash. */
+export const ApiTokenCreatedSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  token: z.string(),
+  createdAt: TimestampSchema,
+});
+export type ApiTokenCreated = z.infer<typeof ApiTokenCreatedSchema>;
