@@ -1,0 +1,18 @@
+import { createAuditRepository } from '../audit/audit.repository.ts';
+import { createAuthRepository } from '../auth/auth.repository.ts';
+import { createChannelsRepository } from '../channels/channels.repository.ts';
+import { createCustomersRepository } from '../customers/customers.repository.ts';
+import type { Executor } from '../platform/db/database.ts';
+import { createUsersRepository } from '../users/users.repository.ts';
+
+/** Every repository bound to one executor: the database, or a transaction on it. */
+export function createRepositories(db: Executor) {
+  return {
+    audit: createAuditRepository(db),
+    auth: createAuthRepository(db),
+    channels: createChannelsRepository(db),
+    customers: createCustomersRepository(db),
+    users: createUsersRepository(db),
+  };
+}
+export type Repositories = ReturnType<typeof createRepositories>;

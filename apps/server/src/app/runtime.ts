@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/config.ts';
+import { buildHttpApp } from '../http/app.ts';
+import type { App } from '../http/types.ts';
+import { jobDefinitions } from '../jobs/definitions.ts';
+import { startJobEngine, type JobEngine } from '../jobs/engine.ts';
+import type { JobDefinition, JobRegistration } from '../jobs/job.ts';
+import { createJobHandlers } from '../jobs/handlers.ts';
+import { migrateDatabase, openDatabase, pingDatabase, type DatabaseHandle } from '../platform/db/database.ts';
+import type { Logger } from '../platform/logger.ts';
+import { createSecretBox, resolveMasterKey } from '../platform/secret-box.ts';
+import { ensureProviderAdmin } from './bootstrap.ts';
+import { createServices, type Services } from './container.ts';
+import { createRepositories } from './repositories.ts';
+import { createUnitOfWork } from '../platform/db/unit-of-work.ts';
+
+export type RunMode = 'all' | 'api' | 'worker';
+
+export type Runtime = {
+  handle: DatabaseHandle;
+  jobs: JobEngine;
+  services: Services;
+  app: App | null;
+  url: string | null;
+  stop(): Promise<void>;
+};
+
+export const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * Starts Trunkline: opens the database, applies migrations, starts the job engine, and then the HTTP API
+ * (modes all and api) and the workers (modes all and worker). Infrastructure may be passed in (tests).
+ */
+export async function startRuntime(options: {
+  config: Config;
+  logger: Logger;
+  mode: RunMode;
+  handle?: DatabaseHandle;
+  extraJobs?: { definitions: JobDefinition[]; registrations: JobRegistration[] };
+  onAdminCreated?: (info: { email: string; generatedPassword: string | null }) => void;
+}): Promise<Runtime> {
+  const { config, logger, mode } = options;
+  const handle = options.handle ?? (await openDatabase(config.database));
+  await migrateDatabase(handle);
+  const jobs = await startJobEngine(handle, logger.child({ component: 'jobs' }));
+  await jobs.prepare([...jobDefinitions, ...(options.extraJobs?.definitions ?? [])]);
+
+  const { key } = await resolveMasterKey(config.masterKey, config.dataDir);
+  const secrets = createSecretBox(key);
+  const services = createServices({ db: handle.db, jobs, config });
+
+  if (mode !== 'worker') {
+    const result = await ensureProviderAdmin(createUnitOfWork(handle.db, createRepositories), config.admin);
+    if (result.created) options.onAdminCreated?.(result);
+  }
+
+  if (mode !== 'api') {
+    const registrations = [...createJobHandlers({ repos: services.repos, secrets }), ...(options.extraJobs?.registrations ?? [])];
+    await jobs.work(registrations, { concurrency: config.worker.concurrency });
+  }
+
+  let app: App | null = null;
+  let url: string | null = null;
+  if (mode !== 'worker') {
+    app = await buildHttpApp({
+      config,
+      logger,
+      services,
+      version,
+      health: { database: () => pingDatabase(handle.db), jobs: () => jobs.ping() },
+    });
+    url = await app.listen({ port: config.port, host: config.host });
+  }
+
+  return {
+    handle,
+    jobs,
+    services,
+    app,
+    url,
+    async stop() {
+      await app?.close();
+      await jobs.stop();
+      if (!options.handle) await handle.close();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import type { ApiTokenCreate, ApiTokenCreated, LoginBody, Me } from '@trunkline/contracts';
+import type { Actor } from '../access/actor.ts';
+import type { Repositories } from '../app/repositories.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { AppError, notFound } from '../platform/errors.ts';
+import { dummyPasswordHash, hashToken, newSecretToken, verifyPassword } from '../platform/crypto.ts';
+import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
+import type { UserCredentials } from '../users/users.repository.ts';
+
+export const SESSION_PREFIX = 'tls_';
+export const API_TOKEN_PREFIX = 'tlk_';
+
+type Deps = {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+  settings: { sessionTtlHours: number; maxFailures: number; windowMinutes: number };
+  now?: () => Date;
+};
+
+const actorOf = (u: UserCredentials, via: Actor['via'], ip: string | null): Actor => ({
+  userId: u.id,
+  email: u.email,
+  name: u.name,
+  role: u.role,
+  channelId: u.channelId,
+  customerId: u.customerId,
+  via,
+  ip,
+});
+
+export const meOf = (actor: Actor): Me => ({
+  id: actor.userId!,
+  email: actor.email,
+  name: actor.name,
+  role: actor.role,
+  channelId: actor.channelId,
+  customerId: actor.customerId,
+  authenticatedBy: actor.via === 'api-token' ? 'api-token' : 'session',
+});
+
+export function createAuthService({ repos, uow, settings, now = () => new Date() }: Deps) {
+  const ttlMs = settings.sessionTtlHours * 3600_000;
+  const windowMs = settings.windowMinutes * 60_000;
+
+  async function assertNotThrottled(email: string, ip: string) {
+    const since = new Date(now().getTime() - windowMs);
+    const counts = await repos.auth.countLoginFailures(since, { email, ip });
+    if (counts.email >= settings.maxFailures || counts.ip >= settings.maxFailures * 4) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(((counts.oldest?.getTime() ?? now().getTime()) + windowMs - now().getTime()) / 1000));
+      throw new AppError('rate_limited', `Too many failed sign-ins. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`, {
+        retryAfterSeconds,
+      });
+    }
+  }
+
+  return {
+    /** Verifies e-mail and password and opens a session. The password is used here and forgotten. */
+    async login(input: LoginBody, meta: { ip: string; userAgent: string | null }): Promise<{ token: string; expiresAt: Date; me: Me }> {
+      await assertNotThrottled(input.email, meta.ip);
+      const user = await repos.users.credentialsByEmail(input.email);
+      const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
+      if (!user || !ok || user.disabled) {
+        await uow(async (r) => {
+          await r.auth.recordLoginFailure(input.email, meta.ip);
+          await recordAudit(r.audit, { ...actorOfUnknown(input.email, meta.ip), ...(user ? { userId: user.id } : {}) }, {
+            action: 'session.login',
+            targetType: 'session',
+            outcome: 'failure',
+            channelId: user?.channelId ?? null,
+            customerId: user?.customerId ?? null,
+            summary: { reason: !user ? 'unknown e-mail' : user.disabled ? 'account disabled' : 'wrong password' },
+          });
+        });
+        throw new AppError('unauthenticated', 'The e-mail or password is not correct.');
+      }
+      const token = newSecretToken(SESSION_PREFIX);
+      const expiresAt = new Date(now().getTime() + ttlMs);
+      const actor = actorOf(user, 'session', meta.ip);
+      await uow(async (r) => {
+        await r.auth.createSession({ id: hashToken(token), userId: user.id, expiresAt, ip: meta.ip, userAgent: meta.userAgent });
+        await r.auth.clearLoginFailures(input.email);
+        await r.users.markLogin(user.id);
+        await recordAudit(r.audit, actor, {
+          action: 'session.login',
+          targetType: 'session',
+          targetId: user.id,
+          channelId: user.channelId,
+          customerId: user.customerId,
+        });
+      });
+      return { token, expiresAt, me: meOf(actor) };
+    },
+
+    async logout(actor: Actor, token: string | undefined): Promise<void> {
+      await uow(async (r) => {
+        if (token) await r.auth.deleteSession(hashToken(token));
+        await recordAudit(r.audit, actor, { action: 'session.logout', targetType: 'session', targetId: actor.userId });
+      });
+    },
+
+    /** Resolves a session cookie to its actor, sliding the expiry forward once half of it has passed. */
+    async authenticateSession(token: string, ip: string | null): Promise<{ actor: Actor; expiresAt: Date } | null> {
+      if (!token.startsWith(SESSION_PREFIX)) return null;
+      const id = hashToken(token);
+      const session = await repos.auth.findSession(id);
+      if (!session) return null;
+      const user = await repos.users.credentialsById(session.userId);
+      if (!user || user.disabled) return null;
+      let expiresAt = session.expiresAt;
+      if (expiresAt.getTime() - now().getTime() < ttlMs / 2) {
+        expiresAt = new Date(now().getTime() + ttlMs);
+        await repos.auth.extendSession(id, expiresAt);
+      }
+      return { actor: actorOf(user, 'session', ip), expiresAt };
+    },
+
+    async authenticateApiToken(token: string, ip: string | null): Promise<Actor | null> {
+      if (!token.startsWith(API_TOKEN_PREFIX)) return null;
+      const found = await repos.auth.findApiToken(hashToken(token));
+      if (!found) return null;
+      const user = await repos.users.credentialsById(found.userId);
+      if (!user || user.disabled) return null;
+      await repos.auth.touchApiToken(found.id);
+      return actorOf(user, 'api-token', ip);
+    },
+
+    /** The token is returned once; only its hash is kept. */
+    async createApiToken(actor: Actor, input: ApiTokenCreate): Promise<ApiTokenCreated> {
+      const token = newSecretToken(API_TOKEN_PREFIX);
+      const created = await uow(async (r) => {
+        const row = await r.auth.createApiToken({ userId: actor.userId!, name: input.name, tokenHash: hashToken(token) });
+        await recordAudit(r.audit, actor, {
+          action: 'api-token.create',
+          targetType: 'api-token',
+          targetId: row.id,
+          channelId: actor.channelId,
+          customerId: actor.customerId,
+          summary: { name: input.name },
+        });
+        return row;
+      });
+      return { id: created.id, name: created.name, createdAt: created.createdAt, token };
+    },
+
+    listApiTokens: (actor: Actor) => repos.auth.listApiTokens(actor.userId!),
+
+    async revokeApiToken(actor: Actor, id: string): Promise<void> {
+      await uow(async (r) => {
+        if (!(await r.auth.deleteApiToken(actor.userId!, id))) throw notFound('API token');
+        await recordAudit(r.audit, actor, {
+          action: 'api-token.revoke',
+          targetType: 'api-token',
+          targetId: id,
+          channelId: actor.channelId,
+          customerId: actor.customerId,
+        });
+      });
+    },
+  };
+}
+export type AuthService = ReturnType<typeof createAuthService>;
+
+const actorOfUnknown = (email: string, ip: string): Actor => ({
+  userId: null,
+  email,
+  name: email,
+  role: 'customer_admin',
+  channelId: null,
+  customerId: null,
+  via: 'session',
+  ip,
+});

@@ -1,0 +1,142 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/**
+ * The only module that reads the environment. `loadConfig` parses it once, at start, and the typed
+ * result is handed down from the composition root. A bad value stops start-up with a message that names
+ * the variable and the rule it broke.
+ */
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number between 1 and 65535' })
+    .int({ error: 'must be a whole number between 1 and 65535' })
+    .min(1, { error: 'must be a whole number between 1 and 65535' })
+    .max(65535, { error: 'must be a whole number between 1 and 65535' })
+    .default(fallback);
+
+const positiveInt = (fallback: number, max = 1_000_000) =>
+  z.coerce
+    .number({ error: `must be a whole number between 1 and ${max}` })
+    .int({ error: `must be a whole number between 1 and ${max}` })
+    .min(1, { error: `must be a whole number between 1 and ${max}` })
+    .max(max, { error: `must be a whole number between 1 and ${max}` })
+    .default(fallback);
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const BannerLinksSchema = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return [];
+    try {
+      const parsed = z.array(z.object({ label: z.string().min(1), url: z.string().min(1) })).safeParse(JSON.parse(v));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {"label": "...", "url": "..."}' });
+    return z.NEVER;
+  });
+
+const EnvSchema = z
+  .object({
+    PORT: port(8080),
+    HOST: z.string().trim().min(1).default('localhost'),
+    PUBLIC_URL: httpUrl.optional(),
+    DATA_DIR: z.string().trim().min(1, { error: 'must not be empty' }).default('./data'),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// connection URL' })
+        .optional(),
+    ),
+    DATABASE_POOL_SIZE: positiveInt(10, 200),
+    MASTER_KEY: optionalString.pipe(
+      z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, {
+          error: 'must be 32 random bytes in base64 (for example: openssl rand -base64 32)',
+        })
+        .optional(),
+    ),
+    TRUNKLINE_ADMIN_EMAIL: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.email({ error: 'must be an e-mail address' }))
+      .default('admin@trunkline.example'),
+    TRUNKLINE_ADMIN_PASSWORD: optionalString.pipe(
+      z.string().min(12, { error: 'must be at least 12 characters' }).max(200).optional(),
+    ),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+    SESSION_TTL_HOURS: positiveInt(12, 24 * 30),
+    LOGIN_MAX_FAILURES: positiveInt(5, 1000),
+    LOGIN_WINDOW_MINUTES: positiveInt(15, 24 * 60),
+    WORKER_CONCURRENCY: positiveInt(4, 64),
+    WEB_DIST_DIR: z.string().trim().min(1).default(path.join(repoRoot, 'apps/web/dist')),
+    UI_BANNER_TEXT: optionalString,
+    UI_BANNER_LINKS: BannerLinksSchema,
+  })
+  .transform((env) => ({
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+    dataDir: path.resolve(env.DATA_DIR),
+    database: env.DATABASE_URL
+      ? ({ kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE } as const)
+      : ({ kind: 'pglite', dir: path.join(path.resolve(env.DATA_DIR), 'pglite') } as const),
+    masterKey: env.MASTER_KEY ? Buffer.from(env.MASTER_KEY, 'base64') : undefined,
+    admin: { email: env.TRUNKLINE_ADMIN_EMAIL, password: env.TRUNKLINE_ADMIN_PASSWORD },
+    logLevel: env.LOG_LEVEL,
+    session: { ttlHours: env.SESSION_TTL_HOURS },
+    login: { maxFailures: env.LOGIN_MAX_FAILURES, windowMinutes: env.LOGIN_WINDOW_MINUTES },
+    worker: { concurrency: env.WORKER_CONCURRENCY },
+    web: { distDir: path.resolve(env.WEB_DIST_DIR) },
+    banner: env.UI_BANNER_TEXT ? { text: env.UI_BANNER_TEXT, links: env.UI_BANNER_LINKS } : null,
+  }));
+
+export type Config = z.output<typeof EnvSchema>;
+export type DatabaseConfig = Config['database'];
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment. Throws ConfigError naming every bad variable and its rule. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = EnvSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const raw = env[name];
+    const shown = raw === undefined ? '' : ` (got ${JSON.stringify(isSecretName(name) ? '***' : raw)})`;
+    return `${name} ${issue.message}${shown}`;
+  });
+  throw new ConfigError(problems);
+}
+
+const isSecretName = (name: string) => /KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL/i.test(name);
+
+/** Documentation of every variable, rendered into README.md's table by `npm run docs:config` is not needed: keep README in step by hand. */
+export const configVariables = Object.keys(EnvSchema.in.shape);

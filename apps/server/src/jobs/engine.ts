@@ -1,0 +1,79 @@
+import { PgBoss, fromPglite } from 'pg-boss';
+import type { z } from 'zod';
+import type { DatabaseHandle } from '../platform/db/database.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { JobDefinition, JobQueue, JobRegistration, SendOptions } from './job.ts';
+
+export type JobEngine = JobQueue & {
+  /** Creates (or updates) the queue of every definition and its schedule. */
+  prepare(definitions: JobDefinition[]): Promise<void>;
+  /** Starts consuming; call only in processes that run workers. */
+  work(registrations: JobRegistration[], options: { concurrency: number }): Promise<void>;
+  ping(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+const SCHEMA = 'pgboss';
+
+/** pg-boss on the application's database: PGlite through pg-boss's PGlite adapter, or a PostgreSQL pool. */
+export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promise<JobEngine> {
+  const boss =
+    handle.kind === 'pglite'
+      ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schema: SCHEMA })
+      : new PgBoss({ connectionString: handle.url, schema: SCHEMA, max: 4 });
+  boss.on('error', (err: unknown) => log.error({ err }, 'job engine error'));
+  await boss.start();
+
+  return {
+    async prepare(definitions) {
+      const existing = new Set((await boss.getQueues()).map((q) => q.name));
+      for (const d of definitions) {
+        const options = {
+          retryLimit: d.retry.limit,
+          retryDelay: d.retry.delaySeconds,
+          retryBackoff: d.retry.backoff,
+          ...(d.retry.maxDelaySeconds ? { retryDelayMax: d.retry.maxDelaySeconds } : {}),
+          expireInSeconds: d.expireInSeconds,
+        };
+        if (existing.has(d.name)) await boss.updateQueue(d.name, options);
+        else await boss.createQueue(d.name, options);
+        if (d.schedule) await boss.schedule(d.name, d.schedule.cron, d.schedule.payload as object, { tz: 'UTC' });
+      }
+    },
+
+    async send<S extends z.ZodType>(definition: JobDefinition<S>, payload: z.input<S>, options: SendOptions = {}) {
+      const data = definition.payload.parse(payload) as object;
+      return boss.send(definition.name, data, {
+        ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+        ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+      });
+    },
+
+    async work(registrations, { concurrency }) {
+      for (const { definition, handler } of registrations) {
+        await boss.work<object>(definition.name, { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 1 }, async (jobs) => {
+          for (const job of jobs) {
+            const jobLog = log.child({ job: definition.name, jobId: job.id });
+            const payload = definition.payload.parse(job.data);
+            const started = Date.now();
+            try {
+              await handler(payload, { jobId: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0, log: jobLog });
+              jobLog.info({ ms: Date.now() - started }, 'job done');
+            } catch (err) {
+              jobLog.warn({ err, ms: Date.now() - started }, 'job attempt failed');
+              throw err;
+            }
+          }
+        });
+      }
+    },
+
+    async ping() {
+      await boss.getQueues();
+    },
+
+    async stop() {
+      await boss.stop({ graceful: true, timeout: 10_000 });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import type { Logger } from '../platform/logger.ts';
+
+/**
+ * A job's contract: its name, the zod schema of its payload and its retry policy. Definitions live apart
+ * from their handlers so that producers (API processes) import only the definition.
+ */
+export type JobDefinition<S extends z.ZodType = z.ZodType> = {
+  name: string;
+  payload: S;
+  retry: { limit: number; delaySeconds: number; backoff: boolean; maxDelaySeconds?: number };
+  /** How long one attempt may run before it counts as failed. */
+  expireInSeconds: number;
+  /** A cron expression (UTC) when the job also runs on a schedule. */
+  schedule?: { cron: string; payload: z.input<S> };
+};
+
+export const defineJob = <S extends z.ZodType>(definition: JobDefinition<S>) => definition;
+
+export type JobContext = { jobId: string; retryCount: number; log: Logger };
+export type JobHandler<S extends z.ZodType> = (payload: z.output<S>, ctx: JobContext) => Promise<void>;
+
+export type JobRegistration = { definition: JobDefinition; handler: JobHandler<z.ZodType> };
+export const handle = <S extends z.ZodType>(definition: JobDefinition<S>, handler: JobHandler<S>): JobRegistration => ({
+  definition: definition as unknown as JobDefinition,
+  handler: handler as JobHandler<z.ZodType>,
+});
+
+export type SendOptions = { startAfterSeconds?: number; singletonKey?: string };
+
+/** The port through which services enqueue work. */
+export type JobQueue = {
+  send<S extends z.ZodType>(definition: JobDefinition<S>, payload: z.input<S>, options?: SendOptions): Promise<string | null>;
+};

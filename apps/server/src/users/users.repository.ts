@@ -1,0 +1,130 @@
+import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
+import type { Role, User, UserListQuery } from '@trunkline/contracts';
+import type { Scope } from '../access/actor.ts';
+import type { Executor } from '../platform/db/database.ts';
+import { nameContains, offsetOf } from '../platform/db/queries.ts';
+import { customers, users } from '../platform/db/schema.ts';
+
+const inScope = (scope: Scope): SQL | undefined => {
+  switch (scope.kind) {
+    case 'provider':
+      return undefined;
+    case 'channel':
+      return or(
+        eq(users.channelId, scope.channelId),
+        sql`${users.customerId} in (select ${customers.id} from ${customers} where ${customers.channelId} = ${scope.channelId})`,
+      );
+    case 'customer':
+      return eq(users.customerId, scope.customerId);
+  }
+};
+
+/** A user with the columns needed to authenticate; never leaves the server. */
+export type UserCredentials = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  channelId: string | null;
+  customerId: string | null;
+  disabled: boolean;
+  passwordHash: string;
+};
+
+const publicColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  channelId: users.channelId,
+  customerId: users.customerId,
+  disabled: users.disabled,
+  lastLoginAt: users.lastLoginAt,
+  createdAt: users.createdAt,
+};
+
+type Row = Omit<User, 'createdAt' | 'lastLoginAt'> & { createdAt: Date; lastLoginAt: Date | null };
+const toUser = (r: Row): User => ({
+  ...r,
+  createdAt: r.createdAt.toISOString(),
+  lastLoginAt: r.lastLoginAt?.toISOString() ?? null,
+});
+
+export function createUsersRepository(db: Executor) {
+  return {
+    async list(scope: Scope, query: UserListQuery): Promise<{ items: User[]; total: number }> {
+      const where = and(
+        inScope(scope),
+        query.q ? or(nameContains(users.name, query.q), nameContains(users.email, query.q)) : undefined,
+        query.role ? eq(users.role, query.role) : undefined,
+        query.customerId ? eq(users.customerId, query.customerId) : undefined,
+        query.channelId ? eq(users.channelId, query.channelId) : undefined,
+      );
+      const [rows, [count]] = await Promise.all([
+        db.select(publicColumns).from(users).where(where).orderBy(asc(users.name), asc(users.email)).limit(query.pageSize).offset(offsetOf(query)),
+        db.select({ n: sql<number>`count(*)::int` }).from(users).where(where),
+      ]);
+      return { items: rows.map(toUser), total: count?.n ?? 0 };
+    },
+
+    async get(scope: Scope, id: string): Promise<User | null> {
+      const [row] = await db.select(publicColumns).from(users).where(and(inScope(scope), eq(users.id, id)));
+      return row ? toUser(row) : null;
+    },
+
+    async count(): Promise<number> {
+      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
+      return row?.n ?? 0;
+    },
+
+    /** Unscoped by design: sign-in looks a user up before any actor exists. */
+    async credentialsByEmail(email: string): Promise<UserCredentials | null> {
+      const [row] = await db
+        .select({ ...publicColumns, passwordHash: users.passwordHash })
+        .from(users)
+        .where(eq(users.email, email.toLowerCase()));
+      return row ?? null;
+    },
+
+    /** Unscoped by design: resolves the owner of a session or API token. */
+    async credentialsById(id: string): Promise<UserCredentials | null> {
+      const [row] = await db.select({ ...publicColumns, passwordHash: users.passwordHash }).from(users).where(eq(users.id, id));
+      return row ?? null;
+    },
+
+    async create(
+      _scope: Scope,
+      input: { email: string; name: string; role: Role; passwordHash: string; channelId: string | null; customerId: string | null },
+    ): Promise<User> {
+      const [row] = await db.insert(users).values(input).returning(publicColumns);
+      return toUser(row!);
+    },
+
+    async update(scope: Scope, id: string, patch: { name?: string; passwordHash?: string; disabled?: boolean }): Promise<User | null> {
+      const [row] = await db
+        .update(users)
+        .set(patch)
+        .where(and(inScope(scope), eq(users.id, id)))
+        .returning(publicColumns);
+      return row ? toUser(row) : null;
+    },
+
+    async remove(scope: Scope, id: string): Promise<boolean> {
+      const rows = await db.delete(users).where(and(inScope(scope), eq(users.id, id))).returning({ id: users.id });
+      return rows.length > 0;
+    },
+
+    async markLogin(id: string): Promise<void> {
+      await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, id));
+    },
+
+    async countProviderAdmins(): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(users)
+        .where(and(eq(users.role, 'provider_admin'), eq(users.disabled, false)));
+      return row?.n ?? 0;
+    },
+  };
+}
+export type UsersRepository = ReturnType<typeof createUsersRepository>;

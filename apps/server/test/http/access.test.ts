@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectStatus } from '../support/client.ts';
+import { seedTenancy, startTestServer, type Tenancy, type TestServer } from '../support/server.ts';
+
+/**
+ * Walks every route of the OpenAPI document. A route whose path names an object (`{id}`) is called by
+ * channel A's admin with the id of channel B's object, and must answer 404. A new route is covered as soon
+ * as it is registered; one whose object kind or body this table does not know fails the test.
+ */
+const resourceOfSegment: Record<string, keyof Fixtures> = {
+  channels: 'channel',
+  customers: 'customer',
+  users: 'user',
+  'api-tokens': 'apiToken',
+};
+
+/** A body that passes validation for each write route that names an object, so the scope check is reached. */
+const validBodies: Record<string, unknown> = {
+  'PATCH /api/v1/channels/{id}': { name: 'Renamed' },
+  'PATCH /api/v1/customers/{id}': { name: 'Renamed' },
+  'PATCH /api/v1/users/{id}': { name: 'Renamed' },
+};
+
+type Fixtures = { channel: string; customer: string; user: string; apiToken: string };
+
+describe('access across tiers', () => {
+  let server: TestServer;
+  let t: Tenancy;
+  let routes: { method: string; path: string }[];
+  let bObjects: Fixtures;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    t = await seedTenancy(server);
+    const spec = expectStatus(await t.admin.get('/api/openapi.json'), 200) as { paths: Record<string, Record<string, unknown>> };
+    routes = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })));
+    const bToken = expectStatus(await t.b.channelClient.post('/api/v1/api-tokens', { name: 'b token' }), 201);
+    bObjects = { channel: t.b.channel.id, customer: t.b.customer.id, user: t.b.customerAdmin.id, apiToken: bToken.id };
+  });
+  afterAll(() => server?.close());
+
+  it('answers 404 to channel A for every object of channel B, on every route that names one', async () => {
+    const objectRoutes = routes.filter((r) => r.path.includes('{id}'));
+    expect(objectRoutes.length).toBeGreaterThanOrEqual(8);
+    for (const route of objectRoutes) {
+      const segment = route.path.split('/')[3]!;
+      const kind = resourceOfSegment[segment];
+      expect(kind, `no fixture for the object kind of ${route.method} ${route.path}`).toBeDefined();
+      const key = `${route.method} ${route.path}`;
+      const needsBody = ['POST', 'PATCH', 'PUT'].includes(route.method);
+      if (needsBody) expect(validBodies, `no valid body for ${key}`).toHaveProperty([key]);
+      const res = await t.a.channelClient.request(route.method, route.path.replace('{id}', bObjects[kind!]), needsBody ? validBodies[key] : undefined);
+      expect(res.status, `${key} as channel A admin on B's ${kind}: ${res.text}`).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+    }
+  });
+
+  it('answers 404 to a customer admin for a sibling customer in the same channel', async () => {
+    expect((await t.a.customerClient.get(`/api/v1/customers/${t.a.sibling.id}`)).status).toBe(404);
+    expect((await t.a.customerClient.patch(`/api/v1/customers/${t.a.sibling.id}`, { name: 'x' })).status).toBe(404);
+    expect(expectStatus(await t.a.customerClient.get(`/api/v1/customers/${t.a.customer.id}`), 200).id).toBe(t.a.customer.id);
+  });
+
+  it('lists only what is in scope', async () => {
+    const ids = async (client: typeof t.admin, path: string) => (expectStatus(await client.get(path), 200).items as { id: string }[]).map((i) => i.id).sort();
+
+    expect(await ids(t.a.channelClient, '/api/v1/customers')).toEqual([t.a.customer.id, t.a.sibling.id].sort());
+    expect(await ids(t.a.channelClient, '/api/v1/channels')).toEqual([t.a.channel.id]);
+    const aUsers = await ids(t.a.channelClient, '/api/v1/users');
+    expect(aUsers).toEqual([t.a.channelAdmin.id, t.a.customerAdmin.id].sort());
+
+    expect(await ids(t.a.customerClient, '/api/v1/customers')).toEqual([t.a.customer.id]);
+    expect(await ids(t.a.customerClient, '/api/v1/channels')).toEqual([]);
+    expect(await ids(t.a.customerClient, '/api/v1/users')).toEqual([t.a.customerAdmin.id]);
+
+    const all = await ids(t.admin, '/api/v1/customers');
+    expect(all).toEqual(expect.arrayContaining([t.a.customer.id, t.b.customer.id]));
+  });
+
+  it('does not let a channel admin place objects in another channel, or escalate a role', async () => {
+    const c = t.a.channelClient;
+    expect((await c.post('/api/v1/customers', { name: 'Sneaky', channelId: t.b.channel.id })).status).toBe(404);
+    expect((await c.post('/api/v1/users', { email: 'x@example.com', name: 'X', role: 'customer_admin', customerId: t.b.customer.id, password: 'long enough password' })).status).toBe(404);
+    expect((await c.post('/api/v1/users', { email: 'y@example.com', name: 'Y', role: 'channel_admin', channelId: t.b.channel.id, password: 'long enough password' })).status).toBe(404);
+    expect((await c.post('/api/v1/users', { email: 'z@example.com', name: 'Z', role: 'provider_admin', password: 'long enough password' })).status).toBe(403);
+    expect((await c.post('/api/v1/channels', { name: 'New channel' })).status).toBe(403);
+    expect((await t.a.customerClient.post('/api/v1/customers', { name: 'Nope' })).status).toBe(403);
+    const own = expectStatus(await c.post('/api/v1/customers', { name: 'Own new customer' }), 201);
+    expect(own.channelId).toBe(t.a.channel.id);
+  });
+
+  it('filters and paginates lists', async () => {
+    const page = expectStatus(await t.admin.get('/api/v1/customers?pageSize=1&page=2'), 200);
+    expect(page.items).toHaveLength(1);
+    expect(page.total).toBeGreaterThanOrEqual(4);
+    const named = expectStatus(await t.admin.get('/api/v1/customers?q=customer%20b'), 200);
+    expect(named.items.map((c: { name: string }) => c.name).sort()).toEqual(['Customer b1', 'Customer b2']);
+    const wildcard = expectStatus(await t.admin.get('/api/v1/customers?q=%25'), 200);
+    expect(wildcard.items).toHaveLength(0);
+  });
+
+  it('answers conflicts with 409 naming the field', async () => {
+    const dup = await t.admin.post('/api/v1/customers', { name: 'CUSTOMER A1' });
+    expect(dup.status).toBe(409);
+    expect(dup.body.errors).toEqual([expect.objectContaining({ path: 'name' })]);
+    const dupUser = await t.admin.post('/api/v1/users', { email: 'Channel-A@example.com', name: 'Dup', role: 'provider_admin', password: 'long enough password' });
+    expect(dupUser.status).toBe(409);
+    expect(dupUser.body.errors[0].path).toBe('email');
+  });
+});

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { hashPassword, hashToken, newSecretToken, verifyPassword } from '../src/platform/crypto.ts';
+import { redactDeep, redactUrl } from '../src/platform/logger.ts';
+import { createSecretBox } from '../src/platform/secret-box.ts';
+import { captureLogs } from './support/log-capture.ts';
+
+describe('password hashing', () => {
+  it('verifies the right password and rejects others', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    expect(hash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(hash).not.toContain('correct');
+    expect(await verifyPassword('correct horse battery staple', hash)).toBe(true);
+    expect(await verifyPassword('correct horse battery stapler', hash)).toBe(false);
+    expect(await verifyPassword('x', 'garbage')).toBe(false);
+  });
+  it('salts every hash', async () => {
+    expect(await hashPassword('same password!')).not.toBe(await hashPassword('same password!'));
+  });
+});
+
+describe('tokens', () => {
+  it('carry 256 bits and a prefix, and hash deterministically', () => {
+    const t = newSecretToken('tlk_');
+    expect(t).toMatch(/^tlk_[A-Za-z0-9_-]{43}$/);
+    expect(hashToken(t)).toBe(hashToken(t));
+    expect(hashToken(t)).not.toContain(t.slice(4));
+  });
+});
+
+describe('secret box', () => {
+  const box = createSecretBox(randomBytes(32));
+  it('round-trips any string and binds the context', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string({ minLength: 1 }), (plain, ctx) => {
+        const sealed = box.seal(plain, ctx);
+        expect(box.open(sealed, ctx)).toBe(plain);
+        expect(() => box.open(sealed, `${ctx}x`)).toThrow();
+      }),
+      { numRuns: 50 },
+    );
+  });
+  it('rejects a tampered ciphertext', () => {
+    const sealed = box.seal('client-secret-value', 'svc:1');
+    const parts = sealed.split('.');
+    parts[3] = Buffer.from('tampered').toString('base64url');
+    expect(() => box.open(parts.join('.'), 'svc:1')).toThrow();
+  });
+});
+
+describe('log redaction', () => {
+  it('redacts secret-looking fields at any depth', () => {
+    const out = redactDeep({
+      headers: { authorization: 'Bearer abc', cookie: 'trunkline_session=abc' },
+      body: { user: { password: 'p4ss', nested: [{ clientSecret: 's3cr3t', apiKey: 'k3y', refresh_token: 'r' }] } },
+      keep: 'visible',
+    });
+    const text = JSON.stringify(out);
+    for (const secret of ['Bearer abc', 'trunkline_session=abc', 'p4ss', 's3cr3t', 'k3y', '"r"']) expect(text).not.toContain(secret);
+    expect(text).toContain('visible');
+  });
+
+  it('masks invitation tokens and credential query parameters in URLs', () => {
+    expect(redactUrl('/invite/abcDEF123?x=1')).toBe('/invite/[redacted]?x=1');
+    expect(redactUrl('/cb?code=xyz&state=s&client_secret=q')).toBe('/cb?code=[redacted]&state=s&client_secret=[redacted]');
+  });
+
+  it('applies to every line a real logger writes', () => {
+    const logs = captureLogs();
+    logs.logger.info({ request: { password: 'hunter2hunter2', token: 'tok123' }, err: Object.assign(new Error('boom'), { secret: 'shh' }) }, 'hello');
+    expect(logs.text()).toContain('hello');
+    expect(logs.text()).not.toMatch(/hunter2|tok123|shh/);
+  });
+});

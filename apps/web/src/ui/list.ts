@@ -1,0 +1,61 @@
+import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useDebouncedCallback } from '@mantine/hooks';
+import type { Page } from '@trunkline/contracts';
+import type { ListParams } from '../api/resource.ts';
+
+export const defaultPageSize = 25;
+
+/** Page, search and filters of a list page, kept in the URL so reload and Back keep the view. */
+export function useListParams(filterNames: readonly string[] = []) {
+  const [searchParams, setSearchParams] = useSearchParams();
+  const page = Math.max(1, Math.trunc(Number(searchParams.get('page'))) || 1);
+  const q = searchParams.get('q') ?? '';
+  const [search, setSearchInput] = useState(q);
+
+  const update = (changes: Record<string, string | null>, replace: boolean) =>
+    setSearchParams(
+      (previous) => {
+        const next = new URLSearchParams(previous);
+        for (const [name, value] of Object.entries(changes)) {
+          if (value) next.set(name, value);
+          else next.delete(name);
+        }
+        return next;
+      },
+      { replace },
+    );
+  const commitSearch = useDebouncedCallback((value: string) => update({ q: value.trim() || null, page: null }, true), 300);
+
+  const params: ListParams = { page, pageSize: defaultPageSize, q: q || undefined };
+  for (const name of filterNames) params[name] = searchParams.get(name) ?? undefined;
+
+  return {
+    params,
+    search,
+    setSearch: (value: string) => {
+      setSearchInput(value);
+      commitSearch(value);
+    },
+    setPage: (next: number) => update({ page: next > 1 ? String(next) : null }, false),
+    filter: (name: string) => searchParams.get(name),
+    setFilter: (name: string, value: string | null) => update({ [name]: value, page: null }, false),
+  };
+}
+
+export type ListState = ReturnType<typeof useListParams>;
+
+interface PagedResource<T> {
+  listKey: (params: ListParams) => readonly unknown[];
+  list: (params: ListParams) => Promise<Page<T>>;
+}
+
+/** One page of a collection; the previous page stays on screen while the next loads. */
+export function usePagedQuery<T>(resource: PagedResource<T>, params: ListParams) {
+  return useQuery({
+    queryKey: resource.listKey(params),
+    queryFn: () => resource.list(params),
+    placeholderData: keepPreviousData,
+  });
+}
