@@ -3,10 +3,20 @@
  * configuration is absent. Each contributes configuration for the server (never a code path of its own)
  * and a line saying where it runs.
  */
+import { startSmtpSink } from '@trunkline/emulator-smtp';
+
 export type Sandbox = { env: Record<string, string>; describe: string[]; stop(): Promise<void> };
 
 export async function startSandbox(env: Record<string, string | undefined>): Promise<Sandbox> {
   const started: Sandbox[] = [];
+  if (!env.SMTP_URL) {
+    const sink = await startSmtpSink({ smtpPort: Number(env.SANDBOX_SMTP_PORT ?? 2525), httpPort: Number(env.SANDBOX_INBOX_PORT ?? 8025) });
+    started.push({
+      env: { SMTP_URL: `smtp://127.0.0.1:${sink.smtpPort}`, SANDBOX_INBOX_URL: sink.httpUrl },
+      describe: [`  mail (sink)  smtp://127.0.0.1:${sink.smtpPort}, inbox ${sink.httpUrl}`],
+      stop: () => sink.stop(),
+    });
+  }
   const out: Sandbox = {
     env: {},
     describe: [],
@@ -20,6 +30,8 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
   }
   if (started.length > 0 && !env.UI_BANNER_TEXT) {
     out.env.UI_BANNER_TEXT = 'Sandbox: outside services are emulated on this machine.';
+    const links = out.env.SANDBOX_INBOX_URL ? [{ label: 'Mail inbox', url: out.env.SANDBOX_INBOX_URL }] : [];
+    out.env.UI_BANNER_LINKS = JSON.stringify(links);
   }
   return out;
 }

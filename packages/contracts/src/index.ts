@@ -5,3 +5,7 @@ export * from './auth.ts';
 export * from './channels.ts';
 export * from './customers.ts';
 export * from './users.ts';
+export * from './services.ts';
+export * from './invitations.ts';
+export * from './audit.ts';
+export * from './settings.ts';

@@ -4,6 +4,9 @@ import { createChannelsRepository } from '../channels/channels.repository.ts';
 import { createCustomersRepository } from '../customers/customers.repository.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { createUsersRepository } from '../users/users.repository.ts';
+import { createInvitationsRepository } from '../invitations/invitations.repository.ts';
+import { createServicesRepository } from '../services/services.repository.ts';
+import { createSettingsRepository } from '../settings/settings.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -13,6 +16,9 @@ export function createRepositories(db: Executor) {
     channels: createChannelsRepository(db),
     customers: createCustomersRepository(db),
     users: createUsersRepository(db),
+    services: createServicesRepository(db),
+    invitations: createInvitationsRepository(db),
+    settings: createSettingsRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -3,7 +3,7 @@ import type { Channel, ListQuery } from '@trunkline/contracts';
 import type { Scope } from '../access/actor.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { nameContains, offsetOf } from '../platform/db/queries.ts';
-import { channels, customers } from '../platform/db/schema.ts';
+import { channels } from '../platform/db/schema.ts';
 
 const inScope = (scope: Scope): SQL | undefined => {
   switch (scope.kind) {
@@ -20,7 +20,8 @@ const columns = {
   id: channels.id,
   name: channels.name,
   createdAt: channels.createdAt,
-  customerCount: sql<number>`(select count(*)::int from ${customers} where ${customers.channelId} = ${channels.id})`,
+  // Qualified by hand: inside the subquery drizzle would render both columns without their tables.
+  customerCount: sql<number>`(select count(*)::int from "customers" c where c."channel_id" = "channels"."id")`,
 };
 
 const toChannel = (r: { id: string; name: string; createdAt: Date; customerCount: number }): Channel => ({

@@ -90,6 +90,14 @@ const EnvSchema = z
     LOGIN_WINDOW_MINUTES: positiveInt(15, 24 * 60),
     WORKER_CONCURRENCY: positiveInt(4, 64),
     WEB_DIST_DIR: z.string().trim().min(1).default(path.join(repoRoot, 'apps/web/dist')),
+    SMTP_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^smtps?:\/\//, { error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587' })
+        .optional(),
+    ),
+    MAIL_FROM: z.string().trim().min(3).default('Trunkline <no-reply@trunkline.example>'),
+    INVITATION_TTL_DAYS: positiveInt(7, 90),
     UI_BANNER_TEXT: optionalString,
     UI_BANNER_LINKS: BannerLinksSchema,
   })
@@ -108,6 +116,8 @@ const EnvSchema = z
     login: { maxFailures: env.LOGIN_MAX_FAILURES, windowMinutes: env.LOGIN_WINDOW_MINUTES },
     worker: { concurrency: env.WORKER_CONCURRENCY },
     web: { distDir: path.resolve(env.WEB_DIST_DIR) },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    invitations: { ttlDays: env.INVITATION_TTL_DAYS },
     banner: env.UI_BANNER_TEXT ? { text: env.UI_BANNER_TEXT, links: env.UI_BANNER_LINKS } : null,
   }));
 
@@ -136,7 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   throw new ConfigError(problems);
 }
 
-const isSecretName = (name: string) => /KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL/i.test(name);
+const isSecretName = (name: string) => /KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL|SMTP_URL/i.test(name);
 
 /** Documentation of every variable, rendered into README.md's table by `npm run docs:config` is not needed: keep README in step by hand. */
 export const configVariables = Object.keys(EnvSchema.in.shape);

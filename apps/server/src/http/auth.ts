@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../access/actor.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { AppError } from '../platform/errors.ts';
@@ -61,7 +61,7 @@ export function installAuthentication(app: FastifyInstance, auth: AuthService, p
   });
 }
 
-export function setSessionCookie(reply: import('fastify').FastifyReply, token: string, expires: Date, publicUrl: string) {
+export function setSessionCookie(reply: FastifyReply, token: string, expires: Date, publicUrl: string) {
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
@@ -71,7 +71,7 @@ export function setSessionCookie(reply: import('fastify').FastifyReply, token: s
   });
 }
 
-export function clearSessionCookie(reply: import('fastify').FastifyReply, publicUrl: string) {
+export function clearSessionCookie(reply: FastifyReply, publicUrl: string) {
   reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: publicUrl.startsWith('https://') });
 }
 

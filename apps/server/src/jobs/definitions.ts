@@ -10,5 +10,13 @@ export const purgeExpiredAuthJob = defineJob({
   schedule: { cron: '17 * * * *', payload: {} },
 });
 
+/** Sends (or re-sends) an invitation e-mail; a mail server that is down is retried with backoff. */
+export const sendInvitationJob = defineJob({
+  name: 'invitation.send',
+  payload: z.object({ invitationId: z.uuid() }),
+  retry: { limit: 8, delaySeconds: 2, backoff: true, maxDelaySeconds: 600 },
+  expireInSeconds: 120,
+});
+
 /** Every job the application defines; queues are created for each at start. */
-export const jobDefinitions: JobDefinition[] = [purgeExpiredAuthJob];
+export const jobDefinitions: JobDefinition[] = [purgeExpiredAuthJob, sendInvitationJob];

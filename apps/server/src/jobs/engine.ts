@@ -1,4 +1,5 @@
-import { PgBoss, fromPglite } from 'pg-boss';
+import { sql } from 'drizzle-orm';
+import { PgBoss, fromDrizzle, fromPglite } from 'pg-boss';
 import type { z } from 'zod';
 import type { DatabaseHandle } from '../platform/db/database.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -46,6 +47,7 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
       return boss.send(definition.name, data, {
         ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
         ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+        ...(options.within ? { db: fromDrizzle(options.within as Parameters<typeof fromDrizzle>[0], sql) } : {}),
       });
     },
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Executor } from '../platform/db/database.ts';
 import type { Logger } from '../platform/logger.ts';
 
 /**
@@ -26,7 +27,12 @@ export const handle = <S extends z.ZodType>(definition: JobDefinition<S>, handle
   handler: handler as JobHandler<z.ZodType>,
 });
 
-export type SendOptions = { startAfterSeconds?: number; singletonKey?: string };
+export type SendOptions = {
+  startAfterSeconds?: number;
+  singletonKey?: string;
+  /** Enqueue inside this transaction: the job exists only if the transaction commits. */
+  within?: Executor;
+};
 
 /** The port through which services enqueue work. */
 export type JobQueue = {

@@ -66,6 +66,7 @@ describe('access across tiers', () => {
 
     expect(await ids(t.a.channelClient, '/api/v1/customers')).toEqual([t.a.customer.id, t.a.sibling.id].sort());
     expect(await ids(t.a.channelClient, '/api/v1/channels')).toEqual([t.a.channel.id]);
+    expect(expectStatus(await t.a.channelClient.get(`/api/v1/channels/${t.a.channel.id}`), 200).customerCount).toBe(2);
     const aUsers = await ids(t.a.channelClient, '/api/v1/users');
     expect(aUsers).toEqual([t.a.channelAdmin.id, t.a.customerAdmin.id].sort());
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus } from '../support/client.ts';
 import { ADMIN, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -37,13 +38,13 @@ describe('no plaintext secret in the database or the logs', () => {
 
   it('keeps none of them in any table', async () => {
     const db = server.runtime.handle.db;
-    const tables = await db.execute(
+    const tables = await queryRows<{ table_schema: string; table_name: string }>(
+      db,
       sql`select table_schema, table_name from information_schema.tables where table_schema in ('public', 'pgboss', 'drizzle') and table_type = 'BASE TABLE'`,
     );
     let dump = '';
-    for (const row of tables.rows as { table_schema: string; table_name: string }[]) {
-      const rows = await db.execute(sql.raw(`select * from "${row.table_schema}"."${row.table_name}"`));
-      dump += JSON.stringify(rows.rows);
+    for (const row of tables) {
+      dump += JSON.stringify(await queryRows(db, sql.raw(`select * from "${row.table_schema}"."${row.table_name}"`)));
     }
     expect(dump).toContain('leak@example.com'); // the dump did read the data
     for (const secret of secrets) expect(dump).not.toContain(secret);

@@ -2,12 +2,12 @@ import type { ApiTokenCreate, ApiTokenCreated } from '@trunkline/contracts';
 import { api } from './client.ts';
 
 /** A token as the list shows it; the secret itself is only in the create response. */
-export interface ApiToken {
+export type ApiToken = {
   id: string;
   name: string;
   createdAt: string;
   lastUsedAt: string | null;
-}
+};
 
 export const apiTokens = {
   key: ['/api-tokens'] as const,

@@ -34,12 +34,12 @@ export function setUnauthorizedHandler(handler: () => void): void {
 
 export type Query = Record<string, string | number | null | undefined>;
 
-export interface RequestOptions {
+export type RequestOptions = {
   query?: Query;
   body?: unknown;
   /** When false, a 401 is only thrown, not treated as an expired session (the login call itself). */
   redirectOn401?: boolean;
-}
+};
 
 function buildUrl(path: string, query?: Query): string {
   const params = new URLSearchParams();
@@ -51,13 +51,19 @@ function buildUrl(path: string, query?: Query): string {
 }
 
 function isProblem(value: unknown): value is Problem {
-  return typeof value === 'object' && value !== null && 'status' in value && 'code' in value && 'detail' in value;
+  return (
+    typeof value === 'object' && value !== null && 'status' in value && 'code' in value && 'detail' in value
+  );
 }
 
 async function toApiError(res: Response): Promise<ApiError> {
   const body: unknown = await res.json().catch(() => undefined);
   if (!isProblem(body)) {
-    return new ApiError(res.status, 'internal', `The server answered ${res.status} ${res.statusText}.`.trim());
+    return new ApiError(
+      res.status,
+      'internal',
+      `The server answered ${res.status} ${res.statusText}.`.trim(),
+    );
   }
   const fieldErrors: Record<string, string> = {};
   for (const e of body.errors ?? []) fieldErrors[e.path] ??= e.message;

@@ -2,11 +2,11 @@ import type { Page } from '@trunkline/contracts';
 import { api } from './client.ts';
 import type { Query } from './client.ts';
 
-export interface ListParams extends Query {
+export type ListParams = Query & {
   page: number;
   pageSize: number;
   q?: string;
-}
+};
 
 /** The REST calls of one collection under /api/v1, and the react-query keys its data is cached under. */
 export function resource<T, Create, Update>(path: string) {

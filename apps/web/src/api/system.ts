@@ -1,17 +1,17 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from './client.ts';
 
-export interface BannerLink {
+export type BannerLink = {
   label: string;
   url: string;
-}
+};
 
 /** `GET /api/v1/system/info`, readable without signing in. */
-export interface SystemInfo {
+export type SystemInfo = {
   name: string;
   version: string;
   banner: { text: string; links: BannerLink[] } | null;
-}
+};
 
 export function useSystemInfo() {
   return useQuery({

@@ -18,13 +18,18 @@ export function forgetSession(queryClient: QueryClient): void {
 
 export const loginPath = '/login';
 
-/** The page to return to after login: only a local path, never another origin. */
+/** The page to return to after login: only a local path, never another origin (`//host`, `/\\host`). */
 export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith(loginPath) ? next : '/';
+  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\') || next.startsWith(loginPath))
+    return '/';
+  return next;
 }
 
 /** On any 401 the session is gone: send the user to the login page, remembering where they were. */
-export function redirectToLoginOn401(queryClient: QueryClient, navigate: (to: string) => Promise<void>): void {
+export function redirectToLoginOn401(
+  queryClient: QueryClient,
+  navigate: (to: string) => Promise<void>,
+): void {
   let redirecting = false;
   setUnauthorizedHandler(() => {
     const { pathname, search } = window.location;

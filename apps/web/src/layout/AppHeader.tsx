@@ -7,10 +7,10 @@ import { forgetSession, loginPath, logout } from '../auth/session.ts';
 import { useCurrentUser } from '../auth/CurrentUser.tsx';
 import { notifyError } from '../ui/notify.ts';
 
-interface AppHeaderProps {
+type AppHeaderProps = {
   navbarOpened: boolean;
   onToggleNavbar: () => void;
-}
+};
 
 export function AppHeader({ navbarOpened, onToggleNavbar }: AppHeaderProps) {
   const me = useCurrentUser();
@@ -28,7 +28,13 @@ export function AppHeader({ navbarOpened, onToggleNavbar }: AppHeaderProps) {
   return (
     <Group h="100%" px="md" justify="space-between" wrap="nowrap">
       <Group gap="sm" wrap="nowrap">
-        <Burger opened={navbarOpened} onClick={onToggleNavbar} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+        <Burger
+          opened={navbarOpened}
+          onClick={onToggleNavbar}
+          hiddenFrom="sm"
+          size="sm"
+          aria-label="Toggle navigation"
+        />
         <Title order={3}>Trunkline</Title>
       </Group>
       <Group gap="sm" wrap="nowrap">

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { Anchor, Button, VisuallyHidden } from '@mantine/core';
-import { IconPlus } from '@tabler/icons-react';
+import { Anchor } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import type { Channel } from '@trunkline/contracts';
 import { channels } from '../api/channels.ts';
 import { useCurrentUser } from '../auth/CurrentUser.tsx';
 import { canManageChannels } from '../auth/permissions.ts';
+import { actionsColumn, NewButton } from '../ui/actions.tsx';
 import type { Column } from '../ui/DataTable.tsx';
 import { ListPage } from '../ui/ListPage.tsx';
 import { formatDateTime } from '../ui/format.ts';
@@ -31,17 +31,7 @@ export function ChannelsPage() {
     },
     { key: 'created', header: 'Created', render: (c) => formatDateTime(c.createdAt) },
   ];
-  if (manage) {
-    columns.push({
-      key: 'actions',
-      header: <VisuallyHidden>Actions</VisuallyHidden>,
-      render: (c) => (
-        <Button size="xs" variant="subtle" onClick={() => setEditing(c)}>
-          Edit
-        </Button>
-      ),
-    });
-  }
+  if (manage) columns.push(actionsColumn([{ label: 'Edit', onClick: setEditing }]));
 
   return (
     <ListPage
@@ -51,15 +41,11 @@ export function ChannelsPage() {
       columns={columns}
       rowKey={(c) => c.id}
       emptyText="No channels yet."
-      actions={
-        manage && (
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
-            New channel
-          </Button>
-        )
-      }
+      actions={manage && <NewButton onClick={() => setEditing('new')}>New channel</NewButton>}
     >
-      {editing && <ChannelModal channel={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />}
+      {editing && (
+        <ChannelModal channel={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
+      )}
     </ListPage>
   );
 }

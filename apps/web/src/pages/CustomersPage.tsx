@@ -1,10 +1,9 @@
 import { useState } from 'react';
-import { Button, VisuallyHidden } from '@mantine/core';
-import { IconPlus } from '@tabler/icons-react';
 import type { Customer } from '@trunkline/contracts';
 import { customers } from '../api/customers.ts';
 import { useCurrentUser } from '../auth/CurrentUser.tsx';
 import { canChooseChannel, canCreateCustomers } from '../auth/permissions.ts';
+import { actionsColumn, NewButton } from '../ui/actions.tsx';
 import type { Column } from '../ui/DataTable.tsx';
 import { ChannelSelect } from '../ui/EntitySelects.tsx';
 import { ListPage } from '../ui/ListPage.tsx';
@@ -22,15 +21,7 @@ export function CustomersPage() {
     { key: 'name', header: 'Name', render: (c) => c.name },
     { key: 'channel', header: 'Channel', render: (c) => c.channelName ?? '—' },
     { key: 'created', header: 'Created', render: (c) => formatDateTime(c.createdAt) },
-    {
-      key: 'actions',
-      header: <VisuallyHidden>Actions</VisuallyHidden>,
-      render: (c) => (
-        <Button size="xs" variant="subtle" onClick={() => setEditing(c)}>
-          Edit
-        </Button>
-      ),
-    },
+    actionsColumn([{ label: 'Edit', onClick: setEditing }]),
   ];
 
   return (
@@ -42,11 +33,7 @@ export function CustomersPage() {
       rowKey={(c) => c.id}
       emptyText="No customers yet."
       actions={
-        canCreateCustomers(me) && (
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
-            New customer
-          </Button>
-        )
+        canCreateCustomers(me) && <NewButton onClick={() => setEditing('new')}>New customer</NewButton>
       }
       filters={
         canChooseChannel(me) && (
@@ -61,7 +48,9 @@ export function CustomersPage() {
         )
       }
     >
-      {editing && <CustomerModal customer={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />}
+      {editing && (
+        <CustomerModal customer={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
+      )}
     </ListPage>
   );
 }

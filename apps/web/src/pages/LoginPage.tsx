@@ -52,7 +52,11 @@ export function LoginPage() {
                 autoFocus
                 {...form.getInputProps('email')}
               />
-              <PasswordInput label="Password" autoComplete="current-password" {...form.getInputProps('password')} />
+              <PasswordInput
+                label="Password"
+                autoComplete="current-password"
+                {...form.getInputProps('password')}
+              />
               <Button type="submit" loading={signIn.isPending} fullWidth>
                 Sign in
               </Button>

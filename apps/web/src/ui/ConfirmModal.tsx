@@ -5,18 +5,21 @@ import { errorMessage } from '../api/client.ts';
 import { useChangeDone } from './form.ts';
 import type { ChangeOptions } from './form.ts';
 
-interface ConfirmModalProps extends Omit<ChangeOptions<unknown>, 'onSuccess'> {
+type ConfirmModalProps = Omit<ChangeOptions<unknown>, 'onSuccess'> & {
   title: string;
   confirmLabel: string;
   /** The destructive call, run when the user confirms. */
   action: () => Promise<unknown>;
   onClose: () => void;
   children: ReactNode;
-}
+};
 
 /** Asks before something destructive, then does it; focus starts on Cancel. Closes when done. */
 export function ConfirmModal({ title, confirmLabel, action, onClose, children, ...done }: ConfirmModalProps) {
-  const mutation = useMutation({ mutationFn: action, onSuccess: useChangeDone({ ...done, onSuccess: onClose }) });
+  const mutation = useMutation({
+    mutationFn: action,
+    onSuccess: useChangeDone({ ...done, onSuccess: onClose }),
+  });
   return (
     <Modal opened onClose={onClose} title={title}>
       <Stack>

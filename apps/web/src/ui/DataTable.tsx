@@ -2,20 +2,20 @@ import type { ReactNode } from 'react';
 import { Alert, Center, Loader, Table, Text } from '@mantine/core';
 import { errorMessage } from '../api/client.ts';
 
-export interface Column<T> {
+export type Column<T> = {
   key: string;
   header: ReactNode;
   render: (row: T) => ReactNode;
-}
+};
 
-interface DataTableProps<T> {
+type DataTableProps<T> = {
   columns: Column<T>[];
   rows: T[] | undefined;
   rowKey: (row: T) => string;
   loading: boolean;
   error: unknown;
   emptyText: string;
-}
+};
 
 export function DataTable<T>({ columns, rows, rowKey, loading, error, emptyText }: DataTableProps<T>) {
   if (error && !rows) {
@@ -46,7 +46,9 @@ export function DataTable<T>({ columns, rows, rowKey, loading, error, emptyText 
           {(!rows || rows.length === 0) && (
             <Table.Tr>
               <Table.Td colSpan={columns.length}>
-                <Center py="md">{loading ? <Loader size="sm" aria-label="Loading" /> : <Text c="dimmed">{emptyText}</Text>}</Center>
+                <Center py="md">
+                  {loading ? <Loader size="sm" aria-label="Loading" /> : <Text c="dimmed">{emptyText}</Text>}
+                </Center>
               </Table.Td>
             </Table.Tr>
           )}

@@ -7,16 +7,16 @@ import type { RemoteSelectProps } from './RemoteSelect.tsx';
 
 type EntitySelectProps = Omit<RemoteSelectProps, 'queryKey' | 'load' | 'loadOne'>;
 
-interface Named {
+type Named = {
   id: string;
   name: string;
-}
+};
 
-interface NamedResource<T extends Named> {
+type NamedResource<T extends Named> = {
   key: readonly unknown[];
   list: (params: ListParams) => Promise<Page<T>>;
   get: (id: string) => Promise<T>;
-}
+};
 
 const optionPageSize = 50;
 const toOption = (entity: Named) => ({ value: entity.id, label: entity.name });
@@ -28,7 +28,9 @@ function entitySelect<T extends Named>(resource: NamedResource<T>) {
       <RemoteSelect
         {...props}
         queryKey={resource.key}
-        load={(q) => resource.list({ page: 1, pageSize: optionPageSize, q }).then((page) => page.items.map(toOption))}
+        load={(q) =>
+          resource.list({ page: 1, pageSize: optionPageSize, q }).then((page) => page.items.map(toOption))
+        }
         loadOne={(id) => resource.get(id).then(toOption)}
       />
     );

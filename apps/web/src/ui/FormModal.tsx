@@ -1,7 +1,7 @@
 import type { FormEvent, ReactNode } from 'react';
 import { Alert, Button, Group, Modal, Stack } from '@mantine/core';
 
-interface FormModalProps {
+type FormModalProps = {
   title: string;
   submitLabel: string;
   onClose: () => void;
@@ -10,10 +10,18 @@ interface FormModalProps {
   /** A message for the whole form, e.g. the server's problem detail. */
   alert: string | null;
   children: ReactNode;
-}
+};
 
 /** A modal holding one form: Enter submits, Escape or Cancel closes. Mark the first field `data-autofocus`. */
-export function FormModal({ title, submitLabel, onClose, onSubmit, submitting, alert, children }: FormModalProps) {
+export function FormModal({
+  title,
+  submitLabel,
+  onClose,
+  onSubmit,
+  submitting,
+  alert,
+  children,
+}: FormModalProps) {
   return (
     <Modal opened onClose={onClose} title={title}>
       <form onSubmit={onSubmit} noValidate>

@@ -8,7 +8,7 @@ import type { Column } from './DataTable.tsx';
 import { Pager } from './Pager.tsx';
 import type { ListState } from './list.ts';
 
-interface ListPageProps<T> {
+type ListPageProps<T> = {
   title: string;
   list: ListState;
   query: UseQueryResult<Page<T>>;
@@ -21,12 +21,13 @@ interface ListPageProps<T> {
   filters?: ReactNode;
   /** Modals the page opens. */
   children?: ReactNode;
-}
+};
 
 /** The shared shape of a searchable, paginated list: title and actions, search and filters, table, pager. */
 export function ListPage<T>(props: ListPageProps<T>) {
   const { title, list, query, columns, rowKey, emptyText, actions, filters, children } = props;
-  const narrowed = Boolean(list.params.q) || Object.keys(list.params).some((k) => !baseParams.has(k) && list.params[k]);
+  const narrowed =
+    Boolean(list.params.q) || Object.keys(list.params).some((k) => !baseParams.has(k) && list.params[k]);
   return (
     <Stack>
       <Group justify="space-between">

@@ -1,7 +1,12 @@
 import { Group, Pagination, Text } from '@mantine/core';
 import type { Page } from '@trunkline/contracts';
 
-const controlLabels = { first: 'First page', previous: 'Previous page', next: 'Next page', last: 'Last page' } as const;
+const controlLabels = {
+  first: 'First page',
+  previous: 'Previous page',
+  next: 'Next page',
+  last: 'Last page',
+} as const;
 
 export function Pager({ page, onChange }: { page: Page<unknown>; onChange: (page: number) => void }) {
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));

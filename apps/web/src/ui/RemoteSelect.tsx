@@ -4,8 +4,10 @@ import type { ComboboxItem, OptionsFilter, SelectProps } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 
-export interface RemoteSelectProps
-  extends Omit<SelectProps, 'data' | 'value' | 'onChange' | 'searchable' | 'filter' | 'onSearchChange'> {
+export type RemoteSelectProps = Omit<
+  SelectProps,
+  'data' | 'value' | 'onChange' | 'searchable' | 'filter' | 'onSearchChange'
+> & {
   value?: string | null;
   onChange: (value: string | null) => void;
   /** Cache key prefix for this kind of option. */
@@ -14,13 +16,20 @@ export interface RemoteSelectProps
   load: (q: string) => Promise<ComboboxItem[]>;
   /** The option of one value, e.g. the current value of an edited record. */
   loadOne: (value: string) => Promise<ComboboxItem>;
-}
+};
 
 /** The server does the filtering; show what it answered. */
 const serverFiltered: OptionsFilter = ({ options }) => options;
 
 /** A searchable select whose options come from a paginated API list, searched on the server as the user types. */
-export function RemoteSelect({ value = null, onChange, queryKey, load, loadOne, ...props }: RemoteSelectProps) {
+export function RemoteSelect({
+  value = null,
+  onChange,
+  queryKey,
+  load,
+  loadOne,
+  ...props
+}: RemoteSelectProps) {
   const queryClient = useQueryClient();
   const [search, setSearch] = useState('');
 
@@ -41,7 +50,9 @@ export function RemoteSelect({ value = null, onChange, queryKey, load, loadOne, 
 
   const loaded = options.data ?? [];
   const data =
-    selected.data && !loaded.some((option) => option.value === selected.data.value) ? [selected.data, ...loaded] : loaded;
+    selected.data && !loaded.some((option) => option.value === selected.data.value)
+      ? [selected.data, ...loaded]
+      : loaded;
 
   return (
     <Select

@@ -12,13 +12,13 @@ export function NewButton({ onClick, children }: { onClick: () => void; children
   );
 }
 
-export interface RowAction<T> {
+export type RowAction<T> = {
   label: string;
   onClick: (row: T) => void;
   danger?: boolean;
   /** Leave the button out for some rows, e.g. deleting yourself. */
   hidden?: (row: T) => boolean;
-}
+};
 
 /** The last table column: one small text button per action, e.g. "Edit", "Delete". */
 export function actionsColumn<T>(actions: RowAction<T>[]): Column<T> {

@@ -5,11 +5,14 @@ import { ApiError, errorMessage } from '../api/client.ts';
 import { notifySuccess } from './notify.ts';
 
 /** What this module needs of a zod schema; every schema of `@trunkline/contracts` fits. */
-export interface SafeParser {
+export type SafeParser = {
   safeParse(data: unknown):
     | { success: true }
-    | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
-}
+    | {
+        success: false;
+        error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
+      };
+};
 
 /** Runs the schema on a request body and keys each issue's message by its dotted path (first message wins). */
 export function zodErrors(schema: SafeParser, body: unknown): FormErrors {
@@ -26,17 +29,20 @@ export function zodErrors(schema: SafeParser, body: unknown): FormErrors {
  * A Mantine form `validate` function from a contracts schema, so the browser checks exactly what the server checks.
  * `toBody` turns the form's values into the request body the schema describes.
  */
-export function zodValidate<Values>(schema: SafeParser, toBody: (values: Values) => unknown = (values) => values) {
+export function zodValidate<Values>(
+  schema: SafeParser,
+  toBody: (values: Values) => unknown = (values) => values,
+) {
   return (values: Values): FormErrors => zodErrors(schema, toBody(values));
 }
 
-export interface ChangeOptions<Result> {
+export type ChangeOptions<Result> = {
   /** Cached collections the change makes stale. */
   invalidate?: readonly QueryKey[];
   /** The success toast; none when left out. */
   successMessage?: (result: Result) => string;
   onSuccess: (result: Result) => void;
-}
+};
 
 /** After a change: refresh what it made stale, say it worked, go on (usually: close the modal). */
 export function useChangeDone<Result>({ invalidate = [], successMessage, onSuccess }: ChangeOptions<Result>) {

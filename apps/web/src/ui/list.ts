@@ -13,6 +13,12 @@ export function useListParams(filterNames: readonly string[] = []) {
   const page = Math.max(1, Math.trunc(Number(searchParams.get('page'))) || 1);
   const q = searchParams.get('q') ?? '';
   const [search, setSearchInput] = useState(q);
+  // When the URL changes under the page (Back, a navigation link), the search box follows it.
+  const [shownQ, setShownQ] = useState(q);
+  if (q !== shownQ) {
+    setShownQ(q);
+    if (q !== search.trim()) setSearchInput(q);
+  }
 
   const update = (changes: Record<string, string | null>, replace: boolean) =>
     setSearchParams(
@@ -26,7 +32,10 @@ export function useListParams(filterNames: readonly string[] = []) {
       },
       { replace },
     );
-  const commitSearch = useDebouncedCallback((value: string) => update({ q: value.trim() || null, page: null }, true), 300);
+  const commitSearch = useDebouncedCallback(
+    (value: string) => update({ q: value.trim() || null, page: null }, true),
+    300,
+  );
 
   const params: ListParams = { page, pageSize: defaultPageSize, q: q || undefined };
   for (const name of filterNames) params[name] = searchParams.get(name) ?? undefined;
@@ -46,10 +55,10 @@ export function useListParams(filterNames: readonly string[] = []) {
 
 export type ListState = ReturnType<typeof useListParams>;
 
-interface PagedResource<T> {
+type PagedResource<T> = {
   listKey: (params: ListParams) => readonly unknown[];
   list: (params: ListParams) => Promise<Page<T>>;
-}
+};
 
 /** One page of a collection; the previous page stays on screen while the next loads. */
 export function usePagedQuery<T>(resource: PagedResource<T>, params: ListParams) {

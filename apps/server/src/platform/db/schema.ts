@@ -115,3 +115,93 @@ export const auditEvents = pgTable(
     index('audit_actor_idx').on(t.actorId),
   ],
 );
+
+/** Provider-wide settings: exactly one row (id = 1), seeded by the migrations. */
+export const providerSettings = pgTable('provider_settings', {
+  id: integer('id').primaryKey(),
+  providerName: text('provider_name').notNull(),
+  sbcBaseDomain: text('sbc_base_domain').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Licence types are data, so more can be added without code. Seeded by the migrations. */
+export const licenseTypes = pgTable('license_types', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  sort: integer('sort').notNull().default(0),
+});
+
+export const services = pgTable(
+  'services',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'restrict' }),
+    type: text('type').$type<'direct-routing'>().notNull(),
+    fullName: text('full_name').notNull(),
+    shortName: text('short_name').notNull(),
+    subdomain: text('subdomain').notNull(),
+    trunkFqdn: text('trunk_fqdn').notNull(),
+    licenseType: text('license_type')
+      .notNull()
+      .references(() => licenseTypes.id),
+    licensedUsers: integer('licensed_users').notNull(),
+    status: text('status').notNull(),
+    adminAuthMethod: text('admin_auth_method').$type<'credentials' | 'invite'>().notNull(),
+    adminUsername: text('admin_username'),
+    createdBy: uuid('created_by'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('services_short_name_lower_uq').on(sql`lower(${t.shortName})`),
+    uniqueIndex('services_subdomain_uq').on(t.subdomain),
+    index('services_customer_idx').on(t.customerId),
+    index('services_status_idx').on(t.status),
+  ],
+);
+
+/** The new-tenant form in progress, per user and customer. Never holds a password. */
+export const serviceDrafts = pgTable(
+  'service_drafts',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('service_drafts_user_customer_uq').on(t.userId, t.customerId)],
+);
+
+/**
+ * An invitation to a tenant's IT admin. The link's token is never stored: it is derived from the master
+ * key, the id and `tokenGeneration`; `tokenHash` (SHA-256) finds the invitation from a link.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    tokenGeneration: integer('token_generation').notNull().default(1),
+    status: text('status').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdBy: uuid('created_by'),
+    createdAt: createdAt(),
+    lastSentAt: timestamp('last_sent_at', { withTimezone: true }),
+    sendAttempts: integer('send_attempts').notNull().default(0),
+    lastError: text('last_error'),
+    openedAt: timestamp('opened_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('invitations_token_hash_uq').on(t.tokenHash), index('invitations_service_idx').on(t.serviceId)],
+);

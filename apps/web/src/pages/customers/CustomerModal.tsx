@@ -1,6 +1,5 @@
 import { TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useQueryClient } from '@tanstack/react-query';
 import { CustomerCreateSchema, CustomerUpdateSchema } from '@trunkline/contracts';
 import type { Customer, CustomerCreate } from '@trunkline/contracts';
 import { channels } from '../../api/channels.ts';
@@ -10,17 +9,15 @@ import { canChooseChannel } from '../../auth/permissions.ts';
 import { ChannelSelect } from '../../ui/EntitySelects.tsx';
 import { FormModal } from '../../ui/FormModal.tsx';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
-import { notifySuccess } from '../../ui/notify.ts';
 
-interface Values {
+type Values = {
   name: string;
   channelId: string | null;
-}
+};
 
 /** Creates a customer (`customer` null) or renames one; provider admins also pick the channel. */
 export function CustomerModal({ customer, onClose }: { customer: Customer | null; onClose: () => void }) {
   const chooseChannel = canChooseChannel(useCurrentUser());
-  const queryClient = useQueryClient();
   // A channel admin's customers always belong to their channel: the server sets it, so the body leaves it out.
   const toBody = (values: Values): CustomerCreate =>
     chooseChannel ? { name: values.name, channelId: values.channelId } : { name: values.name };
@@ -30,13 +27,11 @@ export function CustomerModal({ customer, onClose }: { customer: Customer | null
     validate: zodValidate(customer ? CustomerUpdateSchema : CustomerCreateSchema, toBody),
   });
   const save = useFormMutation(form, {
-    mutationFn: (body: CustomerCreate) => (customer ? customers.update(customer.id, body) : customers.create(body)),
-    onSuccess: (saved) => {
-      void queryClient.invalidateQueries({ queryKey: customers.key });
-      void queryClient.invalidateQueries({ queryKey: channels.key }); // customer counts
-      notifySuccess(customer ? `Customer ${saved.name} saved.` : `Customer ${saved.name} created.`);
-      onClose();
-    },
+    mutationFn: (body: CustomerCreate) =>
+      customer ? customers.update(customer.id, body) : customers.create(body),
+    invalidate: [customers.key, channels.key], // channels show customer counts
+    successMessage: (saved) => `Customer ${saved.name} ${customer ? 'saved' : 'created'}.`,
+    onSuccess: onClose,
   });
 
   return (

@@ -1,18 +1,22 @@
 import { useState } from 'react';
-import { Button, Group, Paper, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
-import { IconPlus } from '@tabler/icons-react';
+import { Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { ApiTokenCreated } from '@trunkline/contracts';
 import { apiTokens } from '../../api/apiTokens.ts';
 import type { ApiToken } from '../../api/apiTokens.ts';
+import { actionsColumn, NewButton } from '../../ui/actions.tsx';
+import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { DataTable } from '../../ui/DataTable.tsx';
 import type { Column } from '../../ui/DataTable.tsx';
 import { formatDateTime } from '../../ui/format.ts';
 import { TokenCreateModal } from './TokenCreateModal.tsx';
-import { TokenRevokeModal } from './TokenRevokeModal.tsx';
 import { TokenShownOnceModal } from './TokenShownOnceModal.tsx';
 
-type Dialog = { kind: 'create' } | { kind: 'created'; token: ApiTokenCreated } | { kind: 'revoke'; token: ApiToken } | null;
+type Dialog =
+  | { kind: 'create' }
+  | { kind: 'created'; token: ApiTokenCreated }
+  | { kind: 'revoke'; token: ApiToken }
+  | null;
 
 export function ApiTokensSection() {
   const query = useQuery({ queryKey: apiTokens.key, queryFn: apiTokens.list });
@@ -23,15 +27,9 @@ export function ApiTokensSection() {
     { key: 'name', header: 'Name', render: (t) => t.name },
     { key: 'created', header: 'Created', render: (t) => formatDateTime(t.createdAt) },
     { key: 'lastUsed', header: 'Last used', render: (t) => formatDateTime(t.lastUsedAt) },
-    {
-      key: 'actions',
-      header: <VisuallyHidden>Actions</VisuallyHidden>,
-      render: (t) => (
-        <Button size="xs" variant="subtle" color="red" onClick={() => setDialog({ kind: 'revoke', token: t })}>
-          Revoke
-        </Button>
-      ),
-    },
+    actionsColumn<ApiToken>([
+      { label: 'Revoke', danger: true, onClick: (token) => setDialog({ kind: 'revoke', token }) },
+    ]),
   ];
 
   return (
@@ -41,13 +39,11 @@ export function ApiTokensSection() {
           <Title order={3} id="api-tokens-title">
             API tokens
           </Title>
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setDialog({ kind: 'create' })}>
-            New API token
-          </Button>
+          <NewButton onClick={() => setDialog({ kind: 'create' })}>New API token</NewButton>
         </Group>
         <Text size="sm" c="dimmed">
-          Scripts and other systems call the Trunkline API with an API token instead of your password. Revoke a token
-          as soon as it is no longer needed.
+          Scripts and other systems call the Trunkline API with an API token instead of your password. Revoke
+          a token as soon as it is no longer needed.
         </Text>
         <DataTable
           columns={columns}
@@ -62,7 +58,18 @@ export function ApiTokensSection() {
         <TokenCreateModal onClose={close} onCreated={(token) => setDialog({ kind: 'created', token })} />
       )}
       {dialog?.kind === 'created' && <TokenShownOnceModal token={dialog.token} onClose={close} />}
-      {dialog?.kind === 'revoke' && <TokenRevokeModal token={dialog.token} onClose={close} />}
+      {dialog?.kind === 'revoke' && (
+        <ConfirmModal
+          title="Revoke API token"
+          confirmLabel="Revoke token"
+          action={() => apiTokens.revoke(dialog.token.id)}
+          invalidate={[apiTokens.key]}
+          successMessage={() => `API token ${dialog.token.name} revoked.`}
+          onClose={close}
+        >
+          Revoke the API token {dialog.token.name}? Anything still using it will be refused from now on.
+        </ConfirmModal>
+      )}
     </Paper>
   );
 }

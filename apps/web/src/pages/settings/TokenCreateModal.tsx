@@ -1,26 +1,25 @@
 import { TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useQueryClient } from '@tanstack/react-query';
 import { ApiTokenCreateSchema } from '@trunkline/contracts';
 import type { ApiTokenCreate, ApiTokenCreated } from '@trunkline/contracts';
 import { apiTokens } from '../../api/apiTokens.ts';
 import { FormModal } from '../../ui/FormModal.tsx';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
 
-interface TokenCreateModalProps {
+type TokenCreateModalProps = {
   onClose: () => void;
   onCreated: (token: ApiTokenCreated) => void;
-}
+};
 
 export function TokenCreateModal({ onClose, onCreated }: TokenCreateModalProps) {
-  const queryClient = useQueryClient();
-  const form = useForm<ApiTokenCreate>({ initialValues: { name: '' }, validate: zodValidate(ApiTokenCreateSchema) });
+  const form = useForm<ApiTokenCreate>({
+    initialValues: { name: '' },
+    validate: zodValidate(ApiTokenCreateSchema),
+  });
   const create = useFormMutation(form, {
     mutationFn: apiTokens.create,
-    onSuccess: (token) => {
-      void queryClient.invalidateQueries({ queryKey: apiTokens.key });
-      onCreated(token);
-    },
+    invalidate: [apiTokens.key],
+    onSuccess: onCreated,
   });
 
   return (

@@ -1,6 +1,5 @@
 import { PasswordInput, Select, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useQueryClient } from '@tanstack/react-query';
 import { UserCreateSchema } from '@trunkline/contracts';
 import type { Role, UserCreate } from '@trunkline/contracts';
 import { users } from '../../api/users.ts';
@@ -9,17 +8,16 @@ import { creatableRoles } from '../../auth/permissions.ts';
 import { ChannelSelect, CustomerSelect } from '../../ui/EntitySelects.tsx';
 import { FormModal } from '../../ui/FormModal.tsx';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
-import { notifySuccess } from '../../ui/notify.ts';
 import { roleOptions } from './roleOptions.ts';
 
-interface Values {
+type Values = {
   email: string;
   name: string;
   role: Role;
   channelId: string | null;
   customerId: string | null;
   password: string;
-}
+};
 
 /** Only the scope field of the chosen role goes into the body, so switching roles leaves nothing stale behind. */
 const toBody = ({ channelId, customerId, ...values }: Values): UserCreate => ({
@@ -30,7 +28,6 @@ const toBody = ({ channelId, customerId, ...values }: Values): UserCreate => ({
 
 export function UserCreateModal({ onClose }: { onClose: () => void }) {
   const me = useCurrentUser();
-  const queryClient = useQueryClient();
   // A user creates users of their own role only inside their own channel or customer.
   const fixedChannel = me.role === 'channel_admin';
   const fixedCustomer = me.role === 'customer_admin';
@@ -48,11 +45,9 @@ export function UserCreateModal({ onClose }: { onClose: () => void }) {
   });
   const create = useFormMutation(form, {
     mutationFn: users.create,
-    onSuccess: (user) => {
-      void queryClient.invalidateQueries({ queryKey: users.key });
-      notifySuccess(`User ${user.name} created.`);
-      onClose();
-    },
+    invalidate: [users.key],
+    successMessage: (user) => `User ${user.name} created.`,
+    onSuccess: onClose,
   });
   const role = form.values.role;
 
@@ -65,11 +60,27 @@ export function UserCreateModal({ onClose }: { onClose: () => void }) {
       submitting={create.isPending}
       alert={create.alert}
     >
-      <TextInput label="Email" type="email" autoComplete="off" data-autofocus {...form.getInputProps('email')} />
+      <TextInput
+        label="Email"
+        type="email"
+        autoComplete="off"
+        data-autofocus
+        {...form.getInputProps('email')}
+      />
       <TextInput label="Name" autoComplete="off" {...form.getInputProps('name')} />
-      <Select label="Role" data={roleOptions(creatableRoles(me.role))} allowDeselect={false} {...form.getInputProps('role')} />
+      <Select
+        label="Role"
+        data={roleOptions(creatableRoles(me.role))}
+        allowDeselect={false}
+        {...form.getInputProps('role')}
+      />
       {role === 'channel_admin' && (
-        <ChannelSelect label="Channel" placeholder="Choose a channel" disabled={fixedChannel} {...form.getInputProps('channelId')} />
+        <ChannelSelect
+          label="Channel"
+          placeholder="Choose a channel"
+          disabled={fixedChannel}
+          {...form.getInputProps('channelId')}
+        />
       )}
       {role === 'customer_admin' && (
         <CustomerSelect

@@ -1,21 +1,18 @@
 import { PasswordInput, Switch, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useQueryClient } from '@tanstack/react-query';
 import { UserUpdateSchema } from '@trunkline/contracts';
 import type { User, UserUpdate } from '@trunkline/contracts';
 import { users } from '../../api/users.ts';
 import { FormModal } from '../../ui/FormModal.tsx';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
-import { notifySuccess } from '../../ui/notify.ts';
 
-interface Values {
+type Values = {
   name: string;
   password: string;
   disabled: boolean;
-}
+};
 
 export function UserEditModal({ user, onClose }: { user: User; onClose: () => void }) {
-  const queryClient = useQueryClient();
   /** Sends only what changed; an empty password field keeps the current password. */
   const toBody = (values: Values): UserUpdate => ({
     ...(values.name !== user.name ? { name: values.name } : {}),
@@ -29,11 +26,9 @@ export function UserEditModal({ user, onClose }: { user: User; onClose: () => vo
   });
   const save = useFormMutation(form, {
     mutationFn: (body: UserUpdate) => users.update(user.id, body),
-    onSuccess: (saved) => {
-      void queryClient.invalidateQueries({ queryKey: users.key });
-      notifySuccess(`User ${saved.name} saved.`);
-      onClose();
-    },
+    invalidate: [users.key],
+    successMessage: (saved) => `User ${saved.name} saved.`,
+    onSuccess: onClose,
   });
 
   return (

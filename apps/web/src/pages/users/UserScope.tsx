@@ -22,14 +22,15 @@ export function UserScope({ user }: { user: User }) {
   });
 
   if (user.role === 'provider_admin') return <>Provider</>;
-  const name = user.role === 'channel_admin' ? channel.data?.name : customer.data?.name;
+  const lookedUp = user.role === 'channel_admin' ? channel : customer;
+  const name = lookedUp.data?.name ?? (lookedUp.isError ? 'unknown' : '…');
   const kind = user.role === 'channel_admin' ? 'Channel' : 'Customer';
   return (
     <>
       <Text span size="sm" c="dimmed">
         {kind}:{' '}
       </Text>
-      {name ?? '…'}
+      {name}
     </>
   );
 }

@@ -1,4 +1,5 @@
 import { roleLabels } from '@trunkline/contracts';
 import type { Role } from '@trunkline/contracts';
 
-export const roleOptions = (roles: readonly Role[]) => roles.map((role) => ({ value: role, label: roleLabels[role] }));
+export const roleOptions = (roles: readonly Role[]) =>
+  roles.map((role) => ({ value: role, label: roleLabels[role] }));

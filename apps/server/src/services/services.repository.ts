@@ -1,0 +1,176 @@
+import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
+import type { Service, ServiceDraft, ServiceDraftData, ServiceListQuery, ServiceStatus } from '@trunkline/contracts';
+import type { Scope } from '../access/actor.ts';
+import { customerInScope } from '../customers/customers.repository.ts';
+import type { Executor } from '../platform/db/database.ts';
+import { nameContains, offsetOf } from '../platform/db/queries.ts';
+import { customers, licenseTypes, serviceDrafts, services } from '../platform/db/schema.ts';
+
+/** Services a scope may see: those of the customers it may see. */
+export const serviceInScope = (scope: Scope): SQL | undefined => {
+  const customer = customerInScope(scope);
+  return customer ? sql`${services.customerId} in (select ${customers.id} from ${customers} where ${customer})` : undefined;
+};
+
+const progressOf: Record<ServiceStatus, number> = {
+  draft: 0,
+  'pending-invitation': 10,
+  'awaiting-token': 15,
+  connected: 30,
+  configuring: 60,
+  active: 100,
+  failed: 60,
+  offboarding: 90,
+};
+
+const columns = {
+  id: services.id,
+  customerId: services.customerId,
+  customerName: customers.name,
+  type: services.type,
+  fullName: services.fullName,
+  shortName: services.shortName,
+  subdomain: services.subdomain,
+  trunkFqdn: services.trunkFqdn,
+  licenseType: services.licenseType,
+  licenseTypeName: licenseTypes.name,
+  licensedUsers: services.licensedUsers,
+  status: services.status,
+  adminAuthMethod: services.adminAuthMethod,
+  adminUsername: services.adminUsername,
+  createdAt: services.createdAt,
+  updatedAt: services.updatedAt,
+};
+
+type Row = Omit<Service, 'createdAt' | 'updatedAt' | 'status' | 'progress'> & { status: string; createdAt: Date; updatedAt: Date };
+const toService = (r: Row): Service => {
+  const status = r.status as ServiceStatus;
+  return { ...r, status, progress: progressOf[status], createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+};
+
+const sortColumns = {
+  createdAt: services.createdAt,
+  fullName: services.fullName,
+  shortName: services.shortName,
+  customerName: customers.name,
+  status: services.status,
+  licensedUsers: services.licensedUsers,
+} as const;
+
+export type NewService = {
+  customerId: string;
+  fullName: string;
+  shortName: string;
+  subdomain: string;
+  trunkFqdn: string;
+  licenseType: string;
+  licensedUsers: number;
+  status: ServiceStatus;
+  adminAuthMethod: 'credentials' | 'invite';
+  adminUsername: string | null;
+  createdBy: string | null;
+};
+
+export function createServicesRepository(db: Executor) {
+  const base = () =>
+    db.select(columns).from(services).innerJoin(customers, eq(customers.id, services.customerId)).innerJoin(licenseTypes, eq(licenseTypes.id, services.licenseType));
+
+  return {
+    async list(scope: Scope, query: ServiceListQuery): Promise<{ items: Service[]; total: number }> {
+      const where = and(
+        serviceInScope(scope),
+        query.customerId ? eq(services.customerId, query.customerId) : undefined,
+        query.status ? eq(services.status, query.status) : undefined,
+        query.q
+          ? sql`(${nameContains(services.fullName, query.q)} or ${nameContains(services.shortName, query.q)} or ${nameContains(customers.name, query.q)})`
+          : undefined,
+      );
+      const order = query.order === 'asc' ? asc : desc;
+      const [rows, [count]] = await Promise.all([
+        base().where(where).orderBy(order(sortColumns[query.sort]), asc(services.id)).limit(query.pageSize).offset(offsetOf(query)),
+        db.select({ n: sql<number>`count(*)::int` }).from(services).innerJoin(customers, eq(customers.id, services.customerId)).where(where),
+      ]);
+      return { items: rows.map(toService), total: count?.n ?? 0 };
+    },
+
+    async get(scope: Scope, id: string): Promise<Service | null> {
+      const [row] = await base().where(and(serviceInScope(scope), eq(services.id, id)));
+      return row ? toService(row) : null;
+    },
+
+    /** Licensed users of a customer's services, optionally leaving one service out (when it is edited). */
+    async licensedUsersOf(_scope: Scope, customerId: string, exceptServiceId?: string): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`coalesce(sum(${services.licensedUsers}), 0)::int` })
+        .from(services)
+        .where(and(eq(services.customerId, customerId), exceptServiceId ? ne(services.id, exceptServiceId) : undefined));
+      return row?.n ?? 0;
+    },
+
+    /**
+     * Uniqueness is provider-wide, so these look across every scope; they reveal only that a name is taken.
+     */
+    async shortNameTaken(shortName: string, exceptServiceId?: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: services.id })
+        .from(services)
+        .where(and(sql`lower(${services.shortName}) = lower(${shortName})`, exceptServiceId ? ne(services.id, exceptServiceId) : undefined));
+      return rows.length > 0;
+    },
+    async subdomainTaken(subdomain: string, exceptServiceId?: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: services.id })
+        .from(services)
+        .where(and(eq(services.subdomain, subdomain.toLowerCase()), exceptServiceId ? ne(services.id, exceptServiceId) : undefined));
+      return rows.length > 0;
+    },
+
+    async create(_scope: Scope, input: NewService): Promise<string> {
+      const [row] = await db.insert(services).values({ ...input, type: 'direct-routing' }).returning({ id: services.id });
+      return row!.id;
+    },
+
+    async update(
+      scope: Scope,
+      id: string,
+      patch: Partial<Pick<NewService, 'fullName' | 'shortName' | 'subdomain' | 'trunkFqdn' | 'licensedUsers' | 'status'>>,
+    ): Promise<boolean> {
+      const rows = await db
+        .update(services)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(and(serviceInScope(scope), eq(services.id, id)))
+        .returning({ id: services.id });
+      return rows.length > 0;
+    },
+
+    async remove(scope: Scope, id: string): Promise<boolean> {
+      const rows = await db.delete(services).where(and(serviceInScope(scope), eq(services.id, id))).returning({ id: services.id });
+      return rows.length > 0;
+    },
+
+    /** Drafts belong to one user; the customer is checked against the scope by the service. */
+    async getDraft(userId: string, customerId: string): Promise<ServiceDraft | null> {
+      const [row] = await db
+        .select()
+        .from(serviceDrafts)
+        .where(and(eq(serviceDrafts.userId, userId), eq(serviceDrafts.customerId, customerId)));
+      return row ? { customerId: row.customerId, data: row.data as ServiceDraftData, updatedAt: row.updatedAt.toISOString() } : null;
+    },
+    async saveDraft(userId: string, customerId: string, data: ServiceDraftData): Promise<ServiceDraft> {
+      const now = new Date();
+      await db
+        .insert(serviceDrafts)
+        .values({ userId, customerId, data, updatedAt: now })
+        .onConflictDoUpdate({ target: [serviceDrafts.userId, serviceDrafts.customerId], set: { data, updatedAt: now } });
+      return { customerId, data, updatedAt: now.toISOString() };
+    },
+    async deleteDraft(userId: string, customerId: string): Promise<boolean> {
+      const rows = await db
+        .delete(serviceDrafts)
+        .where(and(eq(serviceDrafts.userId, userId), eq(serviceDrafts.customerId, customerId)))
+        .returning({ id: serviceDrafts.customerId });
+      return rows.length > 0;
+    },
+  };
+}
+export type ServicesRepository = ReturnType<typeof createServicesRepository>;

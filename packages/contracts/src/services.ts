@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { IdSchema, ListQuerySchema, TimestampSchema, nameField, pageOf } from './common.ts';
+import { EmailSchema } from './auth.ts';
+
+/** A customer's Direct Routing services together may not license more users than this. */
+export const CUSTOMER_LICENSED_USER_LIMIT = 500;
+
+export const SHORT_NAME_MIN = 3;
+export const SHORT_NAME_MAX = 15;
+export const FORBIDDEN_SHORT_NAME_CHARS = ['\\', '/', ':', '*', '?', '"', '<', '>', '|'] as const;
+
+/**
+ * Why a short name is not acceptable, or null when it is. One message per name, the most fundamental rule
+ * first, in words an operator understands (the name becomes part of a DNS name).
+ */
+export function shortNameProblem(value: string): string | null {
+  if (value.length === 0) return 'Enter a short name.';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (/\s/.test(ch)) return 'Spaces, tabs and line breaks are not allowed.';
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return 'Control characters are not allowed.';
+    if (code > 0x7e)
+      return `"${ch}" is not allowed: use only letters A–Z, digits and ASCII symbols, because the short name becomes part of a DNS name.`;
+  }
+  if (value.includes('.')) return 'The dot (.) is not allowed.';
+  const forbidden = FORBIDDEN_SHORT_NAME_CHARS.filter((c) => value.includes(c));
+  if (forbidden.length > 0) return `These characters are not allowed: ${forbidden.join(' ')}`;
+  if (value.length < SHORT_NAME_MIN) return `At least ${SHORT_NAME_MIN} characters.`;
+  if (value.length > SHORT_NAME_MAX) return `At most ${SHORT_NAME_MAX} characters.`;
+  return null;
+}
+
+export const ShortNameSchema = z.string({ error: 'Enter a short name.' }).superRefine((value, ctx) => {
+  const problem = shortNameProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** The DNS label derived from a short name: lower-cased, runs of other characters become one hyphen. */
+export function deriveSubdomainLabel(shortName: string): string {
+  return shortName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/** Microsoft accepts a derived-trunk FQDN of at most 63 characters. */
+export const TRUNK_FQDN_MAX = 63;
+
+export function subdomainLabelProblem(label: string): string | null {
+  if (label.length === 0) return 'Enter a subdomain label.';
+  if (label.length > 63) return 'At most 63 characters.';
+  if (!/^[a-z0-9-]+$/i.test(label)) return 'Use only letters, digits and hyphens.';
+  if (label.startsWith('-') || label.endsWith('-')) return 'A hyphen may not start or end the label.';
+  return null;
+}
+
+export const SubdomainLabelSchema = z
+  .string({ error: 'Enter a subdomain label.' })
+  .trim()
+  .toLowerCase()
+  .superRefine((value, ctx) => {
+    const problem = subdomainLabelProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const trunkFqdn = (label: string, baseDomain: string) => `${label}.${baseDomain}`;
+
+export function trunkFqdnProblem(label: string, baseDomain: string): string | null {
+  const fqdn = trunkFqdn(label, baseDomain);
+  return fqdn.length > TRUNK_FQDN_MAX ? `The trunk FQDN ${fqdn} is ${fqdn.length} characters; Microsoft allows at most ${TRUNK_FQDN_MAX}.` : null;
+}
+
+export const ServiceStatuses = [
+  'draft',
+  'pending-invitation',
+  'awaiting-token',
+  'connected',
+  'configuring',
+  'active',
+  'failed',
+  'offboarding',
+] as const;
+export const ServiceStatusSchema = z.enum(ServiceStatuses);
+export type ServiceStatus = z.infer<typeof ServiceStatusSchema>;
+
+export const serviceStatusLabels: Record<ServiceStatus, string> = {
+  draft: 'Draft',
+  'pending-invitation': 'Pending invitation',
+  'awaiting-token': 'Awaiting token',
+  connected: 'Connected',
+  configuring: 'Configuring',
+  active: 'Active',
+  failed: 'Failed',
+  offboarding: 'Offboarding',
+};
+
+/** Statuses in which names and user count may still change and the service may be deleted outright. */
+export const EDITABLE_SERVICE_STATUSES: readonly ServiceStatus[] = ['draft', 'pending-invitation', 'awaiting-token', 'connected', 'failed'];
+export const DELETABLE_SERVICE_STATUSES: readonly ServiceStatus[] = ['draft', 'pending-invitation', 'awaiting-token'];
+
+export const LicenseTypeSchema = z.object({ id: z.string(), name: z.string(), description: z.string() });
+export type LicenseType = z.infer<typeof LicenseTypeSchema>;
+
+export const LicensedUsersSchema = z
+  .number({ error: 'Enter a whole number from 1 to 500.' })
+  .int({ error: 'Enter a whole number from 1 to 500.' })
+  .min(1, { error: 'At least 1 user.' })
+  .max(CUSTOMER_LICENSED_USER_LIMIT, { error: `At most ${CUSTOMER_LICENSED_USER_LIMIT} users per customer.` });
+
+export const AdminAuthSchema = z.discriminatedUnion(
+  'method',
+  [
+    z.object({
+      method: z.literal('credentials'),
+      username: EmailSchema.describe("The tenant's Global admin or service account admin (UPN)"),
+      password: z.string({ error: 'Enter the password.' }).min(1, { error: 'Enter the password.' }).max(256),
+    }),
+    z.object({
+      method: z.literal('invite'),
+      email: EmailSchema.describe('The IT administrator who receives the invitation'),
+    }),
+  ],
+  { error: 'Choose credentials or an invitation.' },
+);
+export type AdminAuth = z.infer<typeof AdminAuthSchema>;
+
+export const ServiceCreateSchema = z.object({
+  customerId: IdSchema,
+  type: z.literal('direct-routing', { error: 'Only direct-routing services exist.' }),
+  fullName: nameField(200),
+  shortName: ShortNameSchema,
+  subdomain: SubdomainLabelSchema.optional(),
+  licenseType: z.string({ error: 'Choose a licence type.' }).min(1, { error: 'Choose a licence type.' }),
+  licensedUsers: LicensedUsersSchema,
+  adminAuth: AdminAuthSchema,
+});
+export type ServiceCreate = z.infer<typeof ServiceCreateSchema>;
+
+export const ServiceUpdateSchema = z
+  .object({
+    fullName: nameField(200).optional(),
+    shortName: ShortNameSchema.optional(),
+    subdomain: SubdomainLabelSchema.optional(),
+    licensedUsers: LicensedUsersSchema.optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { error: 'Give at least one field to change.', path: ['fullName'] });
+export type ServiceUpdate = z.infer<typeof ServiceUpdateSchema>;
+
+export const ServiceSchema = z.object({
+  id: IdSchema,
+  customerId: IdSchema,
+  customerName: z.string(),
+  type: z.literal('direct-routing'),
+  fullName: z.string(),
+  shortName: z.string(),
+  subdomain: z.string(),
+  trunkFqdn: z.string(),
+  licenseType: z.string(),
+  licenseTypeName: z.string(),
+  licensedUsers: z.number().int(),
+  status: ServiceStatusSchema,
+  /** 0–100: how far onboarding has come. */
+  progress: z.number().int(),
+  adminAuthMethod: z.enum(['credentials', 'invite']),
+  adminUsername: z.string().nullable(),
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+});
+export type Service = z.infer<typeof ServiceSchema>;
+
+export const ServiceSortFields = ['createdAt', 'fullName', 'shortName', 'customerName', 'status', 'licensedUsers'] as const;
+export const ServiceListQuerySchema = ListQuerySchema.extend({
+  customerId: IdSchema.optional(),
+  status: ServiceStatusSchema.optional(),
+  sort: z.enum(ServiceSortFields).default('createdAt'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+});
+export type ServiceListQuery = z.infer<typeof ServiceListQuerySchema>;
+export const ServicePageSchema = pageOf(ServiceSchema);
+
+/** What POST /services answers: the service and, for an invitation, what happened to it. */
+export const ServiceCreatedSchema = ServiceSchema.extend({
+  invitation: z.object({ id: IdSchema, email: z.string(), expiresAt: TimestampSchema }).nullable(),
+});
+export type ServiceCreated = z.infer<typeof ServiceCreatedSchema>;
+
+export const AvailabilityQuerySchema = z.object({
+  shortName: z.string().max(200).optional(),
+  subdomain: z.string().max(200).optional(),
+  /** A service being edited: its own names do not count as taken. */
+  exceptServiceId: IdSchema.optional(),
+});
+export const FieldAvailabilitySchema = z.object({
+  value: z.string(),
+  valid: z.boolean(),
+  available: z.boolean(),
+  message: z.string().nullable(),
+});
+export const AvailabilitySchema = z.object({
+  shortName: FieldAvailabilitySchema.nullable(),
+  /** The label that applies: the override when given, else the one derived from the short name. */
+  subdomain: FieldAvailabilitySchema.extend({ fqdn: z.string() }).nullable(),
+});
+export type Availability = z.infer<typeof AvailabilitySchema>;
+
+export const CustomerUsageSchema = z.object({ licensedUsers: z.object({ used: z.number().int(), limit: z.number().int(), remaining: z.number().int() }) });
+export type CustomerUsage = z.infer<typeof CustomerUsageSchema>;
+
+/** The new-tenant form as a draft: any subset of its fields, never the password. */
+export const ServiceDraftDataSchema = z.object({
+  fullName: z.string().max(200).optional(),
+  shortName: z.string().max(100).optional(),
+  subdomain: z.string().max(100).optional(),
+  licenseType: z.string().max(100).optional(),
+  licensedUsers: z.number().int().min(0).max(100_000).nullable().optional(),
+  adminAuthMethod: z.enum(['credentials', 'invite']).optional(),
+  adminUsername: z.string().max(254).optional(),
+  inviteEmail: z.string().max(254).optional(),
+  step: z.number().int().min(0).max(10).optional(),
+});
+export type ServiceDraftData = z.infer<typeof ServiceDraftDataSchema>;
+export const ServiceDraftSchema = z.object({ customerId: IdSchema, data: ServiceDraftDataSchema, updatedAt: TimestampSchema });
+export type ServiceDraft = z.infer<typeof ServiceDraftSchema>;
