@@ -20,7 +20,9 @@ const READY_TIMEOUT_MS = 60_000;
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const webDist = path.join(repoRoot, 'apps/web/dist');
   if (!existsSync(path.join(webDist, 'index.html'))) {
-    throw new Error(`The web app is not built (${webDist}/index.html is missing). Run: npm run build -w @trunkline/web`);
+    throw new Error(
+      `The web app is not built (${webDist}/index.html is missing). Run: npm run build -w @trunkline/web`,
+    );
   }
 
   const port = await freePort();
@@ -33,7 +35,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const logFile = path.join(logDir, 'server.log');
   const log = createWriteStream(logFile);
 
-  const nodeBin = existsSync(path.join(repoRoot, 'node_modules/.bin/node')) ? path.join(repoRoot, 'node_modules/.bin/node') : process.execPath;
+  const nodeBin = existsSync(path.join(repoRoot, 'node_modules/.bin/node'))
+    ? path.join(repoRoot, 'node_modules/.bin/node')
+    : process.execPath;
   const server = spawn(nodeBin, ['apps/server/src/main.ts', 'all'], {
     cwd: repoRoot,
     env: {
@@ -84,7 +88,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   for (;;) {
     if (exited) {
       await teardown();
-      throw new Error(`The server exited before it was ready (${JSON.stringify(exited)}). Last lines of ${logFile}:\n${serverLog()}`);
+      throw new Error(
+        `The server exited before it was ready (${JSON.stringify(exited)}). Last lines of ${logFile}:\n${serverLog()}`,
+      );
     }
     const status = await fetch(`${baseUrl}/readyz`).then(
       (r) => r.status,
@@ -93,7 +99,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     if (status === 200) break;
     if (Date.now() > deadline) {
       await teardown();
-      throw new Error(`The server did not answer 200 on ${baseUrl}/readyz within ${READY_TIMEOUT_MS} ms. Last lines of ${logFile}:\n${serverLog()}`);
+      throw new Error(
+        `The server did not answer 200 on ${baseUrl}/readyz within ${READY_TIMEOUT_MS} ms. Last lines of ${logFile}:\n${serverLog()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -101,7 +109,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_BASE_URL = baseUrl;
   process.env.E2E_ADMIN_EMAIL = ADMIN.email;
   process.env.E2E_ADMIN_PASSWORD = ADMIN.password;
-  process.stdout.write(`[e2e] server ready at ${baseUrl} (${database ? `PostgreSQL database ${database.name}` : 'PGlite'}), log: ${logFile}\n`);
+  process.stdout.write(
+    `[e2e] server ready at ${baseUrl} (${database ? `PostgreSQL database ${database.name}` : 'PGlite'}), log: ${logFile}\n`,
+  );
   return teardown;
 }
 

@@ -17,7 +17,9 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [['list'], ['html', { outputFolder: './playwright-report', open: 'never' }]],
+  // No HTML report: its bundled JS would land in the lint scope. On failure, traces stay in test-results/
+  // (npx playwright show-trace e2e/test-results/<test>/trace.zip) next to the server log.
+  reporter: 'list',
   use: {
     ...devices['Desktop Chrome'],
     // Filled in by global-setup.ts (process.env reaches the workers); fixtures.ts fails without it.

@@ -30,7 +30,6 @@ export default defineConfig({
       '/api': apiTarget,
       '/healthz': apiTarget,
       '/readyz': apiTarget,
-      '/invite': apiTarget,
     },
   },
 });

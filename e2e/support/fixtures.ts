@@ -3,7 +3,10 @@ import { test as base, expect } from '@playwright/test';
 /** What global-setup.ts started; missing values mean the suite runs without its server, which is an error. */
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the suite through e2e/playwright.config.ts, whose global setup starts the server.`);
+  if (!value)
+    throw new Error(
+      `${name} is not set: run the suite through e2e/playwright.config.ts, whose global setup starts the server.`,
+    );
   return value;
 }
 

@@ -1,4 +1,4 @@
-import { Combobox, createTheme, PasswordInput } from '@mantine/core';
+import { Badge, Combobox, createTheme, PasswordInput } from '@mantine/core';
 
 /** Defaults that keep every input findable by its label alone (Playwright `getByLabel`, screen readers). */
 export const theme = createTheme({
@@ -11,5 +11,7 @@ export const theme = createTheme({
     }),
     // A closed select's option list stays in the page by default, labelled like its input; unmount it instead.
     Combobox: Combobox.extend({ defaultProps: { keepMounted: false } }),
+    // In a crowded table a badge would shrink to an ellipsis ("AWAITING TO…"); its text is short, keep it whole.
+    Badge: Badge.extend({ styles: { root: { minWidth: 'max-content' } } }),
   },
 });

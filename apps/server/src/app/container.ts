@@ -1,33 +1,46 @@
 import type { Config } from '../config/config.ts';
+import { createAuditService } from '../audit/audit.service.ts';
 import { createAuthService } from '../auth/auth.service.ts';
 import { createChannelsService } from '../channels/channels.service.ts';
 import { createCustomersService } from '../customers/customers.service.ts';
+import { createInvitationTokens } from '../invitations/invitation-token.ts';
+import { createInvitationsService } from '../invitations/invitations.service.ts';
+import type { JobQueue } from '../jobs/job.ts';
 import type { Database } from '../platform/db/database.ts';
 import { createUnitOfWork } from '../platform/db/unit-of-work.ts';
+import { createServicesService } from '../services/services.service.ts';
+import { createSettingsService } from '../settings/settings.service.ts';
 import { createUsersService } from '../users/users.service.ts';
-import type { JobQueue } from '../jobs/job.ts';
 import { createRepositories } from './repositories.ts';
 
 export type ServiceDeps = {
   db: Database;
   jobs: JobQueue;
-  config: Pick<Config, 'session' | 'login' | 'publicUrl'>;
+  masterKey: Buffer;
+  config: Pick<Config, 'session' | 'login' | 'publicUrl' | 'invitations'>;
 };
 
 /** The composition root of the domain: every service with its dependencies, nothing global. */
-export function createServices({ db, config }: ServiceDeps) {
+export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
   const repos = createRepositories(db);
   const uow = createUnitOfWork(db, createRepositories);
+  const tokens = createInvitationTokens(masterKey, config.publicUrl);
+  const invitationTtlDays = config.invitations.ttlDays;
   return {
     repos,
+    tokens,
     auth: createAuthService({
       repos,
       uow,
       settings: { sessionTtlHours: config.session.ttlHours, maxFailures: config.login.maxFailures, windowMinutes: config.login.windowMinutes },
     }),
+    audit: createAuditService({ repos }),
     channels: createChannelsService({ repos, uow }),
     customers: createCustomersService({ repos, uow }),
     users: createUsersService({ repos, uow }),
+    services: createServicesService({ repos, uow, jobs, tokens, invitationTtlDays }),
+    invitations: createInvitationsService({ repos, uow, jobs, tokens, invitationTtlDays }),
+    settings: createSettingsService({ repos, uow }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

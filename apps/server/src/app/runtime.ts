@@ -8,7 +8,8 @@ import type { JobDefinition, JobRegistration } from '../jobs/job.ts';
 import { createJobHandlers } from '../jobs/handlers.ts';
 import { migrateDatabase, openDatabase, pingDatabase, type DatabaseHandle } from '../platform/db/database.ts';
 import type { Logger } from '../platform/logger.ts';
-import { createSecretBox, resolveMasterKey } from '../platform/secret-box.ts';
+import { resolveMasterKey } from '../platform/secret-box.ts';
+import { createSmtpMailer } from '../mail/mailer.ts';
 import { ensureProviderAdmin } from './bootstrap.ts';
 import { createServices, type Services } from './container.ts';
 import { createRepositories } from './repositories.ts';
@@ -46,8 +47,7 @@ export async function startRuntime(options: {
   await jobs.prepare([...jobDefinitions, ...(options.extraJobs?.definitions ?? [])]);
 
   const { key } = await resolveMasterKey(config.masterKey, config.dataDir);
-  const secrets = createSecretBox(key);
-  const services = createServices({ db: handle.db, jobs, config });
+  const services = createServices({ db: handle.db, jobs, masterKey: key, config });
 
   if (mode !== 'worker') {
     const result = await ensureProviderAdmin(createUnitOfWork(handle.db, createRepositories), config.admin);
@@ -55,7 +55,8 @@ export async function startRuntime(options: {
   }
 
   if (mode !== 'api') {
-    const registrations = [...createJobHandlers({ repos: services.repos, secrets }), ...(options.extraJobs?.registrations ?? [])];
+    const mailer = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
+    const registrations = [...createJobHandlers({ repos: services.repos, mailer, tokens: services.tokens }), ...(options.extraJobs?.registrations ?? [])];
     await jobs.work(registrations, { concurrency: config.worker.concurrency });
   }
 

@@ -36,7 +36,7 @@ export function createChannelsRepository(db: Executor) {
     async list(scope: Scope, query: ListQuery): Promise<{ items: Channel[]; total: number }> {
       const where = and(inScope(scope), nameContains(channels.name, query.q));
       const [rows, [count]] = await Promise.all([
-        db.select(columns).from(channels).where(where).orderBy(asc(channels.name)).limit(query.pageSize).offset(offsetOf(query)),
+        db.select(columns).from(channels).where(where).orderBy(asc(sql`lower(${channels.name})`)).limit(query.pageSize).offset(offsetOf(query)),
         db.select({ n: sql<number>`count(*)::int` }).from(channels).where(where),
       ]);
       return { items: rows.map(toChannel), total: count?.n ?? 0 };

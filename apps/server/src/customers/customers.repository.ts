@@ -39,7 +39,7 @@ export function createCustomersRepository(db: Executor) {
         query.channelId ? eq(customers.channelId, query.channelId) : undefined,
       );
       const [rows, [count]] = await Promise.all([
-        base().where(where).orderBy(asc(customers.name)).limit(query.pageSize).offset(offsetOf(query)),
+        base().where(where).orderBy(asc(sql`lower(${customers.name})`), asc(customers.id)).limit(query.pageSize).offset(offsetOf(query)),
         db.select({ n: sql<number>`count(*)::int` }).from(customers).where(where),
       ]);
       return { items: rows.map(toCustomer), total: count?.n ?? 0 };

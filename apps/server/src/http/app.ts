@@ -13,6 +13,10 @@ import { registerAuthRoutes } from '../auth/auth.routes.ts';
 import { registerChannelRoutes } from '../channels/channels.routes.ts';
 import { registerCustomerRoutes } from '../customers/customers.routes.ts';
 import { registerUserRoutes } from '../users/users.routes.ts';
+import { registerAuditRoutes } from '../audit/audit.routes.ts';
+import { registerInvitationRoutes } from '../invitations/invitations.routes.ts';
+import { registerServiceRoutes } from '../services/services.routes.ts';
+import { registerSettingsRoutes } from '../settings/settings.routes.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installAuthentication } from './auth.ts';
@@ -82,6 +86,10 @@ export async function buildHttpApp({ config, logger, services, health, version }
   registerChannelRoutes(app, services);
   registerCustomerRoutes(app, services);
   registerUserRoutes(app, services);
+  registerServiceRoutes(app, services);
+  registerInvitationRoutes(app, services);
+  registerAuditRoutes(app, services);
+  registerSettingsRoutes(app, services);
 
   await serveWebApp(app, config.web.distDir);
   return app;

@@ -48,11 +48,12 @@ const toService = (r: Row): Service => {
   return { ...r, status, progress: progressOf[status], createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
 };
 
+/** Text sorts ignore case, as people expect whatever the database's collation. */
 const sortColumns = {
   createdAt: services.createdAt,
-  fullName: services.fullName,
-  shortName: services.shortName,
-  customerName: customers.name,
+  fullName: sql`lower(${services.fullName})`,
+  shortName: sql`lower(${services.shortName})`,
+  customerName: sql`lower(${customers.name})`,
   status: services.status,
   licensedUsers: services.licensedUsers,
 } as const;

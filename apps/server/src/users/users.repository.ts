@@ -61,7 +61,7 @@ export function createUsersRepository(db: Executor) {
         query.channelId ? eq(users.channelId, query.channelId) : undefined,
       );
       const [rows, [count]] = await Promise.all([
-        db.select(publicColumns).from(users).where(where).orderBy(asc(users.name), asc(users.email)).limit(query.pageSize).offset(offsetOf(query)),
+        db.select(publicColumns).from(users).where(where).orderBy(asc(sql`lower(${users.name})`), asc(users.email)).limit(query.pageSize).offset(offsetOf(query)),
         db.select({ n: sql<number>`count(*)::int` }).from(users).where(where),
       ]);
       return { items: rows.map(toUser), total: count?.n ?? 0 };

@@ -4,7 +4,17 @@ import { startJobEngine } from '../../src/jobs/engine.ts';
 import { openDatabase } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { Client, expectStatus } from '../support/client.ts';
-import { createFreshDatabase, freePort, NodeProcess, tempDir, waitFor, WaitAborted, waitForReady, withClient, type FreshDatabase } from './support.ts';
+import {
+  createFreshDatabase,
+  freePort,
+  NodeProcess,
+  tempDir,
+  waitFor,
+  WaitAborted,
+  waitForReady,
+  withClient,
+  type FreshDatabase,
+} from './support.ts';
 
 /**
  * The real server process (`node apps/server/src/main.ts`) on PostgreSQL: first start, restart, and the
@@ -20,7 +30,12 @@ afterAll(async () => {
 });
 
 async function startServer(name: string, mode: 'all' | 'api' | 'worker', env: Record<string, string>) {
-  const proc = new NodeProcess(name, [MAIN, mode], { LOG_LEVEL: 'info', TRUNKLINE_ADMIN_EMAIL: ADMIN.email, TRUNKLINE_ADMIN_PASSWORD: ADMIN.password, ...env });
+  const proc = new NodeProcess(name, [MAIN, mode], {
+    LOG_LEVEL: 'info',
+    TRUNKLINE_ADMIN_EMAIL: ADMIN.email,
+    TRUNKLINE_ADMIN_PASSWORD: ADMIN.password,
+    ...env,
+  });
   cleanups.push(() => proc.stop());
   return proc;
 }
@@ -28,7 +43,16 @@ async function startServer(name: string, mode: 'all' | 'api' | 'worker', env: Re
 async function httpEnv(dataDir: string, databaseUrl: string) {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  return { publicUrl, env: { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: publicUrl, DATA_DIR: dataDir, DATABASE_URL: databaseUrl } };
+  return {
+    publicUrl,
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: publicUrl,
+      DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+    },
+  };
 }
 
 async function freshDatabase(prefix: string): Promise<FreshDatabase> {
@@ -43,7 +67,8 @@ function freshDir(prefix: string) {
   return dir.dir;
 }
 
-const scalar = (url: string, sql: string) => withClient(url, async (c) => Number(Object.values((await c.query(sql)).rows[0] as object)[0]));
+const scalar = (url: string, sql: string) =>
+  withClient(url, async (c) => Number(Object.values((await c.query(sql)).rows[0] as object)[0]));
 
 describe('the server process on PostgreSQL', () => {
   it('applies migrations once and creates the admin once across a restart', async () => {
@@ -99,7 +124,11 @@ describe('the server process on PostgreSQL', () => {
         { timeoutMs: 60_000, context: () => proc.tail() },
       );
     const [apiStarted, workerStarted] = await Promise.all([started(api), started(worker)]);
-    expect(apiStarted).toMatchObject({ mode: 'api', database: 'postgres', url: expect.stringMatching(/^http:\/\//) });
+    expect(apiStarted).toMatchObject({
+      mode: 'api',
+      database: 'postgres',
+      url: expect.stringMatching(/^http:\/\//),
+    });
     expect(workerStarted).toMatchObject({ mode: 'worker', database: 'postgres', url: null });
 
     await waitForReady(api, publicUrl);
@@ -124,14 +153,17 @@ describe('the server process on PostgreSQL', () => {
     const done = await waitFor(
       `the worker to run job ${jobId}`,
       () => {
-        for (const p of [api, worker]) if (!p.running) throw new WaitAborted(`${p.name} exited.\n${p.tail()}`);
+        for (const p of [api, worker])
+          if (!p.running) throw new WaitAborted(`${p.name} exited.\n${p.tail()}`);
         return worker.logs().find((l) => l.msg === 'job done' && l.jobId === jobId);
       },
       { timeoutMs: 30_000, context: () => `${api.tail(15)}\n${worker.tail(15)}` },
     );
     expect(done).toMatchObject({ job: purgeExpiredAuthJob.name });
     expect(api.logs().filter((l) => l.msg === 'job done')).toEqual([]);
-    expect(await scalar(db.url, `select count(*) from pgboss.job where id = '${jobId}' and state = 'completed'`)).toBe(1);
+    expect(
+      await scalar(db.url, `select count(*) from pgboss.job where id = '${jobId}' and state = 'completed'`),
+    ).toBe(1);
 
     // Both still healthy after the work.
     expect(api.running && worker.running).toBe(true);

@@ -46,7 +46,10 @@ export async function createFreshDatabase(prefix = 'tl_sys'): Promise<FreshDatab
   return {
     name,
     url: url.toString(),
-    drop: () => withClient(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+    drop: () =>
+      withClient(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(
+        () => undefined,
+      ),
   };
 }
 
@@ -106,7 +109,8 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const parts = [`Timed out after ${options.timeoutMs} ms waiting for ${what}.`];
-      if (lastError) parts.push(`Last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+      if (lastError)
+        parts.push(`Last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
       if (options.context) parts.push(options.context());
       throw new Error(parts.join('\n'));
     }
@@ -178,7 +182,9 @@ export class NodeProcess {
 
   /** The last lines of output, for error messages. */
   tail(lines = 40): string {
-    const status = this.exitInfo ? `exited (code ${this.exitInfo.code}, signal ${this.exitInfo.signal})` : 'running';
+    const status = this.exitInfo
+      ? `exited (code ${this.exitInfo.code}, signal ${this.exitInfo.signal})`
+      : 'running';
     return `--- ${this.name} (pid ${this.pid}, ${status}), last output ---\n${this.output.slice(-lines).join('\n')}\n---`;
   }
 

@@ -3,7 +3,15 @@ import { startJobEngine, type JobEngine } from '../../src/jobs/engine.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { PROBE_TABLE, probeJob } from './fixtures/probe-job.ts';
-import { createFreshDatabase, NodeProcess, tempDir, waitFor, WaitAborted, withClient, type FreshDatabase } from './support.ts';
+import {
+  createFreshDatabase,
+  NodeProcess,
+  tempDir,
+  waitFor,
+  WaitAborted,
+  withClient,
+  type FreshDatabase,
+} from './support.ts';
 
 /**
  * Two worker processes share one PostgreSQL queue: 200 jobs sent from this process are each run exactly
@@ -25,7 +33,9 @@ describe('job workers in separate processes', () => {
     db = await createFreshDatabase('tl_workers');
     dataDir = tempDir('trunkline-workers');
     await withClient(db.url, (c) =>
-      c.query(`create table ${PROBE_TABLE} (id bigserial primary key, job_id text not null, pid integer not null, n integer not null, at timestamptz not null default now())`),
+      c.query(
+        `create table ${PROBE_TABLE} (id bigserial primary key, job_id text not null, pid integer not null, n integer not null, at timestamptz not null default now())`,
+      ),
     );
   });
 
@@ -58,7 +68,8 @@ describe('job workers in separate processes', () => {
       await waitFor(
         `${worker.name} to print READY`,
         () => {
-          if (!worker.running) throw new WaitAborted(`${worker.name} exited before it was ready.\n${worker.tail()}`);
+          if (!worker.running)
+            throw new WaitAborted(`${worker.name} exited before it was ready.\n${worker.tail()}`);
           return worker.output.some((line) => line.startsWith('READY '));
         },
         { timeoutMs: 60_000, context: () => worker.tail() },
@@ -77,21 +88,36 @@ describe('job workers in separate processes', () => {
     expect(sent.size).toBe(JOBS);
 
     const count = async () =>
-      withClient(db.url, async (c) => Number((await c.query<{ n: string }>(`select count(*) as n from ${PROBE_TABLE}`)).rows[0]?.n));
+      withClient(db.url, async (c) =>
+        Number((await c.query<{ n: string }>(`select count(*) as n from ${PROBE_TABLE}`)).rows[0]?.n),
+      );
     let lastCount = 0;
     await waitFor(
       `${JOBS} rows in ${PROBE_TABLE}`,
       async () => {
-        for (const w of workers) if (!w.running) throw new WaitAborted(`${w.name} died while jobs were running.\n${w.tail()}`);
+        for (const w of workers)
+          if (!w.running) throw new WaitAborted(`${w.name} died while jobs were running.\n${w.tail()}`);
         lastCount = await count();
         return lastCount >= JOBS;
       },
-      { timeoutMs: 90_000, intervalMs: 250, context: () => `Rows so far: ${lastCount} of ${JOBS}.\n${workersTail()}` },
+      {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        context: () => `Rows so far: ${lastCount} of ${JOBS}.\n${workersTail()}`,
+      },
     );
     // Let any duplicate run land before counting: pg-boss would only re-run a job after it expired or failed.
     await new Promise((r) => setTimeout(r, 1500));
 
-    const rows = await withClient(db.url, async (c) => (await c.query<{ job_id: string; pid: number; n: number }>(`select job_id, pid, n from ${PROBE_TABLE}`)).rows);
+    const rows = await withClient(
+      db.url,
+      async (c) =>
+        (
+          await c.query<{ job_id: string; pid: number; n: number }>(
+            `select job_id, pid, n from ${PROBE_TABLE}`,
+          )
+        ).rows,
+    );
     const perJob = new Map<string, number>();
     for (const row of rows) perJob.set(row.job_id, (perJob.get(row.job_id) ?? 0) + 1);
     const duplicates = [...perJob].filter(([, times]) => times > 1);
@@ -103,14 +129,24 @@ describe('job workers in separate processes', () => {
     const perWorker = new Map<number, number>();
     for (const row of rows) perWorker.set(row.pid, (perWorker.get(row.pid) ?? 0) + 1);
     const [w1, w2] = workers.map((w) => perWorker.get(w.pid) ?? 0);
-    expect([...perWorker.keys()].sort(), `rows per pid: ${JSON.stringify(Object.fromEntries(perWorker))}`).toEqual(workers.map((w) => w.pid).sort());
+    expect(
+      [...perWorker.keys()].sort(),
+      `rows per pid: ${JSON.stringify(Object.fromEntries(perWorker))}`,
+    ).toEqual(workers.map((w) => w.pid).sort());
     expect(w1, 'jobs run by worker-1').toBeGreaterThan(0);
     expect(w2, 'jobs run by worker-2').toBeGreaterThan(0);
     expect(w1! + w2!).toBe(JOBS);
 
     // pg-boss agrees: every job completed, none failed or retried.
-    const states = await withClient(db.url, async (c) =>
-      (await c.query<{ state: string; n: string }>(`select state, count(*) as n from pgboss.job where name = $1 group by state`, [probeJob.name])).rows,
+    const states = await withClient(
+      db.url,
+      async (c) =>
+        (
+          await c.query<{ state: string; n: string }>(
+            `select state, count(*) as n from pgboss.job where name = $1 group by state`,
+            [probeJob.name],
+          )
+        ).rows,
     );
     expect(Object.fromEntries(states.map((s) => [s.state, Number(s.n)]))).toEqual({ completed: JOBS });
   });

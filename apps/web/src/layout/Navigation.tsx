@@ -4,13 +4,15 @@ import {
   IconAffiliate,
   IconBuildingSkyscraper,
   IconHistory,
+  IconMailForward,
   IconPhoneCall,
   IconSettings,
   IconUsers,
 } from '@tabler/icons-react';
 
 const items = [
-  { to: '/services', label: 'Services', icon: IconPhoneCall },
+  { to: '/services', label: 'Services', icon: IconPhoneCall, also: ['/onboarding'] },
+  { to: '/invitations', label: 'Invitations', icon: IconMailForward },
   { to: '/customers', label: 'Customers', icon: IconBuildingSkyscraper },
   { to: '/channels', label: 'Channels', icon: IconAffiliate },
   { to: '/users', label: 'Users', icon: IconUsers },
@@ -22,8 +24,10 @@ export function Navigation({ onNavigate }: { onNavigate: () => void }) {
   const { pathname } = useLocation();
   return (
     <nav aria-label="Main">
-      {items.map(({ to, label, icon: Icon }) => {
-        const active = pathname === to || pathname.startsWith(`${to}/`);
+      {items.map((item) => {
+        const { to, label, icon: Icon } = item;
+        const prefixes = [to, ...('also' in item ? item.also : [])];
+        const active = prefixes.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
         return (
           <NavLink
             key={to}

@@ -1,12 +1,20 @@
 import type { ReactNode } from 'react';
-import { Alert, Center, Loader, Table, Text } from '@mantine/core';
+import { Alert, Center, Group, Loader, Table, Text, UnstyledButton } from '@mantine/core';
+import { IconArrowDown, IconArrowUp, IconSelector } from '@tabler/icons-react';
 import { errorMessage } from '../api/client.ts';
+import type { SortState } from './list.ts';
 
 export type Column<T> = {
   key: string;
   header: ReactNode;
   render: (row: T) => ReactNode;
+  /** The server's sort field for this column; the header becomes a button when the table is sortable. */
+  sortKey?: string;
+  /** Keep the cells on one line (badges, timestamps): the column takes the width it needs. */
+  nowrap?: boolean;
 };
+
+const oneLine = { whiteSpace: 'nowrap' } as const;
 
 type DataTableProps<T> = {
   columns: Column<T>[];
@@ -15,9 +23,29 @@ type DataTableProps<T> = {
   loading: boolean;
   error: unknown;
   emptyText: string;
+  sort?: SortState;
 };
 
-export function DataTable<T>({ columns, rows, rowKey, loading, error, emptyText }: DataTableProps<T>) {
+function SortHeader({ label, field, sort }: { label: ReactNode; field: string; sort: SortState }) {
+  const active = sort.field === field;
+  const Icon = !active ? IconSelector : sort.order === 'asc' ? IconArrowUp : IconArrowDown;
+  return (
+    <UnstyledButton onClick={() => sort.toggle(field)} fw={700} fz="sm">
+      <Group gap={4} wrap="nowrap">
+        {label}
+        <Icon size={14} stroke={1.6} aria-hidden />
+      </Group>
+    </UnstyledButton>
+  );
+}
+
+const ariaSort = (column: Column<unknown>, sort: SortState | undefined) => {
+  if (!sort || !column.sortKey) return undefined;
+  if (sort.field !== column.sortKey) return 'none';
+  return sort.order === 'asc' ? 'ascending' : 'descending';
+};
+
+export function DataTable<T>({ columns, rows, rowKey, loading, error, emptyText, sort }: DataTableProps<T>) {
   if (error && !rows) {
     return (
       <Alert color="red" role="alert">
@@ -31,7 +59,17 @@ export function DataTable<T>({ columns, rows, rowKey, loading, error, emptyText 
         <Table.Thead>
           <Table.Tr>
             {columns.map((column) => (
-              <Table.Th key={column.key}>{column.header}</Table.Th>
+              <Table.Th
+                key={column.key}
+                aria-sort={ariaSort(column as Column<unknown>, sort)}
+                style={oneLine}
+              >
+                {sort && column.sortKey ? (
+                  <SortHeader label={column.header} field={column.sortKey} sort={sort} />
+                ) : (
+                  column.header
+                )}
+              </Table.Th>
             ))}
           </Table.Tr>
         </Table.Thead>
@@ -39,7 +77,9 @@ export function DataTable<T>({ columns, rows, rowKey, loading, error, emptyText 
           {rows?.map((row) => (
             <Table.Tr key={rowKey(row)}>
               {columns.map((column) => (
-                <Table.Td key={column.key}>{column.render(row)}</Table.Td>
+                <Table.Td key={column.key} style={column.nowrap ? oneLine : undefined}>
+                  {column.render(row)}
+                </Table.Td>
               ))}
             </Table.Tr>
           ))}

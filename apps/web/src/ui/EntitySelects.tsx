@@ -1,6 +1,7 @@
 import type { Page } from '@trunkline/contracts';
 import { channels } from '../api/channels.ts';
 import { customers } from '../api/customers.ts';
+import { users } from '../api/users.ts';
 import type { ListParams } from '../api/resource.ts';
 import { RemoteSelect } from './RemoteSelect.tsx';
 import type { RemoteSelectProps } from './RemoteSelect.tsx';
@@ -19,10 +20,13 @@ type NamedResource<T extends Named> = {
 };
 
 const optionPageSize = 50;
-const toOption = (entity: Named) => ({ value: entity.id, label: entity.name });
+const byName = (entity: Named) => ({ value: entity.id, label: entity.name });
 
 /** A select over one collection of named records, searched on the server. */
-function entitySelect<T extends Named>(resource: NamedResource<T>) {
+function entitySelect<T extends Named>(
+  resource: NamedResource<T>,
+  toOption: (entity: T) => { value: string; label: string } = byName,
+) {
   return function EntitySelect(props: EntitySelectProps) {
     return (
       <RemoteSelect
@@ -39,3 +43,9 @@ function entitySelect<T extends Named>(resource: NamedResource<T>) {
 
 export const ChannelSelect = entitySelect(channels);
 export const CustomerSelect = entitySelect(customers);
+
+/** Users by name and e-mail, since two people may share a name. */
+export const UserSelect = entitySelect(users, (user) => ({
+  value: user.id,
+  label: `${user.name} (${user.email})`,
+}));

@@ -7,8 +7,25 @@ import type { ListParams } from '../api/resource.ts';
 
 export const defaultPageSize = 25;
 
-/** Page, search and filters of a list page, kept in the URL so reload and Back keep the view. */
-export function useListParams(filterNames: readonly string[] = []) {
+export type SortOrder = 'asc' | 'desc';
+
+/** The columns a list may be sorted by and how it is sorted when the URL says nothing. */
+export type SortOptions = {
+  fields: readonly string[];
+  defaultField: string;
+  defaultOrder: SortOrder;
+};
+
+/** The sorting of a table: which column, which direction, and a header click. */
+export type SortState = {
+  field: string;
+  order: SortOrder;
+  /** A click on a header: the same column flips the direction, another column starts ascending. */
+  toggle: (field: string) => void;
+};
+
+/** Page, search, filters and sorting of a list page, kept in the URL so reload and Back keep the view. */
+export function useListParams(filterNames: readonly string[] = [], sortOptions?: SortOptions) {
   const [searchParams, setSearchParams] = useSearchParams();
   const page = Math.max(1, Math.trunc(Number(searchParams.get('page'))) || 1);
   const q = searchParams.get('q') ?? '';
@@ -40,6 +57,24 @@ export function useListParams(filterNames: readonly string[] = []) {
   const params: ListParams = { page, pageSize: defaultPageSize, q: q || undefined };
   for (const name of filterNames) params[name] = searchParams.get(name) ?? undefined;
 
+  let sort: SortState | undefined;
+  if (sortOptions) {
+    const askedField = searchParams.get('sort');
+    const field =
+      askedField && sortOptions.fields.includes(askedField) ? askedField : sortOptions.defaultField;
+    const askedOrder = searchParams.get('order');
+    const order: SortOrder =
+      askedOrder === 'asc' || askedOrder === 'desc' ? askedOrder : sortOptions.defaultOrder;
+    params.sort = field;
+    params.order = order;
+    sort = {
+      field,
+      order,
+      toggle: (next) =>
+        update({ sort: next, order: next === field && order === 'asc' ? 'desc' : 'asc', page: null }, false),
+    };
+  }
+
   return {
     params,
     search,
@@ -50,6 +85,7 @@ export function useListParams(filterNames: readonly string[] = []) {
     setPage: (next: number) => update({ page: next > 1 ? String(next) : null }, false),
     filter: (name: string) => searchParams.get(name),
     setFilter: (name: string, value: string | null) => update({ [name]: value, page: null }, false),
+    sort,
   };
 }
 

@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CUSTOMER_LICENSED_USER_LIMIT,
+  DELETABLE_SERVICE_STATUSES,
+  EDITABLE_SERVICE_STATUSES,
+  deriveSubdomainLabel,
+  shortNameProblem,
+  subdomainLabelProblem,
+  trunkFqdn,
+  trunkFqdnProblem,
+  type Availability,
+  type CustomerUsage,
+  type FieldError,
+  type Page,
+  type Service,
+  type ServiceCreate,
+  type ServiceCreated,
+  type ServiceDraft,
+  type ServiceDraftData,
+  type ServiceListQuery,
+  type ServiceUpdate,
+} from '@trunkline/contracts';
+import { scopeOf, type Actor, type Scope } from '../access/actor.ts';
+import type { Repositories } from '../app/repositories.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { InvitationTokens } from '../invitations/invitation-token.ts';
+import { sendInvitationJob } from '../jobs/definitions.ts';
+import type { JobQueue } from '../jobs/job.ts';
+import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
+import { uniqueViolation } from '../platform/db/queries.ts';
+import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
+
+type Deps = {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+  jobs: JobQueue;
+  tokens: InvitationTokens;
+  invitationTtlDays: number;
+  now?: () => Date;
+};
+
+const customerNotFound = () =>
+  new AppError('not_found', 'Customer was not found.', { errors: [{ path: 'customerId', code: 'not_found', message: 'No such customer.' }] });
+
+/** Maps a unique violation raced past the checks to the field it concerns. */
+const takenFromConstraint = (e: unknown) => {
+  const constraint = uniqueViolation(e);
+  if (constraint === null) return e;
+  const path = constraint.includes('subdomain') ? 'subdomain' : 'shortName';
+  return new AppError('conflict', `This ${path === 'subdomain' ? 'subdomain' : 'short name'} is taken.`, {
+    errors: [{ path, code: 'taken', message: path === 'subdomain' ? 'This subdomain is taken.' : 'This short name is taken.' }],
+  });
+};
+
+export function createServicesService({ repos, uow, jobs, tokens, invitationTtlDays, now = () => new Date() }: Deps) {
+  /** The subdomain label that applies and the problems with it, given the provider's SBC base domain. */
+  function resolveSubdomain(shortName: string, override: string | undefined, baseDomain: string) {
+    const label = override ?? deriveSubdomainLabel(shortName);
+    const problem =
+      label === ''
+        ? `"${shortName}" gives no usable DNS label: enter a subdomain yourself.`
+        : (subdomainLabelProblem(label) ?? trunkFqdnProblem(label, baseDomain));
+    return { label, fqdn: label ? trunkFqdn(label, baseDomain) : '', problem };
+  }
+
+  /** Checks names and the customer's user limit inside the transaction that writes; all 409s at once. */
+  async function assertFree(r: Repositories, input: { shortName?: string; subdomain?: string; exceptServiceId?: string }) {
+    const errors: FieldError[] = [];
+    if (input.shortName !== undefined && (await r.services.shortNameTaken(input.shortName, input.exceptServiceId)))
+      errors.push({ path: 'shortName', code: 'taken', message: 'Another service has this short name (names are compared without case).' });
+    if (input.subdomain !== undefined && (await r.services.subdomainTaken(input.subdomain, input.exceptServiceId)))
+      errors.push({ path: 'subdomain', code: 'taken', message: 'Another service uses this subdomain.' });
+    if (errors.length) throw new AppError('conflict', errors.map((e) => e.message).join(' '), { errors });
+  }
+
+  async function assertWithinLimit(r: Repositories, scope: Scope, customerId: string, wanted: number, exceptServiceId?: string) {
+    const used = await r.services.licensedUsersOf(scope, customerId, exceptServiceId);
+    if (used + wanted > CUSTOMER_LICENSED_USER_LIMIT) {
+      const remaining = Math.max(0, CUSTOMER_LICENSED_USER_LIMIT - used);
+      const message = `This customer has ${remaining} of ${CUSTOMER_LICENSED_USER_LIMIT} licensed users left.`;
+      throw new AppError('limit_exceeded', message, { errors: [{ path: 'licensedUsers', code: 'limit_exceeded', message }] });
+    }
+  }
+
+  const mayManage = (actor: Actor) => {
+    // Every portal role manages services within its scope; customer admins included (their own tenant).
+    return actor.role === 'provider_admin' || actor.role === 'channel_admin' || actor.role === 'customer_admin';
+  };
+
+  return {
+    async list(actor: Actor, query: ServiceListQuery): Promise<Page<Service>> {
+      const { items, total } = await repos.services.list(scopeOf(actor), query);
+      return { items, total, page: query.page, pageSize: query.pageSize };
+    },
+
+    async get(actor: Actor, id: string): Promise<Service> {
+      return (await repos.services.get(scopeOf(actor), id)) ?? Promise.reject(notFound('Service'));
+    },
+
+    async availability(actor: Actor, query: { shortName?: string | undefined; subdomain?: string | undefined; exceptServiceId?: string | undefined }): Promise<Availability> {
+      void actor;
+      const { sbcBaseDomain } = await repos.settings.get();
+      let shortName: Availability['shortName'] = null;
+      if (query.shortName !== undefined) {
+        const problem = shortNameProblem(query.shortName);
+        const taken = !problem && (await repos.services.shortNameTaken(query.shortName, query.exceptServiceId));
+        shortName = { value: query.shortName, valid: !problem, available: !problem && !taken, message: problem ?? (taken ? 'Another service has this short name.' : null) };
+      }
+      let subdomain: Availability['subdomain'] = null;
+      if (query.subdomain !== undefined || (query.shortName !== undefined && shortName?.valid)) {
+        const override = query.subdomain?.trim().toLowerCase() || undefined;
+        const resolved = resolveSubdomain(query.shortName ?? '', override, sbcBaseDomain);
+        const taken = !resolved.problem && (await repos.services.subdomainTaken(resolved.label, query.exceptServiceId));
+        subdomain = {
+          value: resolved.label,
+          fqdn: resolved.fqdn,
+          valid: !resolved.problem,
+          available: !resolved.problem && !taken,
+          message: resolved.problem ?? (taken ? 'Another service uses this subdomain.' : null),
+        };
+      }
+      return { shortName, subdomain };
+    },
+
+    async usage(actor: Actor, customerId: string): Promise<CustomerUsage> {
+      const scope = scopeOf(actor);
+      if (!(await repos.customers.get(scope, customerId))) throw notFound('Customer');
+      const used = await repos.services.licensedUsersOf(scope, customerId);
+      return { licensedUsers: { used, limit: CUSTOMER_LICENSED_USER_LIMIT, remaining: Math.max(0, CUSTOMER_LICENSED_USER_LIMIT - used) } };
+    },
+
+    /**
+     * Creates a Direct Routing service. With an invitation, the invitation and its e-mail job are written
+     * in the same transaction. With credentials, the password is not kept: it is for the token request of
+     * the secure connection step, and until that runs the service waits as "awaiting token".
+     */
+    async create(actor: Actor, input: ServiceCreate): Promise<ServiceCreated> {
+      const scope = scopeOf(actor);
+      if (!mayManage(actor)) throw forbidden('You cannot create services.');
+      if (!(await repos.customers.get(scope, input.customerId))) throw customerNotFound();
+      const licenseTypes = await repos.settings.licenseTypes();
+      if (!licenseTypes.some((l) => l.id === input.licenseType))
+        throw invalid([{ path: 'licenseType', code: 'unknown', message: `Choose one of: ${licenseTypes.map((l) => l.name).join(', ')}.` }]);
+      const { sbcBaseDomain } = await repos.settings.get();
+      const sub = resolveSubdomain(input.shortName, input.subdomain, sbcBaseDomain);
+      if (sub.problem) throw invalid([{ path: 'subdomain', code: 'invalid', message: sub.problem }]);
+
+      const invite = input.adminAuth.method === 'invite' ? input.adminAuth : null;
+      const adminUsername = input.adminAuth.method === 'credentials' ? input.adminAuth.username : null;
+      const invitationId = randomUUID();
+      const expiresAt = new Date(now().getTime() + invitationTtlDays * 86_400_000);
+
+      const serviceId = await uow(async (r, tx) => {
+        // Serialise writers per customer, so parallel requests cannot together pass the user limit.
+        if (!(await r.customers.lock(scope, input.customerId))) throw customerNotFound();
+        await assertFree(r, { shortName: input.shortName, subdomain: sub.label });
+        await assertWithinLimit(r, scope, input.customerId, input.licensedUsers);
+        const id = await r.services
+          .create(scope, {
+            customerId: input.customerId,
+            fullName: input.fullName,
+            shortName: input.shortName,
+            subdomain: sub.label,
+            trunkFqdn: sub.fqdn,
+            licenseType: input.licenseType,
+            licensedUsers: input.licensedUsers,
+            status: invite ? 'pending-invitation' : 'awaiting-token',
+            adminAuthMethod: input.adminAuth.method,
+            adminUsername,
+            createdBy: actor.userId,
+          })
+          .catch((e) => Promise.reject(takenFromConstraint(e)));
+        const customer = (await r.customers.get(scope, input.customerId))!;
+        await recordAudit(r.audit, actor, {
+          action: 'service.create',
+          targetType: 'service',
+          targetId: id,
+          customerId: input.customerId,
+          channelId: customer.channelId,
+          summary: { fullName: input.fullName, shortName: input.shortName, trunkFqdn: sub.fqdn, licensedUsers: input.licensedUsers, adminAuth: invite ? { method: 'invite', email: invite.email } : { method: 'credentials', username: adminUsername } },
+        });
+        if (invite) {
+          await r.invitations.create(scope, { id: invitationId, serviceId: id, email: invite.email, tokenHash: tokens.hashOf(tokens.tokenFor(invitationId, 1)), expiresAt, createdBy: actor.userId });
+          await jobs.send(sendInvitationJob, { invitationId }, { within: tx });
+          await recordAudit(r.audit, actor, {
+            action: 'invitation.send',
+            targetType: 'invitation',
+            targetId: invitationId,
+            customerId: input.customerId,
+            channelId: customer.channelId,
+            summary: { email: invite.email, expiresAt: expiresAt.toISOString() },
+          });
+        }
+        await r.services.deleteDraft(actor.userId!, input.customerId);
+        return id;
+      });
+      const service = (await repos.services.get(scope, serviceId))!;
+      return { ...service, invitation: invite ? { id: invitationId, email: invite.email, expiresAt: expiresAt.toISOString() } : null };
+    },
+
+    async update(actor: Actor, id: string, input: ServiceUpdate): Promise<Service> {
+      const scope = scopeOf(actor);
+      const current = await repos.services.get(scope, id);
+      if (!current) throw notFound('Service');
+      if (!EDITABLE_SERVICE_STATUSES.includes(current.status))
+        throw new AppError('conflict', `A service that is ${current.status} cannot be edited.`, { errors: [{ path: 'status', code: 'not_editable', message: 'Not editable in this status.' }] });
+      const patch: Parameters<Repositories['services']['update']>[2] = {};
+      if (input.fullName !== undefined) patch.fullName = input.fullName;
+      if (input.shortName !== undefined) patch.shortName = input.shortName;
+      if (input.licensedUsers !== undefined) patch.licensedUsers = input.licensedUsers;
+      if (input.subdomain !== undefined || input.shortName !== undefined) {
+        const { sbcBaseDomain } = await repos.settings.get();
+        const override = input.subdomain ?? (input.shortName !== undefined && deriveSubdomainLabel(current.shortName) !== current.subdomain ? current.subdomain : undefined);
+        const sub = resolveSubdomain(input.shortName ?? current.shortName, override, sbcBaseDomain);
+        if (sub.problem) throw invalid([{ path: 'subdomain', code: 'invalid', message: sub.problem }]);
+        patch.subdomain = sub.label;
+        patch.trunkFqdn = sub.fqdn;
+      }
+      return uow(async (r) => {
+        await r.customers.lock(scope, current.customerId);
+        await assertFree(r, { ...(patch.shortName !== undefined ? { shortName: patch.shortName } : {}), ...(patch.subdomain !== undefined ? { subdomain: patch.subdomain } : {}), exceptServiceId: id });
+        if (patch.licensedUsers !== undefined) await assertWithinLimit(r, scope, current.customerId, patch.licensedUsers, id);
+        await r.services.update(scope, id, patch).catch((e) => Promise.reject(takenFromConstraint(e)));
+        const customer = await r.customers.get(scope, current.customerId);
+        await recordAudit(r.audit, actor, { action: 'service.update', targetType: 'service', targetId: id, customerId: current.customerId, channelId: customer?.channelId ?? null, summary: { ...input } });
+        return (await r.services.get(scope, id))!;
+      });
+    },
+
+    async remove(actor: Actor, id: string): Promise<void> {
+      const scope = scopeOf(actor);
+      const current = await repos.services.get(scope, id);
+      if (!current) throw notFound('Service');
+      if (!DELETABLE_SERVICE_STATUSES.includes(current.status))
+        throw new AppError('conflict', `A service that is ${current.status} is removed by offboarding, not deleted.`, { errors: [{ path: 'status', code: 'not_deletable', message: 'Offboard it instead.' }] });
+      await uow(async (r) => {
+        const customer = await r.customers.get(scope, current.customerId);
+        if (!(await r.services.remove(scope, id))) throw notFound('Service');
+        await recordAudit(r.audit, actor, { action: 'service.delete', targetType: 'service', targetId: id, customerId: current.customerId, channelId: customer?.channelId ?? null, summary: { shortName: current.shortName, fullName: current.fullName } });
+      });
+    },
+
+    async getDraft(actor: Actor, customerId: string): Promise<ServiceDraft> {
+      if (!(await repos.customers.get(scopeOf(actor), customerId))) throw notFound('Customer');
+      return (await repos.services.getDraft(actor.userId!, customerId)) ?? Promise.reject(notFound('Draft'));
+    },
+    async saveDraft(actor: Actor, customerId: string, data: ServiceDraftData): Promise<ServiceDraft> {
+      if (!(await repos.customers.get(scopeOf(actor), customerId))) throw notFound('Customer');
+      return repos.services.saveDraft(actor.userId!, customerId, data);
+    },
+    async deleteDraft(actor: Actor, customerId: string): Promise<void> {
+      if (!(await repos.customers.get(scopeOf(actor), customerId))) throw notFound('Customer');
+      if (!(await repos.services.deleteDraft(actor.userId!, customerId))) throw notFound('Draft');
+    },
+  };
+}
+export type ServicesService = ReturnType<typeof createServicesService>;

@@ -1,0 +1,59 @@
+import type {
+  Availability,
+  CustomerUsage,
+  LicenseType,
+  Service,
+  ServiceCreate,
+  ServiceCreated,
+  ServiceDraft,
+  ServiceDraftData,
+  ServiceUpdate,
+} from '@trunkline/contracts';
+import { api, ApiError, request } from './client.ts';
+import { resource } from './resource.ts';
+
+const base = resource<Service, ServiceCreate, ServiceUpdate>('/services');
+const customerPath = (customerId: string) => `/customers/${encodeURIComponent(customerId)}`;
+
+export type AvailabilityParams = {
+  shortName?: string;
+  subdomain?: string;
+  exceptServiceId?: string;
+};
+
+export const services = {
+  ...base,
+  create: (body: ServiceCreate) => api.post<ServiceCreated>('/services', body),
+  availabilityKey: (params: AvailabilityParams) => ['/services', 'availability', params] as const,
+  availability: (params: AvailabilityParams) => api.get<Availability>('/services/availability', params),
+};
+
+/** A customer's licensed-user budget across its services. */
+export const usage = {
+  key: (customerId: string) => ['/services', 'usage', customerId] as const,
+  get: (customerId: string) => api.get<CustomerUsage>(`${customerPath(customerId)}/usage`),
+};
+
+/** The unfinished new-tenant form of a customer, kept on the server (never with the password). */
+export const serviceDrafts = {
+  key: (customerId: string) => ['/service-draft', customerId] as const,
+  /** The draft, or null when there is none. */
+  get: (customerId: string) =>
+    api.get<ServiceDraft>(`${customerPath(customerId)}/service-draft`).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }),
+  save: (customerId: string, data: ServiceDraftData) =>
+    request<ServiceDraft>('PUT', `${customerPath(customerId)}/service-draft`, { body: data }),
+  /** Gone already (e.g. the server dropped it when the service was created) counts as done. */
+  remove: (customerId: string) =>
+    api.delete(`${customerPath(customerId)}/service-draft`).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return;
+      throw error;
+    }),
+};
+
+export const licenseTypes = {
+  key: ['/license-types'] as const,
+  list: () => api.get<{ items: LicenseType[] }>('/license-types').then((r) => r.items),
+};

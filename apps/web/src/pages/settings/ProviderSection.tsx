@@ -1,0 +1,97 @@
+import { Alert, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useQuery } from '@tanstack/react-query';
+import { ProviderSettingsUpdateSchema } from '@trunkline/contracts';
+import type { ProviderSettings, ProviderSettingsUpdate } from '@trunkline/contracts';
+import { errorMessage } from '../../api/client.ts';
+import { providerSettings } from '../../api/settings.ts';
+import { useCurrentUser } from '../../auth/CurrentUser.tsx';
+import { isProviderAdmin } from '../../auth/permissions.ts';
+import { useFormMutation, zodValidate } from '../../ui/form.ts';
+
+function ProviderForm({ settings }: { settings: ProviderSettings }) {
+  /** Only what changed; the schema asks for at least one field. */
+  const toBody = (values: ProviderSettings): ProviderSettingsUpdate => ({
+    ...(values.providerName !== settings.providerName ? { providerName: values.providerName } : {}),
+    ...(values.sbcBaseDomain !== settings.sbcBaseDomain ? { sbcBaseDomain: values.sbcBaseDomain } : {}),
+  });
+  const form = useForm<ProviderSettings>({
+    initialValues: settings,
+    validate: zodValidate(ProviderSettingsUpdateSchema, toBody),
+  });
+  const save = useFormMutation(form, {
+    mutationFn: providerSettings.update,
+    invalidate: [providerSettings.key],
+    successMessage: () => 'Provider settings saved.',
+    onSuccess: () => undefined, // the refetched settings remount the form with the saved values
+  });
+
+  return (
+    <form onSubmit={form.onSubmit((values) => save.mutate(toBody(values)))} noValidate>
+      <Stack maw={480}>
+        {save.alert && (
+          <Alert color="red" role="alert">
+            {save.alert}
+          </Alert>
+        )}
+        <TextInput
+          label="Provider name"
+          description="Shown to customers, e.g. in invitation e-mails."
+          {...form.getInputProps('providerName')}
+        />
+        <TextInput
+          label="SBC base domain"
+          description="Trunks are named <subdomain>.<base domain>. Existing services keep their trunk name."
+          spellCheck={false}
+          {...form.getInputProps('sbcBaseDomain')}
+        />
+        <Group>
+          <Button type="submit" loading={save.isPending} disabled={!form.isDirty()}>
+            Save
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/** Provider-wide settings: provider admins change them, everyone else sees them. */
+export function ProviderSection() {
+  const editable = isProviderAdmin(useCurrentUser());
+  const query = useQuery({ queryKey: providerSettings.key, queryFn: providerSettings.get });
+
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="provider-title">
+      <Stack>
+        <Title order={3} id="provider-title">
+          Provider
+        </Title>
+        {query.isError && (
+          <Alert color="red" role="alert">
+            {errorMessage(query.error)}
+          </Alert>
+        )}
+        {query.isPending && <Text c="dimmed">Loading…</Text>}
+        {query.data &&
+          (editable ? (
+            <ProviderForm key={JSON.stringify(query.data)} settings={query.data} />
+          ) : (
+            <Stack gap="xs">
+              <Text size="sm">
+                <Text span c="dimmed" size="sm">
+                  Provider name:{' '}
+                </Text>
+                {query.data.providerName}
+              </Text>
+              <Text size="sm">
+                <Text span c="dimmed" size="sm">
+                  SBC base domain:{' '}
+                </Text>
+                {query.data.sbcBaseDomain}
+              </Text>
+            </Stack>
+          ))}
+      </Stack>
+    </Paper>
+  );
+}
