@@ -98,10 +98,12 @@ export async function buildHttpApp({ config, logger, services, health, version }
 /** Serves the built single-page app; unknown non-API paths get index.html so client routes work. */
 async function serveWebApp(app: App, distDir: string) {
   const built = existsSync(path.join(distDir, 'index.html'));
-  if (built) await app.register(fastifyStatic, { root: distDir, wildcard: false, index: false, serve: true, prefix: '/' });
+  if (built) await app.register(fastifyStatic, { root: distDir, wildcard: true, index: ['index.html'], serve: true, prefix: '/' });
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
     if (url.startsWith('/api/') || request.method !== 'GET') return sendProblem(reply, new AppError('not_found', `No route ${request.method} ${url}.`));
+    // A missing file (an asset of an older build) is a plain 404; page routes have no extension.
+    if (/\.[a-z0-9]+$/i.test(url)) return reply.status(404).type('text/plain').send('Not found');
     if (!built)
       return reply
         .status(503)

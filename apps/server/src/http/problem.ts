@@ -19,7 +19,7 @@ export function sendProblem(reply: FastifyReply, error: AppError) {
 }
 
 const codeForStatus = (status: number): ErrorCode =>
-  status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : 'bad_request';
+  status === 404 ? 'not_found' : status === 403 ? 'forbidden' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : 'bad_request';
 
 /** Maps every error to RFC 9457 problem+json. Bad input never becomes a 500. */
 export function installProblemHandlers(app: FastifyInstance) {
