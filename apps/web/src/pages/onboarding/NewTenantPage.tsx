@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Alert, Anchor, Button, Center, Loader, Stack, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import type { ServiceDraft } from '@trunkline/contracts';
 import { Link, useParams } from 'react-router-dom';
 import { errorMessage } from '../../api/client.ts';
 import { customers } from '../../api/customers.ts';
@@ -25,16 +26,18 @@ export function NewTenantPage() {
   });
   const types = useQuery({ queryKey: licenseTypes.key, queryFn: licenseTypes.list, staleTime: 5 * 60_000 });
   const settings = useQuery({ queryKey: providerSettings.key, queryFn: providerSettings.get });
-  const [initialDraft, setInitialDraft] = useState<{ generation: number; draft: typeof draft.data } | null>(
+  const [initialDraft, setInitialDraft] = useState<{ formKey: string; draft: ServiceDraft | null } | null>(
     null,
   );
+  // A new form for another customer, or after the draft was discarded.
+  const formKey = `${customerId}:${generation}`;
 
   const back = `/onboarding/${encodeURIComponent(customerId)}`;
   const failed = [customer, draft, types].find((q) => q.isError);
   const ready = customer.data && types.data && draft.isSuccess && !draft.isFetching;
 
   // Freeze the draft the form started from, so the saves that follow (which update the cache) do not reach it.
-  if (ready && initialDraft?.generation !== generation) setInitialDraft({ generation, draft: draft.data });
+  if (ready && initialDraft?.formKey !== formKey) setInitialDraft({ formKey, draft: draft.data ?? null });
 
   return (
     <Stack>
@@ -54,11 +57,11 @@ export function NewTenantPage() {
             Try again
           </Button>
         </Stack>
-      ) : ready && initialDraft?.generation === generation ? (
+      ) : ready && initialDraft?.formKey === formKey ? (
         <NewTenantWizard
-          key={generation}
+          key={formKey}
           customer={customer.data}
-          draft={initialDraft.draft ?? null}
+          draft={initialDraft.draft}
           licenseTypes={types.data}
           baseDomain={settings.data?.sbcBaseDomain}
           onDiscarded={() => setGeneration((g) => g + 1)}

@@ -1,5 +1,6 @@
 import { NumberInput, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
+import { useQuery } from '@tanstack/react-query';
 import {
   CUSTOMER_LICENSED_USER_LIMIT,
   deriveSubdomainLabel,
@@ -9,6 +10,7 @@ import {
 } from '@trunkline/contracts';
 import type { Service, ServiceUpdate } from '@trunkline/contracts';
 import { services } from '../../api/services.ts';
+import { providerSettings } from '../../api/settings.ts';
 import { FormModal } from '../../ui/FormModal.tsx';
 import { useFormMutation, zodErrors } from '../../ui/form.ts';
 import { shortNameRules } from '../onboarding/ServiceStep.tsx';
@@ -27,6 +29,8 @@ type Values = {
 /** Names and user count of a service not yet fully onboarded; only what changed is sent. */
 export function ServiceEditModal({ service, onClose }: { service: Service; onClose: () => void }) {
   const usage = useCustomerUsage(service.customerId).data?.licensedUsers;
+  const baseDomain = useQuery({ queryKey: providerSettings.key, queryFn: providerSettings.get }).data
+    ?.sbcBaseDomain;
   // This service's own users are part of "used": editing may give them back or take more.
   const available = usage ? usage.remaining + service.licensedUsers : undefined;
   const derivedAtStart = deriveSubdomainLabel(service.shortName) === service.subdomain;
@@ -124,7 +128,7 @@ export function ServiceEditModal({ service, onClose }: { service: Service; onClo
       </div>
       <Stack gap={4}>
         <Text size="sm">
-          Trunk subdomain: <strong>{label || '—'}</strong>
+          Trunk: <strong>{label ? `${label}.${baseDomain ?? '…'}` : 'enter a subdomain'}</strong>
         </Text>
         {!values.overrideSubdomain && form.errors.subdomain && (
           <Text size="sm" c="red" role="alert">
