@@ -4,7 +4,7 @@ import type { JobDefinition, JobRegistration } from '../../src/jobs/job.ts';
 import { Client, expectStatus } from './client.ts';
 import { createTestDatabase } from './database.ts';
 import { captureLogs } from './log-capture.ts';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -60,6 +60,7 @@ export async function startTestServer(
     async close() {
       await runtime.stop();
       await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
