@@ -5,7 +5,16 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/dist-types/**', 'data/**', '**/test-results/**', '**/playwright-report/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/dist-types/**',
+      'data/**',
+      '**/test-results/**',
+      '**/playwright-report/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,13 +24,25 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through apps/server/src/config only.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through apps/server/src/config only.',
+        },
       ],
     },
   },
   {
     // The configuration module and the launchers are the only places that read the environment.
-    files: ['apps/server/src/config/**', 'scripts/**', 'e2e/**', 'apps/server/test/**', 'emulators/*/src/main.ts', 'bench/**', '**/*.config.ts'],
+    files: [
+      'apps/server/src/config/**',
+      'scripts/**',
+      'e2e/**',
+      'apps/server/test/**',
+      'emulators/*/src/main.ts',
+      'bench/**',
+      '**/*.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
@@ -40,7 +61,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/emulators/**', '@trunkline/emulator-*'], message: 'Server code never imports emulator code.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/emulators/**', '@trunkline/emulator-*'],
+              message: 'Server code never imports emulator code.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -6,7 +6,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'apps/server/test/**/*.test.ts', 'emulators/*/test/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'apps/server/test/**/*.test.ts',
+            'emulators/*/test/**/*.test.ts',
+          ],
           exclude: ['apps/server/test/system/**', '**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -8,10 +8,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const viteBin = path.join(path.dirname(createRequire(path.join(root, 'apps/web/package.json')).resolve('vite/package.json')), 'bin/vite.js');
+const viteBin = path.join(
+  path.dirname(createRequire(path.join(root, 'apps/web/package.json')).resolve('vite/package.json')),
+  'bin/vite.js',
+);
 const children = [
   spawn(process.execPath, [path.join(root, 'scripts/start.ts')], { stdio: 'inherit', env: process.env }),
-  spawn(process.execPath, [viteBin], { cwd: path.join(root, 'apps/web'), stdio: 'inherit', env: process.env }),
+  spawn(process.execPath, [viteBin], {
+    cwd: path.join(root, 'apps/web'),
+    stdio: 'inherit',
+    env: process.env,
+  }),
 ];
 console.log('Hot-reloading web app: http://localhost:5173 (API from the server on :8080)');
 const stop = () => {

@@ -10,7 +10,10 @@ export type Sandbox = { env: Record<string, string>; describe: string[]; stop():
 export async function startSandbox(env: Record<string, string | undefined>): Promise<Sandbox> {
   const started: Sandbox[] = [];
   if (!env.SMTP_URL) {
-    const sink = await startSmtpSink({ smtpPort: Number(env.SANDBOX_SMTP_PORT ?? 2525), httpPort: Number(env.SANDBOX_INBOX_PORT ?? 8025) });
+    const sink = await startSmtpSink({
+      smtpPort: Number(env.SANDBOX_SMTP_PORT ?? 2525),
+      httpPort: Number(env.SANDBOX_INBOX_PORT ?? 8025),
+    });
     started.push({
       env: { SMTP_URL: `smtp://127.0.0.1:${sink.smtpPort}`, SANDBOX_INBOX_URL: sink.httpUrl },
       describe: [`  mail (sink)  smtp://127.0.0.1:${sink.smtpPort}, inbox ${sink.httpUrl}`],

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { startSandbox } from './sandbox.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const viteBin = path.join(path.dirname(createRequire(path.join(root, 'apps/web/package.json')).resolve('vite/package.json')), 'bin/vite.js');
+const viteBin = path.join(
+  path.dirname(createRequire(path.join(root, 'apps/web/package.json')).resolve('vite/package.json')),
+  'bin/vite.js',
+);
 const env: Record<string, string | undefined> = { ...process.env };
 
 function newestMtime(dir: string): number {
@@ -26,7 +29,10 @@ function newestMtime(dir: string): number {
 
 function ensureWebBuilt() {
   const index = path.join(root, 'apps/web/dist/index.html');
-  const sources = Math.max(newestMtime(path.join(root, 'apps/web')), newestMtime(path.join(root, 'packages/contracts/src')));
+  const sources = Math.max(
+    newestMtime(path.join(root, 'apps/web')),
+    newestMtime(path.join(root, 'packages/contracts/src')),
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   console.log('Building the web app (apps/web) …');
   const result = spawnSync(process.execPath, [viteBin, 'build', '--logLevel', 'warn'], {
@@ -43,7 +49,10 @@ const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port}`;
 const sandbox = await startSandbox(env);
 Object.assign(env, sandbox.env);
 
-const server = spawn(process.execPath, [path.join(root, 'apps/server/src/main.ts'), 'all'], { env, stdio: 'inherit' });
+const server = spawn(process.execPath, [path.join(root, 'apps/server/src/main.ts'), 'all'], {
+  env,
+  stdio: 'inherit',
+});
 
 const lines = [
   '',

@@ -18,12 +18,23 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function start() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-bench-'));
   const config = {
-    ...loadConfig({ PUBLIC_URL: ORIGIN, DATA_DIR: dir, TRUNKLINE_ADMIN_EMAIL: 'bench@example.com', TRUNKLINE_ADMIN_PASSWORD: 'bench password 123', WEB_DIST_DIR: path.join(dir, 'none') }),
+    ...loadConfig({
+      PUBLIC_URL: ORIGIN,
+      DATA_DIR: dir,
+      TRUNKLINE_ADMIN_EMAIL: 'bench@example.com',
+      TRUNKLINE_ADMIN_PASSWORD: 'bench password 123',
+      WEB_DIST_DIR: path.join(dir, 'none'),
+    }),
     port: 0,
     host: '127.0.0.1',
   };
   const handle = await openDatabase({ kind: 'pglite' });
-  const runtime = await startRuntime({ config, logger: createLogger({ level: 'silent' }), mode: 'api', handle });
+  const runtime = await startRuntime({
+    config,
+    logger: createLogger({ level: 'silent' }),
+    mode: 'api',
+    handle,
+  });
   const login = await fetch(`${runtime.url}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: ORIGIN },
@@ -56,7 +67,8 @@ async function time(fn: () => Promise<unknown>, runs = 40) {
 async function scenario(customers: number, services: number) {
   const s = await start();
   const ids: string[] = [];
-  for (let i = 0; i < customers; i++) ids.push((await s.call('POST', '/api/v1/customers', { name: `Customer ${i}` })).id);
+  for (let i = 0; i < customers; i++)
+    ids.push((await s.call('POST', '/api/v1/customers', { name: `Customer ${i}` })).id);
   for (let i = 0; i < services; i++)
     await s.call('POST', '/api/v1/services', {
       customerId: ids[i % ids.length],
@@ -82,7 +94,11 @@ const small = await scenario(20, 10);
 const large = await scenario(2000, 1000);
 const budgets = [
   { name: 'customers page, 2000 vs 20 customers', ratio: large.customersPage / small.customersPage, max: 3 },
-  { name: 'services search, 1000 vs 10 services', ratio: large.servicesSearch / small.servicesSearch, max: 4 },
+  {
+    name: 'services search, 1000 vs 10 services',
+    ratio: large.servicesSearch / small.servicesSearch,
+    max: 4,
+  },
   { name: 'authenticated read vs health check', ratio: small.me / small.health, max: 8 },
 ];
 console.log('median ms', { small, large });

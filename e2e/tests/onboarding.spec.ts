@@ -41,10 +41,15 @@ async function fillLicence(page: Page, users: string) {
   await page.getByRole('button', { name: 'Next' }).click();
 }
 
-test('onboarding a new tenant: inline short-name errors, then credentials and invitation', async ({ page }) => {
+test('onboarding a new tenant: inline short-name errors, then credentials and invitation', async ({
+  page,
+}) => {
   await signIn(page);
   const customer = 'Contoso Pharma';
-  const created = await page.request.post('/api/v1/customers', { data: { name: customer }, headers: { origin: new URL(page.url()).origin } });
+  const created = await page.request.post('/api/v1/customers', {
+    data: { name: customer },
+    headers: { origin: new URL(page.url()).origin },
+  });
   expect(created.status()).toBe(201);
 
   await openNewTenantForm(page, customer);
@@ -90,8 +95,12 @@ test('onboarding a new tenant: inline short-name errors, then credentials and in
   await expect(page.getByText('Invitation sent — you can close this window')).toBeVisible();
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Services' }).click();
-  await expect(page.getByRole('row').filter({ hasText: 'Contoso-01' }).getByText('Awaiting token')).toBeVisible();
-  await expect(page.getByRole('row').filter({ hasText: 'Contoso-02' }).getByText('Pending invitation')).toBeVisible();
+  await expect(
+    page.getByRole('row').filter({ hasText: 'Contoso-01' }).getByText('Awaiting token'),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('row').filter({ hasText: 'Contoso-02' }).getByText('Pending invitation'),
+  ).toBeVisible();
   await page.screenshot({ path: path.join(screenshots, 'services.png'), fullPage: true });
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Invitations' }).click();

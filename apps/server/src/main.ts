@@ -33,7 +33,8 @@ const runtime = await startRuntime({
   onAdminCreated: ({ email, generatedPassword }) => {
     // Printed once, on the first start only; it is stored as a scrypt hash.
     const lines = [`Provider admin created: ${email}`];
-    if (generatedPassword) lines.push(`Generated password (shown once, change it after signing in): ${generatedPassword}`);
+    if (generatedPassword)
+      lines.push(`Generated password (shown once, change it after signing in): ${generatedPassword}`);
     process.stdout.write(`\n${lines.join('\n')}\n\n`);
   },
 });

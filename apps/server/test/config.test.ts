@@ -42,6 +42,8 @@ describe('configuration', () => {
   });
 
   it('derives the session cookie security from PUBLIC_URL and trims its trailing slash', () => {
-    expect(loadConfig({ PUBLIC_URL: 'https://portal.example.com/' }).publicUrl).toBe('https://portal.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://portal.example.com/' }).publicUrl).toBe(
+      'https://portal.example.com',
+    );
   });
 });

@@ -53,22 +53,33 @@ describe('log redaction', () => {
   it('redacts secret-looking fields at any depth', () => {
     const out = redactDeep({
       headers: { authorization: 'Bearer abc', cookie: 'trunkline_session=abc' },
-      body: { user: { password: 'p4ss', nested: [{ clientSecret: 's3cr3t', apiKey: 'k3y', refresh_token: 'r' }] } },
+      body: {
+        user: { password: 'p4ss', nested: [{ clientSecret: 's3cr3t', apiKey: 'k3y', refresh_token: 'r' }] },
+      },
       keep: 'visible',
     });
     const text = JSON.stringify(out);
-    for (const secret of ['Bearer abc', 'trunkline_session=abc', 'p4ss', 's3cr3t', 'k3y', '"r"']) expect(text).not.toContain(secret);
+    for (const secret of ['Bearer abc', 'trunkline_session=abc', 'p4ss', 's3cr3t', 'k3y', '"r"'])
+      expect(text).not.toContain(secret);
     expect(text).toContain('visible');
   });
 
   it('masks invitation tokens and credential query parameters in URLs', () => {
     expect(redactUrl('/invite/abcDEF123?x=1')).toBe('/invite/[redacted]?x=1');
-    expect(redactUrl('/cb?code=xyz&state=s&client_secret=q')).toBe('/cb?code=[redacted]&state=s&client_secret=[redacted]');
+    expect(redactUrl('/cb?code=xyz&state=s&client_secret=q')).toBe(
+      '/cb?code=[redacted]&state=s&client_secret=[redacted]',
+    );
   });
 
   it('applies to every line a real logger writes', () => {
     const logs = captureLogs();
-    logs.logger.info({ request: { password: 'hunter2hunter2', token: 'tok123' }, err: Object.assign(new Error('boom'), { secret: 'shh' }) }, 'hello');
+    logs.logger.info(
+      {
+        request: { password: 'hunter2hunter2', token: 'tok123' },
+        err: Object.assign(new Error('boom'), { secret: 'shh' }),
+      },
+      'hello',
+    );
     expect(logs.text()).toContain('hello');
     expect(logs.text()).not.toMatch(/hunter2|tok123|shh/);
   });

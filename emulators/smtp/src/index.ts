@@ -26,7 +26,9 @@ export type SmtpSink = {
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export async function startSmtpSink(options: { smtpPort?: number; httpPort?: number; host?: string } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(
+  options: { smtpPort?: number; httpPort?: number; host?: string } = {},
+): Promise<SmtpSink> {
   const host = options.host ?? '127.0.0.1';
   const messages: StoredMessage[] = [];
   let nextId = 1;
@@ -75,17 +77,27 @@ export async function startSmtpSink(options: { smtpPort?: number; httpPort?: num
     if (m) {
       const msg = messages.find((x) => x.id === Number(m[1]));
       if (!msg) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('No such message');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "script-src 'none'" }).end(msg.html || `<pre>${escape(msg.text)}</pre>`);
+      res
+        .writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': "script-src 'none'",
+        })
+        .end(msg.html || `<pre>${escape(msg.text)}</pre>`);
       return;
     }
     if (url.pathname === '/') {
       const rows = [...messages]
         .reverse()
-        .map((x) => `<tr><td>${escape(x.receivedAt)}</td><td>${escape(x.to.join(', '))}</td><td><a href="/messages/${x.id}">${escape(x.subject)}</a></td></tr>`)
+        .map(
+          (x) =>
+            `<tr><td>${escape(x.receivedAt)}</td><td>${escape(x.to.join(', '))}</td><td><a href="/messages/${x.id}">${escape(x.subject)}</a></td></tr>`,
+        )
         .join('');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
-        `<!doctype html><title>Sandbox inbox</title><body style="font-family:system-ui,sans-serif;margin:2rem"><h1>Sandbox inbox</h1><p>Every e-mail Trunkline sends in the sandbox arrives here (SMTP port ${smtpPort}).</p><table cellpadding="6"><thead><tr><th align="left">Received</th><th align="left">To</th><th align="left">Subject</th></tr></thead><tbody>${rows || '<tr><td colspan="3">No messages yet.</td></tr>'}</tbody></table></body>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          `<!doctype html><title>Sandbox inbox</title><body style="font-family:system-ui,sans-serif;margin:2rem"><h1>Sandbox inbox</h1><p>Every e-mail Trunkline sends in the sandbox arrives here (SMTP port ${smtpPort}).</p><table cellpadding="6"><thead><tr><th align="left">Received</th><th align="left">To</th><th align="left">Subject</th></tr></thead><tbody>${rows || '<tr><td colspan="3">No messages yet.</td></tr>'}</tbody></table></body>`,
+        );
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');

@@ -11,11 +11,30 @@ describe('sandbox SMTP sink', () => {
 
   it('receives a real SMTP message and shows it in its inbox', async () => {
     const transport = nodemailer.createTransport(`smtp://127.0.0.1:${sink.smtpPort}`);
-    await transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'Hello <there>', text: 'plain body', html: '<p>html body</p>' });
-    const list = (await (await fetch(`${sink.httpUrl}/api/messages`)).json()) as { id: number; subject: string; to: string[]; text: string }[];
-    expect(list).toEqual([expect.objectContaining({ subject: 'Hello <there>', to: ['b@example.com'], text: expect.stringContaining('plain body') })]);
+    await transport.sendMail({
+      from: 'a@example.com',
+      to: 'b@example.com',
+      subject: 'Hello <there>',
+      text: 'plain body',
+      html: '<p>html body</p>',
+    });
+    const list = (await (await fetch(`${sink.httpUrl}/api/messages`)).json()) as {
+      id: number;
+      subject: string;
+      to: string[];
+      text: string;
+    }[];
+    expect(list).toEqual([
+      expect.objectContaining({
+        subject: 'Hello <there>',
+        to: ['b@example.com'],
+        text: expect.stringContaining('plain body'),
+      }),
+    ]);
     const inbox = await (await fetch(`${sink.httpUrl}/`)).text();
     expect(inbox).toContain('Hello &#60;there&#62;');
-    expect(await (await fetch(`${sink.httpUrl}/messages/${list[0]!.id}`)).text()).toContain('<p>html body</p>');
+    expect(await (await fetch(`${sink.httpUrl}/messages/${list[0]!.id}`)).text()).toContain(
+      '<p>html body</p>',
+    );
   });
 });

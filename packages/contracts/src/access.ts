@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 export const Roles = ['provider_admin', 'channel_admin', 'customer_admin'] as const;
-export const RoleSchema = z.enum(Roles, { error: 'Must be one of provider_admin, channel_admin, customer_admin.' });
+export const RoleSchema = z.enum(Roles, {
+  error: 'Must be one of provider_admin, channel_admin, customer_admin.',
+});
 export type Role = z.infer<typeof RoleSchema>;
 
 export const roleLabels: Record<Role, string> = {

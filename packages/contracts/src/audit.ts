@@ -21,8 +21,12 @@ export const AuditListQuerySchema = ListQuerySchema.omit({ q: true }).extend({
   customerId: IdSchema.optional(),
   actorId: IdSchema.optional(),
   action: z.string().trim().max(100).optional(),
-  from: z.iso.datetime({ offset: true, error: 'Must be an ISO date-time, e.g. 2026-01-31T00:00:00Z.' }).optional(),
-  to: z.iso.datetime({ offset: true, error: 'Must be an ISO date-time, e.g. 2026-01-31T23:59:59Z.' }).optional(),
+  from: z.iso
+    .datetime({ offset: true, error: 'Must be an ISO date-time, e.g. 2026-01-31T00:00:00Z.' })
+    .optional(),
+  to: z.iso
+    .datetime({ offset: true, error: 'Must be an ISO date-time, e.g. 2026-01-31T23:59:59Z.' })
+    .optional(),
 });
 export type AuditListQuery = z.infer<typeof AuditListQuerySchema>;
 export const AuditPageSchema = pageOf(AuditEventSchema);

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { IdSchema, ListQuerySchema, TimestampSchema, pageOf } from './common.ts';
 
-export const InvitationStatuses = ['queued', 'sent', 'send-failed', 'opened', 'completed', 'expired', 'revoked'] as const;
+export const InvitationStatuses = [
+  'queued',
+  'sent',
+  'send-failed',
+  'opened',
+  'completed',
+  'expired',
+  'revoked',
+] as const;
 export const InvitationStatusSchema = z.enum(InvitationStatuses);
 export type InvitationStatus = z.infer<typeof InvitationStatusSchema>;
 

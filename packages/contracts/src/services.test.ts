@@ -58,7 +58,9 @@ describe('short name rules', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: allowedChar, minLength: 1, maxLength: 7 }),
-        fc.integer({ min: 0, max: 0x10ffff }).filter((c) => (c < 0x21 || c > 0x7e) && (c < 0xd800 || c > 0xdfff)),
+        fc
+          .integer({ min: 0, max: 0x10ffff })
+          .filter((c) => (c < 0x21 || c > 0x7e) && (c < 0xd800 || c > 0xdfff)),
         fc.string({ unit: allowedChar, minLength: 1, maxLength: 7 }),
         (a, c, b) => !ok(a + String.fromCodePoint(c) + b),
       ),
@@ -82,16 +84,26 @@ describe('subdomain label', () => {
 
   it('always derives a valid label or an empty one from a valid short name', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 3, maxLength: 15 }), (s) => {
-        const label = deriveSubdomainLabel(s);
-        return label === '' || SubdomainLabelSchema.safeParse(label).success;
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+          minLength: 3,
+          maxLength: 15,
+        }),
+        (s) => {
+          const label = deriveSubdomainLabel(s);
+          return label === '' || SubdomainLabelSchema.safeParse(label).success;
+        },
+      ),
     );
   });
 
-  it.each([['-ab'], ['ab-'], ['a_b'], ['a.b'], ['a'.repeat(64)], ['']])('rejects the override %j', (label) => {
-    expect(SubdomainLabelSchema.safeParse(label).success).toBe(false);
-  });
+  it.each([['-ab'], ['ab-'], ['a_b'], ['a.b'], ['a'.repeat(64)], ['']])(
+    'rejects the override %j',
+    (label) => {
+      expect(SubdomainLabelSchema.safeParse(label).success).toBe(false);
+    },
+  );
 
   it('limits the whole FQDN to 63 characters', () => {
     expect(trunkFqdnProblem('a'.repeat(41), 'sbc.trunkline.example')).toBeNull();
@@ -109,14 +121,29 @@ describe('new service body', () => {
     licensedUsers: 10,
   };
   it('takes credentials or an invitation, and trims the full name', () => {
-    const a = ServiceCreateSchema.parse({ ...base, adminAuth: { method: 'credentials', username: 'Admin@Contoso.onmicrosoft.com', password: 'x' } });
+    const a = ServiceCreateSchema.parse({
+      ...base,
+      adminAuth: { method: 'credentials', username: 'Admin@Contoso.onmicrosoft.com', password: 'x' },
+    });
     expect(a.fullName).toBe('Contoso Ltd');
     expect(a.adminAuth).toMatchObject({ username: 'admin@contoso.onmicrosoft.com' });
-    expect(ServiceCreateSchema.safeParse({ ...base, adminAuth: { method: 'invite', email: 'it@contoso.com' } }).success).toBe(true);
+    expect(
+      ServiceCreateSchema.safeParse({ ...base, adminAuth: { method: 'invite', email: 'it@contoso.com' } })
+        .success,
+    ).toBe(true);
   });
   it('names every bad field by its path', () => {
-    const r = ServiceCreateSchema.safeParse({ ...base, shortName: 'a.b', licensedUsers: 501, adminAuth: { method: 'invite', email: 'nope' } });
+    const r = ServiceCreateSchema.safeParse({
+      ...base,
+      shortName: 'a.b',
+      licensedUsers: 501,
+      adminAuth: { method: 'invite', email: 'nope' },
+    });
     expect(r.success).toBe(false);
-    expect(r.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['adminAuth.email', 'licensedUsers', 'shortName']);
+    expect(r.error!.issues.map((i) => i.path.join('.')).sort()).toEqual([
+      'adminAuth.email',
+      'licensedUsers',
+      'shortName',
+    ]);
   });
 });

@@ -67,7 +67,9 @@ export const trunkFqdn = (label: string, baseDomain: string) => `${label}.${base
 
 export function trunkFqdnProblem(label: string, baseDomain: string): string | null {
   const fqdn = trunkFqdn(label, baseDomain);
-  return fqdn.length > TRUNK_FQDN_MAX ? `The trunk FQDN ${fqdn} is ${fqdn.length} characters; Microsoft allows at most ${TRUNK_FQDN_MAX}.` : null;
+  return fqdn.length > TRUNK_FQDN_MAX
+    ? `The trunk FQDN ${fqdn} is ${fqdn.length} characters; Microsoft allows at most ${TRUNK_FQDN_MAX}.`
+    : null;
 }
 
 export const ServiceStatuses = [
@@ -95,8 +97,18 @@ export const serviceStatusLabels: Record<ServiceStatus, string> = {
 };
 
 /** Statuses in which names and user count may still change and the service may be deleted outright. */
-export const EDITABLE_SERVICE_STATUSES: readonly ServiceStatus[] = ['draft', 'pending-invitation', 'awaiting-token', 'connected', 'failed'];
-export const DELETABLE_SERVICE_STATUSES: readonly ServiceStatus[] = ['draft', 'pending-invitation', 'awaiting-token'];
+export const EDITABLE_SERVICE_STATUSES: readonly ServiceStatus[] = [
+  'draft',
+  'pending-invitation',
+  'awaiting-token',
+  'connected',
+  'failed',
+];
+export const DELETABLE_SERVICE_STATUSES: readonly ServiceStatus[] = [
+  'draft',
+  'pending-invitation',
+  'awaiting-token',
+];
 
 export const LicenseTypeSchema = z.object({ id: z.string(), name: z.string(), description: z.string() });
 export type LicenseType = z.infer<typeof LicenseTypeSchema>;
@@ -105,7 +117,9 @@ export const LicensedUsersSchema = z
   .number({ error: 'Enter a whole number from 1 to 500.' })
   .int({ error: 'Enter a whole number from 1 to 500.' })
   .min(1, { error: 'At least 1 user.' })
-  .max(CUSTOMER_LICENSED_USER_LIMIT, { error: `At most ${CUSTOMER_LICENSED_USER_LIMIT} users per customer.` });
+  .max(CUSTOMER_LICENSED_USER_LIMIT, {
+    error: `At most ${CUSTOMER_LICENSED_USER_LIMIT} users per customer.`,
+  });
 
 export const AdminAuthSchema = z.discriminatedUnion(
   'method',
@@ -143,7 +157,10 @@ export const ServiceUpdateSchema = z
     subdomain: SubdomainLabelSchema.optional(),
     licensedUsers: LicensedUsersSchema.optional(),
   })
-  .refine((v) => Object.values(v).some((x) => x !== undefined), { error: 'Give at least one field to change.', path: ['fullName'] });
+  .refine((v) => Object.values(v).some((x) => x !== undefined), {
+    error: 'Give at least one field to change.',
+    path: ['fullName'],
+  });
 export type ServiceUpdate = z.infer<typeof ServiceUpdateSchema>;
 
 export const ServiceSchema = z.object({
@@ -168,7 +185,14 @@ export const ServiceSchema = z.object({
 });
 export type Service = z.infer<typeof ServiceSchema>;
 
-export const ServiceSortFields = ['createdAt', 'fullName', 'shortName', 'customerName', 'status', 'licensedUsers'] as const;
+export const ServiceSortFields = [
+  'createdAt',
+  'fullName',
+  'shortName',
+  'customerName',
+  'status',
+  'licensedUsers',
+] as const;
 export const ServiceListQuerySchema = ListQuerySchema.extend({
   customerId: IdSchema.optional(),
   status: ServiceStatusSchema.optional(),
@@ -203,7 +227,9 @@ export const AvailabilitySchema = z.object({
 });
 export type Availability = z.infer<typeof AvailabilitySchema>;
 
-export const CustomerUsageSchema = z.object({ licensedUsers: z.object({ used: z.number().int(), limit: z.number().int(), remaining: z.number().int() }) });
+export const CustomerUsageSchema = z.object({
+  licensedUsers: z.object({ used: z.number().int(), limit: z.number().int(), remaining: z.number().int() }),
+});
 export type CustomerUsage = z.infer<typeof CustomerUsageSchema>;
 
 /** The new-tenant form as a draft: any subset of its fields, never the password. */
@@ -219,5 +245,9 @@ export const ServiceDraftDataSchema = z.object({
   step: z.number().int().min(0).max(10).optional(),
 });
 export type ServiceDraftData = z.infer<typeof ServiceDraftDataSchema>;
-export const ServiceDraftSchema = z.object({ customerId: IdSchema, data: ServiceDraftDataSchema, updatedAt: TimestampSchema });
+export const ServiceDraftSchema = z.object({
+  customerId: IdSchema,
+  data: ServiceDraftDataSchema,
+  updatedAt: TimestampSchema,
+});
 export type ServiceDraft = z.infer<typeof ServiceDraftSchema>;

@@ -19,5 +19,8 @@ export type ProviderSettings = z.infer<typeof ProviderSettingsSchema>;
 
 export const ProviderSettingsUpdateSchema = z
   .object({ providerName: nameField(200).optional(), sbcBaseDomain: DomainNameSchema.optional() })
-  .refine((v) => v.providerName !== undefined || v.sbcBaseDomain !== undefined, { error: 'Give at least one field to change.', path: ['providerName'] });
+  .refine((v) => v.providerName !== undefined || v.sbcBaseDomain !== undefined, {
+    error: 'Give at least one field to change.',
+    path: ['providerName'],
+  });
 export type ProviderSettingsUpdate = z.infer<typeof ProviderSettingsUpdateSchema>;

@@ -33,7 +33,11 @@ export const UserCreateSchema = z
     if (v.role !== 'channel_admin' && v.channelId)
       ctx.addIssue({ code: 'custom', path: ['channelId'], message: 'Only a channel admin has a channel.' });
     if (v.role !== 'customer_admin' && v.customerId)
-      ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'Only a customer admin has a customer.' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customerId'],
+        message: 'Only a customer admin has a customer.',
+      });
   });
 export type UserCreate = z.infer<typeof UserCreateSchema>;
 

@@ -14,9 +14,7 @@ export type Actor = {
 
 /** What an actor may see: everything, one channel's customers, or one customer. */
 export type Scope =
-  | { kind: 'provider' }
-  | { kind: 'channel'; channelId: string }
-  | { kind: 'customer'; customerId: string };
+  { kind: 'provider' } | { kind: 'channel'; channelId: string } | { kind: 'customer'; customerId: string };
 
 export function scopeOf(actor: Pick<Actor, 'role' | 'channelId' | 'customerId'>): Scope {
   switch (actor.role) {

@@ -20,10 +20,26 @@ export async function ensureProviderAdmin(
       if ((await r.users.count()) > 0) return { created: false as const };
       const user = await r.users.create(
         { kind: 'provider' },
-        { email: admin.email, name: 'Provider admin', role: 'provider_admin', passwordHash, channelId: null, customerId: null },
+        {
+          email: admin.email,
+          name: 'Provider admin',
+          role: 'provider_admin',
+          passwordHash,
+          channelId: null,
+          customerId: null,
+        },
       );
-      await recordAudit(r.audit, systemActor('bootstrap'), { action: 'user.create', targetType: 'user', targetId: user.id, summary: { email: user.email, role: user.role } });
-      return { created: true as const, email: admin.email, generatedPassword: admin.password ? null : password };
+      await recordAudit(r.audit, systemActor('bootstrap'), {
+        action: 'user.create',
+        targetType: 'user',
+        targetId: user.id,
+        summary: { email: user.email, role: user.role },
+      });
+      return {
+        created: true as const,
+        email: admin.email,
+        generatedPassword: admin.password ? null : password,
+      };
     });
   } catch (e) {
     if (uniqueViolation(e) !== null) return { created: false }; // another process created it first

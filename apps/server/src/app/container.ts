@@ -32,7 +32,11 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
     auth: createAuthService({
       repos,
       uow,
-      settings: { sessionTtlHours: config.session.ttlHours, maxFailures: config.login.maxFailures, windowMinutes: config.login.windowMinutes },
+      settings: {
+        sessionTtlHours: config.session.ttlHours,
+        maxFailures: config.login.maxFailures,
+        windowMinutes: config.login.windowMinutes,
+      },
     }),
     audit: createAuditService({ repos }),
     channels: createChannelsService({ repos, uow }),

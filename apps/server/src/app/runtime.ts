@@ -26,7 +26,9 @@ export type Runtime = {
   stop(): Promise<void>;
 };
 
-export const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /**
  * Starts Trunkline: opens the database, applies migrations, starts the job engine, and then the HTTP API
@@ -56,7 +58,10 @@ export async function startRuntime(options: {
 
   if (mode !== 'api') {
     const mailer = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
-    const registrations = [...createJobHandlers({ repos: services.repos, mailer, tokens: services.tokens }), ...(options.extraJobs?.registrations ?? [])];
+    const registrations = [
+      ...createJobHandlers({ repos: services.repos, mailer, tokens: services.tokens }),
+      ...(options.extraJobs?.registrations ?? []),
+    ];
     await jobs.work(registrations, { concurrency: config.worker.concurrency });
   }
 

@@ -65,7 +65,10 @@ export function createAuditRepository(db: Executor) {
           .orderBy(desc(auditEvents.at), desc(auditEvents.seq))
           .limit(filter.pageSize)
           .offset((filter.page - 1) * filter.pageSize),
-        db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(where),
+        db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(auditEvents)
+          .where(where),
       ]);
       return {
         total: count?.n ?? 0,

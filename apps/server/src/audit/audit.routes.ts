@@ -7,7 +7,14 @@ import type { AuditService } from './audit.service.ts';
 export function registerAuditRoutes(app: App, { audit }: { audit: AuditService }) {
   app.get(
     '/api/v1/audit',
-    { schema: { tags: ['audit'], summary: 'The audit trail in scope', querystring: AuditListQuerySchema, response: { 200: AuditPageSchema, ...problems } } },
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The audit trail in scope',
+        querystring: AuditListQuerySchema,
+        response: { 200: AuditPageSchema, ...problems },
+      },
+    },
     async (request) => audit.list(actorOf(request), request.query),
   );
 }

@@ -1,11 +1,26 @@
 import { z } from 'zod';
-import { ApiTokenCreateSchema, ApiTokenCreatedSchema, IdParamsSchema, LoginBodySchema, MeSchema, ProblemSchema, TimestampSchema } from '@trunkline/contracts';
+import {
+  ApiTokenCreateSchema,
+  ApiTokenCreatedSchema,
+  IdParamsSchema,
+  LoginBodySchema,
+  MeSchema,
+  ProblemSchema,
+  TimestampSchema,
+} from '@trunkline/contracts';
 import { actorOf, clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../http/auth.ts';
 import { NoContent, problems, type App } from '../http/types.ts';
 import { meOf, type AuthService } from './auth.service.ts';
 
 const ApiTokenListSchema = z.object({
-  items: z.array(z.object({ id: z.uuid(), name: z.string(), createdAt: TimestampSchema, lastUsedAt: TimestampSchema.nullable() })),
+  items: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      createdAt: TimestampSchema,
+      lastUsedAt: TimestampSchema.nullable(),
+    }),
+  ),
 });
 
 export function registerAuthRoutes(app: App, { auth, publicUrl }: { auth: AuthService; publicUrl: string }) {
@@ -21,7 +36,10 @@ export function registerAuthRoutes(app: App, { auth, publicUrl }: { auth: AuthSe
       },
     },
     async (request, reply) => {
-      const { token, expiresAt, me } = await auth.login(request.body, { ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
+      const { token, expiresAt, me } = await auth.login(request.body, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
       setSessionCookie(reply, token, expiresAt, publicUrl);
       return me;
     },
@@ -39,13 +57,25 @@ export function registerAuthRoutes(app: App, { auth, publicUrl }: { auth: AuthSe
 
   app.get(
     '/api/v1/me',
-    { schema: { tags: ['session'], summary: 'The signed-in user', response: { 200: MeSchema, 401: ProblemSchema } } },
+    {
+      schema: {
+        tags: ['session'],
+        summary: 'The signed-in user',
+        response: { 200: MeSchema, 401: ProblemSchema },
+      },
+    },
     async (request) => meOf(actorOf(request)),
   );
 
   app.get(
     '/api/v1/api-tokens',
-    { schema: { tags: ['api-tokens'], summary: 'Your API tokens (never their values)', response: { 200: ApiTokenListSchema, 401: ProblemSchema } } },
+    {
+      schema: {
+        tags: ['api-tokens'],
+        summary: 'Your API tokens (never their values)',
+        response: { 200: ApiTokenListSchema, 401: ProblemSchema },
+      },
+    },
     async (request) => ({ items: await auth.listApiTokens(actorOf(request)) }),
   );
 
@@ -59,14 +89,20 @@ export function registerAuthRoutes(app: App, { auth, publicUrl }: { auth: AuthSe
         response: { 201: ApiTokenCreatedSchema, ...problems },
       },
     },
-    async (request, reply) => reply.status(201).send(await auth.createApiToken(actorOf(request), request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await auth.createApiToken(actorOf(request), request.body)),
   );
 
   app.delete(
     '/api/v1/api-tokens/:id',
     {
       config: { resource: 'api-token' },
-      schema: { tags: ['api-tokens'], summary: 'Revoke an API token', params: IdParamsSchema, response: { 204: NoContent, ...problems } },
+      schema: {
+        tags: ['api-tokens'],
+        summary: 'Revoke an API token',
+        params: IdParamsSchema,
+        response: { 204: NoContent, ...problems },
+      },
     },
     async (request, reply) => {
       await auth.revokeApiToken(actorOf(request), request.params.id);

@@ -46,30 +46,46 @@ export function createAuthService({ repos, uow, settings, now = () => new Date()
     const since = new Date(now().getTime() - windowMs);
     const counts = await repos.auth.countLoginFailures(since, { email, ip });
     if (counts.email >= settings.maxFailures || counts.ip >= settings.maxFailures * 4) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(((counts.oldest?.getTime() ?? now().getTime()) + windowMs - now().getTime()) / 1000));
-      throw new AppError('rate_limited', `Too many failed sign-ins. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`, {
-        retryAfterSeconds,
-      });
+      const retryAfterSeconds = Math.max(
+        1,
+        Math.ceil(((counts.oldest?.getTime() ?? now().getTime()) + windowMs - now().getTime()) / 1000),
+      );
+      throw new AppError(
+        'rate_limited',
+        `Too many failed sign-ins. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
+        {
+          retryAfterSeconds,
+        },
+      );
     }
   }
 
   return {
     /** Verifies e-mail and password and opens a session. The password is used here and forgotten. */
-    async login(input: LoginBody, meta: { ip: string; userAgent: string | null }): Promise<{ token: string; expiresAt: Date; me: Me }> {
+    async login(
+      input: LoginBody,
+      meta: { ip: string; userAgent: string | null },
+    ): Promise<{ token: string; expiresAt: Date; me: Me }> {
       await assertNotThrottled(input.email, meta.ip);
       const user = await repos.users.credentialsByEmail(input.email);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
       if (!user || !ok || user.disabled) {
         await uow(async (r) => {
           await r.auth.recordLoginFailure(input.email, meta.ip);
-          await recordAudit(r.audit, { ...actorOfUnknown(input.email, meta.ip), ...(user ? { userId: user.id } : {}) }, {
-            action: 'session.login',
-            targetType: 'session',
-            outcome: 'failure',
-            channelId: user?.channelId ?? null,
-            customerId: user?.customerId ?? null,
-            summary: { reason: !user ? 'unknown e-mail' : user.disabled ? 'account disabled' : 'wrong password' },
-          });
+          await recordAudit(
+            r.audit,
+            { ...actorOfUnknown(input.email, meta.ip), ...(user ? { userId: user.id } : {}) },
+            {
+              action: 'session.login',
+              targetType: 'session',
+              outcome: 'failure',
+              channelId: user?.channelId ?? null,
+              customerId: user?.customerId ?? null,
+              summary: {
+                reason: !user ? 'unknown e-mail' : user.disabled ? 'account disabled' : 'wrong password',
+              },
+            },
+          );
         });
         throw new AppError('unauthenticated', 'The e-mail or password is not correct.');
       }
@@ -77,7 +93,13 @@ export function createAuthService({ repos, uow, settings, now = () => new Date()
       const expiresAt = new Date(now().getTime() + ttlMs);
       const actor = actorOf(user, 'session', meta.ip);
       await uow(async (r) => {
-        await r.auth.createSession({ id: hashToken(token), userId: user.id, expiresAt, ip: meta.ip, userAgent: meta.userAgent });
+        await r.auth.createSession({
+          id: hashToken(token),
+          userId: user.id,
+          expiresAt,
+          ip: meta.ip,
+          userAgent: meta.userAgent,
+        });
         await r.auth.clearLoginFailures(input.email);
         await r.users.markLogin(user.id);
         await recordAudit(r.audit, actor, {
@@ -94,12 +116,19 @@ export function createAuthService({ repos, uow, settings, now = () => new Date()
     async logout(actor: Actor, token: string | undefined): Promise<void> {
       await uow(async (r) => {
         if (token) await r.auth.deleteSession(hashToken(token));
-        await recordAudit(r.audit, actor, { action: 'session.logout', targetType: 'session', targetId: actor.userId });
+        await recordAudit(r.audit, actor, {
+          action: 'session.logout',
+          targetType: 'session',
+          targetId: actor.userId,
+        });
       });
     },
 
     /** Resolves a session cookie to its actor, sliding the expiry forward once half of it has passed. */
-    async authenticateSession(token: string, ip: string | null): Promise<{ actor: Actor; expiresAt: Date } | null> {
+    async authenticateSession(
+      token: string,
+      ip: string | null,
+    ): Promise<{ actor: Actor; expiresAt: Date } | null> {
       if (!token.startsWith(SESSION_PREFIX)) return null;
       const id = hashToken(token);
       const session = await repos.auth.findSession(id);
@@ -128,7 +157,11 @@ export function createAuthService({ repos, uow, settings, now = () => new Date()
     async createApiToken(actor: Actor, input: ApiTokenCreate): Promise<ApiTokenCreated> {
       const token = newSecretToken(API_TOKEN_PREFIX);
       const created = await uow(async (r) => {
-        const row = await r.auth.createApiToken({ userId: actor.userId!, name: input.name, tokenHash: hashToken(token) });
+        const row = await r.auth.createApiToken({
+          userId: actor.userId!,
+          name: input.name,
+          tokenHash: hashToken(token),
+        });
         await recordAudit(r.audit, actor, {
           action: 'api-token.create',
           targetType: 'api-token',

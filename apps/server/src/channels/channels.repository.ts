@@ -36,14 +36,26 @@ export function createChannelsRepository(db: Executor) {
     async list(scope: Scope, query: ListQuery): Promise<{ items: Channel[]; total: number }> {
       const where = and(inScope(scope), nameContains(channels.name, query.q));
       const [rows, [count]] = await Promise.all([
-        db.select(columns).from(channels).where(where).orderBy(asc(sql`lower(${channels.name})`)).limit(query.pageSize).offset(offsetOf(query)),
-        db.select({ n: sql<number>`count(*)::int` }).from(channels).where(where),
+        db
+          .select(columns)
+          .from(channels)
+          .where(where)
+          .orderBy(asc(sql`lower(${channels.name})`))
+          .limit(query.pageSize)
+          .offset(offsetOf(query)),
+        db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(channels)
+          .where(where),
       ]);
       return { items: rows.map(toChannel), total: count?.n ?? 0 };
     },
 
     async get(scope: Scope, id: string): Promise<Channel | null> {
-      const [row] = await db.select(columns).from(channels).where(and(inScope(scope), eq(channels.id, id)));
+      const [row] = await db
+        .select(columns)
+        .from(channels)
+        .where(and(inScope(scope), eq(channels.id, id)));
       return row ? toChannel(row) : null;
     },
 

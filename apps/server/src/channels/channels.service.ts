@@ -9,7 +9,13 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 const nameTaken = (e: unknown) =>
   uniqueViolation(e) !== null ? conflict('name', 'A channel with this name exists already.') : e;
 
-export function createChannelsService({ repos, uow }: { repos: Repositories; uow: UnitOfWork<Repositories> }) {
+export function createChannelsService({
+  repos,
+  uow,
+}: {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+}) {
   return {
     async list(actor: Actor, query: ListQuery): Promise<Page<Channel>> {
       const { items, total } = await repos.channels.list(scopeOf(actor), query);
@@ -23,7 +29,9 @@ export function createChannelsService({ repos, uow }: { repos: Repositories; uow
     async create(actor: Actor, input: ChannelCreate): Promise<Channel> {
       if (actor.role !== 'provider_admin') throw forbidden('Only provider admins create channels.');
       return uow(async (r) => {
-        const channel = await r.channels.create(scopeOf(actor), input).catch((e) => Promise.reject(nameTaken(e)));
+        const channel = await r.channels
+          .create(scopeOf(actor), input)
+          .catch((e) => Promise.reject(nameTaken(e)));
         await recordAudit(r.audit, actor, {
           action: 'channel.create',
           targetType: 'channel',
@@ -42,7 +50,13 @@ export function createChannelsService({ repos, uow }: { repos: Repositories; uow
       return uow(async (r) => {
         const channel = await r.channels.update(scope, id, input).catch((e) => Promise.reject(nameTaken(e)));
         if (!channel) throw notFound('Channel');
-        await recordAudit(r.audit, actor, { action: 'channel.update', targetType: 'channel', targetId: id, channelId: id, summary: input });
+        await recordAudit(r.audit, actor, {
+          action: 'channel.update',
+          targetType: 'channel',
+          targetId: id,
+          channelId: id,
+          summary: input,
+        });
         return channel;
       });
     },

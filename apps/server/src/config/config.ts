@@ -41,7 +41,9 @@ const BannerLinksSchema = z
   .transform((v, ctx) => {
     if (!v) return [];
     try {
-      const parsed = z.array(z.object({ label: z.string().min(1), url: z.string().min(1) })).safeParse(JSON.parse(v));
+      const parsed = z
+        .array(z.object({ label: z.string().min(1), url: z.string().min(1) }))
+        .safeParse(JSON.parse(v));
       if (parsed.success) return parsed.data;
     } catch {
       // reported below
@@ -93,7 +95,9 @@ const EnvSchema = z
     SMTP_URL: optionalString.pipe(
       z
         .string()
-        .regex(/^smtps?:\/\//, { error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587' })
+        .regex(/^smtps?:\/\//, {
+          error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587',
+        })
         .optional(),
     ),
     MAIL_FROM: z.string().trim().min(3).default('Trunkline <no-reply@trunkline.example>'),

@@ -25,11 +25,18 @@ const columns = {
   createdAt: customers.createdAt,
 };
 
-type Row = { id: string; name: string; channelId: string | null; channelName: string | null; createdAt: Date };
+type Row = {
+  id: string;
+  name: string;
+  channelId: string | null;
+  channelName: string | null;
+  createdAt: Date;
+};
 const toCustomer = (r: Row): Customer => ({ ...r, createdAt: r.createdAt.toISOString() });
 
 export function createCustomersRepository(db: Executor) {
-  const base = () => db.select(columns).from(customers).leftJoin(channels, eq(channels.id, customers.channelId));
+  const base = () =>
+    db.select(columns).from(customers).leftJoin(channels, eq(channels.id, customers.channelId));
 
   return {
     async list(scope: Scope, query: CustomerListQuery): Promise<{ items: Customer[]; total: number }> {
@@ -39,8 +46,15 @@ export function createCustomersRepository(db: Executor) {
         query.channelId ? eq(customers.channelId, query.channelId) : undefined,
       );
       const [rows, [count]] = await Promise.all([
-        base().where(where).orderBy(asc(sql`lower(${customers.name})`), asc(customers.id)).limit(query.pageSize).offset(offsetOf(query)),
-        db.select({ n: sql<number>`count(*)::int` }).from(customers).where(where),
+        base()
+          .where(where)
+          .orderBy(asc(sql`lower(${customers.name})`), asc(customers.id))
+          .limit(query.pageSize)
+          .offset(offsetOf(query)),
+        db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(customers)
+          .where(where),
       ]);
       return { items: rows.map(toCustomer), total: count?.n ?? 0 };
     },
@@ -65,7 +79,11 @@ export function createCustomersRepository(db: Executor) {
       return row!.id;
     },
 
-    async update(scope: Scope, id: string, patch: { name?: string; channelId?: string | null }): Promise<boolean> {
+    async update(
+      scope: Scope,
+      id: string,
+      patch: { name?: string; channelId?: string | null },
+    ): Promise<boolean> {
       const rows = await db
         .update(customers)
         .set(patch)

@@ -9,7 +9,13 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 const nameTaken = (e: unknown) =>
   uniqueViolation(e) !== null ? conflict('name', 'A customer with this name exists already.') : e;
 
-export function createCustomersService({ repos, uow }: { repos: Repositories; uow: UnitOfWork<Repositories> }) {
+export function createCustomersService({
+  repos,
+  uow,
+}: {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+}) {
   /** The channel a new or moved customer goes to, checked against what the actor may see. */
   async function resolveChannel(actor: Actor, requested: string | null | undefined): Promise<string | null> {
     if (actor.role === 'channel_admin') {
@@ -42,7 +48,9 @@ export function createCustomersService({ repos, uow }: { repos: Repositories; uo
       const channelId = await resolveChannel(actor, input.channelId);
       const scope = scopeOf(actor);
       return uow(async (r) => {
-        const id = await r.customers.create(scope, { name: input.name, channelId }).catch((e) => Promise.reject(nameTaken(e)));
+        const id = await r.customers
+          .create(scope, { name: input.name, channelId })
+          .catch((e) => Promise.reject(nameTaken(e)));
         await recordAudit(r.audit, actor, {
           action: 'customer.create',
           targetType: 'customer',

@@ -5,7 +5,12 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../config/config.ts';
 import type { Services } from '../app/container.ts';
@@ -34,7 +39,9 @@ export type HttpDeps = {
 const SystemInfoSchema = z.object({
   name: z.string(),
   version: z.string(),
-  banner: z.object({ text: z.string(), links: z.array(z.object({ label: z.string(), url: z.string() })) }).nullable(),
+  banner: z
+    .object({ text: z.string(), links: z.array(z.object({ label: z.string(), url: z.string() })) })
+    .nullable(),
 });
 
 /** Builds the HTTP application: thin routes over the services, problem+json errors, OpenAPI, the web app. */
@@ -53,11 +60,19 @@ export async function buildHttpApp({ config, logger, services, health, version }
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Trunkline API', version, description: 'Onboard Microsoft 365 tenants to Teams Direct Routing.' },
+      info: {
+        title: 'Trunkline API',
+        version,
+        description: 'Onboard Microsoft 365 tenants to Teams Direct Routing.',
+      },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'trunkline_session' },
-          apiToken: { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/api-tokens' },
+          apiToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token from POST /api/v1/api-tokens',
+          },
         },
       },
       security: [{ session: [] }, { apiToken: [] }],
@@ -68,17 +83,28 @@ export async function buildHttpApp({ config, logger, services, health, version }
   await app.register(fastifyCookie);
   installAuthentication(app, services.auth, config.publicUrl);
 
-  app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { auth: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     const checks = await Promise.allSettled([health.database(), health.jobs()]);
     const [db, jobs] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unreachable'));
     const ready = db === 'ok' && jobs === 'ok';
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database: db, jobs });
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', database: db, jobs });
   });
   app.get(
     '/api/v1/system/info',
-    { config: { auth: 'public' }, schema: { tags: ['system'], summary: 'Product name, version and the operator banner', response: { 200: SystemInfoSchema } } },
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['system'],
+        summary: 'Product name, version and the operator banner',
+        response: { 200: SystemInfoSchema },
+      },
+    },
     async () => ({ name: 'Trunkline', version, banner: config.banner }),
   );
 
@@ -98,10 +124,18 @@ export async function buildHttpApp({ config, logger, services, health, version }
 /** Serves the built single-page app; unknown non-API paths get index.html so client routes work. */
 async function serveWebApp(app: App, distDir: string) {
   const built = existsSync(path.join(distDir, 'index.html'));
-  if (built) await app.register(fastifyStatic, { root: distDir, wildcard: true, index: ['index.html'], serve: true, prefix: '/' });
+  if (built)
+    await app.register(fastifyStatic, {
+      root: distDir,
+      wildcard: true,
+      index: ['index.html'],
+      serve: true,
+      prefix: '/',
+    });
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
-    if (url.startsWith('/api/') || request.method !== 'GET') return sendProblem(reply, new AppError('not_found', `No route ${request.method} ${url}.`));
+    if (url.startsWith('/api/') || request.method !== 'GET')
+      return sendProblem(reply, new AppError('not_found', `No route ${request.method} ${url}.`));
     // A missing file (an asset of an older build) is a plain 404; page routes have no extension.
     if (/\.[a-z0-9]+$/i.test(url)) return reply.status(404).type('text/plain').send('Not found');
     if (!built)

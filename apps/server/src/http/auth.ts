@@ -72,7 +72,12 @@ export function setSessionCookie(reply: FastifyReply, token: string, expires: Da
 }
 
 export function clearSessionCookie(reply: FastifyReply, publicUrl: string) {
-  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: publicUrl.startsWith('https://') });
+  reply.clearCookie(SESSION_COOKIE, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: publicUrl.startsWith('https://'),
+  });
 }
 
 /** The actor of an authenticated route (the preHandler has already answered 401 without one). */

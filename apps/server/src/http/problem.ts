@@ -19,7 +19,17 @@ export function sendProblem(reply: FastifyReply, error: AppError) {
 }
 
 const codeForStatus = (status: number): ErrorCode =>
-  status === 404 ? 'not_found' : status === 403 ? 'forbidden' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : 'bad_request';
+  status === 404
+    ? 'not_found'
+    : status === 403
+      ? 'forbidden'
+      : status === 413
+        ? 'payload_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : status === 429
+            ? 'rate_limited'
+            : 'bad_request';
 
 /** Maps every error to RFC 9457 problem+json. Bad input never becomes a 500. */
 export function installProblemHandlers(app: FastifyInstance) {
@@ -32,11 +42,18 @@ export function installProblemHandlers(app: FastifyInstance) {
         code: v.keyword,
         message: v.message ?? 'Invalid value.',
       }));
-      return sendProblem(reply, new AppError('validation_failed', `The ${where} has ${errors.length} invalid field(s).`, { errors }));
+      return sendProblem(
+        reply,
+        new AppError('validation_failed', `The ${where} has ${errors.length} invalid field(s).`, { errors }),
+      );
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-    if (status >= 400 && status < 500) return sendProblem(reply, new AppError(codeForStatus(status), error.message));
+    if (status >= 400 && status < 500)
+      return sendProblem(reply, new AppError(codeForStatus(status), error.message));
     request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(reply, new AppError('internal', 'Something went wrong on the server. It has been logged.'));
+    return sendProblem(
+      reply,
+      new AppError('internal', 'Something went wrong on the server. It has been logged.'),
+    );
   });
 }

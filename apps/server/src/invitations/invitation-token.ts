@@ -13,8 +13,11 @@ export type InvitationTokens = {
 };
 
 export function createInvitationTokens(masterKey: Buffer, publicUrl: string): InvitationTokens {
-  const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'trunkline/invitation-token/v1', 32));
-  const tokenFor = (id: string, generation: number) => createHmac('sha256', key).update(`${id}:${generation}`).digest('base64url');
+  const key = Buffer.from(
+    hkdfSync('sha256', masterKey, Buffer.alloc(0), 'trunkline/invitation-token/v1', 32),
+  );
+  const tokenFor = (id: string, generation: number) =>
+    createHmac('sha256', key).update(`${id}:${generation}`).digest('base64url');
   return {
     tokenFor,
     hashOf: hashToken,

@@ -66,10 +66,16 @@ export function createInvitationsRepository(db: Executor) {
         serviceInScope(scope),
         query.status ? sql`${effectiveStatus} = ${query.status}` : undefined,
         query.customerId ? eq(services.customerId, query.customerId) : undefined,
-        query.q ? sql`(${nameContains(services.fullName, query.q)} or ${nameContains(invitations.email, query.q)} or ${nameContains(customers.name, query.q)})` : undefined,
+        query.q
+          ? sql`(${nameContains(services.fullName, query.q)} or ${nameContains(invitations.email, query.q)} or ${nameContains(customers.name, query.q)})`
+          : undefined,
       );
       const [rows, [count]] = await Promise.all([
-        base().where(where).orderBy(desc(invitations.createdAt)).limit(query.pageSize).offset(offsetOf(query)),
+        base()
+          .where(where)
+          .orderBy(desc(invitations.createdAt))
+          .limit(query.pageSize)
+          .offset(offsetOf(query)),
         db
           .select({ n: sql<number>`count(*)::int` })
           .from(invitations)
@@ -104,28 +110,59 @@ export function createInvitationsRepository(db: Executor) {
     /** Unscoped by design: the delivery job acts for the system. */
     async forDelivery(id: string): Promise<InvitationForDelivery | null> {
       const [row] = await db
-        .select({ ...columns, tokenGeneration: invitations.tokenGeneration, serviceShortName: services.shortName })
+        .select({
+          ...columns,
+          tokenGeneration: invitations.tokenGeneration,
+          serviceShortName: services.shortName,
+        })
         .from(invitations)
         .innerJoin(services, eq(services.id, invitations.serviceId))
         .innerJoin(customers, eq(customers.id, services.customerId))
         .where(eq(invitations.id, id));
-      return row ? { ...toInvitation(row), tokenGeneration: row.tokenGeneration, serviceShortName: row.serviceShortName } : null;
+      return row
+        ? {
+            ...toInvitation(row),
+            tokenGeneration: row.tokenGeneration,
+            serviceShortName: row.serviceShortName,
+          }
+        : null;
     },
 
-    async create(_scope: Scope, input: { id: string; serviceId: string; email: string; tokenHash: string; expiresAt: Date; createdBy: string | null }) {
+    async create(
+      _scope: Scope,
+      input: {
+        id: string;
+        serviceId: string;
+        email: string;
+        tokenHash: string;
+        expiresAt: Date;
+        createdBy: string | null;
+      },
+    ) {
       await db.insert(invitations).values({ ...input, status: 'queued', tokenGeneration: 1 });
     },
 
     /** A new link (the old one stops working), a new expiry, and back to the queue. */
-    async rotate(_scope: Scope, id: string, input: { tokenGeneration: number; tokenHash: string; expiresAt: Date }) {
+    async rotate(
+      _scope: Scope,
+      id: string,
+      input: { tokenGeneration: number; tokenHash: string; expiresAt: Date },
+    ) {
       await db
         .update(invitations)
         .set({ ...input, status: 'queued', lastError: null, openedAt: null })
         .where(eq(invitations.id, id));
     },
 
-    async setStatus(id: string, status: InvitationStatus, extra: { lastError?: string | null; openedAt?: Date; completedAt?: Date } = {}) {
-      await db.update(invitations).set({ status, ...extra }).where(eq(invitations.id, id));
+    async setStatus(
+      id: string,
+      status: InvitationStatus,
+      extra: { lastError?: string | null; openedAt?: Date; completedAt?: Date } = {},
+    ) {
+      await db
+        .update(invitations)
+        .set({ status, ...extra })
+        .where(eq(invitations.id, id));
     },
 
     async recordSendAttempt(id: string, outcome: { ok: true } | { ok: false; error: string }) {
@@ -152,7 +189,12 @@ export function createInvitationsRepository(db: Executor) {
       await db
         .update(invitations)
         .set({ status: 'revoked' })
-        .where(and(eq(invitations.serviceId, serviceId), sql`${invitations.status} not in ('completed', 'revoked')`));
+        .where(
+          and(
+            eq(invitations.serviceId, serviceId),
+            sql`${invitations.status} not in ('completed', 'revoked')`,
+          ),
+        );
     },
   };
 }

@@ -16,19 +16,39 @@ export function registerInvitationRoutes(app: App, { invitations }: { invitation
   const tags = ['invitations'];
   app.get(
     '/api/v1/invitations',
-    { schema: { tags, summary: 'List invitations in scope', querystring: InvitationListQuerySchema, response: { 200: InvitationPageSchema, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: 'List invitations in scope',
+        querystring: InvitationListQuerySchema,
+        response: { 200: InvitationPageSchema, ...problems },
+      },
+    },
     async (request) => invitations.list(actorOf(request), request.query),
   );
   app.get(
     '/api/v1/invitations/:id/link',
-    { config: { resource: 'invitation' }, schema: { tags, summary: 'The invitation link, to copy', params: IdParamsSchema, response: { 200: InvitationLinkSchema, ...problems } } },
+    {
+      config: { resource: 'invitation' },
+      schema: {
+        tags,
+        summary: 'The invitation link, to copy',
+        params: IdParamsSchema,
+        response: { 200: InvitationLinkSchema, ...problems },
+      },
+    },
     async (request) => invitations.link(actorOf(request), request.params.id),
   );
   app.post(
     '/api/v1/invitations/:id/resend',
     {
       config: { resource: 'invitation' },
-      schema: { tags, summary: 'Send again with a new link and expiry', params: IdParamsSchema, response: { 200: InvitationSchema, 409: ProblemSchema, ...problems } },
+      schema: {
+        tags,
+        summary: 'Send again with a new link and expiry',
+        params: IdParamsSchema,
+        response: { 200: InvitationSchema, 409: ProblemSchema, ...problems },
+      },
     },
     async (request) => invitations.resend(actorOf(request), request.params.id),
   );
@@ -36,7 +56,12 @@ export function registerInvitationRoutes(app: App, { invitations }: { invitation
     '/api/v1/invitations/:id/revoke',
     {
       config: { resource: 'invitation' },
-      schema: { tags, summary: 'Revoke the invitation; its link stops working', params: IdParamsSchema, response: { 200: InvitationSchema, 409: ProblemSchema, ...problems } },
+      schema: {
+        tags,
+        summary: 'Revoke the invitation; its link stops working',
+        params: IdParamsSchema,
+        response: { 200: InvitationSchema, 409: ProblemSchema, ...problems },
+      },
     },
     async (request) => invitations.revoke(actorOf(request), request.params.id),
   );

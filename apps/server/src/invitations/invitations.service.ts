@@ -21,13 +21,21 @@ type Deps = {
 
 const FINAL = new Set(['completed', 'revoked']);
 
-export function createInvitationsService({ repos, uow, jobs, tokens, invitationTtlDays, now = () => new Date() }: Deps) {
+export function createInvitationsService({
+  repos,
+  uow,
+  jobs,
+  tokens,
+  invitationTtlDays,
+  now = () => new Date(),
+}: Deps) {
   async function inScope(actor: Actor, id: string) {
     const invitation = await repos.invitations.get(scopeOf(actor), id);
     if (!invitation) throw notFound('Invitation');
     return invitation;
   }
-  const channelOf = async (customerId: string) => (await repos.customers.get({ kind: 'provider' }, customerId))?.channelId ?? null;
+  const channelOf = async (customerId: string) =>
+    (await repos.customers.get({ kind: 'provider' }, customerId))?.channelId ?? null;
 
   return {
     async list(actor: Actor, query: InvitationListQuery): Promise<Page<Invitation>> {
@@ -46,12 +54,18 @@ export function createInvitationsService({ repos, uow, jobs, tokens, invitationT
       const scope = scopeOf(actor);
       const invitation = await inScope(actor, id);
       if (FINAL.has(invitation.status))
-        throw new AppError('conflict', `The invitation is ${invitation.status}; it cannot be sent again.`, { errors: [{ path: 'status', code: 'final', message: `Already ${invitation.status}.` }] });
+        throw new AppError('conflict', `The invitation is ${invitation.status}; it cannot be sent again.`, {
+          errors: [{ path: 'status', code: 'final', message: `Already ${invitation.status}.` }],
+        });
       const channelId = await channelOf(invitation.customerId);
       const generation = invitation.tokenGeneration + 1;
       const expiresAt = new Date(now().getTime() + invitationTtlDays * 86_400_000);
       await uow(async (r, tx) => {
-        await r.invitations.rotate(scope, id, { tokenGeneration: generation, tokenHash: tokens.hashOf(tokens.tokenFor(id, generation)), expiresAt });
+        await r.invitations.rotate(scope, id, {
+          tokenGeneration: generation,
+          tokenHash: tokens.hashOf(tokens.tokenFor(id, generation)),
+          expiresAt,
+        });
         await jobs.send(sendInvitationJob, { invitationId: id }, { within: tx });
         await recordAudit(r.audit, actor, {
           action: 'invitation.resend',
@@ -69,7 +83,9 @@ export function createInvitationsService({ repos, uow, jobs, tokens, invitationT
       const scope = scopeOf(actor);
       const invitation = await inScope(actor, id);
       if (FINAL.has(invitation.status))
-        throw new AppError('conflict', `The invitation is ${invitation.status} already.`, { errors: [{ path: 'status', code: 'final', message: `Already ${invitation.status}.` }] });
+        throw new AppError('conflict', `The invitation is ${invitation.status} already.`, {
+          errors: [{ path: 'status', code: 'final', message: `Already ${invitation.status}.` }],
+        });
       const channelId = await channelOf(invitation.customerId);
       await uow(async (r) => {
         await r.invitations.setStatus(id, 'revoked');
@@ -91,9 +107,22 @@ export function createInvitationsService({ repos, uow, jobs, tokens, invitationT
       if (!invitation) throw notFound('Invitation');
       const { providerName } = await repos.settings.get();
       const state: InvitationView['state'] =
-        invitation.status === 'completed' ? 'used' : invitation.status === 'revoked' ? 'revoked' : invitation.status === 'expired' ? 'expired' : 'valid';
-      if (state === 'valid' && invitation.status !== 'opened') await repos.invitations.setStatus(invitation.id, 'opened', { openedAt: now() });
-      return { state, providerName, customerName: invitation.customerName, serviceName: invitation.serviceName, expiresAt: invitation.expiresAt };
+        invitation.status === 'completed'
+          ? 'used'
+          : invitation.status === 'revoked'
+            ? 'revoked'
+            : invitation.status === 'expired'
+              ? 'expired'
+              : 'valid';
+      if (state === 'valid' && invitation.status !== 'opened')
+        await repos.invitations.setStatus(invitation.id, 'opened', { openedAt: now() });
+      return {
+        state,
+        providerName,
+        customerName: invitation.customerName,
+        serviceName: invitation.serviceName,
+        expiresAt: invitation.expiresAt,
+      };
     },
   };
 }
@@ -103,7 +132,15 @@ export type InvitationsService = ReturnType<typeof createInvitationsService>;
  * The job that e-mails an invitation. Each attempt is recorded on the invitation (sent, or send-failed with
  * the mail server's answer); a failed attempt throws, so the job is retried by its definition's backoff.
  */
-export function createInvitationSender({ repos, mailer, tokens }: { repos: Repositories; mailer: Mailer; tokens: InvitationTokens }) {
+export function createInvitationSender({
+  repos,
+  mailer,
+  tokens,
+}: {
+  repos: Repositories;
+  mailer: Mailer;
+  tokens: InvitationTokens;
+}) {
   return async ({ invitationId }: { invitationId: string }) => {
     const invitation = await repos.invitations.forDelivery(invitationId);
     if (!invitation || ['completed', 'revoked', 'expired'].includes(invitation.status)) return;
@@ -119,7 +156,10 @@ export function createInvitationSender({ repos, mailer, tokens }: { repos: Repos
     try {
       await mailer.send(message);
     } catch (e) {
-      await repos.invitations.recordSendAttempt(invitationId, { ok: false, error: e instanceof Error ? e.message : String(e) });
+      await repos.invitations.recordSendAttempt(invitationId, {
+        ok: false,
+        error: e instanceof Error ? e.message : String(e),
+      });
       throw e;
     }
     await repos.invitations.recordSendAttempt(invitationId, { ok: true });

@@ -38,35 +38,50 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
         };
         if (existing.has(d.name)) await boss.updateQueue(d.name, options);
         else await boss.createQueue(d.name, options);
-        if (d.schedule) await boss.schedule(d.name, d.schedule.cron, d.schedule.payload as object, { tz: 'UTC' });
+        if (d.schedule)
+          await boss.schedule(d.name, d.schedule.cron, d.schedule.payload as object, { tz: 'UTC' });
       }
     },
 
-    async send<S extends z.ZodType>(definition: JobDefinition<S>, payload: z.input<S>, options: SendOptions = {}) {
+    async send<S extends z.ZodType>(
+      definition: JobDefinition<S>,
+      payload: z.input<S>,
+      options: SendOptions = {},
+    ) {
       const data = definition.payload.parse(payload) as object;
       return boss.send(definition.name, data, {
         ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
         ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
-        ...(options.within ? { db: fromDrizzle(options.within as Parameters<typeof fromDrizzle>[0], sql) } : {}),
+        ...(options.within
+          ? { db: fromDrizzle(options.within as Parameters<typeof fromDrizzle>[0], sql) }
+          : {}),
       });
     },
 
     async work(registrations, { concurrency }) {
       for (const { definition, handler } of registrations) {
-        await boss.work<object>(definition.name, { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 1 }, async (jobs) => {
-          for (const job of jobs) {
-            const jobLog = log.child({ job: definition.name, jobId: job.id });
-            const payload = definition.payload.parse(job.data);
-            const started = Date.now();
-            try {
-              await handler(payload, { jobId: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0, log: jobLog });
-              jobLog.info({ ms: Date.now() - started }, 'job done');
-            } catch (err) {
-              jobLog.warn({ err, ms: Date.now() - started }, 'job attempt failed');
-              throw err;
+        await boss.work<object>(
+          definition.name,
+          { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 1 },
+          async (jobs) => {
+            for (const job of jobs) {
+              const jobLog = log.child({ job: definition.name, jobId: job.id });
+              const payload = definition.payload.parse(job.data);
+              const started = Date.now();
+              try {
+                await handler(payload, {
+                  jobId: job.id,
+                  retryCount: (job as { retryCount?: number }).retryCount ?? 0,
+                  log: jobLog,
+                });
+                jobLog.info({ ms: Date.now() - started }, 'job done');
+              } catch (err) {
+                jobLog.warn({ err, ms: Date.now() - started }, 'job attempt failed');
+                throw err;
+              }
             }
-          }
-        });
+          },
+        );
       }
     },
 

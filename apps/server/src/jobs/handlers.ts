@@ -6,7 +6,15 @@ import { purgeExpiredAuthJob, sendInvitationJob } from './definitions.ts';
 import { handle, type JobRegistration } from './job.ts';
 
 /** The handler of every job definition, bound to its dependencies. Only worker processes build these. */
-export function createJobHandlers({ repos, mailer, tokens }: { repos: Repositories; mailer: Mailer; tokens: InvitationTokens }): JobRegistration[] {
+export function createJobHandlers({
+  repos,
+  mailer,
+  tokens,
+}: {
+  repos: Repositories;
+  mailer: Mailer;
+  tokens: InvitationTokens;
+}): JobRegistration[] {
   return [
     handle(purgeExpiredAuthJob, async (_payload, { log }) => {
       const now = new Date();

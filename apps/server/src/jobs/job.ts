@@ -22,7 +22,10 @@ export type JobContext = { jobId: string; retryCount: number; log: Logger };
 export type JobHandler<S extends z.ZodType> = (payload: z.output<S>, ctx: JobContext) => Promise<void>;
 
 export type JobRegistration = { definition: JobDefinition; handler: JobHandler<z.ZodType> };
-export const handle = <S extends z.ZodType>(definition: JobDefinition<S>, handler: JobHandler<S>): JobRegistration => ({
+export const handle = <S extends z.ZodType>(
+  definition: JobDefinition<S>,
+  handler: JobHandler<S>,
+): JobRegistration => ({
   definition: definition as unknown as JobDefinition,
   handler: handler as JobHandler<z.ZodType>,
 });
@@ -36,5 +39,9 @@ export type SendOptions = {
 
 /** The port through which services enqueue work. */
 export type JobQueue = {
-  send<S extends z.ZodType>(definition: JobDefinition<S>, payload: z.input<S>, options?: SendOptions): Promise<string | null>;
+  send<S extends z.ZodType>(
+    definition: JobDefinition<S>,
+    payload: z.input<S>,
+    options?: SendOptions,
+  ): Promise<string | null>;
 };

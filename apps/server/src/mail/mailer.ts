@@ -10,7 +10,10 @@ export function createSmtpMailer(options: { url: string | undefined; from: strin
   const transport = options.url ? nodemailer.createTransport(options.url, { from: options.from }) : null;
   return {
     async send(message) {
-      if (!transport) throw new Error('No mail server is configured: set SMTP_URL (for example smtp://mail.example.com:587).');
+      if (!transport)
+        throw new Error(
+          'No mail server is configured: set SMTP_URL (for example smtp://mail.example.com:587).',
+        );
       const info = await transport.sendMail({ from: options.from, ...message });
       return { messageId: info.messageId };
     },

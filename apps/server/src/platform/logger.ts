@@ -29,12 +29,19 @@ export function redactDeep(value: unknown, seen = new WeakSet<object>()): unknow
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'boolean' ? REDACTED : redactDeep(v, seen);
+    out[k] =
+      SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'boolean'
+        ? REDACTED
+        : redactDeep(v, seen);
   }
   return out;
 }
 
-export function createLogger(options: { level: string; destination?: DestinationStream; name?: string }): Logger {
+export function createLogger(options: {
+  level: string;
+  destination?: DestinationStream;
+  name?: string;
+}): Logger {
   return pino(
     {
       level: options.level,

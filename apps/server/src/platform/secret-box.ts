@@ -20,7 +20,12 @@ export function createSecretBox(key: Buffer): SecretBox {
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(context));
       const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+      return [
+        'v1',
+        iv.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+        data.toString('base64url'),
+      ].join('.');
     },
     open(sealed, context) {
       const [version, iv, tag, data] = sealed.split('.');
@@ -28,7 +33,9 @@ export function createSecretBox(key: Buffer): SecretBox {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(context));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     },
   };
 }
@@ -37,7 +44,10 @@ export function createSecretBox(key: Buffer): SecretBox {
  * The configured MASTER_KEY, or for an embedded installation a key generated once into
  * `DATA_DIR/master.key` (mode 0600). Production deployments set MASTER_KEY.
  */
-export async function resolveMasterKey(configured: Buffer | undefined, dataDir: string): Promise<{ key: Buffer; generated: boolean }> {
+export async function resolveMasterKey(
+  configured: Buffer | undefined,
+  dataDir: string,
+): Promise<{ key: Buffer; generated: boolean }> {
   if (configured) return { key: configured, generated: false };
   const file = path.join(dataDir, 'master.key');
   try {
@@ -47,8 +57,10 @@ export async function resolveMasterKey(configured: Buffer | undefined, dataDir: 
   }
   await mkdir(dataDir, { recursive: true });
   const key = randomBytes(32);
-  await writeFile(file, key.toString('base64'), { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
-  });
+  await writeFile(file, key.toString('base64'), { mode: 0o600, flag: 'wx' }).catch(
+    async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    },
+  );
   return { key: Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'), generated: true };
 }

@@ -1,5 +1,11 @@
 import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
-import type { Service, ServiceDraft, ServiceDraftData, ServiceListQuery, ServiceStatus } from '@trunkline/contracts';
+import type {
+  Service,
+  ServiceDraft,
+  ServiceDraftData,
+  ServiceListQuery,
+  ServiceStatus,
+} from '@trunkline/contracts';
 import type { Scope } from '../access/actor.ts';
 import { customerInScope } from '../customers/customers.repository.ts';
 import type { Executor } from '../platform/db/database.ts';
@@ -9,7 +15,9 @@ import { customers, licenseTypes, serviceDrafts, services } from '../platform/db
 /** Services a scope may see: those of the customers it may see. */
 export const serviceInScope = (scope: Scope): SQL | undefined => {
   const customer = customerInScope(scope);
-  return customer ? sql`${services.customerId} in (select ${customers.id} from ${customers} where ${customer})` : undefined;
+  return customer
+    ? sql`${services.customerId} in (select ${customers.id} from ${customers} where ${customer})`
+    : undefined;
 };
 
 const progressOf: Record<ServiceStatus, number> = {
@@ -42,10 +50,20 @@ const columns = {
   updatedAt: services.updatedAt,
 };
 
-type Row = Omit<Service, 'createdAt' | 'updatedAt' | 'status' | 'progress'> & { status: string; createdAt: Date; updatedAt: Date };
+type Row = Omit<Service, 'createdAt' | 'updatedAt' | 'status' | 'progress'> & {
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
+};
 const toService = (r: Row): Service => {
   const status = r.status as ServiceStatus;
-  return { ...r, status, progress: progressOf[status], createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+  return {
+    ...r,
+    status,
+    progress: progressOf[status],
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
 };
 
 /** Text sorts ignore case, as people expect whatever the database's collation. */
@@ -74,7 +92,11 @@ export type NewService = {
 
 export function createServicesRepository(db: Executor) {
   const base = () =>
-    db.select(columns).from(services).innerJoin(customers, eq(customers.id, services.customerId)).innerJoin(licenseTypes, eq(licenseTypes.id, services.licenseType));
+    db
+      .select(columns)
+      .from(services)
+      .innerJoin(customers, eq(customers.id, services.customerId))
+      .innerJoin(licenseTypes, eq(licenseTypes.id, services.licenseType));
 
   return {
     async list(scope: Scope, query: ServiceListQuery): Promise<{ items: Service[]; total: number }> {
@@ -88,8 +110,16 @@ export function createServicesRepository(db: Executor) {
       );
       const order = query.order === 'asc' ? asc : desc;
       const [rows, [count]] = await Promise.all([
-        base().where(where).orderBy(order(sortColumns[query.sort]), asc(services.id)).limit(query.pageSize).offset(offsetOf(query)),
-        db.select({ n: sql<number>`count(*)::int` }).from(services).innerJoin(customers, eq(customers.id, services.customerId)).where(where),
+        base()
+          .where(where)
+          .orderBy(order(sortColumns[query.sort]), asc(services.id))
+          .limit(query.pageSize)
+          .offset(offsetOf(query)),
+        db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(services)
+          .innerJoin(customers, eq(customers.id, services.customerId))
+          .where(where),
       ]);
       return { items: rows.map(toService), total: count?.n ?? 0 };
     },
@@ -104,7 +134,12 @@ export function createServicesRepository(db: Executor) {
       const [row] = await db
         .select({ n: sql<number>`coalesce(sum(${services.licensedUsers}), 0)::int` })
         .from(services)
-        .where(and(eq(services.customerId, customerId), exceptServiceId ? ne(services.id, exceptServiceId) : undefined));
+        .where(
+          and(
+            eq(services.customerId, customerId),
+            exceptServiceId ? ne(services.id, exceptServiceId) : undefined,
+          ),
+        );
       return row?.n ?? 0;
     },
 
@@ -115,26 +150,41 @@ export function createServicesRepository(db: Executor) {
       const rows = await db
         .select({ id: services.id })
         .from(services)
-        .where(and(sql`lower(${services.shortName}) = lower(${shortName})`, exceptServiceId ? ne(services.id, exceptServiceId) : undefined));
+        .where(
+          and(
+            sql`lower(${services.shortName}) = lower(${shortName})`,
+            exceptServiceId ? ne(services.id, exceptServiceId) : undefined,
+          ),
+        );
       return rows.length > 0;
     },
     async subdomainTaken(subdomain: string, exceptServiceId?: string): Promise<boolean> {
       const rows = await db
         .select({ id: services.id })
         .from(services)
-        .where(and(eq(services.subdomain, subdomain.toLowerCase()), exceptServiceId ? ne(services.id, exceptServiceId) : undefined));
+        .where(
+          and(
+            eq(services.subdomain, subdomain.toLowerCase()),
+            exceptServiceId ? ne(services.id, exceptServiceId) : undefined,
+          ),
+        );
       return rows.length > 0;
     },
 
     async create(_scope: Scope, input: NewService): Promise<string> {
-      const [row] = await db.insert(services).values({ ...input, type: 'direct-routing' }).returning({ id: services.id });
+      const [row] = await db
+        .insert(services)
+        .values({ ...input, type: 'direct-routing' })
+        .returning({ id: services.id });
       return row!.id;
     },
 
     async update(
       scope: Scope,
       id: string,
-      patch: Partial<Pick<NewService, 'fullName' | 'shortName' | 'subdomain' | 'trunkFqdn' | 'licensedUsers' | 'status'>>,
+      patch: Partial<
+        Pick<NewService, 'fullName' | 'shortName' | 'subdomain' | 'trunkFqdn' | 'licensedUsers' | 'status'>
+      >,
     ): Promise<boolean> {
       const rows = await db
         .update(services)
@@ -145,7 +195,10 @@ export function createServicesRepository(db: Executor) {
     },
 
     async remove(scope: Scope, id: string): Promise<boolean> {
-      const rows = await db.delete(services).where(and(serviceInScope(scope), eq(services.id, id))).returning({ id: services.id });
+      const rows = await db
+        .delete(services)
+        .where(and(serviceInScope(scope), eq(services.id, id)))
+        .returning({ id: services.id });
       return rows.length > 0;
     },
 
@@ -155,14 +208,23 @@ export function createServicesRepository(db: Executor) {
         .select()
         .from(serviceDrafts)
         .where(and(eq(serviceDrafts.userId, userId), eq(serviceDrafts.customerId, customerId)));
-      return row ? { customerId: row.customerId, data: row.data as ServiceDraftData, updatedAt: row.updatedAt.toISOString() } : null;
+      return row
+        ? {
+            customerId: row.customerId,
+            data: row.data as ServiceDraftData,
+            updatedAt: row.updatedAt.toISOString(),
+          }
+        : null;
     },
     async saveDraft(userId: string, customerId: string, data: ServiceDraftData): Promise<ServiceDraft> {
       const now = new Date();
       await db
         .insert(serviceDrafts)
         .values({ userId, customerId, data, updatedAt: now })
-        .onConflictDoUpdate({ target: [serviceDrafts.userId, serviceDrafts.customerId], set: { data, updatedAt: now } });
+        .onConflictDoUpdate({
+          target: [serviceDrafts.userId, serviceDrafts.customerId],
+          set: { data, updatedAt: now },
+        });
       return { customerId, data, updatedAt: now.toISOString() };
     },
     async deleteDraft(userId: string, customerId: string): Promise<boolean> {

@@ -20,11 +20,21 @@ import { NoContent, problems, type App } from '../http/types.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { ServicesService } from './services.service.ts';
 
-export function registerServiceRoutes(app: App, { services, settings }: { services: ServicesService; settings: SettingsService }) {
+export function registerServiceRoutes(
+  app: App,
+  { services, settings }: { services: ServicesService; settings: SettingsService },
+) {
   const tags = ['services'];
   app.get(
     '/api/v1/services',
-    { schema: { tags, summary: 'List services in scope', querystring: ServiceListQuerySchema, response: { 200: ServicePageSchema, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: 'List services in scope',
+        querystring: ServiceListQuerySchema,
+        response: { 200: ServicePageSchema, ...problems },
+      },
+    },
     async (request) => services.list(actorOf(request), request.query),
   );
   app.post(
@@ -33,7 +43,8 @@ export function registerServiceRoutes(app: App, { services, settings }: { servic
       schema: {
         tags,
         summary: 'Add a Direct Routing service (new tenant) with admin credentials or an invitation',
-        description: 'The admin password, when given, is used once for the token request and never stored or returned.',
+        description:
+          'The admin password, when given, is used once for the token request and never stored or returned.',
         body: ServiceCreateSchema,
         response: { 201: ServiceCreatedSchema, 409: ProblemSchema, ...problems },
       },
@@ -42,19 +53,40 @@ export function registerServiceRoutes(app: App, { services, settings }: { servic
   );
   app.get(
     '/api/v1/services/availability',
-    { schema: { tags, summary: 'Whether a short name and subdomain are valid and free', querystring: AvailabilityQuerySchema, response: { 200: AvailabilitySchema, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: 'Whether a short name and subdomain are valid and free',
+        querystring: AvailabilityQuerySchema,
+        response: { 200: AvailabilitySchema, ...problems },
+      },
+    },
     async (request) => services.availability(actorOf(request), request.query),
   );
   app.get(
     '/api/v1/services/:id',
-    { config: { resource: 'service' }, schema: { tags, summary: 'Get a service', params: IdParamsSchema, response: { 200: ServiceSchema, ...problems } } },
+    {
+      config: { resource: 'service' },
+      schema: {
+        tags,
+        summary: 'Get a service',
+        params: IdParamsSchema,
+        response: { 200: ServiceSchema, ...problems },
+      },
+    },
     async (request) => services.get(actorOf(request), request.params.id),
   );
   app.patch(
     '/api/v1/services/:id',
     {
       config: { resource: 'service' },
-      schema: { tags, summary: 'Change names or user count before the service is active', params: IdParamsSchema, body: ServiceUpdateSchema, response: { 200: ServiceSchema, 409: ProblemSchema, ...problems } },
+      schema: {
+        tags,
+        summary: 'Change names or user count before the service is active',
+        params: IdParamsSchema,
+        body: ServiceUpdateSchema,
+        response: { 200: ServiceSchema, 409: ProblemSchema, ...problems },
+      },
     },
     async (request) => services.update(actorOf(request), request.params.id, request.body),
   );
@@ -62,7 +94,12 @@ export function registerServiceRoutes(app: App, { services, settings }: { servic
     '/api/v1/services/:id',
     {
       config: { resource: 'service' },
-      schema: { tags, summary: 'Delete a draft, pending or awaiting-token service', params: IdParamsSchema, response: { 204: NoContent, 409: ProblemSchema, ...problems } },
+      schema: {
+        tags,
+        summary: 'Delete a draft, pending or awaiting-token service',
+        params: IdParamsSchema,
+        response: { 204: NoContent, 409: ProblemSchema, ...problems },
+      },
     },
     async (request, reply) => {
       await services.remove(actorOf(request), request.params.id);
@@ -72,25 +109,55 @@ export function registerServiceRoutes(app: App, { services, settings }: { servic
 
   app.get(
     '/api/v1/customers/:id/usage',
-    { config: { resource: 'customer' }, schema: { tags: ['customers'], summary: "A customer's licensed users across its services", params: IdParamsSchema, response: { 200: CustomerUsageSchema, ...problems } } },
+    {
+      config: { resource: 'customer' },
+      schema: {
+        tags: ['customers'],
+        summary: "A customer's licensed users across its services",
+        params: IdParamsSchema,
+        response: { 200: CustomerUsageSchema, ...problems },
+      },
+    },
     async (request) => services.usage(actorOf(request), request.params.id),
   );
   app.get(
     '/api/v1/customers/:id/service-draft',
-    { config: { resource: 'customer' }, schema: { tags, summary: 'Your unfinished new-tenant form for this customer', params: IdParamsSchema, response: { 200: ServiceDraftSchema, ...problems } } },
+    {
+      config: { resource: 'customer' },
+      schema: {
+        tags,
+        summary: 'Your unfinished new-tenant form for this customer',
+        params: IdParamsSchema,
+        response: { 200: ServiceDraftSchema, ...problems },
+      },
+    },
     async (request) => services.getDraft(actorOf(request), request.params.id),
   );
   app.put(
     '/api/v1/customers/:id/service-draft',
     {
       config: { resource: 'customer' },
-      schema: { tags, summary: 'Save your unfinished new-tenant form (never the password)', params: IdParamsSchema, body: ServiceDraftDataSchema, response: { 200: ServiceDraftSchema, ...problems } },
+      schema: {
+        tags,
+        summary: 'Save your unfinished new-tenant form (never the password)',
+        params: IdParamsSchema,
+        body: ServiceDraftDataSchema,
+        response: { 200: ServiceDraftSchema, ...problems },
+      },
     },
     async (request) => services.saveDraft(actorOf(request), request.params.id, request.body),
   );
   app.delete(
     '/api/v1/customers/:id/service-draft',
-    { config: { resource: 'customer' }, schema: { tags, summary: 'Discard your unfinished new-tenant form', params: IdParamsSchema, response: { 204: NoContent, ...problems } } },
+    {
+      config: { resource: 'customer' },
+      schema: {
+        tags,
+        summary: 'Discard your unfinished new-tenant form',
+        params: IdParamsSchema,
+        response: { 204: NoContent, ...problems },
+      },
+    },
     async (request, reply) => {
       await services.deleteDraft(actorOf(request), request.params.id);
       return reply.status(204).send(null);
@@ -99,7 +166,13 @@ export function registerServiceRoutes(app: App, { services, settings }: { servic
 
   app.get(
     '/api/v1/license-types',
-    { schema: { tags, summary: 'Licence types a service can have', response: { 200: z.object({ items: z.array(LicenseTypeSchema) }), ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: 'Licence types a service can have',
+        response: { 200: z.object({ items: z.array(LicenseTypeSchema) }), ...problems },
+      },
+    },
     async (request) => ({ items: await settings.licenseTypes(actorOf(request)) }),
   );
 }

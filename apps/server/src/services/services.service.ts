@@ -40,7 +40,9 @@ type Deps = {
 };
 
 const customerNotFound = () =>
-  new AppError('not_found', 'Customer was not found.', { errors: [{ path: 'customerId', code: 'not_found', message: 'No such customer.' }] });
+  new AppError('not_found', 'Customer was not found.', {
+    errors: [{ path: 'customerId', code: 'not_found', message: 'No such customer.' }],
+  });
 
 /** Maps a unique violation raced past the checks to the field it concerns. */
 const takenFromConstraint = (e: unknown) => {
@@ -48,11 +50,24 @@ const takenFromConstraint = (e: unknown) => {
   if (constraint === null) return e;
   const path = constraint.includes('subdomain') ? 'subdomain' : 'shortName';
   return new AppError('conflict', `This ${path === 'subdomain' ? 'subdomain' : 'short name'} is taken.`, {
-    errors: [{ path, code: 'taken', message: path === 'subdomain' ? 'This subdomain is taken.' : 'This short name is taken.' }],
+    errors: [
+      {
+        path,
+        code: 'taken',
+        message: path === 'subdomain' ? 'This subdomain is taken.' : 'This short name is taken.',
+      },
+    ],
   });
 };
 
-export function createServicesService({ repos, uow, jobs, tokens, invitationTtlDays, now = () => new Date() }: Deps) {
+export function createServicesService({
+  repos,
+  uow,
+  jobs,
+  tokens,
+  invitationTtlDays,
+  now = () => new Date(),
+}: Deps) {
   /** The subdomain label that applies and the problems with it, given the provider's SBC base domain. */
   function resolveSubdomain(shortName: string, override: string | undefined, baseDomain: string) {
     const label = override ?? deriveSubdomainLabel(shortName);
@@ -64,27 +79,50 @@ export function createServicesService({ repos, uow, jobs, tokens, invitationTtlD
   }
 
   /** Checks names and the customer's user limit inside the transaction that writes; all 409s at once. */
-  async function assertFree(r: Repositories, input: { shortName?: string; subdomain?: string; exceptServiceId?: string }) {
+  async function assertFree(
+    r: Repositories,
+    input: { shortName?: string; subdomain?: string; exceptServiceId?: string },
+  ) {
     const errors: FieldError[] = [];
-    if (input.shortName !== undefined && (await r.services.shortNameTaken(input.shortName, input.exceptServiceId)))
-      errors.push({ path: 'shortName', code: 'taken', message: 'Another service has this short name (names are compared without case).' });
-    if (input.subdomain !== undefined && (await r.services.subdomainTaken(input.subdomain, input.exceptServiceId)))
+    if (
+      input.shortName !== undefined &&
+      (await r.services.shortNameTaken(input.shortName, input.exceptServiceId))
+    )
+      errors.push({
+        path: 'shortName',
+        code: 'taken',
+        message: 'Another service has this short name (names are compared without case).',
+      });
+    if (
+      input.subdomain !== undefined &&
+      (await r.services.subdomainTaken(input.subdomain, input.exceptServiceId))
+    )
       errors.push({ path: 'subdomain', code: 'taken', message: 'Another service uses this subdomain.' });
     if (errors.length) throw new AppError('conflict', errors.map((e) => e.message).join(' '), { errors });
   }
 
-  async function assertWithinLimit(r: Repositories, scope: Scope, customerId: string, wanted: number, exceptServiceId?: string) {
+  async function assertWithinLimit(
+    r: Repositories,
+    scope: Scope,
+    customerId: string,
+    wanted: number,
+    exceptServiceId?: string,
+  ) {
     const used = await r.services.licensedUsersOf(scope, customerId, exceptServiceId);
     if (used + wanted > CUSTOMER_LICENSED_USER_LIMIT) {
       const remaining = Math.max(0, CUSTOMER_LICENSED_USER_LIMIT - used);
       const message = `This customer has ${remaining} of ${CUSTOMER_LICENSED_USER_LIMIT} licensed users left.`;
-      throw new AppError('limit_exceeded', message, { errors: [{ path: 'licensedUsers', code: 'limit_exceeded', message }] });
+      throw new AppError('limit_exceeded', message, {
+        errors: [{ path: 'licensedUsers', code: 'limit_exceeded', message }],
+      });
     }
   }
 
   const mayManage = (actor: Actor) => {
     // Every portal role manages services within its scope; customer admins included (their own tenant).
-    return actor.role === 'provider_admin' || actor.role === 'channel_admin' || actor.role === 'customer_admin';
+    return (
+      actor.role === 'provider_admin' || actor.role === 'channel_admin' || actor.role === 'customer_admin'
+    );
   };
 
   return {
@@ -97,20 +135,34 @@ export function createServicesService({ repos, uow, jobs, tokens, invitationTtlD
       return (await repos.services.get(scopeOf(actor), id)) ?? Promise.reject(notFound('Service'));
     },
 
-    async availability(actor: Actor, query: { shortName?: string | undefined; subdomain?: string | undefined; exceptServiceId?: string | undefined }): Promise<Availability> {
+    async availability(
+      actor: Actor,
+      query: {
+        shortName?: string | undefined;
+        subdomain?: string | undefined;
+        exceptServiceId?: string | undefined;
+      },
+    ): Promise<Availability> {
       void actor;
       const { sbcBaseDomain } = await repos.settings.get();
       let shortName: Availability['shortName'] = null;
       if (query.shortName !== undefined) {
         const problem = shortNameProblem(query.shortName);
-        const taken = !problem && (await repos.services.shortNameTaken(query.shortName, query.exceptServiceId));
-        shortName = { value: query.shortName, valid: !problem, available: !problem && !taken, message: problem ?? (taken ? 'Another service has this short name.' : null) };
+        const taken =
+          !problem && (await repos.services.shortNameTaken(query.shortName, query.exceptServiceId));
+        shortName = {
+          value: query.shortName,
+          valid: !problem,
+          available: !problem && !taken,
+          message: problem ?? (taken ? 'Another service has this short name.' : null),
+        };
       }
       let subdomain: Availability['subdomain'] = null;
       if (query.subdomain !== undefined || (query.shortName !== undefined && shortName?.valid)) {
         const override = query.subdomain?.trim().toLowerCase() || undefined;
         const resolved = resolveSubdomain(query.shortName ?? '', override, sbcBaseDomain);
-        const taken = !resolved.problem && (await repos.services.subdomainTaken(resolved.label, query.exceptServiceId));
+        const taken =
+          !resolved.problem && (await repos.services.subdomainTaken(resolved.label, query.exceptServiceId));
         subdomain = {
           value: resolved.label,
           fqdn: resolved.fqdn,
@@ -126,7 +178,13 @@ export function createServicesService({ repos, uow, jobs, tokens, invitationTtlD
       const scope = scopeOf(actor);
       if (!(await repos.customers.get(scope, customerId))) throw notFound('Customer');
       const used = await repos.services.licensedUsersOf(scope, customerId);
-      return { licensedUsers: { used, limit: CUSTOMER_LICENSED_USER_LIMIT, remaining: Math.max(0, CUSTOMER_LICENSED_USER_LIMIT - used) } };
+      return {
+        licensedUsers: {
+          used,
+          limit: CUSTOMER_LICENSED_USER_LIMIT,
+          remaining: Math.max(0, CUSTOMER_LICENSED_USER_LIMIT - used),
+        },
+      };
     },
 
     /**
@@ -140,7 +198,13 @@ export function createServicesService({ repos, uow, jobs, tokens, invitationTtlD
       if (!(await repos.customers.get(scope, input.customerId))) throw customerNotFound();
       const licenseTypes = await repos.settings.licenseTypes();
       if (!licenseTypes.some((l) => l.id === input.licenseType))
-        throw invalid([{ path: 'licenseType', code: 'unknown', message: `Choose one of: ${licenseTypes.map((l) => l.name).join(', ')}.` }]);
+        throw invalid([
+          {
+            path: 'licenseType',
+            code: 'unknown',
+            message: `Choose one of: ${licenseTypes.map((l) => l.name).join(', ')}.`,
+          },
+        ]);
       const { sbcBaseDomain } = await repos.settings.get();
       const sub = resolveSubdomain(input.shortName, input.subdomain, sbcBaseDomain);
       if (sub.problem) throw invalid([{ path: 'subdomain', code: 'invalid', message: sub.problem }]);
@@ -177,10 +241,25 @@ export function createServicesService({ repos, uow, jobs, tokens, invitationTtlD
           targetId: id,
           customerId: input.customerId,
           channelId: customer.channelId,
-          summary: { fullName: input.fullName, shortName: input.shortName, trunkFqdn: sub.fqdn, licensedUsers: input.licensedUsers, adminAuth: invite ? { method: 'invite', email: invite.email } : { method: 'credentials', username: adminUsername } },
+          summary: {
+            fullName: input.fullName,
+            shortName: input.shortName,
+            trunkFqdn: sub.fqdn,
+            licensedUsers: input.licensedUsers,
+            adminAuth: invite
+              ? { method: 'invite', email: invite.email }
+              : { method: 'credentials', username: adminUsername },
+          },
         });
         if (invite) {
-          await r.invitations.create(scope, { id: invitationId, serviceId: id, email: invite.email, tokenHash: tokens.hashOf(tokens.tokenFor(invitationId, 1)), expiresAt, createdBy: actor.userId });
+          await r.invitations.create(scope, {
+            id: invitationId,
+            serviceId: id,
+            email: invite.email,
+            tokenHash: tokens.hashOf(tokens.tokenFor(invitationId, 1)),
+            expiresAt,
+            createdBy: actor.userId,
+          });
           await jobs.send(sendInvitationJob, { invitationId }, { within: tx });
           await recordAudit(r.audit, actor, {
             action: 'invitation.send',
@@ -195,7 +274,12 @@ export function createServicesService({ repos, uow, jobs, tokens, invitationTtlD
         return id;
       });
       const service = (await repos.services.get(scope, serviceId))!;
-      return { ...service, invitation: invite ? { id: invitationId, email: invite.email, expiresAt: expiresAt.toISOString() } : null };
+      return {
+        ...service,
+        invitation: invite
+          ? { id: invitationId, email: invite.email, expiresAt: expiresAt.toISOString() }
+          : null,
+      };
     },
 
     async update(actor: Actor, id: string, input: ServiceUpdate): Promise<Service> {
@@ -203,14 +287,20 @@ export function createServicesService({ repos, uow, jobs, tokens, invitationTtlD
       const current = await repos.services.get(scope, id);
       if (!current) throw notFound('Service');
       if (!EDITABLE_SERVICE_STATUSES.includes(current.status))
-        throw new AppError('conflict', `A service that is ${current.status} cannot be edited.`, { errors: [{ path: 'status', code: 'not_editable', message: 'Not editable in this status.' }] });
+        throw new AppError('conflict', `A service that is ${current.status} cannot be edited.`, {
+          errors: [{ path: 'status', code: 'not_editable', message: 'Not editable in this status.' }],
+        });
       const patch: Parameters<Repositories['services']['update']>[2] = {};
       if (input.fullName !== undefined) patch.fullName = input.fullName;
       if (input.shortName !== undefined) patch.shortName = input.shortName;
       if (input.licensedUsers !== undefined) patch.licensedUsers = input.licensedUsers;
       if (input.subdomain !== undefined || input.shortName !== undefined) {
         const { sbcBaseDomain } = await repos.settings.get();
-        const override = input.subdomain ?? (input.shortName !== undefined && deriveSubdomainLabel(current.shortName) !== current.subdomain ? current.subdomain : undefined);
+        const override =
+          input.subdomain ??
+          (input.shortName !== undefined && deriveSubdomainLabel(current.shortName) !== current.subdomain
+            ? current.subdomain
+            : undefined);
         const sub = resolveSubdomain(input.shortName ?? current.shortName, override, sbcBaseDomain);
         if (sub.problem) throw invalid([{ path: 'subdomain', code: 'invalid', message: sub.problem }]);
         patch.subdomain = sub.label;
@@ -218,11 +308,23 @@ export function createServicesService({ repos, uow, jobs, tokens, invitationTtlD
       }
       return uow(async (r) => {
         await r.customers.lock(scope, current.customerId);
-        await assertFree(r, { ...(patch.shortName !== undefined ? { shortName: patch.shortName } : {}), ...(patch.subdomain !== undefined ? { subdomain: patch.subdomain } : {}), exceptServiceId: id });
-        if (patch.licensedUsers !== undefined) await assertWithinLimit(r, scope, current.customerId, patch.licensedUsers, id);
+        await assertFree(r, {
+          ...(patch.shortName !== undefined ? { shortName: patch.shortName } : {}),
+          ...(patch.subdomain !== undefined ? { subdomain: patch.subdomain } : {}),
+          exceptServiceId: id,
+        });
+        if (patch.licensedUsers !== undefined)
+          await assertWithinLimit(r, scope, current.customerId, patch.licensedUsers, id);
         await r.services.update(scope, id, patch).catch((e) => Promise.reject(takenFromConstraint(e)));
         const customer = await r.customers.get(scope, current.customerId);
-        await recordAudit(r.audit, actor, { action: 'service.update', targetType: 'service', targetId: id, customerId: current.customerId, channelId: customer?.channelId ?? null, summary: { ...input } });
+        await recordAudit(r.audit, actor, {
+          action: 'service.update',
+          targetType: 'service',
+          targetId: id,
+          customerId: current.customerId,
+          channelId: customer?.channelId ?? null,
+          summary: { ...input },
+        });
         return (await r.services.get(scope, id))!;
       });
     },
@@ -232,11 +334,22 @@ export function createServicesService({ repos, uow, jobs, tokens, invitationTtlD
       const current = await repos.services.get(scope, id);
       if (!current) throw notFound('Service');
       if (!DELETABLE_SERVICE_STATUSES.includes(current.status))
-        throw new AppError('conflict', `A service that is ${current.status} is removed by offboarding, not deleted.`, { errors: [{ path: 'status', code: 'not_deletable', message: 'Offboard it instead.' }] });
+        throw new AppError(
+          'conflict',
+          `A service that is ${current.status} is removed by offboarding, not deleted.`,
+          { errors: [{ path: 'status', code: 'not_deletable', message: 'Offboard it instead.' }] },
+        );
       await uow(async (r) => {
         const customer = await r.customers.get(scope, current.customerId);
         if (!(await r.services.remove(scope, id))) throw notFound('Service');
-        await recordAudit(r.audit, actor, { action: 'service.delete', targetType: 'service', targetId: id, customerId: current.customerId, channelId: customer?.channelId ?? null, summary: { shortName: current.shortName, fullName: current.fullName } });
+        await recordAudit(r.audit, actor, {
+          action: 'service.delete',
+          targetType: 'service',
+          targetId: id,
+          customerId: current.customerId,
+          channelId: customer?.channelId ?? null,
+          summary: { shortName: current.shortName, fullName: current.fullName },
+        });
       });
     },
 

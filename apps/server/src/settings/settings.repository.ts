@@ -12,7 +12,10 @@ export function createSettingsRepository(db: Executor) {
       return { providerName: row.providerName, sbcBaseDomain: row.sbcBaseDomain };
     },
     async update(patch: Partial<ProviderSettings>): Promise<ProviderSettings> {
-      await db.update(providerSettings).set({ ...patch, updatedAt: new Date() }).where(eq(providerSettings.id, 1));
+      await db
+        .update(providerSettings)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(eq(providerSettings.id, 1));
       return this.get();
     },
     async licenseTypes(): Promise<LicenseType[]> {

@@ -7,12 +7,21 @@ export function registerSettingsRoutes(app: App, { settings }: { settings: Setti
   const tags = ['settings'];
   app.get(
     '/api/v1/settings',
-    { schema: { tags, summary: 'Provider settings', response: { 200: ProviderSettingsSchema, ...problems } } },
+    {
+      schema: { tags, summary: 'Provider settings', response: { 200: ProviderSettingsSchema, ...problems } },
+    },
     async (request) => settings.get(actorOf(request)),
   );
   app.patch(
     '/api/v1/settings',
-    { schema: { tags, summary: 'Change provider settings (provider admins)', body: ProviderSettingsUpdateSchema, response: { 200: ProviderSettingsSchema, ...problems } } },
+    {
+      schema: {
+        tags,
+        summary: 'Change provider settings (provider admins)',
+        body: ProviderSettingsUpdateSchema,
+        response: { 200: ProviderSettingsSchema, ...problems },
+      },
+    },
     async (request) => settings.update(actorOf(request), request.body),
   );
 }

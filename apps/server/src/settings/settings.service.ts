@@ -5,7 +5,13 @@ import { recordAudit } from '../audit/audit.ts';
 import { forbidden } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 
-export function createSettingsService({ repos, uow }: { repos: Repositories; uow: UnitOfWork<Repositories> }) {
+export function createSettingsService({
+  repos,
+  uow,
+}: {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+}) {
   return {
     get: (_actor: Actor): Promise<ProviderSettings> => repos.settings.get(),
     licenseTypes: (_actor: Actor): Promise<LicenseType[]> => repos.settings.licenseTypes(),
@@ -13,7 +19,11 @@ export function createSettingsService({ repos, uow }: { repos: Repositories; uow
       if (actor.role !== 'provider_admin') throw forbidden('Only provider admins change provider settings.');
       return uow(async (r) => {
         const updated = await r.settings.update(input);
-        await recordAudit(r.audit, actor, { action: 'settings.update', targetType: 'provider-settings', summary: { ...input } });
+        await recordAudit(r.audit, actor, {
+          action: 'settings.update',
+          targetType: 'provider-settings',
+          summary: { ...input },
+        });
         return updated;
       });
     },

@@ -61,14 +61,26 @@ export function createUsersRepository(db: Executor) {
         query.channelId ? eq(users.channelId, query.channelId) : undefined,
       );
       const [rows, [count]] = await Promise.all([
-        db.select(publicColumns).from(users).where(where).orderBy(asc(sql`lower(${users.name})`), asc(users.email)).limit(query.pageSize).offset(offsetOf(query)),
-        db.select({ n: sql<number>`count(*)::int` }).from(users).where(where),
+        db
+          .select(publicColumns)
+          .from(users)
+          .where(where)
+          .orderBy(asc(sql`lower(${users.name})`), asc(users.email))
+          .limit(query.pageSize)
+          .offset(offsetOf(query)),
+        db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(users)
+          .where(where),
       ]);
       return { items: rows.map(toUser), total: count?.n ?? 0 };
     },
 
     async get(scope: Scope, id: string): Promise<User | null> {
-      const [row] = await db.select(publicColumns).from(users).where(and(inScope(scope), eq(users.id, id)));
+      const [row] = await db
+        .select(publicColumns)
+        .from(users)
+        .where(and(inScope(scope), eq(users.id, id)));
       return row ? toUser(row) : null;
     },
 
@@ -88,19 +100,33 @@ export function createUsersRepository(db: Executor) {
 
     /** Unscoped by design: resolves the owner of a session or API token. */
     async credentialsById(id: string): Promise<UserCredentials | null> {
-      const [row] = await db.select({ ...publicColumns, passwordHash: users.passwordHash }).from(users).where(eq(users.id, id));
+      const [row] = await db
+        .select({ ...publicColumns, passwordHash: users.passwordHash })
+        .from(users)
+        .where(eq(users.id, id));
       return row ?? null;
     },
 
     async create(
       _scope: Scope,
-      input: { email: string; name: string; role: Role; passwordHash: string; channelId: string | null; customerId: string | null },
+      input: {
+        email: string;
+        name: string;
+        role: Role;
+        passwordHash: string;
+        channelId: string | null;
+        customerId: string | null;
+      },
     ): Promise<User> {
       const [row] = await db.insert(users).values(input).returning(publicColumns);
       return toUser(row!);
     },
 
-    async update(scope: Scope, id: string, patch: { name?: string; passwordHash?: string; disabled?: boolean }): Promise<User | null> {
+    async update(
+      scope: Scope,
+      id: string,
+      patch: { name?: string; passwordHash?: string; disabled?: boolean },
+    ): Promise<User | null> {
       const [row] = await db
         .update(users)
         .set(patch)
@@ -110,7 +136,10 @@ export function createUsersRepository(db: Executor) {
     },
 
     async remove(scope: Scope, id: string): Promise<boolean> {
-      const rows = await db.delete(users).where(and(inScope(scope), eq(users.id, id))).returning({ id: users.id });
+      const rows = await db
+        .delete(users)
+        .where(and(inScope(scope), eq(users.id, id)))
+        .returning({ id: users.id });
       return rows.length > 0;
     },
 

@@ -13,18 +13,26 @@ const emailTaken = (e: unknown) =>
   uniqueViolation(e) !== null ? conflict('email', 'A user with this e-mail exists already.') : e;
 
 const scopeFieldNotFound = (path: 'channelId' | 'customerId', what: string) =>
-  new AppError('not_found', `${what} was not found.`, { errors: [{ path, code: 'not_found', message: `No such ${what.toLowerCase()}.` }] });
+  new AppError('not_found', `${what} was not found.`, {
+    errors: [{ path, code: 'not_found', message: `No such ${what.toLowerCase()}.` }],
+  });
 
 export function createUsersService({ repos, uow }: { repos: Repositories; uow: UnitOfWork<Repositories> }) {
   /** Checks that the actor may create a user with this role and scope; answers 404 for scopes it cannot see. */
   async function assertMayCreate(actor: Actor, input: UserCreate) {
     const scope = scopeOf(actor);
-    if (rank[input.role] > rank[actor.role]) throw forbidden(`A ${actor.role.replace('_', ' ')} cannot create a ${input.role.replace('_', ' ')}.`);
-    if (input.role === 'channel_admin' && !(await repos.channels.get(scope, input.channelId!))) throw scopeFieldNotFound('channelId', 'Channel');
-    if (input.role === 'customer_admin' && !(await repos.customers.get(scope, input.customerId!))) throw scopeFieldNotFound('customerId', 'Customer');
+    if (rank[input.role] > rank[actor.role])
+      throw forbidden(`A ${actor.role.replace('_', ' ')} cannot create a ${input.role.replace('_', ' ')}.`);
+    if (input.role === 'channel_admin' && !(await repos.channels.get(scope, input.channelId!)))
+      throw scopeFieldNotFound('channelId', 'Channel');
+    if (input.role === 'customer_admin' && !(await repos.customers.get(scope, input.customerId!)))
+      throw scopeFieldNotFound('customerId', 'Customer');
   }
 
-  const auditScope = (u: Pick<User, 'channelId' | 'customerId'>) => ({ channelId: u.channelId, customerId: u.customerId });
+  const auditScope = (u: Pick<User, 'channelId' | 'customerId'>) => ({
+    channelId: u.channelId,
+    customerId: u.customerId,
+  });
 
   return {
     async list(actor: Actor, query: UserListQuery): Promise<Page<User>> {
@@ -65,7 +73,8 @@ export function createUsersService({ repos, uow }: { repos: Repositories; uow: U
       const scope = scopeOf(actor);
       const current = await repos.users.get(scope, id);
       if (!current) throw notFound('User');
-      if (input.disabled === true && id === actor.userId) throw conflict('disabled', 'You cannot disable your own account.');
+      if (input.disabled === true && id === actor.userId)
+        throw conflict('disabled', 'You cannot disable your own account.');
       const patch: { name?: string; passwordHash?: string; disabled?: boolean } = {};
       if (input.name !== undefined) patch.name = input.name;
       if (input.disabled !== undefined) patch.disabled = input.disabled;
@@ -79,7 +88,11 @@ export function createUsersService({ repos, uow }: { repos: Repositories; uow: U
           targetType: 'user',
           targetId: id,
           ...auditScope(user),
-          summary: { name: input.name, disabled: input.disabled, passwordChanged: input.password !== undefined },
+          summary: {
+            name: input.name,
+            disabled: input.disabled,
+            passwordChanged: input.password !== undefined,
+          },
         });
         return user;
       });

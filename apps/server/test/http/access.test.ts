@@ -27,7 +27,14 @@ const validBodies: Record<string, unknown> = {
   'POST /api/v1/invitations/{id}/revoke': undefined,
 };
 
-type Fixtures = { channel: string; customer: string; user: string; apiToken: string; service: string; invitation: string };
+type Fixtures = {
+  channel: string;
+  customer: string;
+  user: string;
+  apiToken: string;
+  service: string;
+  invitation: string;
+};
 
 describe('access across tiers', () => {
   let server: TestServer;
@@ -38,8 +45,12 @@ describe('access across tiers', () => {
   beforeAll(async () => {
     server = await startTestServer();
     t = await seedTenancy(server);
-    const spec = expectStatus(await t.admin.get('/api/openapi.json'), 200) as { paths: Record<string, Record<string, unknown>> };
-    routes = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })));
+    const spec = expectStatus(await t.admin.get('/api/openapi.json'), 200) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    routes = Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })),
+    );
     const bToken = expectStatus(await t.b.channelClient.post('/api/v1/api-tokens', { name: 'b token' }), 201);
     const bService = expectStatus(
       await t.admin.post('/api/v1/services', {
@@ -53,8 +64,17 @@ describe('access across tiers', () => {
       }),
       201,
     );
-    await t.b.channelClient.request('PUT', `/api/v1/customers/${t.b.customer.id}/service-draft`, { fullName: 'B draft' });
-    bObjects = { channel: t.b.channel.id, customer: t.b.customer.id, user: t.b.customerAdmin.id, apiToken: bToken.id, service: bService.id, invitation: bService.invitation.id };
+    await t.b.channelClient.request('PUT', `/api/v1/customers/${t.b.customer.id}/service-draft`, {
+      fullName: 'B draft',
+    });
+    bObjects = {
+      channel: t.b.channel.id,
+      customer: t.b.customer.id,
+      user: t.b.customerAdmin.id,
+      apiToken: bToken.id,
+      service: bService.id,
+      invitation: bService.invitation.id,
+    };
   });
   afterAll(() => server?.close());
 
@@ -69,8 +89,13 @@ describe('access across tiers', () => {
       const key = `${route.method} ${route.path}`;
       const needsBody = ['POST', 'PATCH', 'PUT'].includes(route.method);
       if (needsBody) expect(Object.keys(validBodies), `no valid body for ${key}`).toContain(key);
-      const res = await t.a.channelClient.request(route.method, route.path.replace('{id}', bObjects[kind!]), needsBody ? validBodies[key] : undefined);
-      if (res.status !== 404) failures.push(`${key} as channel A admin on B's ${kind}: ${res.status} ${res.text}`);
+      const res = await t.a.channelClient.request(
+        route.method,
+        route.path.replace('{id}', bObjects[kind!]),
+        needsBody ? validBodies[key] : undefined,
+      );
+      if (res.status !== 404)
+        failures.push(`${key} as channel A admin on B's ${kind}: ${res.status} ${res.text}`);
       else expect(res.headers.get('content-type')).toMatch(/problem\+json/);
     }
     expect(failures).toEqual([]);
@@ -78,16 +103,25 @@ describe('access across tiers', () => {
 
   it('answers 404 to a customer admin for a sibling customer in the same channel', async () => {
     expect((await t.a.customerClient.get(`/api/v1/customers/${t.a.sibling.id}`)).status).toBe(404);
-    expect((await t.a.customerClient.patch(`/api/v1/customers/${t.a.sibling.id}`, { name: 'x' })).status).toBe(404);
-    expect(expectStatus(await t.a.customerClient.get(`/api/v1/customers/${t.a.customer.id}`), 200).id).toBe(t.a.customer.id);
+    expect(
+      (await t.a.customerClient.patch(`/api/v1/customers/${t.a.sibling.id}`, { name: 'x' })).status,
+    ).toBe(404);
+    expect(expectStatus(await t.a.customerClient.get(`/api/v1/customers/${t.a.customer.id}`), 200).id).toBe(
+      t.a.customer.id,
+    );
   });
 
   it('lists only what is in scope', async () => {
-    const ids = async (client: typeof t.admin, path: string) => (expectStatus(await client.get(path), 200).items as { id: string }[]).map((i) => i.id).sort();
+    const ids = async (client: typeof t.admin, path: string) =>
+      (expectStatus(await client.get(path), 200).items as { id: string }[]).map((i) => i.id).sort();
 
-    expect(await ids(t.a.channelClient, '/api/v1/customers')).toEqual([t.a.customer.id, t.a.sibling.id].sort());
+    expect(await ids(t.a.channelClient, '/api/v1/customers')).toEqual(
+      [t.a.customer.id, t.a.sibling.id].sort(),
+    );
     expect(await ids(t.a.channelClient, '/api/v1/channels')).toEqual([t.a.channel.id]);
-    expect(expectStatus(await t.a.channelClient.get(`/api/v1/channels/${t.a.channel.id}`), 200).customerCount).toBe(2);
+    expect(
+      expectStatus(await t.a.channelClient.get(`/api/v1/channels/${t.a.channel.id}`), 200).customerCount,
+    ).toBe(2);
     const aUsers = await ids(t.a.channelClient, '/api/v1/users');
     expect(aUsers).toEqual([t.a.channelAdmin.id, t.a.customerAdmin.id].sort());
 
@@ -95,23 +129,61 @@ describe('access across tiers', () => {
     expect(await ids(t.a.customerClient, '/api/v1/channels')).toEqual([]);
     expect(await ids(t.a.customerClient, '/api/v1/users')).toEqual([t.a.customerAdmin.id]);
 
-    const aServices = expectStatus(await t.a.channelClient.get('/api/v1/services'), 200).items as { customerId: string }[];
+    const aServices = expectStatus(await t.a.channelClient.get('/api/v1/services'), 200).items as {
+      customerId: string;
+    }[];
     expect(aServices.every((x) => x.customerId !== t.b.customer.id)).toBe(true);
     expect(await ids(t.a.channelClient, '/api/v1/invitations')).toEqual([]);
     expect((await ids(t.b.channelClient, '/api/v1/invitations')).length).toBe(1);
-    const aAudit = expectStatus(await t.a.channelClient.get('/api/v1/audit?pageSize=200'), 200).items as { customerId: string | null; channelId: string | null }[];
+    const aAudit = expectStatus(await t.a.channelClient.get('/api/v1/audit?pageSize=200'), 200).items as {
+      customerId: string | null;
+      channelId: string | null;
+    }[];
     expect(aAudit.length).toBeGreaterThan(0);
-    expect(aAudit.every((e) => e.customerId !== t.b.customer.id && e.channelId !== t.b.channel.id)).toBe(true);
+    expect(aAudit.every((e) => e.customerId !== t.b.customer.id && e.channelId !== t.b.channel.id)).toBe(
+      true,
+    );
     const all = await ids(t.admin, '/api/v1/customers');
     expect(all).toEqual(expect.arrayContaining([t.a.customer.id, t.b.customer.id]));
   });
 
   it('does not let a channel admin place objects in another channel, or escalate a role', async () => {
     const c = t.a.channelClient;
-    expect((await c.post('/api/v1/customers', { name: 'Sneaky', channelId: t.b.channel.id })).status).toBe(404);
-    expect((await c.post('/api/v1/users', { email: 'x@example.com', name: 'X', role: 'customer_admin', customerId: t.b.customer.id, password: 'long enough password' })).status).toBe(404);
-    expect((await c.post('/api/v1/users', { email: 'y@example.com', name: 'Y', role: 'channel_admin', channelId: t.b.channel.id, password: 'long enough password' })).status).toBe(404);
-    expect((await c.post('/api/v1/users', { email: 'z@example.com', name: 'Z', role: 'provider_admin', password: 'long enough password' })).status).toBe(403);
+    expect((await c.post('/api/v1/customers', { name: 'Sneaky', channelId: t.b.channel.id })).status).toBe(
+      404,
+    );
+    expect(
+      (
+        await c.post('/api/v1/users', {
+          email: 'x@example.com',
+          name: 'X',
+          role: 'customer_admin',
+          customerId: t.b.customer.id,
+          password: 'long enough password',
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await c.post('/api/v1/users', {
+          email: 'y@example.com',
+          name: 'Y',
+          role: 'channel_admin',
+          channelId: t.b.channel.id,
+          password: 'long enough password',
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await c.post('/api/v1/users', {
+          email: 'z@example.com',
+          name: 'Z',
+          role: 'provider_admin',
+          password: 'long enough password',
+        })
+      ).status,
+    ).toBe(403);
     expect((await c.post('/api/v1/channels', { name: 'New channel' })).status).toBe(403);
     expect((await t.a.customerClient.post('/api/v1/customers', { name: 'Nope' })).status).toBe(403);
     const own = expectStatus(await c.post('/api/v1/customers', { name: 'Own new customer' }), 201);
@@ -132,7 +204,12 @@ describe('access across tiers', () => {
     const dup = await t.admin.post('/api/v1/customers', { name: 'CUSTOMER A1' });
     expect(dup.status).toBe(409);
     expect(dup.body.errors).toEqual([expect.objectContaining({ path: 'name' })]);
-    const dupUser = await t.admin.post('/api/v1/users', { email: 'Channel-A@example.com', name: 'Dup', role: 'provider_admin', password: 'long enough password' });
+    const dupUser = await t.admin.post('/api/v1/users', {
+      email: 'Channel-A@example.com',
+      name: 'Dup',
+      role: 'provider_admin',
+      password: 'long enough password',
+    });
     expect(dupUser.status).toBe(409);
     expect(dupUser.body.errors[0].path).toBe('email');
   });

@@ -13,7 +13,11 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     const c = server.client();
     const res = await c.post('/api/v1/session', ADMIN);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ email: ADMIN.email, role: 'provider_admin', authenticatedBy: 'session' });
+    expect(res.body).toMatchObject({
+      email: ADMIN.email,
+      role: 'provider_admin',
+      authenticatedBy: 'session',
+    });
     const cookie = res.headers.getSetCookie().find((v) => v.startsWith('trunkline_session='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
@@ -39,7 +43,10 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
   it('rejects a wrong password with one message that does not say which part was wrong', async () => {
     const c = server.client();
     const wrong = await c.post('/api/v1/session', { email: ADMIN.email, password: 'wrong password' });
-    const unknown = await c.post('/api/v1/session', { email: 'nobody@example.com', password: 'wrong password' });
+    const unknown = await c.post('/api/v1/session', {
+      email: 'nobody@example.com',
+      password: 'wrong password',
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body.detail).toBe(unknown.body.detail);
@@ -47,13 +54,23 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
 
   it('refuses cookie-authenticated writes from another origin, accepts same-origin ones', async () => {
     const c = await server.admin();
-    const crossSite = await c.request('POST', '/api/v1/channels', { name: 'Evil' }, { origin: 'https://evil.example' });
+    const crossSite = await c.request(
+      'POST',
+      '/api/v1/channels',
+      { name: 'Evil' },
+      { origin: 'https://evil.example' },
+    );
     expect(crossSite.status).toBe(403);
     expect(crossSite.body.code).toBe('csrf_rejected');
     const noOrigin = new Client(server.url, null);
     noOrigin.cookie = c.cookie;
     expect((await noOrigin.post('/api/v1/channels', { name: 'No origin' })).status).toBe(403);
-    const sameOrigin = await noOrigin.request('POST', '/api/v1/channels', { name: 'Fetch metadata' }, { 'sec-fetch-site': 'same-origin' });
+    const sameOrigin = await noOrigin.request(
+      'POST',
+      '/api/v1/channels',
+      { name: 'Fetch metadata' },
+      { 'sec-fetch-site': 'same-origin' },
+    );
     expect(sameOrigin.status).toBe(201);
     expect((await c.post('/api/v1/channels', { name: 'With origin' })).status).toBe(201);
     // Reads need no origin.
@@ -65,12 +82,17 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     const created = expectStatus(await c.post('/api/v1/api-tokens', { name: 'ci script' }), 201);
     expect(created.token).toMatch(/^tlk_/);
     const list = expectStatus(await c.get('/api/v1/api-tokens'), 200);
-    expect(list.items).toEqual([expect.objectContaining({ id: created.id, name: 'ci script', lastUsedAt: null })]);
+    expect(list.items).toEqual([
+      expect.objectContaining({ id: created.id, name: 'ci script', lastUsedAt: null }),
+    ]);
     expect(JSON.stringify(list)).not.toContain(created.token);
 
     const script = new Client(server.url, null);
     script.bearer = created.token;
-    expect(expectStatus(await script.get('/api/v1/me'), 200)).toMatchObject({ email: ADMIN.email, authenticatedBy: 'api-token' });
+    expect(expectStatus(await script.get('/api/v1/me'), 200)).toMatchObject({
+      email: ADMIN.email,
+      authenticatedBy: 'api-token',
+    });
     expect((await script.post('/api/v1/channels', { name: 'From a script' })).status).toBe(201);
     expect(expectStatus(await c.get('/api/v1/api-tokens'), 200).items[0].lastUsedAt).not.toBeNull();
 
@@ -85,8 +107,17 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     const c = server.client();
     const email = 'throttled@example.com';
     const admin = await server.admin();
-    expectStatus(await admin.post('/api/v1/users', { email, name: 'T', role: 'provider_admin', password: 'the right password' }), 201);
-    for (let i = 0; i < 3; i++) expect((await c.post('/api/v1/session', { email, password: `wrong ${i}` })).status).toBe(401);
+    expectStatus(
+      await admin.post('/api/v1/users', {
+        email,
+        name: 'T',
+        role: 'provider_admin',
+        password: 'the right password',
+      }),
+      201,
+    );
+    for (let i = 0; i < 3; i++)
+      expect((await c.post('/api/v1/session', { email, password: `wrong ${i}` })).status).toBe(401);
     const blocked = await c.post('/api/v1/session', { email, password: 'the right password' });
     expect(blocked.status).toBe(429);
     expect(blocked.body.code).toBe('rate_limited');
@@ -95,7 +126,15 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
 
   it('ends the sessions of a user whose password is reset or who is disabled', async () => {
     const admin = await server.admin();
-    const user = expectStatus(await admin.post('/api/v1/users', { email: 'reset@example.com', name: 'R', role: 'provider_admin', password: 'first password!' }), 201);
+    const user = expectStatus(
+      await admin.post('/api/v1/users', {
+        email: 'reset@example.com',
+        name: 'R',
+        role: 'provider_admin',
+        password: 'first password!',
+      }),
+      201,
+    );
     const c = server.client();
     await c.login('reset@example.com', 'first password!');
     expectStatus(await admin.patch(`/api/v1/users/${user.id}`, { password: 'second password!' }), 200);
@@ -103,16 +142,24 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     await c.login('reset@example.com', 'second password!');
     expectStatus(await admin.patch(`/api/v1/users/${user.id}`, { disabled: true }), 200);
     expect((await c.get('/api/v1/me')).status).toBe(401);
-    expect((await c.post('/api/v1/session', { email: 'reset@example.com', password: 'second password!' })).status).toBe(401);
+    expect(
+      (await c.post('/api/v1/session', { email: 'reset@example.com', password: 'second password!' })).status,
+    ).toBe(401);
   });
 
   it('serves health, readiness, OpenAPI 3.1 and the docs page', async () => {
     const c = server.client();
     expect(expectStatus(await c.get('/healthz'), 200)).toEqual({ status: 'ok' });
-    expect(expectStatus(await c.get('/readyz'), 200)).toEqual({ status: 'ready', database: 'ok', jobs: 'ok' });
+    expect(expectStatus(await c.get('/readyz'), 200)).toEqual({
+      status: 'ready',
+      database: 'ok',
+      jobs: 'ok',
+    });
     const spec = expectStatus(await c.get('/api/openapi.json'), 200);
     expect(spec.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/session', '/api/v1/customers/{id}', '/api/v1/users']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/session', '/api/v1/customers/{id}', '/api/v1/users']),
+    );
     expect((await c.get('/api/docs')).status).toBeLessThan(400);
     expect((await c.get('/api/v1/nope')).status).toBe(401);
     const unknown = await (await server.admin()).get('/api/v1/nope');

@@ -19,14 +19,27 @@ describe('no plaintext secret in the database or the logs', () => {
     const userPassword = 'user password that must not leak';
     secrets.push(userPassword);
     const channel = expectStatus(await admin.post('/api/v1/channels', { name: 'Secrets channel' }), 201);
-    const user = expectStatus(await admin.post('/api/v1/users', { email: 'leak@example.com', name: 'Leak', role: 'channel_admin', channelId: channel.id, password: userPassword }), 201);
+    const user = expectStatus(
+      await admin.post('/api/v1/users', {
+        email: 'leak@example.com',
+        name: 'Leak',
+        role: 'channel_admin',
+        channelId: channel.id,
+        password: userPassword,
+      }),
+      201,
+    );
     const newPassword = 'changed password that must not leak';
     secrets.push(newPassword);
     expectStatus(await admin.patch(`/api/v1/users/${user.id}`, { password: newPassword }), 200);
-    const token = expectStatus(await admin.post('/api/v1/api-tokens', { name: 'leak test' }), 201).token as string;
+    const token = expectStatus(await admin.post('/api/v1/api-tokens', { name: 'leak test' }), 201)
+      .token as string;
     secrets.push(token);
     const c = server.client();
-    await c.post('/api/v1/session', { email: 'leak@example.com', password: 'a wrong password that must not leak' });
+    await c.post('/api/v1/session', {
+      email: 'leak@example.com',
+      password: 'a wrong password that must not leak',
+    });
     secrets.push('a wrong password that must not leak');
     await c.login('leak@example.com', newPassword);
     secrets.push(c.cookie!.split('=')[1]!);
@@ -44,7 +57,9 @@ describe('no plaintext secret in the database or the logs', () => {
     );
     let dump = '';
     for (const row of tables) {
-      dump += JSON.stringify(await queryRows(db, sql.raw(`select * from "${row.table_schema}"."${row.table_name}"`)));
+      dump += JSON.stringify(
+        await queryRows(db, sql.raw(`select * from "${row.table_schema}"."${row.table_name}"`)),
+      );
     }
     expect(dump).toContain('leak@example.com'); // the dump did read the data
     for (const secret of secrets) expect(dump).not.toContain(secret);

@@ -21,7 +21,10 @@ describe('bad input on every route', () => {
     server = await startTestServer();
     admin = await server.admin();
     const spec = expectStatus(await admin.get('/api/openapi.json'), 200) as {
-      paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { in: string; name: string }[] }>>;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: unknown; parameters?: { in: string; name: string }[] }>
+      >;
     };
     ops = Object.entries(spec.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({
@@ -32,13 +35,31 @@ describe('bad input on every route', () => {
       })),
     );
     const channel = expectStatus(await admin.post('/api/v1/channels', { name: 'Fuzz channel' }), 201);
-    const customer = expectStatus(await admin.post('/api/v1/customers', { name: 'Fuzz customer', channelId: channel.id }), 201);
-    const user = expectStatus(await admin.post('/api/v1/users', { email: 'fuzz@example.com', name: 'Fuzz', role: 'customer_admin', customerId: customer.id, password: 'long enough password' }), 201);
-    Object.assign(ids, { channels: channel.id, customers: customer.id, users: user.id, 'api-tokens': '00000000-0000-4000-8000-000000000000' });
+    const customer = expectStatus(
+      await admin.post('/api/v1/customers', { name: 'Fuzz customer', channelId: channel.id }),
+      201,
+    );
+    const user = expectStatus(
+      await admin.post('/api/v1/users', {
+        email: 'fuzz@example.com',
+        name: 'Fuzz',
+        role: 'customer_admin',
+        customerId: customer.id,
+        password: 'long enough password',
+      }),
+      201,
+    );
+    Object.assign(ids, {
+      channels: channel.id,
+      customers: customer.id,
+      users: user.id,
+      'api-tokens': '00000000-0000-4000-8000-000000000000',
+    });
   });
   afterAll(() => server?.close());
 
-  const concrete = (path: string) => path.replace('{id}', ids[path.split('/')[3]!] ?? '00000000-0000-4000-8000-000000000000');
+  const concrete = (path: string) =>
+    path.replace('{id}', ids[path.split('/')[3]!] ?? '00000000-0000-4000-8000-000000000000');
   const isProblem = (res: { status: number; headers: Headers }) =>
     res.status < 400 || (res.headers.get('content-type') ?? '').startsWith('application/problem+json');
 
@@ -60,10 +81,20 @@ describe('bad input on every route', () => {
   });
 
   it('answers 422 with one entry per bad field, named by its path', async () => {
-    const res = await admin.post('/api/v1/users', { email: 'nope', name: '', role: 'king', password: 'short' });
+    const res = await admin.post('/api/v1/users', {
+      email: 'nope',
+      name: '',
+      role: 'king',
+      password: 'short',
+    });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('validation_failed');
-    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['email', 'name', 'password', 'role']);
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'email',
+      'name',
+      'password',
+      'role',
+    ]);
     const login = await server.client().post('/api/v1/session', { email: 42 });
     expect(login.status).toBe(422);
     expect(login.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['email', 'password']);
@@ -74,7 +105,10 @@ describe('bad input on every route', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...reads),
-        fc.dictionary(fc.constantFrom('page', 'pageSize', 'q', 'role', 'channelId', 'customerId', 'x'), fc.string({ maxLength: 30 })),
+        fc.dictionary(
+          fc.constantFrom('page', 'pageSize', 'q', 'role', 'channelId', 'customerId', 'x'),
+          fc.string({ maxLength: 30 }),
+        ),
         fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 40 })),
         async (op, query, id) => {
           const qs = new URLSearchParams(query).toString();
@@ -95,7 +129,11 @@ describe('bad input on every route', () => {
     const text = await admin.request('POST', '/api/v1/channels', 'name=x', { 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
     expect(isProblem(text)).toBe(true);
-    const huge = await admin.request('POST', '/api/v1/channels', JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }));
+    const huge = await admin.request(
+      'POST',
+      '/api/v1/channels',
+      JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),
+    );
     expect(huge.status).toBe(413);
     expect(isProblem(huge)).toBe(true);
   });

@@ -9,7 +9,10 @@ describe('serving the web app', () => {
   beforeAll(async () => {
     const dist = mkdtempSync(path.join(os.tmpdir(), 'trunkline-web-'));
     mkdirSync(path.join(dist, 'assets'));
-    writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>Trunkline</title><div id="root"></div>');
+    writeFileSync(
+      path.join(dist, 'index.html'),
+      '<!doctype html><title>Trunkline</title><div id="root"></div>',
+    );
     writeFileSync(path.join(dist, 'assets', 'app-123.js'), 'console.log(1)');
     server = await startTestServer({ WEB_DIST_DIR: dist });
   });

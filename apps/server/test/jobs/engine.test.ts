@@ -19,8 +19,18 @@ describe('job engine (pg-boss on the application database)', () => {
   let engine: JobEngine;
   const logs = captureLogs();
 
-  const echo = defineJob({ name: 'test.echo', payload: z.object({ n: z.number().int() }), retry: { limit: 0, delaySeconds: 0, backoff: false }, expireInSeconds: 30 });
-  const flaky = defineJob({ name: 'test.flaky', payload: z.object({ key: z.string() }), retry: { limit: 3, delaySeconds: 1, backoff: false }, expireInSeconds: 30 });
+  const echo = defineJob({
+    name: 'test.echo',
+    payload: z.object({ n: z.number().int() }),
+    retry: { limit: 0, delaySeconds: 0, backoff: false },
+    expireInSeconds: 30,
+  });
+  const flaky = defineJob({
+    name: 'test.flaky',
+    payload: z.object({ key: z.string() }),
+    retry: { limit: 3, delaySeconds: 1, backoff: false },
+    expireInSeconds: 30,
+  });
 
   const seen: number[] = [];
   const attempts = new Map<string, number>();

@@ -13,7 +13,11 @@ const freePort = () =>
     });
   });
 
-const until = async <T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 40_000): Promise<T> => {
+const until = async <T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  ms = 40_000,
+): Promise<T> => {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -46,15 +50,21 @@ describe('invitations over real SMTP', () => {
       201,
     );
   };
-  const mailTo = (to: string) => until<StoredMessage>(`mail to ${to}`, async () => sink?.messages.find((m) => m.to.includes(to)));
+  const mailTo = (to: string) =>
+    until<StoredMessage>(`mail to ${to}`, async () => sink?.messages.find((m) => m.to.includes(to)));
   const invitationOf = async (id: string) =>
-    (expectStatus(await admin.get('/api/v1/invitations?pageSize=200'), 200).items as { id: string }[]).find((i) => i.id === id) as Record<string, any>;
+    (expectStatus(await admin.get('/api/v1/invitations?pageSize=200'), 200).items as { id: string }[]).find(
+      (i) => i.id === id,
+    ) as Record<string, any>;
   const tokenIn = (text: string) => new RegExp(`${PUBLIC_URL}/invite/([A-Za-z0-9_-]+)`).exec(text)?.[1];
 
   beforeAll(async () => {
     smtpPort = await freePort();
     sink = await startSmtpSink({ smtpPort });
-    server = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, MAIL_FROM: 'Acme Telecom <noc@acme.example>' });
+    server = await startTestServer({
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      MAIL_FROM: 'Acme Telecom <noc@acme.example>',
+    });
     admin = await server.admin();
     expectStatus(await admin.patch('/api/v1/settings', { providerName: 'Acme Telecom' }), 200);
     customerId = expectStatus(await admin.post('/api/v1/customers', { name: 'Fabrikam Inc' }), 201).id;
@@ -84,12 +94,21 @@ describe('invitations over real SMTP', () => {
       return i.status === 'sent' ? i : null;
     });
     expect(inv).toMatchObject({ sendAttempts: 1, lastError: null, customerName: 'Fabrikam Inc' });
-    expect(expectStatus(await admin.get(`/api/v1/invitations/${created.invitation.id}/link`), 200).link).toBe(`${PUBLIC_URL}/invite/${token}`);
+    expect(expectStatus(await admin.get(`/api/v1/invitations/${created.invitation.id}/link`), 200).link).toBe(
+      `${PUBLIC_URL}/invite/${token}`,
+    );
 
     const view = expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200);
-    expect(view).toMatchObject({ state: 'valid', providerName: 'Acme Telecom', customerName: 'Fabrikam Inc', serviceName: created.fullName });
+    expect(view).toMatchObject({
+      state: 'valid',
+      providerName: 'Acme Telecom',
+      customerName: 'Fabrikam Inc',
+      serviceName: created.fullName,
+    });
     expect((await invitationOf(created.invitation.id)).status).toBe('opened');
-    expect((await server.client().post('/api/v1/invitations/open', { token: 'x'.repeat(43) })).status).toBe(404);
+    expect((await server.client().post('/api/v1/invitations/open', { token: 'x'.repeat(43) })).status).toBe(
+      404,
+    );
   });
 
   it('resends with a new link and expiry (the old link stops working), and revokes', async () => {
@@ -97,23 +116,39 @@ describe('invitations over real SMTP', () => {
     const first = tokenIn((await mailTo('resend@fabrikam.example')).text)!;
     sink!.messages.length = 0;
     const resent = expectStatus(await admin.post(`/api/v1/invitations/${created.invitation.id}/resend`), 200);
-    expect(new Date(resent.expiresAt).getTime()).toBeGreaterThanOrEqual(new Date(created.invitation.expiresAt).getTime());
+    expect(new Date(resent.expiresAt).getTime()).toBeGreaterThanOrEqual(
+      new Date(created.invitation.expiresAt).getTime(),
+    );
     const second = tokenIn((await mailTo('resend@fabrikam.example')).text)!;
     expect(second).not.toBe(first);
     expect((await server.client().post('/api/v1/invitations/open', { token: first })).status).toBe(404);
-    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token: second }), 200).state).toBe('valid');
+    expect(
+      expectStatus(await server.client().post('/api/v1/invitations/open', { token: second }), 200).state,
+    ).toBe('valid');
 
-    expect(expectStatus(await admin.post(`/api/v1/invitations/${created.invitation.id}/revoke`), 200).status).toBe('revoked');
-    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token: second }), 200).state).toBe('revoked');
+    expect(
+      expectStatus(await admin.post(`/api/v1/invitations/${created.invitation.id}/revoke`), 200).status,
+    ).toBe('revoked');
+    expect(
+      expectStatus(await server.client().post('/api/v1/invitations/open', { token: second }), 200).state,
+    ).toBe('revoked');
     expect((await admin.post(`/api/v1/invitations/${created.invitation.id}/resend`)).status).toBe(409);
-    expect(expectStatus(await admin.get('/api/v1/invitations?status=revoked'), 200).items.map((i: { id: string }) => i.id)).toContain(created.invitation.id);
+    expect(
+      expectStatus(await admin.get('/api/v1/invitations?status=revoked'), 200).items.map(
+        (i: { id: string }) => i.id,
+      ),
+    ).toContain(created.invitation.id);
   });
 
   it('shows an expired link as expired', async () => {
     const created = await invite('late@fabrikam.example');
     const token = tokenIn((await mailTo('late@fabrikam.example')).text)!;
-    await server.runtime.handle.db.execute(sql`update invitations set expires_at = now() - interval '1 minute' where id = ${created.invitation.id}`);
-    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200).state).toBe('expired');
+    await server.runtime.handle.db.execute(
+      sql`update invitations set expires_at = now() - interval '1 minute' where id = ${created.invitation.id}`,
+    );
+    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200).state).toBe(
+      'expired',
+    );
     expect((await invitationOf(created.invitation.id)).status).toBe('expired');
   });
 

@@ -9,7 +9,11 @@ const body = (customerId: string, over: Record<string, unknown> = {}) => ({
   shortName: 'contoso',
   licenseType: 'hosted-essentials-plus',
   licensedUsers: 25,
-  adminAuth: { method: 'credentials', username: 'admin@contoso.onmicrosoft.com', password: 'Tenant-Admin-Pass-1' },
+  adminAuth: {
+    method: 'credentials',
+    username: 'admin@contoso.onmicrosoft.com',
+    password: 'Tenant-Admin-Pass-1',
+  },
   ...over,
 });
 
@@ -27,7 +31,8 @@ describe('services API (new tenant form)', () => {
   });
   afterAll(() => server?.close());
 
-  const count = async () => expectStatus(await admin.get('/api/v1/services?pageSize=200'), 200).total as number;
+  const count = async () =>
+    expectStatus(await admin.get('/api/v1/services?pageSize=200'), 200).total as number;
 
   it('creates a service with credentials as "awaiting token", never echoing or storing the password', async () => {
     const res = await admin.post('/api/v1/services', body(customerId));
@@ -55,15 +60,33 @@ describe('services API (new tenant form)', () => {
 
   it('answers 422 naming every bad field, and writes nothing', async () => {
     const before = await count();
-    const res = await admin.post('/api/v1/services', body(customerId, { shortName: 'a b', licensedUsers: 0, fullName: '  ', adminAuth: { method: 'invite', email: 'nope' } }));
+    const res = await admin.post(
+      '/api/v1/services',
+      body(customerId, {
+        shortName: 'a b',
+        licensedUsers: 0,
+        fullName: '  ',
+        adminAuth: { method: 'invite', email: 'nope' },
+      }),
+    );
     expect(res.status).toBe(422);
-    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['adminAuth.email', 'fullName', 'licensedUsers', 'shortName']);
-    expect((await admin.post('/api/v1/services', body(customerId, { licenseType: 'gold' }))).body.errors[0].path).toBe('licenseType');
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'adminAuth.email',
+      'fullName',
+      'licensedUsers',
+      'shortName',
+    ]);
+    expect(
+      (await admin.post('/api/v1/services', body(customerId, { licenseType: 'gold' }))).body.errors[0].path,
+    ).toBe('licenseType');
     const noLabel = await admin.post('/api/v1/services', body(customerId, { shortName: '!!!' }));
     expect(noLabel.status).toBe(422);
     expect(noLabel.body.errors[0]).toMatchObject({ path: 'subdomain' });
     expect(noLabel.body.errors[0].message).toMatch(/enter a subdomain/i);
-    const tooLong = await admin.post('/api/v1/services', body(customerId, { shortName: 'longname', subdomain: 'x'.repeat(45) }));
+    const tooLong = await admin.post(
+      '/api/v1/services',
+      body(customerId, { shortName: 'longname', subdomain: 'x'.repeat(45) }),
+    );
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.errors[0].message).toMatch(/at most 63/);
     expect(await count()).toBe(before);
@@ -71,40 +94,83 @@ describe('services API (new tenant form)', () => {
 
   it('answers 409 for a short name taken in any case, or a taken subdomain, naming the field', async () => {
     const before = await count();
-    const dupName = await admin.post('/api/v1/services', body(t.b.customer.id, { shortName: 'CONTOSO', subdomain: 'other-label' }));
+    const dupName = await admin.post(
+      '/api/v1/services',
+      body(t.b.customer.id, { shortName: 'CONTOSO', subdomain: 'other-label' }),
+    );
     expect(dupName.status).toBe(409);
     expect(dupName.body.errors.map((e: { path: string }) => e.path)).toEqual(['shortName']);
-    const dupSub = await admin.post('/api/v1/services', body(customerId, { shortName: 'Contoso_2', subdomain: 'contoso' }));
+    const dupSub = await admin.post(
+      '/api/v1/services',
+      body(customerId, { shortName: 'Contoso_2', subdomain: 'contoso' }),
+    );
     expect(dupSub.status).toBe(409);
     expect(dupSub.body.errors.map((e: { path: string }) => e.path)).toEqual(['subdomain']);
     expect(await count()).toBe(before);
   });
 
   it('answers 404 for a customer outside the scope, and writes nothing', async () => {
-    const res = await t.a.channelClient.post('/api/v1/services', body(t.b.customer.id, { shortName: 'sneaky' }));
+    const res = await t.a.channelClient.post(
+      '/api/v1/services',
+      body(t.b.customer.id, { shortName: 'sneaky' }),
+    );
     expect(res.status).toBe(404);
     expect(res.body.errors[0].path).toBe('customerId');
-    const asCustomer = await t.a.customerClient.post('/api/v1/services', body(t.a.sibling.id, { shortName: 'sneaky2' }));
+    const asCustomer = await t.a.customerClient.post(
+      '/api/v1/services',
+      body(t.a.sibling.id, { shortName: 'sneaky2' }),
+    );
     expect(asCustomer.status).toBe(404);
   });
 
   it('reports availability for the live check, derived subdomain included', async () => {
     const taken = expectStatus(await admin.get('/api/v1/services/availability?shortName=Contoso'), 200);
     expect(taken.shortName).toMatchObject({ valid: true, available: false });
-    expect(taken.subdomain).toMatchObject({ value: 'contoso', fqdn: 'contoso.sbc.trunkline.example', available: false });
+    expect(taken.subdomain).toMatchObject({
+      value: 'contoso',
+      fqdn: 'contoso.sbc.trunkline.example',
+      available: false,
+    });
     const free = expectStatus(await admin.get('/api/v1/services/availability?shortName=Fabrikam_HQ'), 200);
     expect(free.shortName).toMatchObject({ valid: true, available: true, message: null });
     expect(free.subdomain).toMatchObject({ value: 'fabrikam-hq', valid: true, available: true });
-    const bad = expectStatus(await admin.get(`/api/v1/services/availability?shortName=${encodeURIComponent('a.b')}`), 200);
-    expect(bad.shortName).toMatchObject({ valid: false, available: false, message: expect.stringMatching(/dot/) });
-    const empty = expectStatus(await admin.get(`/api/v1/services/availability?shortName=${encodeURIComponent('!!!')}`), 200);
-    expect(empty.subdomain).toMatchObject({ valid: false, message: expect.stringMatching(/enter a subdomain/i) });
-    const override = expectStatus(await admin.get(`/api/v1/services/availability?shortName=${encodeURIComponent('!!!')}&subdomain=Bangs`), 200);
+    const bad = expectStatus(
+      await admin.get(`/api/v1/services/availability?shortName=${encodeURIComponent('a.b')}`),
+      200,
+    );
+    expect(bad.shortName).toMatchObject({
+      valid: false,
+      available: false,
+      message: expect.stringMatching(/dot/),
+    });
+    const empty = expectStatus(
+      await admin.get(`/api/v1/services/availability?shortName=${encodeURIComponent('!!!')}`),
+      200,
+    );
+    expect(empty.subdomain).toMatchObject({
+      valid: false,
+      message: expect.stringMatching(/enter a subdomain/i),
+    });
+    const override = expectStatus(
+      await admin.get(`/api/v1/services/availability?shortName=${encodeURIComponent('!!!')}&subdomain=Bangs`),
+      200,
+    );
     expect(override.subdomain).toMatchObject({ value: 'bangs', valid: true, available: true });
   });
 
   it('lists, filters, sorts and searches services', async () => {
-    expectStatus(await admin.post('/api/v1/services', body(t.b.customer.id, { shortName: 'Zeta', fullName: 'Zeta calling', licensedUsers: 3, adminAuth: { method: 'invite', email: 'it@zeta.example' } })), 201);
+    expectStatus(
+      await admin.post(
+        '/api/v1/services',
+        body(t.b.customer.id, {
+          shortName: 'Zeta',
+          fullName: 'Zeta calling',
+          licensedUsers: 3,
+          adminAuth: { method: 'invite', email: 'it@zeta.example' },
+        }),
+      ),
+      201,
+    );
     const byCustomer = expectStatus(await admin.get(`/api/v1/services?customerId=${t.b.customer.id}`), 200);
     expect(byCustomer.items.map((s: { shortName: string }) => s.shortName)).toEqual(['Zeta']);
     const pending = expectStatus(await admin.get('/api/v1/services?status=pending-invitation'), 200);
@@ -117,31 +183,56 @@ describe('services API (new tenant form)', () => {
   });
 
   it('updates names and user count while not active, re-deriving the subdomain', async () => {
-    const created = expectStatus(await admin.post('/api/v1/services', body(customerId, { shortName: 'Renamer', licensedUsers: 2 })), 201);
-    const updated = expectStatus(await admin.patch(`/api/v1/services/${created.id}`, { shortName: 'Renamed_1', licensedUsers: 4 }), 200);
-    expect(updated).toMatchObject({ shortName: 'Renamed_1', subdomain: 'renamed-1', trunkFqdn: 'renamed-1.sbc.trunkline.example', licensedUsers: 4 });
+    const created = expectStatus(
+      await admin.post('/api/v1/services', body(customerId, { shortName: 'Renamer', licensedUsers: 2 })),
+      201,
+    );
+    const updated = expectStatus(
+      await admin.patch(`/api/v1/services/${created.id}`, { shortName: 'Renamed_1', licensedUsers: 4 }),
+      200,
+    );
+    expect(updated).toMatchObject({
+      shortName: 'Renamed_1',
+      subdomain: 'renamed-1',
+      trunkFqdn: 'renamed-1.sbc.trunkline.example',
+      licensedUsers: 4,
+    });
     const clash = await admin.patch(`/api/v1/services/${created.id}`, { shortName: 'contoso' });
     expect(clash.status).toBe(409);
     expect(clash.body.errors.map((e: { path: string }) => e.path)).toContain('shortName');
-    expect(expectStatus(await admin.patch(`/api/v1/services/${created.id}`, { fullName: 'Same short name' }), 200).shortName).toBe('Renamed_1');
+    expect(
+      expectStatus(await admin.patch(`/api/v1/services/${created.id}`, { fullName: 'Same short name' }), 200)
+        .shortName,
+    ).toBe('Renamed_1');
   });
 
   it('deletes a pending service, and 404s afterwards', async () => {
-    const created = expectStatus(await admin.post('/api/v1/services', body(customerId, { shortName: 'Doomed', licensedUsers: 1 })), 201);
+    const created = expectStatus(
+      await admin.post('/api/v1/services', body(customerId, { shortName: 'Doomed', licensedUsers: 1 })),
+      201,
+    );
     expectStatus(await admin.delete(`/api/v1/services/${created.id}`), 204);
     expect((await admin.get(`/api/v1/services/${created.id}`)).status).toBe(404);
     expect((await admin.delete(`/api/v1/services/${created.id}`)).status).toBe(404);
     // The short name is free again.
-    expectStatus(await admin.post('/api/v1/services', body(customerId, { shortName: 'doomed', licensedUsers: 1 })), 201);
+    expectStatus(
+      await admin.post('/api/v1/services', body(customerId, { shortName: 'doomed', licensedUsers: 1 })),
+      201,
+    );
   });
 
   it("keeps a customer's services at 500 licensed users, also under parallel requests", async () => {
     const fresh = expectStatus(await admin.post('/api/v1/customers', { name: 'Limit customer' }), 201);
     const usage0 = expectStatus(await admin.get(`/api/v1/customers/${fresh.id}/usage`), 200);
     expect(usage0.licensedUsers).toEqual({ used: 0, limit: 500, remaining: 500 });
-    expectStatus(await admin.post('/api/v1/services', body(fresh.id, { shortName: 'limit-0', licensedUsers: 300 })), 201);
+    expectStatus(
+      await admin.post('/api/v1/services', body(fresh.id, { shortName: 'limit-0', licensedUsers: 300 })),
+      201,
+    );
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => admin.post('/api/v1/services', body(fresh.id, { shortName: `limit-${i + 1}`, licensedUsers: 150 }))),
+      Array.from({ length: 6 }, (_, i) =>
+        admin.post('/api/v1/services', body(fresh.id, { shortName: `limit-${i + 1}`, licensedUsers: 150 })),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
@@ -157,39 +248,85 @@ describe('services API (new tenant form)', () => {
     const c = t.a.channelClient;
     expect((await c.get(`/api/v1/customers/${t.a.sibling.id}/service-draft`)).status).toBe(404);
     const saved = expectStatus(
-      await c.request('PUT', `/api/v1/customers/${t.a.sibling.id}/service-draft`, { fullName: 'Half done', shortName: 'half', step: 1, password: 'must be dropped' }),
+      await c.request('PUT', `/api/v1/customers/${t.a.sibling.id}/service-draft`, {
+        fullName: 'Half done',
+        shortName: 'half',
+        step: 1,
+        password: 'must be dropped',
+      }),
       200,
     );
     expect(saved.data).toEqual({ fullName: 'Half done', shortName: 'half', step: 1 });
-    expect(expectStatus(await c.get(`/api/v1/customers/${t.a.sibling.id}/service-draft`), 200).data.fullName).toBe('Half done');
+    expect(
+      expectStatus(await c.get(`/api/v1/customers/${t.a.sibling.id}/service-draft`), 200).data.fullName,
+    ).toBe('Half done');
     expect((await admin.get(`/api/v1/customers/${t.a.sibling.id}/service-draft`)).status).toBe(404); // another user's
-    expectStatus(await c.post('/api/v1/services', body(t.a.sibling.id, { shortName: 'half', licensedUsers: 1 })), 201);
+    expectStatus(
+      await c.post('/api/v1/services', body(t.a.sibling.id, { shortName: 'half', licensedUsers: 1 })),
+      201,
+    );
     expect((await c.get(`/api/v1/customers/${t.a.sibling.id}/service-draft`)).status).toBe(404);
   });
 
   it('records every change in the audit trail, filterable, with no password in it', async () => {
-    const page = expectStatus(await admin.get(`/api/v1/audit?customerId=${customerId}&action=service.create&pageSize=100`), 200);
+    const page = expectStatus(
+      await admin.get(`/api/v1/audit?customerId=${customerId}&action=service.create&pageSize=100`),
+      200,
+    );
     expect(page.total).toBeGreaterThanOrEqual(3);
-    expect(page.items[0]).toMatchObject({ action: 'service.create', targetType: 'service', outcome: 'success', customerId, actorEmail: 'admin@trunkline.test' });
+    expect(page.items[0]).toMatchObject({
+      action: 'service.create',
+      targetType: 'service',
+      outcome: 'success',
+      customerId,
+      actorEmail: 'admin@trunkline.test',
+    });
     const everything = expectStatus(await admin.get('/api/v1/audit?pageSize=200'), 200);
     expect(JSON.stringify(everything)).not.toContain('Tenant-Admin-Pass-1');
     const actions = new Set(everything.items.map((e: { action: string }) => e.action));
-    for (const a of ['session.login', 'service.create', 'service.update', 'service.delete', 'invitation.send', 'customer.create', 'user.create']) expect(actions).toContain(a);
-    const failed = await server.client().post('/api/v1/session', { email: 'admin@trunkline.test', password: 'bad password' });
+    for (const a of [
+      'session.login',
+      'service.create',
+      'service.update',
+      'service.delete',
+      'invitation.send',
+      'customer.create',
+      'user.create',
+    ])
+      expect(actions).toContain(a);
+    const failed = await server
+      .client()
+      .post('/api/v1/session', { email: 'admin@trunkline.test', password: 'bad password' });
     expect(failed.status).toBe(401);
     const failures = expectStatus(await admin.get('/api/v1/audit?action=session.login&pageSize=200'), 200);
     expect(failures.items.some((e: { outcome: string }) => e.outcome === 'failure')).toBe(true);
-    const future = expectStatus(await admin.get(`/api/v1/audit?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`), 200);
+    const future = expectStatus(
+      await admin.get(
+        `/api/v1/audit?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`,
+      ),
+      200,
+    );
     expect(future.total).toBe(0);
     // No route changes the audit trail.
-    for (const method of ['POST', 'PATCH', 'PUT', 'DELETE']) expect([404, 405]).toContain((await admin.request(method, '/api/v1/audit', method === 'DELETE' ? undefined : {})).status);
+    for (const method of ['POST', 'PATCH', 'PUT', 'DELETE'])
+      expect([404, 405]).toContain(
+        (await admin.request(method, '/api/v1/audit', method === 'DELETE' ? undefined : {})).status,
+      );
   });
 
   it('reads and changes provider settings (provider admins only) and lists licence types', async () => {
-    expect(expectStatus(await t.a.customerClient.get('/api/v1/settings'), 200).sbcBaseDomain).toBe('sbc.trunkline.example');
-    expect((await t.a.channelClient.patch('/api/v1/settings', { sbcBaseDomain: 'sbc.evil.example' })).status).toBe(403);
+    expect(expectStatus(await t.a.customerClient.get('/api/v1/settings'), 200).sbcBaseDomain).toBe(
+      'sbc.trunkline.example',
+    );
+    expect(
+      (await t.a.channelClient.patch('/api/v1/settings', { sbcBaseDomain: 'sbc.evil.example' })).status,
+    ).toBe(403);
     expect((await admin.patch('/api/v1/settings', { sbcBaseDomain: 'not a domain' })).status).toBe(422);
-    expect(expectStatus(await admin.patch('/api/v1/settings', { providerName: 'Acme Telecom' }), 200).providerName).toBe('Acme Telecom');
-    expect(expectStatus(await admin.get('/api/v1/license-types'), 200).items).toEqual([expect.objectContaining({ id: 'hosted-essentials-plus', name: 'Hosted Essentials+' })]);
+    expect(
+      expectStatus(await admin.patch('/api/v1/settings', { providerName: 'Acme Telecom' }), 200).providerName,
+    ).toBe('Acme Telecom');
+    expect(expectStatus(await admin.get('/api/v1/license-types'), 200).items).toEqual([
+      expect.objectContaining({ id: 'hosted-essentials-plus', name: 'Hosted Essentials+' }),
+    ]);
   });
 });

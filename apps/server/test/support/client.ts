@@ -15,7 +15,12 @@ export class Client {
     this.origin = origin;
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response<T>> {
     const h: Record<string, string> = { ...headers };
     if (body !== undefined) h['content-type'] ??= 'application/json';
     if (this.cookie) h.cookie = this.cookie;
@@ -30,7 +35,8 @@ export class Client {
     const setCookie = res.headers.getSetCookie();
     for (const c of setCookie) {
       const [pair] = c.split(';');
-      if (pair?.startsWith('trunkline_session=')) this.cookie = /expires=Thu, 01 Jan 1970/i.test(c) || pair === 'trunkline_session=' ? null : pair;
+      if (pair?.startsWith('trunkline_session='))
+        this.cookie = /expires=Thu, 01 Jan 1970/i.test(c) || pair === 'trunkline_session=' ? null : pair;
     }
     const text = await res.text();
     let parsed: unknown = text;

@@ -44,7 +44,13 @@ export async function startTestServer(
     host: '127.0.0.1',
   };
   const logs = captureLogs();
-  const runtime = await startRuntime({ config, logger: logs.logger, mode: 'all', handle: db.handle, ...(extraJobs ? { extraJobs } : {}) });
+  const runtime = await startRuntime({
+    config,
+    logger: logs.logger,
+    mode: 'all',
+    handle: db.handle,
+    ...(extraJobs ? { extraJobs } : {}),
+  });
   const url = runtime.url!;
   return {
     url,
@@ -76,14 +82,32 @@ export async function seedTenancy(server: TestServer) {
   const password = 'a long enough password';
   const mk = async (suffix: string) => {
     const channel = expectStatus(await admin.post('/api/v1/channels', { name: `Channel ${suffix}` }), 201);
-    const customer = expectStatus(await admin.post('/api/v1/customers', { name: `Customer ${suffix}1`, channelId: channel.id }), 201);
-    const sibling = expectStatus(await admin.post('/api/v1/customers', { name: `Customer ${suffix}2`, channelId: channel.id }), 201);
+    const customer = expectStatus(
+      await admin.post('/api/v1/customers', { name: `Customer ${suffix}1`, channelId: channel.id }),
+      201,
+    );
+    const sibling = expectStatus(
+      await admin.post('/api/v1/customers', { name: `Customer ${suffix}2`, channelId: channel.id }),
+      201,
+    );
     const channelAdmin = expectStatus(
-      await admin.post('/api/v1/users', { email: `channel-${suffix}@example.com`, name: `Channel admin ${suffix}`, role: 'channel_admin', channelId: channel.id, password }),
+      await admin.post('/api/v1/users', {
+        email: `channel-${suffix}@example.com`,
+        name: `Channel admin ${suffix}`,
+        role: 'channel_admin',
+        channelId: channel.id,
+        password,
+      }),
       201,
     );
     const customerAdmin = expectStatus(
-      await admin.post('/api/v1/users', { email: `customer-${suffix}@example.com`, name: `Customer admin ${suffix}`, role: 'customer_admin', customerId: customer.id, password }),
+      await admin.post('/api/v1/users', {
+        email: `customer-${suffix}@example.com`,
+        name: `Customer admin ${suffix}`,
+        role: 'customer_admin',
+        customerId: customer.id,
+        password,
+      }),
       201,
     );
     const channelClient = server.client();

@@ -22,7 +22,9 @@ export type DatabaseHandle =
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
 /** Opens PGlite (persisted under a directory, or in memory when `dir` is undefined) or a PostgreSQL pool. */
-export async function openDatabase(config: DatabaseConfig | { kind: 'pglite'; dir?: string }): Promise<DatabaseHandle> {
+export async function openDatabase(
+  config: DatabaseConfig | { kind: 'pglite'; dir?: string },
+): Promise<DatabaseHandle> {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
     pool.on('error', () => {

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -23,7 +34,10 @@ export const customers = pgTable(
     channelId: uuid('channel_id').references(() => channels.id, { onDelete: 'restrict' }),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('customers_name_lower_uq').on(sql`lower(${t.name})`), index('customers_channel_idx').on(t.channelId)],
+  (t) => [
+    uniqueIndex('customers_name_lower_uq').on(sql`lower(${t.name})`),
+    index('customers_channel_idx').on(t.channelId),
+  ],
 );
 
 export const users = pgTable(
@@ -87,7 +101,10 @@ export const loginFailures = pgTable(
     ip: text('ip').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('login_failures_email_at_idx').on(t.email, t.at), index('login_failures_ip_at_idx').on(t.ip, t.at)],
+  (t) => [
+    index('login_failures_email_at_idx').on(t.email, t.at),
+    index('login_failures_ip_at_idx').on(t.ip, t.at),
+  ],
 );
 
 /** Append-only record of every change made through the API. */
@@ -203,5 +220,8 @@ export const invitations = pgTable(
     openedAt: timestamp('opened_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('invitations_token_hash_uq').on(t.tokenHash), index('invitations_service_idx').on(t.serviceId)],
+  (t) => [
+    uniqueIndex('invitations_token_hash_uq').on(t.tokenHash),
+    index('invitations_service_idx').on(t.serviceId),
+  ],
 );
