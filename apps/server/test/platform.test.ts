@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { hashPassword, hashToken, newSecretToken, verifyPassword } from '../src/platform/crypto.ts';
 import { redactDeep, redactUrl } from '../src/platform/logger.ts';
-import { createSecretBox } from '../src/platform/secret-box.ts';
 import { captureLogs } from './support/log-capture.ts';
 
 describe('password hashing', () => {
@@ -26,26 +24,6 @@ describe('tokens', () => {
     expect(t).toMatch(/^tlk_[A-Za-z0-9_-]{43}$/);
     expect(hashToken(t)).toBe(hashToken(t));
     expect(hashToken(t)).not.toContain(t.slice(4));
-  });
-});
-
-describe('secret box', () => {
-  const box = createSecretBox(randomBytes(32));
-  it('round-trips any string and binds the context', () => {
-    fc.assert(
-      fc.property(fc.string(), fc.string({ minLength: 1 }), (plain, ctx) => {
-        const sealed = box.seal(plain, ctx);
-        expect(box.open(sealed, ctx)).toBe(plain);
-        expect(() => box.open(sealed, `${ctx}x`)).toThrow();
-      }),
-      { numRuns: 50 },
-    );
-  });
-  it('rejects a tampered ciphertext', () => {
-    const sealed = box.seal('client-secret-value', 'svc:1');
-    const parts = sealed.split('.');
-    parts[3] = Buffer.from('tampered').toString('base64url');
-    expect(() => box.open(parts.join('.'), 'svc:1')).toThrow();
   });
 });
 

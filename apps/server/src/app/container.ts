@@ -12,6 +12,8 @@ import { createServicesService } from '../services/services.service.ts';
 import { createSettingsService } from '../settings/settings.service.ts';
 import { createUsersService } from '../users/users.service.ts';
 import { createRepositories } from './repositories.ts';
+import { createDataKeysRepository } from '../secrets/data-keys.repository.ts';
+import { createVault } from '../secrets/vault.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -29,6 +31,8 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
   return {
     repos,
     tokens,
+    /** Encrypts secrets at rest; the connection and routing issues store tokens and credentials through it. */
+    vault: createVault({ dataKeys: createDataKeysRepository(db), masterKey }),
     auth: createAuthService({
       repos,
       uow,

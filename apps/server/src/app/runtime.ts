@@ -8,7 +8,7 @@ import type { JobDefinition, JobRegistration } from '../jobs/job.ts';
 import { createJobHandlers } from '../jobs/handlers.ts';
 import { migrateDatabase, openDatabase, pingDatabase, type DatabaseHandle } from '../platform/db/database.ts';
 import type { Logger } from '../platform/logger.ts';
-import { resolveMasterKey } from '../platform/secret-box.ts';
+import { resolveMasterKey } from '../secrets/master-key.ts';
 import { createSmtpMailer } from '../mail/mailer.ts';
 import { ensureProviderAdmin } from './bootstrap.ts';
 import { createServices, type Services } from './container.ts';
@@ -48,7 +48,12 @@ export async function startRuntime(options: {
   const jobs = await startJobEngine(handle, logger.child({ component: 'jobs' }));
   await jobs.prepare([...jobDefinitions, ...(options.extraJobs?.definitions ?? [])]);
 
-  const { key } = await resolveMasterKey(config.masterKey, config.dataDir);
+  const { key, generated } = await resolveMasterKey(config.masterKey, config.dataDir);
+  if (!config.masterKey)
+    logger.warn(
+      { file: `${config.dataDir}/master.key`, generated },
+      'MASTER_KEY is not set: secrets are encrypted with a key file in DATA_DIR. Set MASTER_KEY in production and keep it safe.',
+    );
   const services = createServices({ db: handle.db, jobs, masterKey: key, config });
 
   if (mode !== 'worker') {

@@ -225,3 +225,16 @@ export const invitations = pgTable(
     index('invitations_service_idx').on(t.serviceId),
   ],
 );
+
+/**
+ * Data keys of the secrets vault. Each is a random AES-256 key stored only wrapped (AES-256-GCM) by the
+ * master key; `masterKeyId` is a fingerprint of the master key that wrapped it, so a wrong MASTER_KEY is
+ * detected before anything is decrypted. Rotating the master key rewraps these rows; ciphertexts stay.
+ */
+export const dataKeys = pgTable('data_keys', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  wrappedKey: text('wrapped_key').notNull(),
+  masterKeyId: text('master_key_id').notNull(),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+});
