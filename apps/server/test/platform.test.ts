@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
 import { hashPassword, hashToken, newSecretToken, verifyPassword } from '../src/platform/crypto.ts';
 import { redactDeep, redactUrl } from '../src/platform/logger.ts';
 import { captureLogs } from './support/log-capture.ts';
