@@ -1,0 +1,76 @@
+import type { Surface } from './http.ts';
+import type { World } from './state.ts';
+import type { Signer } from './tokens.ts';
+
+/** Resolves the TXT records of a name, like `dns.promises.Resolver#resolveTxt` (chunks per record). */
+export type TxtResolver = (name: string) => Promise<string[][]>;
+
+export type AuthCode = {
+  clientId: string;
+  redirectUri: string;
+  tenantId: string;
+  userId: string;
+  scopes: string[];
+  nonce?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
+  amr: string[];
+  authTime: number;
+  expiresAt: number;
+  used: boolean;
+};
+
+export type RefreshEntry = {
+  clientId: string;
+  tenantId: string;
+  userId: string;
+  scopes: string[];
+  amr: string[];
+  authTime: number;
+  used: boolean;
+};
+
+export type DeviceEntry = {
+  deviceCode: string;
+  userCode: string;
+  clientId: string;
+  tenantSegment: string;
+  scopes: string[];
+  expiresAt: number;
+  status: 'pending' | 'approved' | 'declined' | 'redeemed';
+  tenantId?: string;
+  userId?: string;
+  amr?: string[];
+  authTime?: number;
+};
+
+/** Which requests a fault applies to. */
+export type FaultScope = { surfaces: Surface[]; tenant?: string; pathContains?: string };
+
+export type Faults = FaultScope & { latencyMs: number; errorRate: number };
+export type Throttle = FaultScope & { remaining: number; retryAfterSeconds: number };
+
+export type LoggedRequest = {
+  at: string;
+  surface: Surface;
+  method: string;
+  path: string;
+  status: number;
+  tenantId?: string;
+};
+
+export type Emu = {
+  world: World;
+  signer: Signer;
+  baseUrl: string;
+  resolveTxt: TxtResolver;
+  codes: Map<string, AuthCode>;
+  refreshTokens: Map<string, RefreshEntry>;
+  deviceCodes: Map<string, DeviceEntry>;
+  faults: Faults;
+  throttles: Throttle[];
+  settings: { accessTokenLifetimeSeconds: number };
+  requests: LoggedRequest[];
+};
+
+export const defaultFaults = (): Faults => ({ latencyMs: 0, errorRate: 0, surfaces: ['graph', 'teams'] });

@@ -1,0 +1,308 @@
+import { Resolver } from 'node:dns/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultFaults, type Emu, type FaultScope, type TxtResolver } from './context.ts';
+import { controlRoutes, createControl, type Control } from './control.ts';
+import { graphRoutes } from './graph.ts';
+import {
+  aad,
+  EmulatorError,
+  graphError,
+  graphErrorBody,
+  identityErrorBody,
+  match,
+  newCtx,
+  type Ctx,
+  type Reply,
+  type Route,
+  type Surface,
+} from './http.ts';
+import { identityRoutes } from './identity.ts';
+import { messagePage } from './pages.ts';
+import { loadDefaultSeed, type Seed } from './seed.ts';
+import { createWorld } from './state.ts';
+import { teamsRoutes } from './teams.ts';
+import { createSigner } from './tokens.ts';
+
+export type { Control, FaultOptions, ThrottleOptions } from './control.ts';
+export type { TxtResolver } from './context.ts';
+export type { Seed, SeedApp, SeedTenant, SeedUser, SeedSku } from './seed.ts';
+export { loadDefaultSeed } from './seed.ts';
+export { GRAPH, TEAMS_ADMIN, ROLE_TEMPLATES } from './catalog.ts';
+
+export type M365EmulatorOptions = {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Tenants and app registrations; default `emulators/m365/seed.json`. */
+  seed?: Seed;
+  /** TXT lookup used by `POST /domains/{id}/verify`; default node:dns with `dnsServers` (or the system's). */
+  dnsResolver?: TxtResolver;
+  /** DNS servers (`host` or `host:port`) for the default resolver. */
+  dnsServers?: string[];
+  /** The address clients use, if not `http://host:port` (it is also the token issuer's base). */
+  publicUrl?: string;
+};
+
+export type M365Emulator = {
+  /** Base URL; the identity platform (login.microsoftonline.com) is served at its root. */
+  url: string;
+  urls: {
+    /** Authority host: `{login}/{tenant}/v2.0` is an OIDC issuer. */
+    login: string;
+    /** Microsoft Graph v1.0 base (graph.microsoft.com/v1.0). */
+    graph: string;
+    /** Teams admin ConfigAPI base (api.interfaces.records.teams.microsoft.com). */
+    teams: string;
+    /** Test control API. */
+    control: string;
+  };
+  control: Control;
+  stop(): Promise<void>;
+};
+
+const MOUNTS: { prefix: string; surface: Surface }[] = [
+  { prefix: '/graph', surface: 'graph' },
+  { prefix: '/teams', surface: 'teams' },
+  { prefix: '/_control', surface: 'control' },
+];
+
+const classify = (pathname: string): { surface: Surface; path: string } => {
+  for (const m of MOUNTS) {
+    if (pathname === m.prefix || pathname.startsWith(`${m.prefix}/`))
+      return { surface: m.surface, path: pathname.slice(m.prefix.length) || '/' };
+  }
+  return { surface: 'identity', path: pathname };
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Best-effort tenant of a request before it is handled, for fault scoping: the authority segment or the token's `tid`. */
+const peekTenant = (emu: Emu, ctx: Ctx): string | undefined => {
+  if (ctx.surface === 'identity') {
+    const seg = ctx.path.split('/')[1]?.toLowerCase() ?? '';
+    return emu.world.tenants.find((t) => t.id === seg || t.domains.some((d) => d.id === seg))?.id;
+  }
+  const m = /^Bearer\s+[^.]+\.([^.]+)\./i.exec(ctx.req.headers.authorization ?? '');
+  if (!m) return undefined;
+  try {
+    const tid = (JSON.parse(Buffer.from(m[1]!, 'base64url').toString('utf8')) as { tid?: unknown }).tid;
+    return typeof tid === 'string' ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const inScope = (s: FaultScope, ctx: Ctx, tenantId: string | undefined) =>
+  s.surfaces.includes(ctx.surface) &&
+  (!s.tenant || s.tenant === tenantId) &&
+  (!s.pathContains || ctx.url.pathname.toLowerCase().includes(s.pathContains.toLowerCase()));
+
+const transientError = (surface: Surface, status: number, retryAfter?: number) => {
+  const headers = retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined;
+  if (surface === 'identity') {
+    const e = aad(
+      status,
+      'temporarily_unavailable',
+      90033,
+      'A transient error has occurred. Please try again.',
+    );
+    if (headers) e.headers = headers;
+    return e;
+  }
+  return status === 429
+    ? graphError(
+        429,
+        'TooManyRequests',
+        'Too many requests. Please retry after the time given in the Retry-After header.',
+        headers,
+      )
+    : graphError(
+        503,
+        'serviceNotAvailable',
+        'The service is temporarily unavailable. Please retry later.',
+        headers,
+      );
+};
+
+export async function startM365Emulator(options: M365EmulatorOptions = {}): Promise<M365Emulator> {
+  const host = options.host ?? '127.0.0.1';
+  const world = createWorld(options.seed ?? loadDefaultSeed());
+  let resolveTxt = options.dnsResolver;
+  if (!resolveTxt) {
+    const resolver = new Resolver({ timeout: 2000, tries: 2 });
+    if (options.dnsServers?.length) resolver.setServers(options.dnsServers);
+    resolveTxt = (name) => resolver.resolveTxt(name);
+  }
+  const emu: Emu = {
+    world,
+    signer: await createSigner(),
+    baseUrl: '',
+    resolveTxt,
+    codes: new Map(),
+    refreshTokens: new Map(),
+    deviceCodes: new Map(),
+    faults: defaultFaults(),
+    throttles: [],
+    settings: { accessTokenLifetimeSeconds: 3599 },
+    requests: [],
+  };
+  const control = createControl(emu);
+  const routes: Record<Surface, Route[]> = {
+    identity: identityRoutes(emu),
+    graph: graphRoutes(emu),
+    teams: teamsRoutes(emu),
+    control: controlRoutes(control),
+  };
+
+  const applyFaults = async (ctx: Ctx) => {
+    const tenantId = peekTenant(emu, ctx);
+    // For the request log of answers given before a handler runs (the handler sets the verified tenant).
+    if (tenantId) ctx.tenantId = tenantId;
+    const f = emu.faults;
+    if (f.latencyMs > 0 && inScope(f, ctx, tenantId)) await sleep(f.latencyMs);
+    const t = emu.throttles.find((x) => x.remaining > 0 && inScope(x, ctx, tenantId));
+    if (t) {
+      t.remaining -= 1;
+      emu.throttles = emu.throttles.filter((x) => x.remaining > 0);
+      throw transientError(ctx.surface, 429, t.retryAfterSeconds);
+    }
+    if (f.errorRate > 0 && inScope(f, ctx, tenantId) && Math.random() < f.errorRate)
+      throw transientError(ctx.surface, 503);
+  };
+
+  const notFound = (ctx: Ctx, methodMismatch: boolean): EmulatorError => {
+    if (ctx.surface === 'graph') {
+      if (methodMismatch)
+        return graphError(
+          405,
+          'Request_BadRequest',
+          'Specified HTTP method is not allowed for the request target.',
+        );
+      const seg = ctx.path.split('/').filter(Boolean)[1] ?? ctx.path;
+      return graphError(400, 'BadRequest', `Resource not found for the segment '${seg}'.`);
+    }
+    return new EmulatorError(
+      methodMismatch ? 405 : 404,
+      'NotFound',
+      `No resource at ${ctx.method} ${ctx.url.pathname}.`,
+    );
+  };
+
+  const errorReply = (ctx: Ctx, e: unknown): Reply => {
+    const err =
+      e instanceof EmulatorError
+        ? e
+        : new EmulatorError(
+            500,
+            ctx.surface === 'identity' ? 'server_error' : 'generalException',
+            e instanceof Error ? e.message : String(e),
+            { aadsts: 50000 },
+          );
+    const headers = err.headers ?? {};
+    switch (ctx.surface) {
+      case 'identity':
+        if (err.aadsts === undefined)
+          return { status: err.status, headers, html: messagePage('Not found', err.message) };
+        return { status: err.status, headers, json: identityErrorBody(err, ctx, emu.baseUrl) };
+      case 'control':
+        return { status: err.status, headers, json: { error: err.message } };
+      default:
+        return { status: err.status, headers, json: graphErrorBody(err, ctx) };
+    }
+  };
+
+  const write = (res: ServerResponse, ctx: Ctx, reply: Reply) => {
+    const headers: Record<string, string> = { ...reply.headers };
+    if (ctx.surface === 'graph' || ctx.surface === 'teams') {
+      headers['request-id'] = ctx.requestId;
+      headers['client-request-id'] = ctx.clientRequestId;
+      headers['x-ms-ags-diagnostic'] = JSON.stringify({
+        ServerInfo: {
+          DataCenter: 'Emulator',
+          Slice: 'E',
+          Ring: '0',
+          ScaleUnit: '000',
+          RoleInstance: 'm365-emulator',
+        },
+      });
+    } else if (ctx.surface === 'identity') {
+      headers['x-ms-request-id'] = ctx.requestId;
+    }
+    let body = '';
+    if (reply.json !== undefined && reply.status !== 204) {
+      headers['content-type'] =
+        ctx.surface === 'graph' && reply.status < 400
+          ? 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8'
+          : 'application/json; charset=utf-8';
+      body = JSON.stringify(reply.json);
+    } else if (reply.html !== undefined) {
+      headers['content-type'] = 'text/html; charset=utf-8';
+      body = reply.html;
+    } else if (reply.text !== undefined) {
+      headers['content-type'] = 'text/plain; charset=utf-8';
+      body = reply.text;
+    }
+    res.writeHead(reply.status, headers);
+    res.end(ctx.method === 'HEAD' ? undefined : body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', emu.baseUrl);
+    const { surface, path } = classify(url.pathname);
+    const ctx = newCtx(req, url, surface, path);
+    let reply: Reply;
+    try {
+      if (surface !== 'control') await applyFaults(ctx);
+      const m = match(routes[surface], ctx.method, path);
+      if (!m.route) throw notFound(ctx, m.pathMatched);
+      ctx.params = m.params;
+      reply = await m.route.handler(ctx);
+    } catch (e) {
+      reply = errorReply(ctx, e);
+    }
+    if (surface !== 'control') {
+      emu.requests.push({
+        at: new Date().toISOString(),
+        surface,
+        method: ctx.method,
+        path: url.pathname,
+        status: reply.status,
+        ...(ctx.tenantId ? { tenantId: ctx.tenantId } : {}),
+      });
+      if (emu.requests.length > 10_000) emu.requests.splice(0, emu.requests.length - 10_000);
+    }
+    write(res, ctx, reply);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(e instanceof Error ? e.message : 'error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  emu.baseUrl = (options.publicUrl ?? `http://${h}:${port}`).replace(/\/+$/, '');
+
+  return {
+    url: emu.baseUrl,
+    urls: {
+      login: emu.baseUrl,
+      graph: `${emu.baseUrl}/graph/v1.0`,
+      teams: `${emu.baseUrl}/teams`,
+      control: `${emu.baseUrl}/_control`,
+    },
+    control,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+
+/** The shape of `emulators/m365/seed.json`. */
+export type SeedApp = {
+  appId: string;
+  displayName: string;
+  /** The provider's own tenant, where the multi-tenant app is registered (not itself emulated). */
+  ownerTenantId: string;
+  /** Public clients ("Allow public client flows") authenticate without a secret. */
+  publicClient: boolean;
+  clientSecrets: string[];
+  /** Exact redirect URIs; for http loopback hosts the port is ignored, as Entra does. */
+  redirectUris: string[];
+  /** Permissions configured on the registration: app roles and delegated scopes per resource (app id or URI). */
+  requiredResourceAccess: { resource: string; roles: string[]; scopes: string[] }[];
+};
+
+export type SeedUser = {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  password: string;
+  usageLocation?: string;
+  /** Directory role names (see catalog.ROLE_TEMPLATES). */
+  roles?: string[];
+  /** When present the user must pass MFA: interactive pages ask for this code; ROPC fails with AADSTS50076. */
+  mfaCode?: string;
+  assignedSkuIds?: string[];
+};
+
+export type SeedSku = {
+  skuId: string;
+  skuPartNumber: string;
+  prepaidUnits: number;
+  consumedUnits: number;
+  servicePlans: { servicePlanId: string; servicePlanName: string }[];
+};
+
+export type SeedTenant = {
+  /** Short handle for tests and the control API. */
+  name: string;
+  id: string;
+  displayName: string;
+  countryLetterCode: string;
+  /** App ids that are admin-consented at start (service principal + all configured permissions). */
+  consentedApps: string[];
+  domains: { id: string; isInitial: boolean; isDefault: boolean }[];
+  subscribedSkus: SeedSku[];
+  users: SeedUser[];
+};
+
+export type Seed = { apps: SeedApp[]; tenants: SeedTenant[] };
+
+/** The bundled seed, freshly parsed on every call so callers may modify their copy. */
+export const loadDefaultSeed = (): Seed =>
+  JSON.parse(readFileSync(new URL('../seed.json', import.meta.url), 'utf8')) as Seed;
