@@ -3,6 +3,7 @@
  * configuration is absent. Each contributes configuration for the server (never a code path of its own)
  * and a line saying where it runs.
  */
+import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startSmtpSink } from '@trunkline/emulator-smtp';
 
 export type Sandbox = { env: Record<string, string>; describe: string[]; stop(): Promise<void> };
@@ -18,6 +19,26 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
       env: { SMTP_URL: `smtp://127.0.0.1:${sink.smtpPort}`, SANDBOX_INBOX_URL: sink.httpUrl },
       describe: [`  mail (sink)  smtp://127.0.0.1:${sink.smtpPort}, inbox ${sink.httpUrl}`],
       stop: () => sink.stop(),
+    });
+  }
+  if (!env.ENTRA_CLIENT_ID) {
+    const m365 = await startM365Emulator({ port: Number(env.SANDBOX_M365_PORT ?? 8030) });
+    // The sandbox's demo tenant: contoso has consented to the provider app, so its admin's credentials
+    // connect; fabrikam (MFA enforced) and northwind (not consented) show the fallbacks.
+    m365.control.consent('contoso');
+    const app = loadDefaultSeed().apps[0]!;
+    started.push({
+      env: {
+        ENTRA_AUTHORITY: m365.urls.login,
+        ENTRA_CLIENT_ID: app.appId,
+        ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
+        GRAPH_BASE_URL: m365.urls.graph,
+        TEAMS_ADMIN_BASE_URL: m365.urls.teams,
+      },
+      describe: [
+        `  Microsoft 365 (emulator)  ${m365.url} — tenants contoso, fabrikam, northwind (see emulators/m365/README.md)`,
+      ],
+      stop: () => m365.stop(),
     });
   }
   const out: Sandbox = {

@@ -205,6 +205,8 @@ export const ServicePageSchema = pageOf(ServiceSchema);
 /** What POST /services answers: the service and, for an invitation, what happened to it. */
 export const ServiceCreatedSchema = ServiceSchema.extend({
   invitation: z.object({ id: IdSchema, email: z.string(), expiresAt: TimestampSchema }).nullable(),
+  /** With admin credentials: the outcome of the one-time token request (the password is not kept). */
+  connection: z.lazy(() => ConnectionAttemptSchema).nullable(),
 });
 export type ServiceCreated = z.infer<typeof ServiceCreatedSchema>;
 
@@ -251,3 +253,41 @@ export const ServiceDraftSchema = z.object({
   updatedAt: TimestampSchema,
 });
 export type ServiceDraft = z.infer<typeof ServiceDraftSchema>;
+
+export const ConnectionMethods = ['credentials', 'delegated', 'admin-consent', 'own-app'] as const;
+export const ConnectionMethodSchema = z.enum(ConnectionMethods);
+export type ConnectionMethod = z.infer<typeof ConnectionMethodSchema>;
+
+/** The secure connection to the customer's Microsoft 365, as the operator sees it (never a token or secret). */
+export const ConnectionStatusSchema = z.object({
+  serviceId: IdSchema,
+  state: z.enum(['not-connected', 'connected', 'failed']),
+  method: ConnectionMethodSchema.nullable(),
+  tenantId: z.string().nullable(),
+  adminUsername: z.string().nullable(),
+  grantedPermissions: z.array(z.string()),
+  tokenExpiresAt: TimestampSchema.nullable(),
+  lastSuccessAt: TimestampSchema.nullable(),
+  lastError: z.string().nullable(),
+  lastErrorAt: TimestampSchema.nullable(),
+});
+export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
+
+/** What happened to the admin credentials given with a new service: used once for a token, then dropped. */
+export const ConnectionAttemptSchema = z.object({
+  state: z.enum(['connected', 'failed']),
+  reason: z
+    .enum([
+      'mfa_required',
+      'invalid_credentials',
+      'federated',
+      'consent_required',
+      'unknown_tenant',
+      'not_configured',
+      'unavailable',
+      'rejected',
+    ])
+    .nullable(),
+  message: z.string(),
+});
+export type ConnectionAttempt = z.infer<typeof ConnectionAttemptSchema>;

@@ -14,12 +14,14 @@ import { createUsersService } from '../users/users.service.ts';
 import { createRepositories } from './repositories.ts';
 import { createDataKeysRepository } from '../secrets/data-keys.repository.ts';
 import { createVault } from '../secrets/vault.ts';
+import { createConnectionsService } from '../connections/connections.service.ts';
+import { createEntraClient } from '../microsoft/entra.ts';
 
 export type ServiceDeps = {
   db: Database;
   jobs: JobQueue;
   masterKey: Buffer;
-  config: Pick<Config, 'session' | 'login' | 'publicUrl' | 'invitations'>;
+  config: Pick<Config, 'session' | 'login' | 'publicUrl' | 'invitations' | 'microsoft'>;
 };
 
 /** The composition root of the domain: every service with its dependencies, nothing global. */
@@ -28,11 +30,19 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
   const uow = createUnitOfWork(db, createRepositories);
   const tokens = createInvitationTokens(masterKey, config.publicUrl);
   const invitationTtlDays = config.invitations.ttlDays;
+  const vault = createVault({ dataKeys: createDataKeysRepository(db), masterKey });
+  const connections = createConnectionsService({
+    repos,
+    uow,
+    entra: createEntraClient(config.microsoft),
+    vault,
+  });
   return {
     repos,
     tokens,
     /** Encrypts secrets at rest; the connection and routing issues store tokens and credentials through it. */
-    vault: createVault({ dataKeys: createDataKeysRepository(db), masterKey }),
+    vault,
+    connections,
     auth: createAuthService({
       repos,
       uow,
@@ -46,7 +56,7 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
     channels: createChannelsService({ repos, uow }),
     customers: createCustomersService({ repos, uow }),
     users: createUsersService({ repos, uow }),
-    services: createServicesService({ repos, uow, jobs, tokens, invitationTtlDays }),
+    services: createServicesService({ repos, connections, uow, jobs, tokens, invitationTtlDays }),
     invitations: createInvitationsService({ repos, uow, jobs, tokens, invitationTtlDays }),
     settings: createSettingsService({ repos, uow }),
   };

@@ -7,6 +7,7 @@ import { createUsersRepository } from '../users/users.repository.ts';
 import { createInvitationsRepository } from '../invitations/invitations.repository.ts';
 import { createServicesRepository } from '../services/services.repository.ts';
 import { createSettingsRepository } from '../settings/settings.repository.ts';
+import { createConnectionsRepository } from '../connections/connections.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -19,6 +20,7 @@ export function createRepositories(db: Executor) {
     services: createServicesRepository(db),
     invitations: createInvitationsRepository(db),
     settings: createSettingsRepository(db),
+    connections: createConnectionsRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -102,8 +102,22 @@ const EnvSchema = z
     ),
     MAIL_FROM: z.string().trim().min(3).default('Trunkline <no-reply@trunkline.example>'),
     INVITATION_TTL_DAYS: positiveInt(7, 90),
+    ENTRA_AUTHORITY: httpUrl.default('https://login.microsoftonline.com'),
+    ENTRA_CLIENT_ID: optionalString,
+    ENTRA_CLIENT_SECRET: optionalString,
+    GRAPH_BASE_URL: httpUrl.default('https://graph.microsoft.com/v1.0'),
+    TEAMS_ADMIN_BASE_URL: httpUrl.default('https://api.interfaces.records.teams.microsoft.com'),
     UI_BANNER_TEXT: optionalString,
     UI_BANNER_LINKS: BannerLinksSchema,
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.ENTRA_CLIENT_ID) !== Boolean(env.ENTRA_CLIENT_SECRET))
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.ENTRA_CLIENT_ID ? 'ENTRA_CLIENT_SECRET' : 'ENTRA_CLIENT_ID'],
+        message:
+          'must be set together with ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET (the provider app registration)',
+      });
   })
   .transform((env) => ({
     port: env.PORT,
@@ -120,6 +134,15 @@ const EnvSchema = z
     login: { maxFailures: env.LOGIN_MAX_FAILURES, windowMinutes: env.LOGIN_WINDOW_MINUTES },
     worker: { concurrency: env.WORKER_CONCURRENCY },
     web: { distDir: path.resolve(env.WEB_DIST_DIR) },
+    microsoft: {
+      authority: env.ENTRA_AUTHORITY,
+      app:
+        env.ENTRA_CLIENT_ID && env.ENTRA_CLIENT_SECRET
+          ? { clientId: env.ENTRA_CLIENT_ID, clientSecret: env.ENTRA_CLIENT_SECRET }
+          : null,
+      graphBaseUrl: env.GRAPH_BASE_URL,
+      teamsAdminBaseUrl: env.TEAMS_ADMIN_BASE_URL,
+    },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     invitations: { ttlDays: env.INVITATION_TTL_DAYS },
     banner: env.UI_BANNER_TEXT ? { text: env.UI_BANNER_TEXT, links: env.UI_BANNER_LINKS } : null,

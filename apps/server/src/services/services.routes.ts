@@ -14,15 +14,21 @@ import {
   ServicePageSchema,
   ServiceSchema,
   ServiceUpdateSchema,
+  ConnectionStatusSchema,
 } from '@trunkline/contracts';
 import { actorOf } from '../http/auth.ts';
 import { NoContent, problems, type App } from '../http/types.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { ServicesService } from './services.service.ts';
+import type { ConnectionsService } from '../connections/connections.service.ts';
 
 export function registerServiceRoutes(
   app: App,
-  { services, settings }: { services: ServicesService; settings: SettingsService },
+  {
+    services,
+    settings,
+    connections,
+  }: { services: ServicesService; settings: SettingsService; connections: ConnectionsService },
 ) {
   const tags = ['services'];
   app.get(
@@ -107,6 +113,19 @@ export function registerServiceRoutes(
     },
   );
 
+  app.get(
+    '/api/v1/services/:id/connection',
+    {
+      config: { resource: 'service' },
+      schema: {
+        tags,
+        summary: "The service's secure connection to Microsoft 365 (never a token)",
+        params: IdParamsSchema,
+        response: { 200: ConnectionStatusSchema, ...problems },
+      },
+    },
+    async (request) => connections.status(actorOf(request), request.params.id),
+  );
   app.get(
     '/api/v1/customers/:id/usage',
     {

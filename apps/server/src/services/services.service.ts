@@ -22,6 +22,7 @@ import {
 } from '@trunkline/contracts';
 import { scopeOf, type Actor, type Scope } from '../access/actor.ts';
 import type { Repositories } from '../app/repositories.ts';
+import type { ConnectionsService } from '../connections/connections.service.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import { sendInvitationJob } from '../jobs/definitions.ts';
@@ -32,6 +33,7 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 
 type Deps = {
   repos: Repositories;
+  connections: Pick<ConnectionsService, 'connectWithPassword'>;
   uow: UnitOfWork<Repositories>;
   jobs: JobQueue;
   tokens: InvitationTokens;
@@ -62,6 +64,7 @@ const takenFromConstraint = (e: unknown) => {
 
 export function createServicesService({
   repos,
+  connections,
   uow,
   jobs,
   tokens,
@@ -189,8 +192,9 @@ export function createServicesService({
 
     /**
      * Creates a Direct Routing service. With an invitation, the invitation and its e-mail job are written
-     * in the same transaction. With credentials, the password is not kept: it is for the token request of
-     * the secure connection step, and until that runs the service waits as "awaiting token".
+     * in the same transaction. With credentials, the password is used for one token request (the secure
+     * connection) right after the service is stored, and then dropped; if Microsoft refuses, the service
+     * waits as "awaiting token" and the answer says why and what to do instead.
      */
     async create(actor: Actor, input: ServiceCreate): Promise<ServiceCreated> {
       const scope = scopeOf(actor);
@@ -273,12 +277,23 @@ export function createServicesService({
         await r.services.deleteDraft(actor.userId!, input.customerId);
         return id;
       });
+      // The credentials path: the password is used for one token request now and not kept.
+      const connection =
+        input.adminAuth.method === 'credentials'
+          ? await connections.connectWithPassword(
+              actor,
+              serviceId,
+              input.adminAuth.username,
+              input.adminAuth.password,
+            )
+          : null;
       const service = (await repos.services.get(scope, serviceId))!;
       return {
         ...service,
         invitation: invite
           ? { id: invitationId, email: invite.email, expiresAt: expiresAt.toISOString() }
           : null,
+        connection,
       };
     },
 

@@ -238,3 +238,25 @@ export const dataKeys = pgTable('data_keys', {
   active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
 });
+
+/**
+ * The secure connection of a service to its customer's Microsoft 365 tenant. Tokens and client secrets are
+ * stored only sealed by the vault, bound to this row.
+ */
+export const serviceConnections = pgTable('service_connections', {
+  serviceId: uuid('service_id')
+    .primaryKey()
+    .references(() => services.id, { onDelete: 'cascade' }),
+  method: text('method').notNull(),
+  tenantId: text('tenant_id'),
+  adminUsername: text('admin_username'),
+  grantedPermissions: jsonb('granted_permissions').$type<string[]>().notNull().default([]),
+  refreshTokenSealed: text('refresh_token_sealed'),
+  clientId: text('client_id'),
+  clientSecretSealed: text('client_secret_sealed'),
+  tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),
+  lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+  lastError: text('last_error'),
+  lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -5,7 +5,7 @@ import type { ServiceCreated } from '@trunkline/contracts';
 import { formatDateTime } from '../../ui/format.ts';
 import { ServiceStatusBadge } from '../services/ServiceStatusBadge.tsx';
 
-/** What follows a successful submit: the invitation went out, or the service waits for its token. */
+/** What follows a successful submit: the invitation went out, or what the one-time token request gave. */
 export function TenantCreated({ service }: { service: ServiceCreated }) {
   const onboarding = `/onboarding/${encodeURIComponent(service.customerId)}`;
   const servicePage = `/services/${encodeURIComponent(service.id)}`;
@@ -49,9 +49,22 @@ export function TenantCreated({ service }: { service: ServiceCreated }) {
           <ServiceStatusBadge status={service.status} />
         </Group>
         <Text size="sm">Trunk: {service.trunkFqdn}</Text>
-        <Alert color="blue" role="status">
-          Secure token connection will start here.
-        </Alert>
+        {service.connection && (
+          <Alert
+            color={service.connection.state === 'connected' ? 'green' : 'orange'}
+            title={
+              service.connection.state === 'connected'
+                ? 'Secure connection to Microsoft 365 established'
+                : 'Microsoft 365 did not accept the sign-in'
+            }
+            role="status"
+          >
+            <Text size="sm">{service.connection.message}</Text>
+            <Text size="xs" c="dimmed" mt={4}>
+              The password was used once for this request and has not been kept.
+            </Text>
+          </Alert>
+        )}
         <Group>
           <Anchor component={Link} to={servicePage}>
             Open the service

@@ -1,0 +1,61 @@
+import { eq } from 'drizzle-orm';
+import type { ConnectionMethod } from '@trunkline/contracts';
+import type { Executor } from '../platform/db/database.ts';
+import { serviceConnections } from '../platform/db/schema.ts';
+
+export type ConnectionRow = typeof serviceConnections.$inferSelect;
+
+/**
+ * Connections are reached through their service, whose scope the service layer has checked already; the
+ * service id is the key.
+ */
+export function createConnectionsRepository(db: Executor) {
+  return {
+    async get(serviceId: string): Promise<ConnectionRow | null> {
+      const [row] = await db
+        .select()
+        .from(serviceConnections)
+        .where(eq(serviceConnections.serviceId, serviceId));
+      return row ?? null;
+    },
+    async recordSuccess(
+      serviceId: string,
+      input: {
+        method: ConnectionMethod;
+        tenantId: string;
+        adminUsername: string | null;
+        grantedPermissions: string[];
+        refreshTokenSealed: string | null;
+        tokenExpiresAt: Date;
+      },
+    ) {
+      const now = new Date();
+      const values = { ...input, lastSuccessAt: now, lastError: null, lastErrorAt: null, updatedAt: now };
+      await db
+        .insert(serviceConnections)
+        .values({ serviceId, ...values })
+        .onConflictDoUpdate({ target: serviceConnections.serviceId, set: values });
+    },
+    async recordFailure(
+      serviceId: string,
+      input: { method: ConnectionMethod; adminUsername: string | null; error: string },
+    ) {
+      const now = new Date();
+      await db
+        .insert(serviceConnections)
+        .values({
+          serviceId,
+          method: input.method,
+          adminUsername: input.adminUsername,
+          lastError: input.error,
+          lastErrorAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoUpdate({
+          target: serviceConnections.serviceId,
+          set: { lastError: input.error, lastErrorAt: now, updatedAt: now },
+        });
+    },
+  };
+}
+export type ConnectionsRepository = ReturnType<typeof createConnectionsRepository>;

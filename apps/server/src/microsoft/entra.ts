@@ -1,0 +1,190 @@
+import { decodeJwt } from 'jose';
+import * as oidc from 'openid-client';
+import type { Config } from '../config/config.ts';
+
+/**
+ * The port to the Microsoft identity platform (Entra ID): token requests for the provider's multi-tenant app
+ * registration in a customer tenant. The real adapter speaks OAuth 2.0 / OpenID Connect through openid-client
+ * to `ENTRA_AUTHORITY` (Microsoft by default, the bundled emulator in the sandbox).
+ */
+export type TokenResult = {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresAt: Date;
+  tenantId: string;
+  /** Delegated: the signed-in user's UPN; app-only: null. */
+  username: string | null;
+  scopes: string[];
+  roles: string[];
+};
+
+/** Why Microsoft refused, in terms the product acts on; `aadsts` keeps Microsoft's own code. */
+export type EntraErrorKind =
+  | 'not_configured'
+  | 'mfa_required'
+  | 'invalid_credentials'
+  | 'federated'
+  | 'consent_required'
+  | 'unknown_tenant'
+  | 'unavailable'
+  | 'rejected';
+
+export class EntraError extends Error {
+  readonly kind: EntraErrorKind;
+  readonly aadsts: string | null;
+  constructor(
+    kind: EntraErrorKind,
+    message: string,
+    aadsts: string | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EntraError';
+    this.kind = kind;
+    this.aadsts = aadsts;
+  }
+}
+
+export type EntraClient = {
+  readonly configured: boolean;
+  /** The one-time password grant (ROPC) for the credentials path; the password is not kept. */
+  passwordGrant(tenant: string, username: string, password: string): Promise<TokenResult>;
+  /** An app-only token for one resource (`<resource>/.default`). */
+  clientCredentials(tenant: string, resource?: string): Promise<TokenResult>;
+  refresh(tenant: string, refreshToken: string): Promise<TokenResult>;
+};
+
+const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
+const kindOf = (code: string | null, error: string): EntraErrorKind => {
+  switch (code) {
+    case '50076':
+    case '50079':
+    case '50158':
+    case '53003':
+      return 'mfa_required';
+    case '50126':
+    case '50034':
+    case '50053':
+    case '50057':
+      return 'invalid_credentials';
+    case '50059':
+    case '90002':
+    case '900023':
+      return 'unknown_tenant';
+    case '65001':
+    case '65004':
+    case '700016':
+    case '7000112':
+      return 'consent_required';
+    case '50107':
+    case '50008':
+      return 'federated';
+  }
+  if (error === 'interaction_required') return 'mfa_required';
+  if (error === 'temporarily_unavailable' || error === 'server_error') return 'unavailable';
+  return 'rejected';
+};
+
+function toEntraError(e: unknown): EntraError {
+  if (e instanceof EntraError) return e;
+  if (e instanceof oidc.ResponseBodyError) {
+    const description = e.error_description ?? e.error;
+    const code =
+      /AADSTS(\d+)/.exec(description)?.[1] ??
+      (Array.isArray(e.cause.error_codes) ? String(e.cause.error_codes[0]) : null);
+    return new EntraError(
+      kindOf(code, e.error),
+      description.split('\n')[0] ?? description,
+      code ? `AADSTS${code}` : null,
+      { cause: e },
+    );
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new EntraError('unavailable', `Microsoft Entra ID could not be reached: ${message}`, null, {
+    cause: e,
+  });
+}
+
+function toResult(tokens: oidc.TokenEndpointResponse): TokenResult {
+  const claims = decodeJwt(tokens.access_token);
+  const scp = typeof claims.scp === 'string' ? claims.scp.split(' ').filter(Boolean) : [];
+  const roles = Array.isArray(claims.roles) ? claims.roles.map(String) : [];
+  const username =
+    typeof claims.upn === 'string'
+      ? claims.upn
+      : typeof claims.preferred_username === 'string'
+        ? claims.preferred_username
+        : null;
+  return {
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token ?? null,
+    expiresAt: new Date(Date.now() + (tokens.expires_in ?? 3600) * 1000),
+    tenantId: String(claims.tid ?? ''),
+    username,
+    scopes: scp,
+    roles,
+  };
+}
+
+export function createEntraClient(config: Config['microsoft']): EntraClient {
+  const app = config.app;
+  // Plain http is accepted only when the configured authority itself is http (a local emulator).
+  const insecure = config.authority.startsWith('http://');
+  // Endpoints follow Microsoft's documented pattern for any tenant segment (GUID or verified domain). No
+  // discovery: a domain's metadata names the GUID issuer, which OIDC discovery would rightly reject.
+  const configFor = async (tenant: string) => {
+    if (!app)
+      throw new EntraError(
+        'not_configured',
+        'Microsoft 365 is not configured: set ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET (the provider app registration).',
+      );
+    const base = `${config.authority}/${encodeURIComponent(tenant)}`;
+    const c = new oidc.Configuration(
+      {
+        issuer: `${base}/v2.0`,
+        token_endpoint: `${base}/oauth2/v2.0/token`,
+        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      },
+      app.clientId,
+      app.clientSecret,
+    );
+    if (insecure) oidc.allowInsecureRequests(c);
+    return c;
+  };
+
+  return {
+    configured: Boolean(app),
+    async passwordGrant(tenant, username, password) {
+      try {
+        const c = await configFor(tenant);
+        return toResult(
+          await oidc.genericGrantRequest(c, 'password', {
+            username,
+            password,
+            scope: `${GRAPH_DEFAULT} offline_access`,
+          }),
+        );
+      } catch (e) {
+        throw toEntraError(e);
+      }
+    },
+    async clientCredentials(tenant, resource = 'https://graph.microsoft.com') {
+      try {
+        const c = await configFor(tenant);
+        return toResult(await oidc.clientCredentialsGrant(c, { scope: `${resource}/.default` }));
+      } catch (e) {
+        throw toEntraError(e);
+      }
+    },
+    async refresh(tenant, refreshToken) {
+      try {
+        const c = await configFor(tenant);
+        return toResult(
+          await oidc.refreshTokenGrant(c, refreshToken, { scope: `${GRAPH_DEFAULT} offline_access` }),
+        );
+      } catch (e) {
+        throw toEntraError(e);
+      }
+    },
+  };
+}
