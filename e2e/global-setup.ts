@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
+import { startSmtpSink } from '@trunkline/emulator-smtp';
 
 /**
  * Starts the real server for the browser suite and returns its teardown. Database: a fresh database on
@@ -24,6 +26,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       `The web app is not built (${webDist}/index.html is missing). Run: npm run build -w @trunkline/web`,
     );
   }
+
+  // The outside services, emulated as the sandbox does: a mail sink and Microsoft 365 (contoso consented).
+  const sink = await startSmtpSink();
+  const m365 = await startM365Emulator();
+  m365.control.consent('contoso');
+  const app = loadDefaultSeed().apps[0]!;
 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -52,6 +60,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       TRUNKLINE_ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: 'info',
       WEB_DIST_DIR: webDist,
+      SMTP_URL: `smtp://127.0.0.1:${sink.smtpPort}`,
+      ENTRA_AUTHORITY: m365.urls.login,
+      ENTRA_CLIENT_ID: app.appId,
+      ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
+      GRAPH_BASE_URL: m365.urls.graph,
+      TEAMS_ADMIN_BASE_URL: m365.urls.teams,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -73,6 +87,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       clearTimeout(timer);
     }
     log.end();
+    await sink.stop();
+    await m365.stop();
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -109,6 +125,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_BASE_URL = baseUrl;
   process.env.E2E_ADMIN_EMAIL = ADMIN.email;
   process.env.E2E_ADMIN_PASSWORD = ADMIN.password;
+  process.env.E2E_INBOX_URL = sink.httpUrl;
+  process.env.E2E_M365_URL = m365.url;
   process.stdout.write(
     `[e2e] server ready at ${baseUrl} (${database ? `PostgreSQL database ${database.name}` : 'PGlite'}), log: ${logFile}\n`,
   );

@@ -16,6 +16,7 @@ import { createDataKeysRepository } from '../secrets/data-keys.repository.ts';
 import { createVault } from '../secrets/vault.ts';
 import { createConnectionsService } from '../connections/connections.service.ts';
 import { createEntraClient } from '../microsoft/entra.ts';
+import { createGraphClient } from '../microsoft/graph.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -35,7 +36,10 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
     repos,
     uow,
     entra: createEntraClient(config.microsoft),
+    graph: createGraphClient(config.microsoft.graphBaseUrl),
     vault,
+    tokens,
+    publicUrl: config.publicUrl,
   });
   return {
     repos,

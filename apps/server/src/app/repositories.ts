@@ -8,6 +8,7 @@ import { createInvitationsRepository } from '../invitations/invitations.reposito
 import { createServicesRepository } from '../services/services.repository.ts';
 import { createSettingsRepository } from '../settings/settings.repository.ts';
 import { createConnectionsRepository } from '../connections/connections.repository.ts';
+import { createOAuthStatesRepository } from '../connections/oauth-states.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -21,6 +22,7 @@ export function createRepositories(db: Executor) {
     invitations: createInvitationsRepository(db),
     settings: createSettingsRepository(db),
     connections: createConnectionsRepository(db),
+    oauthStates: createOAuthStatesRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -6,6 +6,12 @@ import { EntraError, type EntraClient, type EntraErrorKind } from '../microsoft/
 import { notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Vault } from '../secrets/vault.ts';
+import { randomBytes } from 'node:crypto';
+import { systemActor } from '../access/actor.ts';
+import type { InvitationTokens } from '../invitations/invitation-token.ts';
+import type { GraphClient } from '../microsoft/graph.ts';
+import { AppError } from '../platform/errors.ts';
+import { hashToken } from '../platform/crypto.ts';
 
 /** What to tell the operator for each way a password sign-in can fail, with the way forward. */
 const guidance: Record<EntraErrorKind, string> = {
@@ -31,9 +37,41 @@ export const refreshTokenContext = (serviceId: string) => ({
   purpose: 'refresh-token',
 });
 
-type Deps = { repos: Repositories; uow: UnitOfWork<Repositories>; entra: EntraClient; vault: Vault };
+type Deps = {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+  entra: EntraClient;
+  graph: GraphClient;
+  vault: Vault;
+  tokens: InvitationTokens;
+  publicUrl: string;
+  now?: () => Date;
+};
 
-export function createConnectionsService({ repos, uow, entra, vault }: Deps) {
+const CONSENT_STATE_MINUTES = 30;
+export const CONSENT_CALLBACK_PATH = '/api/v1/microsoft/consent/callback';
+
+export type ConsentCallback = {
+  state?: string | undefined;
+  admin_consent?: string | undefined;
+  tenant?: string | undefined;
+  error?: string | undefined;
+  error_description?: string | undefined;
+};
+
+export function createConnectionsService({
+  repos,
+  uow,
+  entra,
+  graph,
+  vault,
+  tokens,
+  publicUrl,
+  now = () => new Date(),
+}: Deps) {
+  const usable = new Set(['queued', 'sent', 'send-failed', 'opened']);
+  const consentRedirectUri = `${publicUrl}${CONSENT_CALLBACK_PATH}`;
+
   return {
     /**
      * The credentials path: one password grant, with the password held only for this call. On success the
@@ -97,6 +135,110 @@ export function createConnectionsService({ repos, uow, entra, vault }: Deps) {
         });
         return { state: 'failed', reason: e.kind, message };
       }
+    },
+
+    /**
+     * Application Registration, consent to the provider's app: from a valid invitation link, a redirect to
+     * Microsoft's admin-consent endpoint with a `state` bound to this invitation (unguessable, single use).
+     */
+    async startAdminConsent(inviteToken: string): Promise<{ redirectUrl: string }> {
+      const invitation = await repos.invitations.findByTokenHash(tokens.hashOf(inviteToken));
+      if (!invitation) throw notFound('Invitation');
+      if (!usable.has(invitation.status))
+        throw new AppError(
+          'conflict',
+          `This invitation is ${invitation.status === 'completed' ? 'used' : invitation.status}.`,
+        );
+      if (!entra.configured) throw new AppError('conflict', guidance.not_configured);
+      const state = randomBytes(32).toString('base64url');
+      await repos.oauthStates.create({
+        id: hashToken(state),
+        purpose: 'admin-consent',
+        invitationId: invitation.id,
+        serviceId: invitation.serviceId,
+        expiresAt: new Date(now().getTime() + CONSENT_STATE_MINUTES * 60_000),
+      });
+      return { redirectUrl: entra.adminConsentUrl({ redirectUri: consentRedirectUri, state }).toString() };
+    },
+
+    /**
+     * Microsoft's redirect after admin consent. The `tenant` it carries can be forged, so it is confirmed
+     * by acquiring an app-only token for that tenant and reading its organization. Answers where to send
+     * the browser: back to the invitation page with the outcome.
+     */
+    async completeAdminConsent(query: ConsentCallback): Promise<string> {
+      const invalid = `${publicUrl}/invite/invalid?consent=invalid-state`;
+      if (!query.state) return invalid;
+      const bound = await repos.oauthStates.consume(hashToken(query.state), 'admin-consent');
+      if (!bound?.invitationId) return invalid;
+      const invitation = await repos.invitations.forDelivery(bound.invitationId);
+      if (!invitation) return invalid;
+      const back = (outcome: string, message?: string) => {
+        const url = new URL(tokens.linkFor(invitation.id, invitation.tokenGeneration));
+        url.searchParams.set('consent', outcome);
+        if (message) url.searchParams.set('message', message);
+        return url.toString();
+      };
+      const actor = { ...systemActor('admin-consent'), email: `consent:${invitation.email}` };
+      const fail = async (reason: string, message: string) => {
+        await uow(async (r) => {
+          await r.connections.recordFailure(invitation.serviceId, {
+            method: 'admin-consent',
+            adminUsername: null,
+            error: message,
+          });
+          await recordAudit(r.audit, actor, {
+            action: 'connection.establish',
+            targetType: 'service',
+            targetId: invitation.serviceId,
+            customerId: invitation.customerId,
+            outcome: 'failure',
+            summary: { method: 'admin-consent', reason, tenant: query.tenant ?? null },
+          });
+        });
+        return back(reason, message);
+      };
+
+      if (query.error || query.admin_consent?.toLowerCase() !== 'true' || !query.tenant) {
+        const detail = (query.error_description ?? query.error ?? 'Consent was not given.').split('\n')[0]!;
+        return fail('denied', `Consent was not granted: ${detail}`);
+      }
+      let tenantId: string;
+      let roles: string[];
+      let expiresAt: Date;
+      try {
+        const token = await entra.clientCredentials(query.tenant);
+        const org = await graph.organization(token.accessToken);
+        if (token.tenantId !== query.tenant || org.id !== query.tenant) throw new Error('tenant mismatch');
+        tenantId = org.id;
+        roles = token.roles;
+        expiresAt = token.expiresAt;
+      } catch {
+        return fail(
+          'failed',
+          `Trunkline could not confirm access to tenant ${query.tenant}: no app-only token or organization for it. Ask for a new link and consent again.`,
+        );
+      }
+      await uow(async (r) => {
+        await r.connections.recordSuccess(invitation.serviceId, {
+          method: 'admin-consent',
+          tenantId,
+          adminUsername: null,
+          grantedPermissions: roles,
+          refreshTokenSealed: null,
+          tokenExpiresAt: expiresAt,
+        });
+        await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
+        await r.invitations.setStatus(invitation.id, 'completed', { completedAt: now() });
+        await recordAudit(r.audit, actor, {
+          action: 'connection.establish',
+          targetType: 'service',
+          targetId: invitation.serviceId,
+          customerId: invitation.customerId,
+          summary: { method: 'admin-consent', tenantId, permissions: roles },
+        });
+      });
+      return back('done');
     },
 
     async status(actor: Actor, serviceId: string): Promise<ConnectionStatus> {

@@ -11,8 +11,14 @@ import {
 import { actorOf } from '../http/auth.ts';
 import { problems, type App } from '../http/types.ts';
 import type { InvitationsService } from './invitations.service.ts';
+import type { ConnectionsService } from '../connections/connections.service.ts';
+import { CONSENT_CALLBACK_PATH } from '../connections/connections.service.ts';
+import { z } from 'zod';
 
-export function registerInvitationRoutes(app: App, { invitations }: { invitations: InvitationsService }) {
+export function registerInvitationRoutes(
+  app: App,
+  { invitations, connections }: { invitations: InvitationsService; connections: ConnectionsService },
+) {
   const tags = ['invitations'];
   app.get(
     '/api/v1/invitations',
@@ -78,5 +84,49 @@ export function registerInvitationRoutes(app: App, { invitations }: { invitation
       },
     },
     async (request) => invitations.open(request.body.token),
+  );
+
+  app.post(
+    '/api/v1/invitations/consent',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: "Start admin consent to the provider's app from an invitation link",
+        description:
+          'Answers the Microsoft admin-consent URL to send the browser to; its state is bound to this invitation.',
+        security: [],
+        body: InvitationOpenBodySchema,
+        response: {
+          200: z.object({ redirectUrl: z.url() }),
+          404: ProblemSchema,
+          409: ProblemSchema,
+          422: ProblemSchema,
+        },
+      },
+    },
+    async (request) => connections.startAdminConsent(request.body.token),
+  );
+
+  app.get(
+    CONSENT_CALLBACK_PATH,
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['microsoft'],
+        summary:
+          "Microsoft's redirect after admin consent; confirms the tenant and returns to the invitation page",
+        security: [],
+        querystring: z.object({
+          state: z.string().max(200).optional(),
+          admin_consent: z.string().max(20).optional(),
+          tenant: z.string().max(200).optional(),
+          scope: z.string().max(2000).optional(),
+          error: z.string().max(200).optional(),
+          error_description: z.string().max(4000).optional(),
+        }),
+      },
+    },
+    async (request, reply) => reply.redirect(await connections.completeAdminConsent(request.query), 302),
   );
 }

@@ -52,6 +52,8 @@ export type EntraClient = {
   /** An app-only token for one resource (`<resource>/.default`). */
   clientCredentials(tenant: string, resource?: string): Promise<TokenResult>;
   refresh(tenant: string, refreshToken: string): Promise<TokenResult>;
+  /** Where to send a tenant admin to consent to the provider app for their whole organisation (v2 endpoint). */
+  adminConsentUrl(input: { redirectUri: string; state: string }): URL;
 };
 
 const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
@@ -154,6 +156,21 @@ export function createEntraClient(config: Config['microsoft']): EntraClient {
 
   return {
     configured: Boolean(app),
+    adminConsentUrl({ redirectUri, state }) {
+      if (!app)
+        throw new EntraError(
+          'not_configured',
+          'Microsoft 365 is not configured: set ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET (the provider app registration).',
+        );
+      const url = new URL(`${config.authority}/organizations/v2.0/adminconsent`);
+      url.search = new URLSearchParams({
+        client_id: app.clientId,
+        scope: GRAPH_DEFAULT,
+        redirect_uri: redirectUri,
+        state,
+      }).toString();
+      return url;
+    },
     async passwordGrant(tenant, username, password) {
       try {
         const c = await configFor(tenant);

@@ -10,7 +10,7 @@ const REDACTED = '[redacted]';
 export function redactUrl(url: string): string {
   return url
     .replace(/(\/invite\/)[^/?#]+/gi, `$1${REDACTED}`)
-    .replace(/([?&][^=&#]*(?:token|secret|password|code|key)[^=&#]*=)[^&#]*/gi, `$1${REDACTED}`);
+    .replace(/([?&][^=&#]*(?:token|secret|password|code|key|state)[^=&#]*=)[^&#]*/gi, `$1${REDACTED}`);
 }
 
 export function redactDeep(value: unknown, seen = new WeakSet<object>()): unknown {

@@ -14,4 +14,10 @@ export const invitations = {
   /** The public invitation page: no session, so a 401 is not an expired sign-in. */
   open: (token: string) =>
     request<InvitationView>('POST', '/invitations/open', { body: { token }, redirectOn401: false }),
+  /** Where Microsoft's admin-consent page is, with a state bound to this invitation. */
+  startConsent: (token: string) =>
+    request<{ redirectUrl: string }>('POST', '/invitations/consent', {
+      body: { token },
+      redirectOn401: false,
+    }),
 };

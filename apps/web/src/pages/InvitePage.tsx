@@ -1,7 +1,7 @@
-import { Alert, Center, Loader, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Center, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { IconAlertTriangle, IconCircleCheck, IconClockX, IconLinkOff } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
-import { useParams } from 'react-router-dom';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useParams, useSearchParams } from 'react-router-dom';
 import type { InvitationView } from '@trunkline/contracts';
 import { ApiError, errorMessage } from '../api/client.ts';
 import { invitations } from '../api/invitations.ts';
@@ -38,9 +38,9 @@ function State({ view }: { view: InvitationView }) {
     case 'valid':
       return (
         <Alert color="green" icon={<IconCircleCheck />} title="This link is valid" role="status">
-          It can be used until {formatDateTime(view.expiresAt)}. The Microsoft 365 sign-in comes next: a
-          Global administrator (or a Service account administrator) of your tenant signs in and approves{' '}
-          {view.providerName}&apos;s access. Keep this link until then.
+          It can be used until {formatDateTime(view.expiresAt)}. Next, a Global administrator of your tenant
+          signs in to Microsoft and consents to {view.providerName}&apos;s application for your organisation,
+          so that {view.providerName} can configure Teams Direct Routing.
         </Alert>
       );
     case 'expired':
@@ -64,9 +64,32 @@ function State({ view }: { view: InvitationView }) {
   }
 }
 
+const consentOutcomes: Record<string, { color: string; title: string }> = {
+  done: { color: 'green', title: 'Connected — you can close this window' },
+  denied: { color: 'orange', title: 'Consent was not given' },
+  failed: { color: 'red', title: 'The connection could not be confirmed' },
+};
+
+/** The outcome of a consent round trip, from Trunkline's redirect back to this page. */
+function ConsentOutcome() {
+  const [params] = useSearchParams();
+  const outcome = consentOutcomes[params.get('consent') ?? ''];
+  if (!outcome) return null;
+  return (
+    <Alert color={outcome.color} title={outcome.title} role="status">
+      {params.get('message') ??
+        'Microsoft 365 is connected. Your provider continues the Teams Direct Routing set-up from here.'}
+    </Alert>
+  );
+}
+
 /** `/invite/:token`: what an IT administrator sees on following an invitation link; no Trunkline account needed. */
 export function InvitePage() {
   const token = useParams().token ?? '';
+  const consent = useMutation({
+    mutationFn: () => invitations.startConsent(token),
+    onSuccess: ({ redirectUrl }) => window.location.assign(redirectUrl),
+  });
   const query = useQuery({
     queryKey: ['invite', token],
     queryFn: () => invitations.open(token),
@@ -107,7 +130,20 @@ export function InvitePage() {
                   {query.data.customerName}.
                 </Text>
                 <Details view={query.data} />
+                <ConsentOutcome />
                 <State view={query.data} />
+                {query.data.state === 'valid' && (
+                  <>
+                    <Button onClick={() => consent.mutate()} loading={consent.isPending} autoFocus>
+                      Sign in to Microsoft and consent
+                    </Button>
+                    {consent.isError && (
+                      <Alert color="red" role="alert">
+                        {errorMessage(consent.error)}
+                      </Alert>
+                    )}
+                  </>
+                )}
               </>
             )}
           </Stack>

@@ -260,3 +260,19 @@ export const serviceConnections = pgTable('service_connections', {
   lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * OAuth `state` values Trunkline has handed to Microsoft, stored as SHA-256: each is bound to one
+ * invitation and one flow, expires, and works once.
+ */
+export const oauthStates = pgTable('oauth_states', {
+  id: text('id').primaryKey(),
+  purpose: text('purpose').notNull(),
+  invitationId: uuid('invitation_id').references(() => invitations.id, { onDelete: 'cascade' }),
+  serviceId: uuid('service_id')
+    .notNull()
+    .references(() => services.id, { onDelete: 'cascade' }),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+  createdAt: createdAt(),
+});

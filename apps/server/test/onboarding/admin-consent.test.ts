@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDefaultSeed, startM365Emulator, type M365Emulator } from '@trunkline/emulator-m365';
+import { expectStatus, type Client } from '../support/client.ts';
+import { PUBLIC_URL, startTestServer, type TestServer } from '../support/server.ts';
+
+/**
+ * Application Registration, consent to the provider's app: invitation link → Microsoft's admin-consent page
+ * (the emulator's, driven over HTTP as a browser would) → Trunkline's callback → connected.
+ */
+describe('admin consent from an invitation link', () => {
+  let emu: M365Emulator;
+  let server: TestServer;
+  let admin: Client;
+  let customerId: string;
+  const seed = loadDefaultSeed();
+  const app = seed.apps[0]!;
+  const tenantId = (name: string) => seed.tenants.find((t) => t.name === name)!.id;
+
+  beforeAll(async () => {
+    emu = await startM365Emulator();
+    emu.control.setRedirectUris(app.appId, [...app.redirectUris, `${PUBLIC_URL}/api/v1/microsoft/consent/callback`]);
+    server = await startTestServer({
+      ENTRA_AUTHORITY: emu.urls.login,
+      ENTRA_CLIENT_ID: app.appId,
+      ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
+      GRAPH_BASE_URL: emu.urls.graph,
+      TEAMS_ADMIN_BASE_URL: emu.urls.teams,
+    });
+    admin = await server.admin();
+    customerId = expectStatus(await admin.post('/api/v1/customers', { name: 'Consenting customer' }), 201).id;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await emu?.stop();
+  });
+
+  let n = 0;
+  /** A service with an invitation, and the token of its link. */
+  const invite = async () => {
+    n += 1;
+    const svc = expectStatus(
+      await admin.post('/api/v1/services', {
+        customerId,
+        type: 'direct-routing',
+        fullName: `Consent ${n}`,
+        shortName: `consent-${n}`,
+        licenseType: 'hosted-essentials-plus',
+        licensedUsers: 5,
+        adminAuth: { method: 'invite', email: `it${n}@example.com` },
+      }),
+      201,
+    );
+    const { link } = expectStatus(await admin.get(`/api/v1/invitations/${svc.invitation.id}/link`), 200);
+    return { svc, token: link.split('/invite/')[1] as string };
+  };
+
+  /** Opens Microsoft's consent page and submits it as the admin would; answers Microsoft's redirect. */
+  const consentAs = async (consentUrl: string, fields: Record<string, string>) => {
+    const u = new URL(consentUrl);
+    expect((await fetch(u)).status).toBe(200);
+    const res = await fetch(`${u.origin}${u.pathname}`, {
+      method: 'POST',
+      body: new URLSearchParams({ ...Object.fromEntries(u.searchParams), ...fields }),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    return new URL(res.headers.get('location')!);
+  };
+
+  /** Follows Microsoft's redirect to Trunkline's callback; answers where Trunkline sends the browser. */
+  const callback = async (url: URL) => {
+    const res = await fetch(`${server.url}${url.pathname}${url.search}`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    return new URL(res.headers.get('location')!);
+  };
+
+  it('connects the service and completes the invitation after the admin consents', async () => {
+    const { svc, token } = await invite();
+    const { redirectUrl } = expectStatus(await server.client().post('/api/v1/invitations/consent', { token }), 200);
+    const start = new URL(redirectUrl);
+    expect(start.pathname).toBe('/organizations/v2.0/adminconsent');
+    expect(start.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');
+    expect(start.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/api/v1/microsoft/consent/callback`);
+    const state = start.searchParams.get('state')!;
+    expect(state.length).toBeGreaterThanOrEqual(43);
+
+    const fromMicrosoft = await consentAs(redirectUrl, { username: 'admin@contoso.onmicrosoft.com', password: 'Contoso-Admin-1!', action: 'accept' });
+    expect(fromMicrosoft.searchParams.get('tenant')).toBe(tenantId('contoso'));
+    const back = await callback(fromMicrosoft);
+    expect(`${back.origin}${back.pathname}`).toBe(`${PUBLIC_URL}/invite/${token}`);
+    expect(back.searchParams.get('consent')).toBe('done');
+
+    expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('connected');
+    const status = expectStatus(await admin.get(`/api/v1/services/${svc.id}/connection`), 200);
+    expect(status).toMatchObject({ state: 'connected', method: 'admin-consent', tenantId: tenantId('contoso') });
+    expect(status.grantedPermissions).toEqual(expect.arrayContaining(['Domain.ReadWrite.All', 'Organization.Read.All']));
+    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200).state).toBe('used');
+    expect((await server.client().post('/api/v1/invitations/consent', { token })).status).toBe(409);
+
+    // The state works once.
+    const replay = await callback(fromMicrosoft);
+    expect(replay.searchParams.get('consent')).toBe('invalid-state');
+    expect(server.logs.text()).not.toContain(state);
+  });
+
+  it('refuses a forged tenant on the redirect', async () => {
+    const { svc, token } = await invite();
+    const { redirectUrl } = expectStatus(await server.client().post('/api/v1/invitations/consent', { token }), 200);
+    const state = new URL(redirectUrl).searchParams.get('state')!;
+    // An attacker crafts the callback with a tenant that never consented (northwind).
+    const forged = new URL(`${PUBLIC_URL}/api/v1/microsoft/consent/callback`);
+    forged.search = new URLSearchParams({ admin_consent: 'True', tenant: tenantId('northwind'), state }).toString();
+    const back = await callback(forged);
+    expect(back.searchParams.get('consent')).toBe('failed');
+    expect(back.searchParams.get('message')).toMatch(/could not confirm access/);
+    expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('pending-invitation');
+    const status = expectStatus(await admin.get(`/api/v1/services/${svc.id}/connection`), 200);
+    expect(status.state).toBe('failed');
+  });
+
+  it('reports a cancelled consent back to the invitation page, which stays usable', async () => {
+    const { svc, token } = await invite();
+    const { redirectUrl } = expectStatus(await server.client().post('/api/v1/invitations/consent', { token }), 200);
+    const fromMicrosoft = await consentAs(redirectUrl, { action: 'cancel' });
+    expect(fromMicrosoft.searchParams.get('error')).toBe('access_denied');
+    const back = await callback(fromMicrosoft);
+    expect(back.searchParams.get('consent')).toBe('denied');
+    expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('pending-invitation');
+    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200).state).toBe('valid');
+  });
+
+  it('answers an unknown or missing state by sending the browser to an invalid-link page', async () => {
+    const back = await callback(new URL(`${PUBLIC_URL}/api/v1/microsoft/consent/callback?admin_consent=True&tenant=x&state=nope`));
+    expect(back.searchParams.get('consent')).toBe('invalid-state');
+    expect((await server.client().post('/api/v1/invitations/consent', { token: 'x'.repeat(43) })).status).toBe(404);
+  });
+});
