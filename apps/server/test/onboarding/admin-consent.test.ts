@@ -18,7 +18,10 @@ describe('admin consent from an invitation link', () => {
 
   beforeAll(async () => {
     emu = await startM365Emulator();
-    emu.control.setRedirectUris(app.appId, [...app.redirectUris, `${PUBLIC_URL}/api/v1/microsoft/consent/callback`]);
+    emu.control.setRedirectUris(app.appId, [
+      ...app.redirectUris,
+      `${PUBLIC_URL}/api/v1/microsoft/consent/callback`,
+    ]);
     server = await startTestServer({
       ENTRA_AUTHORITY: emu.urls.login,
       ENTRA_CLIENT_ID: app.appId,
@@ -76,7 +79,10 @@ describe('admin consent from an invitation link', () => {
 
   it('connects the service and completes the invitation after the admin consents', async () => {
     const { svc, token } = await invite();
-    const { redirectUrl } = expectStatus(await server.client().post('/api/v1/invitations/consent', { token }), 200);
+    const { redirectUrl } = expectStatus(
+      await server.client().post('/api/v1/invitations/consent', { token }),
+      200,
+    );
     const start = new URL(redirectUrl);
     expect(start.pathname).toBe('/organizations/v2.0/adminconsent');
     expect(start.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');
@@ -84,7 +90,11 @@ describe('admin consent from an invitation link', () => {
     const state = start.searchParams.get('state')!;
     expect(state.length).toBeGreaterThanOrEqual(43);
 
-    const fromMicrosoft = await consentAs(redirectUrl, { username: 'admin@contoso.onmicrosoft.com', password: 'Contoso-Admin-1!', action: 'accept' });
+    const fromMicrosoft = await consentAs(redirectUrl, {
+      username: 'admin@contoso.onmicrosoft.com',
+      password: 'Contoso-Admin-1!',
+      action: 'accept',
+    });
     expect(fromMicrosoft.searchParams.get('tenant')).toBe(tenantId('contoso'));
     const back = await callback(fromMicrosoft);
     expect(`${back.origin}${back.pathname}`).toBe(`${PUBLIC_URL}/invite/${token}`);
@@ -92,9 +102,17 @@ describe('admin consent from an invitation link', () => {
 
     expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('connected');
     const status = expectStatus(await admin.get(`/api/v1/services/${svc.id}/connection`), 200);
-    expect(status).toMatchObject({ state: 'connected', method: 'admin-consent', tenantId: tenantId('contoso') });
-    expect(status.grantedPermissions).toEqual(expect.arrayContaining(['Domain.ReadWrite.All', 'Organization.Read.All']));
-    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200).state).toBe('used');
+    expect(status).toMatchObject({
+      state: 'connected',
+      method: 'admin-consent',
+      tenantId: tenantId('contoso'),
+    });
+    expect(status.grantedPermissions).toEqual(
+      expect.arrayContaining(['Domain.ReadWrite.All', 'Organization.Read.All']),
+    );
+    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200).state).toBe(
+      'used',
+    );
     expect((await server.client().post('/api/v1/invitations/consent', { token })).status).toBe(409);
 
     // The state works once.
@@ -105,33 +123,53 @@ describe('admin consent from an invitation link', () => {
 
   it('refuses a forged tenant on the redirect', async () => {
     const { svc, token } = await invite();
-    const { redirectUrl } = expectStatus(await server.client().post('/api/v1/invitations/consent', { token }), 200);
+    const { redirectUrl } = expectStatus(
+      await server.client().post('/api/v1/invitations/consent', { token }),
+      200,
+    );
     const state = new URL(redirectUrl).searchParams.get('state')!;
     // An attacker crafts the callback with a tenant that never consented (northwind).
     const forged = new URL(`${PUBLIC_URL}/api/v1/microsoft/consent/callback`);
-    forged.search = new URLSearchParams({ admin_consent: 'True', tenant: tenantId('northwind'), state }).toString();
+    forged.search = new URLSearchParams({
+      admin_consent: 'True',
+      tenant: tenantId('northwind'),
+      state,
+    }).toString();
     const back = await callback(forged);
     expect(back.searchParams.get('consent')).toBe('failed');
     expect(back.searchParams.get('message')).toMatch(/could not confirm access/);
-    expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('pending-invitation');
+    expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe(
+      'pending-invitation',
+    );
     const status = expectStatus(await admin.get(`/api/v1/services/${svc.id}/connection`), 200);
     expect(status.state).toBe('failed');
   });
 
   it('reports a cancelled consent back to the invitation page, which stays usable', async () => {
     const { svc, token } = await invite();
-    const { redirectUrl } = expectStatus(await server.client().post('/api/v1/invitations/consent', { token }), 200);
+    const { redirectUrl } = expectStatus(
+      await server.client().post('/api/v1/invitations/consent', { token }),
+      200,
+    );
     const fromMicrosoft = await consentAs(redirectUrl, { action: 'cancel' });
     expect(fromMicrosoft.searchParams.get('error')).toBe('access_denied');
     const back = await callback(fromMicrosoft);
     expect(back.searchParams.get('consent')).toBe('denied');
-    expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('pending-invitation');
-    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200).state).toBe('valid');
+    expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe(
+      'pending-invitation',
+    );
+    expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200).state).toBe(
+      'valid',
+    );
   });
 
   it('answers an unknown or missing state by sending the browser to an invalid-link page', async () => {
-    const back = await callback(new URL(`${PUBLIC_URL}/api/v1/microsoft/consent/callback?admin_consent=True&tenant=x&state=nope`));
+    const back = await callback(
+      new URL(`${PUBLIC_URL}/api/v1/microsoft/consent/callback?admin_consent=True&tenant=x&state=nope`),
+    );
     expect(back.searchParams.get('consent')).toBe('invalid-state');
-    expect((await server.client().post('/api/v1/invitations/consent', { token: 'x'.repeat(43) })).status).toBe(404);
+    expect(
+      (await server.client().post('/api/v1/invitations/consent', { token: 'x'.repeat(43) })).status,
+    ).toBe(404);
   });
 });
