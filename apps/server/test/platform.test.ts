@@ -43,8 +43,8 @@ describe('log redaction', () => {
 
   it('masks invitation tokens and credential query parameters in URLs', () => {
     expect(redactUrl('/invite/abcDEF123?x=1')).toBe('/invite/[redacted]?x=1');
-    expect(redactUrl('/cb?code=xyz&state=s&client_secret=q')).toBe(
-      '/cb?code=[redacted]&state=s&client_secret=[redacted]',
+    expect(redactUrl('/cb?code=xyz&state=s&tenant=t&client_secret=q')).toBe(
+      '/cb?code=[redacted]&state=[redacted]&tenant=t&client_secret=[redacted]',
     );
   });
 
