@@ -1,41 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultSeed, startM365Emulator, type M365Emulator } from '@trunkline/emulator-m365';
+import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import { expectStatus, type Client } from '../support/client.ts';
-import { PUBLIC_URL, startTestServer, type TestServer } from '../support/server.ts';
+import { PUBLIC_URL, startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
 /**
  * Application Registration, consent to the provider's app: invitation link → Microsoft's admin-consent page
  * (the emulator's, driven over HTTP as a browser would) → Trunkline's callback → connected.
  */
 describe('admin consent from an invitation link', () => {
-  let emu: M365Emulator;
   let server: TestServer;
+  let close: () => Promise<void>;
   let admin: Client;
   let customerId: string;
   const seed = loadDefaultSeed();
-  const app = seed.apps[0]!;
   const tenantId = (name: string) => seed.tenants.find((t) => t.name === name)!.id;
 
   beforeAll(async () => {
-    emu = await startM365Emulator();
-    emu.control.setRedirectUris(app.appId, [
-      ...app.redirectUris,
-      `${PUBLIC_URL}/api/v1/microsoft/consent/callback`,
-    ]);
-    server = await startTestServer({
-      ENTRA_AUTHORITY: emu.urls.login,
-      ENTRA_CLIENT_ID: app.appId,
-      ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
-      GRAPH_BASE_URL: emu.urls.graph,
-      TEAMS_ADMIN_BASE_URL: emu.urls.teams,
-    });
+    ({ server, close } = await startTestServerWithMicrosoft());
     admin = await server.admin();
     customerId = expectStatus(await admin.post('/api/v1/customers', { name: 'Consenting customer' }), 201).id;
   });
-  afterAll(async () => {
-    await server?.close();
-    await emu?.stop();
-  });
+  afterAll(() => close?.());
 
   let n = 0;
   /** A service with an invitation, and the token of its link. */

@@ -1,37 +1,27 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultSeed, startM365Emulator, type M365Emulator } from '@trunkline/emulator-m365';
+import type { M365Emulator } from '@trunkline/emulator-m365';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus, type Client } from '../support/client.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
 /** The credentials path of the new-tenant form, against the Microsoft 365 emulator over real HTTP. */
 describe('admin credentials: one token request, password never kept', () => {
   let emu: M365Emulator;
   let server: TestServer;
+  let close: () => Promise<void>;
   let admin: Client;
   let customerId: string;
-  const app = loadDefaultSeed().apps[0]!;
   const passwords = ['Contoso-Admin-1!', 'Fabrikam-Admin-1!', 'wrong-password-123', 'Northwind-Admin-1!'];
 
   beforeAll(async () => {
-    emu = await startM365Emulator();
+    ({ emu, server, close } = await startTestServerWithMicrosoft());
     emu.control.consent('contoso');
     emu.control.consent('fabrikam');
-    server = await startTestServer({
-      ENTRA_AUTHORITY: emu.urls.login,
-      ENTRA_CLIENT_ID: app.appId,
-      ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
-      GRAPH_BASE_URL: emu.urls.graph,
-      TEAMS_ADMIN_BASE_URL: emu.urls.teams,
-    });
     admin = await server.admin();
     customerId = expectStatus(await admin.post('/api/v1/customers', { name: 'Tenant owners' }), 201).id;
   });
-  afterAll(async () => {
-    await server?.close();
-    await emu?.stop();
-  });
+  afterAll(() => close?.());
 
   let n = 0;
   const create = async (username: string, password: string) => {

@@ -1,3 +1,4 @@
+import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { startRuntime, type Runtime } from '../../src/app/runtime.ts';
 import type { JobDefinition, JobRegistration } from '../../src/jobs/job.ts';
@@ -117,4 +118,33 @@ export async function seedTenancy(server: TestServer) {
     return { channel, customer, sibling, channelAdmin, customerAdmin, channelClient, customerClient };
   };
   return { admin, password, a: await mk('a'), b: await mk('b') };
+}
+
+/**
+ * A test server whose Microsoft adapters point at a fresh M365 emulator, with the provider app's callback
+ * registered for PUBLIC_URL as a provider would register it.
+ */
+export async function startTestServerWithMicrosoft(env: Record<string, string> = {}) {
+  const emu = await startM365Emulator();
+  const app = loadDefaultSeed().apps[0]!;
+  emu.control.setRedirectUris(app.appId, [
+    ...app.redirectUris,
+    `${PUBLIC_URL}/api/v1/microsoft/consent/callback`,
+  ]);
+  const server = await startTestServer({
+    ENTRA_AUTHORITY: emu.urls.login,
+    ENTRA_CLIENT_ID: app.appId,
+    ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
+    GRAPH_BASE_URL: emu.urls.graph,
+    TEAMS_ADMIN_BASE_URL: emu.urls.teams,
+    ...env,
+  });
+  return {
+    emu,
+    server,
+    async close() {
+      await server.close();
+      await emu.stop();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Anchor, Select } from '@mantine/core';
+import { Anchor } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { InvitationStatuses, invitationStatusLabels } from '@trunkline/contracts';
@@ -9,10 +9,10 @@ import { services } from '../api/services.ts';
 import { actionsColumn } from '../ui/actions.tsx';
 import { ConfirmModal } from '../ui/ConfirmModal.tsx';
 import type { Column } from '../ui/DataTable.tsx';
-import { CustomerSelect } from '../ui/EntitySelects.tsx';
 import { ListPage } from '../ui/ListPage.tsx';
 import { formatDateTime } from '../ui/format.ts';
 import { useListParams, usePagedQuery } from '../ui/list.ts';
+import { StatusCustomerFilters } from '../ui/StatusCustomerFilters.tsx';
 import { notifyError, notifySuccess } from '../ui/notify.ts';
 import { InvitationStatusBadge } from './invitations/InvitationStatusBadge.tsx';
 import { LinkModal } from './invitations/LinkModal.tsx';
@@ -108,27 +108,7 @@ export function InvitationsPage() {
       columns={columns}
       rowKey={(i) => i.id}
       emptyText="No invitations yet. They are sent from the new-tenant form."
-      filters={
-        <>
-          <Select
-            label="Filter by status"
-            placeholder="All statuses"
-            clearable
-            w={200}
-            data={statusOptions}
-            value={list.filter('status')}
-            onChange={(value) => list.setFilter('status', value)}
-          />
-          <CustomerSelect
-            label="Filter by customer"
-            placeholder="All customers"
-            clearable
-            w={240}
-            value={list.filter('customerId')}
-            onChange={(value) => list.setFilter('customerId', value)}
-          />
-        </>
-      }
+      filters={<StatusCustomerFilters list={list} statusOptions={statusOptions} />}
     >
       {dialog?.kind === 'link' && <LinkModal link={dialog.link} onClose={close} />}
       {dialog?.kind === 'revoke' && (
