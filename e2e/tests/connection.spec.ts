@@ -1,7 +1,11 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { admin, expect, test } from '../support/fixtures.ts';
 
 const inbox = () => process.env.E2E_INBOX_URL!;
+const screenshot = (name: string) =>
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots', name);
 
 async function signIn(page: Page) {
   await page.goto('/login');
@@ -72,7 +76,10 @@ test('invitation e-mail → link → Microsoft admin consent → connected', asy
 
   // The operator sees the service connected and the invitation completed.
   await page.goto(`/services/${svc.id}`);
-  await expect(page.getByText('Connected').first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Microsoft 365 connection' })).toBeVisible();
+  await expect(page.getByText("Method: Consent to the provider's app")).toBeVisible();
+  await expect(page.getByText('Tenant ID: 4b218318-131d-4d7c-ad86-12594fda0d94')).toBeVisible();
+  await page.screenshot({ path: screenshot('connection.png'), fullPage: true });
   const status = await (await page.request.get(`/api/v1/services/${svc.id}/connection`)).json();
   expect(status).toMatchObject({ state: 'connected', method: 'admin-consent' });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Invitations' }).click();

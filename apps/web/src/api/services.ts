@@ -1,5 +1,6 @@
 import type {
   Availability,
+  ConnectionStatus,
   CustomerUsage,
   LicenseType,
   Service,
@@ -26,6 +27,8 @@ export const services = {
   create: (body: ServiceCreate) => api.post<ServiceCreated>('/services', body),
   availabilityKey: (params: AvailabilityParams) => ['/services', 'availability', params] as const,
   availability: (params: AvailabilityParams) => api.get<Availability>('/services/availability', params),
+  connectionKey: (id: string) => ['/services', id, 'connection'] as const,
+  connection: (id: string) => api.get<ConnectionStatus>(`/services/${encodeURIComponent(id)}/connection`),
 };
 
 /** A customer's licensed-user budget across its services. */

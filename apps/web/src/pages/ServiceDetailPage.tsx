@@ -9,6 +9,7 @@ import { services } from '../api/services.ts';
 import { ConfirmModal } from '../ui/ConfirmModal.tsx';
 import { formatDateTime } from '../ui/format.ts';
 import { OnboardingProgress } from './services/OnboardingProgress.tsx';
+import { ConnectionPanel } from './services/ConnectionPanel.tsx';
 import { ServiceEditModal } from './services/ServiceEditModal.tsx';
 import { ServiceStatusBadge } from './services/ServiceStatusBadge.tsx';
 
@@ -76,11 +77,6 @@ export function ServiceDetailPage() {
           )}
         </Group>
       </Group>
-      {service.status === 'awaiting-token' && (
-        <Alert color="blue" role="status">
-          Secure token connection will start here.
-        </Alert>
-      )}
       <Paper withBorder p="md">
         <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="lg">
           <Field label="Full name">{service.fullName}</Field>
@@ -107,6 +103,7 @@ export function ServiceDetailPage() {
           <Field label="Updated">{formatDateTime(service.updatedAt)}</Field>
         </SimpleGrid>
       </Paper>
+      <ConnectionPanel serviceId={service.id} />
       {service.adminAuthMethod === 'invite' && (
         <Anchor component={Link} to={`/invitations?q=${encodeURIComponent(service.fullName)}`} size="sm">
           See the invitation

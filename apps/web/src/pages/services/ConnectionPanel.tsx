@@ -1,0 +1,82 @@
+import { Alert, Badge, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import type { ConnectionStatus } from '@trunkline/contracts';
+import { services } from '../../api/services.ts';
+import { formatDateTime } from '../../ui/format.ts';
+
+const methodLabels: Record<NonNullable<ConnectionStatus['method']>, string> = {
+  credentials: 'Admin credentials (one-time password sign-in)',
+  delegated: 'Delegated token',
+  'admin-consent': "Consent to the provider's app",
+  'own-app': "Customer's own app registration",
+};
+
+const stateBadge: Record<ConnectionStatus['state'], { color: string; label: string }> = {
+  'not-connected': { color: 'gray', label: 'Not connected' },
+  connected: { color: 'green', label: 'Connected' },
+  failed: { color: 'red', label: 'Not connected' },
+};
+
+/** "12 days left", "3 hours left", "expired": how long a token or secret still works. */
+const timeLeft = (iso: string) => {
+  const ms = new Date(iso).getTime() - Date.now();
+  if (ms <= 0) return 'expired';
+  const days = Math.floor(ms / 86_400_000);
+  if (days >= 1) return `${days} day${days === 1 ? '' : 's'} left`;
+  const hours = Math.max(1, Math.round(ms / 3_600_000));
+  return `${hours} hour${hours === 1 ? '' : 's'} left`;
+};
+
+/** The service's secure connection to Microsoft 365: how, to which tenant, what was granted, and the last error. */
+export function ConnectionPanel({ serviceId }: { serviceId: string }) {
+  const query = useQuery({
+    queryKey: services.connectionKey(serviceId),
+    queryFn: () => services.connection(serviceId),
+  });
+  const c = query.data;
+  if (!c) return null;
+  const badge = stateBadge[c.state];
+  return (
+    <Paper withBorder p="md">
+      <Stack gap="sm">
+        <Group justify="space-between">
+          <Title order={4}>Microsoft 365 connection</Title>
+          <Badge color={badge.color}>{badge.label}</Badge>
+        </Group>
+        {c.state === 'not-connected' && (
+          <Text size="sm" c="dimmed">
+            No connection yet: it is made when the tenant&apos;s administrator follows the invitation link, or
+            from the admin credentials given with the service.
+          </Text>
+        )}
+        {c.lastError && (
+          <Alert color={c.state === 'connected' ? 'orange' : 'red'} title="Last error" role="status">
+            {c.lastError}
+            {c.lastErrorAt && (
+              <Text size="xs" c="dimmed" mt={4}>
+                {formatDateTime(c.lastErrorAt)}
+              </Text>
+            )}
+          </Alert>
+        )}
+        {c.state !== 'not-connected' && (
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+            <Text size="sm">Method: {c.method ? methodLabels[c.method] : '—'}</Text>
+            <Text size="sm">Tenant ID: {c.tenantId ?? '—'}</Text>
+            <Text size="sm">Signed-in admin: {c.adminUsername ?? '—'}</Text>
+            <Text size="sm">
+              Token expires:{' '}
+              {c.tokenExpiresAt ? `${formatDateTime(c.tokenExpiresAt)} (${timeLeft(c.tokenExpiresAt)})` : '—'}
+            </Text>
+            <Text size="sm">
+              Last successful use: {c.lastSuccessAt ? formatDateTime(c.lastSuccessAt) : '—'}
+            </Text>
+            <Text size="sm">
+              Granted permissions: {c.grantedPermissions.length ? c.grantedPermissions.join(', ') : '—'}
+            </Text>
+          </SimpleGrid>
+        )}
+      </Stack>
+    </Paper>
+  );
+}
