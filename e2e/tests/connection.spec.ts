@@ -105,6 +105,17 @@ test('the MFA tenant gets the fallback message, and a forged tenant on the conse
   expect(mfa.status).toBe('awaiting-token');
   expect(mfa.connection.message).toMatch(/multi-factor.*invitation link/i);
 
+  // The operator follows the advice from the service page: re-initiate with an invitation link.
+  await page.goto(`/services/${mfa.id}`);
+  await expect(page.getByText(/multi-factor/i).first()).toBeVisible();
+  await page.getByRole('button', { name: 'Re-initiate authentication flow' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Send link to IT administrator for authentication').check();
+  await dialog.getByLabel('IT administrator e-mail').fill('it@fabrikam.example');
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(page.getByText('Invitation sent to it@fabrikam.example.')).toBeVisible();
+  await expect(page.getByText('Pending invitation').first()).toBeVisible();
+
   const svc = await createService(page, {
     fullName: 'Forgery target',
     shortName: 'secure-forge',

@@ -6,6 +6,7 @@ import { EntraError, type EntraClient, type EntraErrorKind } from '../microsoft/
 import { notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Vault } from '../secrets/vault.ts';
+import { PRE_CONNECTION } from '../services/services.service.ts';
 import { randomBytes } from 'node:crypto';
 import { systemActor } from '../access/actor.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
@@ -101,7 +102,8 @@ export function createConnectionsService({
             refreshTokenSealed: sealed,
             tokenExpiresAt: token.expiresAt,
           });
-          await r.services.update(scopeOf(actor), serviceId, { status: 'connected' });
+          if (PRE_CONNECTION.has(service.status))
+            await r.services.update(scopeOf(actor), serviceId, { status: 'connected' });
           await recordAudit(r.audit, actor, {
             action: 'connection.establish',
             targetType: 'service',
@@ -228,7 +230,9 @@ export function createConnectionsService({
           refreshTokenSealed: null,
           tokenExpiresAt: expiresAt,
         });
-        await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
+        const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
+        if (service && PRE_CONNECTION.has(service.status))
+          await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
         await r.invitations.setStatus(invitation.id, 'completed', { completedAt: now() });
         await recordAudit(r.audit, actor, {
           action: 'connection.establish',

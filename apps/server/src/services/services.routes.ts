@@ -15,6 +15,7 @@ import {
   ServiceSchema,
   ServiceUpdateSchema,
   ConnectionStatusSchema,
+  AdminAuthSchema,
 } from '@trunkline/contracts';
 import { actorOf } from '../http/auth.ts';
 import { NoContent, problems, type App } from '../http/types.ts';
@@ -113,6 +114,22 @@ export function registerServiceRoutes(
     },
   );
 
+  app.post(
+    '/api/v1/services/:id/authentication',
+    {
+      config: { resource: 'service' },
+      schema: {
+        tags,
+        summary: 'Re-initiate authentication: admin credentials again, or a new invitation link',
+        description:
+          'A new invitation replaces any pending one. A password is used once and never stored or returned.',
+        params: IdParamsSchema,
+        body: AdminAuthSchema,
+        response: { 200: ServiceCreatedSchema, 409: ProblemSchema, ...problems },
+      },
+    },
+    async (request) => services.reauthenticate(actorOf(request), request.params.id, request.body),
+  );
   app.get(
     '/api/v1/services/:id/connection',
     {

@@ -8,6 +8,7 @@ import {
   subdomainLabelProblem,
   trunkFqdn,
   trunkFqdnProblem,
+  type AdminAuth,
   type Availability,
   type CustomerUsage,
   type FieldError,
@@ -30,6 +31,7 @@ import type { JobQueue } from '../jobs/job.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import { uniqueViolation } from '../platform/db/queries.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
+import type { Executor } from '../platform/db/database.ts';
 
 type Deps = {
   repos: Repositories;
@@ -40,6 +42,9 @@ type Deps = {
   invitationTtlDays: number;
   now?: () => Date;
 };
+
+/** Statuses before a connection exists: a new invitation or a connection moves the service on from these. */
+export const PRE_CONNECTION = new Set<string>(['draft', 'pending-invitation', 'awaiting-token', 'failed']);
 
 const customerNotFound = () =>
   new AppError('not_found', 'Customer was not found.', {
@@ -119,6 +124,39 @@ export function createServicesService({
         errors: [{ path: 'licensedUsers', code: 'limit_exceeded', message }],
       });
     }
+  }
+
+  /** Creates an invitation and enqueues its e-mail in the caller's transaction, with its audit record. */
+  async function issueInvitation(
+    r: Repositories,
+    tx: Executor,
+    actor: Actor,
+    input: {
+      invitationId: string;
+      serviceId: string;
+      customerId: string;
+      channelId: string | null;
+      email: string;
+      expiresAt: Date;
+    },
+  ) {
+    await r.invitations.create(scopeOf(actor), {
+      id: input.invitationId,
+      serviceId: input.serviceId,
+      email: input.email,
+      tokenHash: tokens.hashOf(tokens.tokenFor(input.invitationId, 1)),
+      expiresAt: input.expiresAt,
+      createdBy: actor.userId,
+    });
+    await jobs.send(sendInvitationJob, { invitationId: input.invitationId }, { within: tx });
+    await recordAudit(r.audit, actor, {
+      action: 'invitation.send',
+      targetType: 'invitation',
+      targetId: input.invitationId,
+      customerId: input.customerId,
+      channelId: input.channelId,
+      summary: { email: input.email, expiresAt: input.expiresAt.toISOString() },
+    });
   }
 
   const mayManage = (actor: Actor) => {
@@ -255,25 +293,15 @@ export function createServicesService({
               : { method: 'credentials', username: adminUsername },
           },
         });
-        if (invite) {
-          await r.invitations.create(scope, {
-            id: invitationId,
+        if (invite)
+          await issueInvitation(r, tx, actor, {
+            invitationId,
             serviceId: id,
-            email: invite.email,
-            tokenHash: tokens.hashOf(tokens.tokenFor(invitationId, 1)),
-            expiresAt,
-            createdBy: actor.userId,
-          });
-          await jobs.send(sendInvitationJob, { invitationId }, { within: tx });
-          await recordAudit(r.audit, actor, {
-            action: 'invitation.send',
-            targetType: 'invitation',
-            targetId: invitationId,
             customerId: input.customerId,
             channelId: customer.channelId,
-            summary: { email: invite.email, expiresAt: expiresAt.toISOString() },
+            email: invite.email,
+            expiresAt,
           });
-        }
         await r.services.deleteDraft(actor.userId!, input.customerId);
         return id;
       });
@@ -294,6 +322,45 @@ export function createServicesService({
           ? { id: invitationId, email: invite.email, expiresAt: expiresAt.toISOString() }
           : null,
         connection,
+      };
+    },
+
+    /**
+     * Re-initiate authentication: admin credentials again (one token request, the password not kept), or a
+     * new invitation link to the IT administrator, which replaces any pending one.
+     */
+    async reauthenticate(actor: Actor, id: string, input: AdminAuth): Promise<ServiceCreated> {
+      const scope = scopeOf(actor);
+      const current = await repos.services.get(scope, id);
+      if (!current) throw notFound('Service');
+      if (current.status === 'offboarding')
+        throw new AppError('conflict', 'The service is being offboarded.', {
+          errors: [{ path: 'status', code: 'offboarding', message: 'Offboarding.' }],
+        });
+      if (input.method === 'credentials') {
+        const connection = await connections.connectWithPassword(actor, id, input.username, input.password);
+        return { ...(await repos.services.get(scope, id))!, invitation: null, connection };
+      }
+      const customer = await repos.customers.get(scope, current.customerId);
+      const invitationId = randomUUID();
+      const expiresAt = new Date(now().getTime() + invitationTtlDays * 86_400_000);
+      await uow(async (r, tx) => {
+        await r.invitations.revokeAllOfService(id);
+        await issueInvitation(r, tx, actor, {
+          invitationId,
+          serviceId: id,
+          customerId: current.customerId,
+          channelId: customer?.channelId ?? null,
+          email: input.email,
+          expiresAt,
+        });
+        if (PRE_CONNECTION.has(current.status))
+          await r.services.update(scope, id, { status: 'pending-invitation' });
+      });
+      return {
+        ...(await repos.services.get(scope, id))!,
+        invitation: { id: invitationId, email: input.email, expiresAt: expiresAt.toISOString() },
+        connection: null,
       };
     },
 

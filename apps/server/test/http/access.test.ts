@@ -22,6 +22,7 @@ const validBodies: Record<string, unknown> = {
   'PATCH /api/v1/customers/{id}': { name: 'Renamed' },
   'PATCH /api/v1/users/{id}': { name: 'Renamed' },
   'PATCH /api/v1/services/{id}': { fullName: 'Renamed' },
+  'POST /api/v1/services/{id}/authentication': { method: 'invite', email: 'it@example.com' },
   'PUT /api/v1/customers/{id}/service-draft': { fullName: 'Draft' },
   'POST /api/v1/invitations/{id}/resend': undefined,
   'POST /api/v1/invitations/{id}/revoke': undefined,

@@ -94,3 +94,86 @@ describe('admin credentials: one token request, password never kept', () => {
     }
   });
 });
+
+describe('re-initiate authentication', () => {
+  let server: TestServer;
+  let emu: M365Emulator;
+  let close: () => Promise<void>;
+  let admin: Client;
+  let customerId: string;
+
+  beforeAll(async () => {
+    ({ emu, server, close } = await startTestServerWithMicrosoft());
+    emu.control.consent('fabrikam');
+    admin = await server.admin();
+    customerId = expectStatus(await admin.post('/api/v1/customers', { name: 'Retrying customer' }), 201).id;
+  });
+  afterAll(() => close?.());
+
+  it('after an MFA refusal, sends an invitation instead; after fixing a password, connects', async () => {
+    const svc = expectStatus(
+      await admin.post('/api/v1/services', {
+        customerId,
+        type: 'direct-routing',
+        fullName: 'Retry',
+        shortName: 'retry-1',
+        licenseType: 'hosted-essentials-plus',
+        licensedUsers: 5,
+        adminAuth: {
+          method: 'credentials',
+          username: 'admin@fabrikam.onmicrosoft.com',
+          password: 'Fabrikam-Admin-1!',
+        },
+      }),
+      201,
+    );
+    expect(svc.connection.reason).toBe('mfa_required');
+
+    const invited = expectStatus(
+      await admin.post(`/api/v1/services/${svc.id}/authentication`, {
+        method: 'invite',
+        email: 'it@fabrikam.example',
+      }),
+      200,
+    );
+    expect(invited).toMatchObject({
+      status: 'pending-invitation',
+      invitation: { email: 'it@fabrikam.example' },
+      connection: null,
+    });
+    const again = expectStatus(
+      await admin.post(`/api/v1/services/${svc.id}/authentication`, {
+        method: 'invite',
+        email: 'it2@fabrikam.example',
+      }),
+      200,
+    );
+    const list = expectStatus(await admin.get(`/api/v1/invitations?q=Retry&pageSize=50`), 200).items as {
+      id: string;
+      status: string;
+    }[];
+    expect(list.find((i) => i.id === invited.invitation.id)?.status).toBe('revoked');
+    expect(list.find((i) => i.id === again.invitation.id)?.status).not.toBe('revoked');
+
+    emu.control.consent('contoso');
+    const wrong = expectStatus(
+      await admin.post(`/api/v1/services/${svc.id}/authentication`, {
+        method: 'credentials',
+        username: 'admin@contoso.onmicrosoft.com',
+        password: 'nope',
+      }),
+      200,
+    );
+    expect(wrong.connection).toMatchObject({ state: 'failed', reason: 'invalid_credentials' });
+    const right = expectStatus(
+      await admin.post(`/api/v1/services/${svc.id}/authentication`, {
+        method: 'credentials',
+        username: 'admin@contoso.onmicrosoft.com',
+        password: 'Contoso-Admin-1!',
+      }),
+      200,
+    );
+    expect(right).toMatchObject({ status: 'connected', connection: { state: 'connected' } });
+    expect(JSON.stringify(right)).not.toContain('Contoso-Admin-1!');
+  });
+});

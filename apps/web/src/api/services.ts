@@ -1,4 +1,5 @@
 import type {
+  AdminAuth,
   Availability,
   ConnectionStatus,
   CustomerUsage,
@@ -27,6 +28,8 @@ export const services = {
   create: (body: ServiceCreate) => api.post<ServiceCreated>('/services', body),
   availabilityKey: (params: AvailabilityParams) => ['/services', 'availability', params] as const,
   availability: (params: AvailabilityParams) => api.get<Availability>('/services/availability', params),
+  reauthenticate: (id: string, body: AdminAuth) =>
+    api.post<ServiceCreated>(`/services/${encodeURIComponent(id)}/authentication`, body),
   connectionKey: (id: string) => ['/services', id, 'connection'] as const,
   connection: (id: string) => api.get<ConnectionStatus>(`/services/${encodeURIComponent(id)}/connection`),
 };

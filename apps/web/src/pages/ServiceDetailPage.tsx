@@ -103,7 +103,7 @@ export function ServiceDetailPage() {
           <Field label="Updated">{formatDateTime(service.updatedAt)}</Field>
         </SimpleGrid>
       </Paper>
-      <ConnectionPanel serviceId={service.id} />
+      <ConnectionPanel service={service} />
       {service.adminAuthMethod === 'invite' && (
         <Anchor component={Link} to={`/invitations?q=${encodeURIComponent(service.fullName)}`} size="sm">
           See the invitation

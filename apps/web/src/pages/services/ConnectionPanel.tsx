@@ -1,6 +1,8 @@
-import { Alert, Badge, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import type { ConnectionStatus } from '@trunkline/contracts';
+import type { ConnectionAttempt, ConnectionStatus } from '@trunkline/contracts';
+import { ReauthenticateModal } from './ReauthenticateModal.tsx';
 import { services } from '../../api/services.ts';
 import { formatDateTime } from '../../ui/format.ts';
 
@@ -28,11 +30,20 @@ const timeLeft = (iso: string) => {
 };
 
 /** The service's secure connection to Microsoft 365: how, to which tenant, what was granted, and the last error. */
-export function ConnectionPanel({ serviceId }: { serviceId: string }) {
+export function ConnectionPanel({
+  service,
+}: {
+  service: { id: string; fullName: string; adminUsername: string | null };
+}) {
+  const serviceId = service.id;
   const query = useQuery({
     queryKey: services.connectionKey(serviceId),
     queryFn: () => services.connection(serviceId),
   });
+  const [reauth, setReauth] = useState(false);
+  const [outcome, setOutcome] = useState<ConnectionAttempt | { state: 'invited'; message: string } | null>(
+    null,
+  );
   const c = query.data;
   if (!c) return null;
   const badge = stateBadge[c.state];
@@ -41,8 +52,23 @@ export function ConnectionPanel({ serviceId }: { serviceId: string }) {
       <Stack gap="sm">
         <Group justify="space-between">
           <Title order={4}>Microsoft 365 connection</Title>
-          <Badge color={badge.color}>{badge.label}</Badge>
+          <Group gap="sm">
+            <Badge color={badge.color}>{badge.label}</Badge>
+            <Button size="xs" variant="default" onClick={() => setReauth(true)}>
+              Re-initiate authentication flow
+            </Button>
+          </Group>
         </Group>
+        {outcome && (
+          <Alert
+            color={outcome.state === 'failed' ? 'orange' : 'green'}
+            role="status"
+            withCloseButton
+            onClose={() => setOutcome(null)}
+          >
+            {outcome.message}
+          </Alert>
+        )}
         {c.state === 'not-connected' && (
           <Text size="sm" c="dimmed">
             No connection yet: it is made when the tenant&apos;s administrator follows the invitation link, or
@@ -77,6 +103,21 @@ export function ConnectionPanel({ serviceId }: { serviceId: string }) {
           </SimpleGrid>
         )}
       </Stack>
+      {reauth && (
+        <ReauthenticateModal
+          service={service}
+          onClose={() => setReauth(false)}
+          onDone={(result) => {
+            setReauth(false);
+            setOutcome(
+              result.connection ??
+                (result.invitation
+                  ? { state: 'invited', message: `Invitation sent to ${result.invitation.email}.` }
+                  : null),
+            );
+          }}
+        />
+      )}
     </Paper>
   );
 }
