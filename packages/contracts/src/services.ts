@@ -266,6 +266,9 @@ export const ConnectionStatusSchema = z.object({
   tenantId: z.string().nullable(),
   adminUsername: z.string().nullable(),
   grantedPermissions: z.array(z.string()),
+  /** The customer's own app registration, when that is the method (never its secret). */
+  clientId: z.string().nullable(),
+  secretExpiresAt: TimestampSchema.nullable(),
   tokenExpiresAt: TimestampSchema.nullable(),
   lastSuccessAt: TimestampSchema.nullable(),
   lastError: z.string().nullable(),
@@ -291,3 +294,24 @@ export const ConnectionAttemptSchema = z.object({
   message: z.string(),
 });
 export type ConnectionAttempt = z.infer<typeof ConnectionAttemptSchema>;
+
+/** Application permissions Trunkline needs in a customer tenant (the README lists them for the provider app). */
+export const REQUIRED_APP_PERMISSIONS = [
+  'Organization.Read.All',
+  'Domain.ReadWrite.All',
+  'User.ReadWrite.All',
+  'LicenseAssignment.ReadWrite.All',
+] as const;
+
+/** "Use your own app registration" on the invitation page. */
+export const OwnAppConnectionSchema = z.object({
+  token: z.string().min(10).max(200),
+  tenantId: z.uuid({ error: 'The directory (tenant) ID is a GUID.' }),
+  clientId: z.uuid({ error: 'The application (client) ID is a GUID.' }),
+  clientSecret: z
+    .string({ error: 'Enter the client secret value.' })
+    .min(1, { error: 'Enter the client secret value.' })
+    .max(512),
+  secretExpiresAt: z.iso.date({ error: 'A date, e.g. 2027-06-30.' }).optional(),
+});
+export type OwnAppConnection = z.infer<typeof OwnAppConnectionSchema>;

@@ -36,6 +36,7 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
     repos,
     uow,
     entra: createEntraClient(config.microsoft),
+    entraForApp: (app) => createEntraClient({ ...config.microsoft, app }),
     graph: createGraphClient(config.microsoft.graphBaseUrl),
     vault,
     tokens,

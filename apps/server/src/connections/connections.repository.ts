@@ -21,6 +21,9 @@ export function createConnectionsRepository(db: Executor) {
     async recordSuccess(
       serviceId: string,
       input: {
+        clientId?: string | null;
+        clientSecretSealed?: string | null;
+        secretExpiresAt?: Date | null;
         method: ConnectionMethod;
         tenantId: string;
         adminUsername: string | null;

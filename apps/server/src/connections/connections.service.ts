@@ -1,4 +1,9 @@
-import type { ConnectionAttempt, ConnectionStatus } from '@trunkline/contracts';
+import {
+  REQUIRED_APP_PERMISSIONS,
+  type ConnectionAttempt,
+  type ConnectionStatus,
+  type OwnAppConnection,
+} from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
 import type { Repositories } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -42,6 +47,8 @@ type Deps = {
   repos: Repositories;
   uow: UnitOfWork<Repositories>;
   entra: EntraClient;
+  /** The same adapter for another app registration: the customer's own. */
+  entraForApp: (app: { clientId: string; clientSecret: string }) => EntraClient;
   graph: GraphClient;
   vault: Vault;
   tokens: InvitationTokens;
@@ -64,6 +71,7 @@ export function createConnectionsService({
   repos,
   uow,
   entra,
+  entraForApp,
   graph,
   vault,
   tokens,
@@ -245,6 +253,88 @@ export function createConnectionsService({
       return back('done');
     },
 
+    /**
+     * Application Registration, the customer's own app: validated by acquiring an app-only token with it for
+     * the tenant and checking the required application permissions in its `roles`; the secret is kept only
+     * sealed, with its expiry.
+     */
+    async connectOwnApp(input: OwnAppConnection): Promise<ConnectionAttempt> {
+      const invitation = await repos.invitations.findByTokenHash(tokens.hashOf(input.token));
+      if (!invitation) throw notFound('Invitation');
+      if (!usable.has(invitation.status))
+        throw new AppError(
+          'conflict',
+          `This invitation is ${invitation.status === 'completed' ? 'used' : invitation.status}.`,
+        );
+      const field = (path: string, message: string) =>
+        new AppError('validation_failed', message, { errors: [{ path, code: 'rejected', message }] });
+      let token;
+      try {
+        token = await entraForApp({
+          clientId: input.clientId,
+          clientSecret: input.clientSecret,
+        }).clientCredentials(input.tenantId);
+      } catch (e) {
+        if (!(e instanceof EntraError)) throw e;
+        const where =
+          e.kind === 'unknown_tenant'
+            ? 'tenantId'
+            : /7000215|7000222/.test(e.aadsts ?? '')
+              ? 'clientSecret'
+              : 'clientId';
+        throw field(where, `Microsoft refused a token for this app: ${e.message}`);
+      }
+      const missing = REQUIRED_APP_PERMISSIONS.filter((p) => !token.roles.includes(p));
+      if (missing.length)
+        throw field(
+          'clientId',
+          `The app lacks these application permissions (with admin consent): ${missing.join(', ')}.`,
+        );
+      const org = await graph.organization(token.accessToken).catch(() => null);
+      if (token.tenantId !== input.tenantId || org?.id !== input.tenantId)
+        throw field('tenantId', 'The token is not for this tenant.');
+      const sealed = await vault.seal(input.clientSecret, {
+        table: 'service_connections',
+        rowId: invitation.serviceId,
+        purpose: 'client-secret',
+      });
+      const actor = { ...systemActor('own-app'), email: `invitation:${invitation.email}` };
+      await uow(async (r) => {
+        await r.connections.recordSuccess(invitation.serviceId, {
+          method: 'own-app',
+          tenantId: input.tenantId,
+          adminUsername: null,
+          grantedPermissions: token.roles,
+          refreshTokenSealed: null,
+          clientId: input.clientId,
+          clientSecretSealed: sealed,
+          secretExpiresAt: input.secretExpiresAt ? new Date(`${input.secretExpiresAt}T00:00:00Z`) : null,
+          tokenExpiresAt: token.expiresAt,
+        });
+        const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
+        if (service && PRE_CONNECTION.has(service.status))
+          await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
+        await r.invitations.setStatus(invitation.id, 'completed', { completedAt: now() });
+        await recordAudit(r.audit, actor, {
+          action: 'connection.establish',
+          targetType: 'service',
+          targetId: invitation.serviceId,
+          customerId: invitation.customerId,
+          summary: {
+            method: 'own-app',
+            tenantId: input.tenantId,
+            clientId: input.clientId,
+            permissions: token.roles,
+          },
+        });
+      });
+      return {
+        state: 'connected',
+        reason: null,
+        message: `Connected to tenant ${input.tenantId} with your app ${input.clientId}.`,
+      };
+    },
+
     async status(actor: Actor, serviceId: string): Promise<ConnectionStatus> {
       const service = await repos.services.get(scopeOf(actor), serviceId);
       if (!service) throw notFound('Service');
@@ -258,6 +348,8 @@ export function createConnectionsService({
         tenantId: row?.tenantId ?? null,
         adminUsername: row?.adminUsername ?? null,
         grantedPermissions: row?.grantedPermissions ?? [],
+        clientId: row?.clientId ?? null,
+        secretExpiresAt: iso(row?.secretExpiresAt),
         tokenExpiresAt: iso(row?.tokenExpiresAt),
         lastSuccessAt: iso(row?.lastSuccessAt),
         lastError: row?.lastError ?? null,

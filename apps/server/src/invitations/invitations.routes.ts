@@ -6,6 +6,8 @@ import {
   InvitationPageSchema,
   InvitationSchema,
   InvitationViewSchema,
+  OwnAppConnectionSchema,
+  ConnectionAttemptSchema,
   ProblemSchema,
 } from '@trunkline/contracts';
 import { actorOf } from '../http/auth.ts';
@@ -106,6 +108,28 @@ export function registerInvitationRoutes(
       },
     },
     async (request) => connections.startAdminConsent(request.body.token),
+  );
+
+  app.post(
+    '/api/v1/invitations/own-app',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: "Connect with the customer's own app registration, from an invitation link",
+        description:
+          'Validated by an app-only token and its application permissions; the secret is stored only encrypted.',
+        security: [],
+        body: OwnAppConnectionSchema,
+        response: {
+          200: ConnectionAttemptSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+          422: ProblemSchema,
+        },
+      },
+    },
+    async (request) => connections.connectOwnApp(request.body),
   );
 
   app.get(

@@ -1,4 +1,4 @@
-import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
+import { loadDefaultSeed, startM365Emulator, type Seed } from '@trunkline/emulator-m365';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { startRuntime, type Runtime } from '../../src/app/runtime.ts';
 import type { JobDefinition, JobRegistration } from '../../src/jobs/job.ts';
@@ -124,8 +124,8 @@ export async function seedTenancy(server: TestServer) {
  * A test server whose Microsoft adapters point at a fresh M365 emulator, with the provider app's callback
  * registered for PUBLIC_URL as a provider would register it.
  */
-export async function startTestServerWithMicrosoft(env: Record<string, string> = {}) {
-  const emu = await startM365Emulator();
+export async function startTestServerWithMicrosoft(env: Record<string, string> = {}, seed?: Seed) {
+  const emu = await startM365Emulator(seed ? { seed } : {});
   const app = loadDefaultSeed().apps[0]!;
   emu.control.setRedirectUris(app.appId, [
     ...app.redirectUris,

@@ -1,4 +1,10 @@
-import type { Invitation, InvitationView, Page } from '@trunkline/contracts';
+import type {
+  Invitation,
+  InvitationView,
+  Page,
+  ConnectionAttempt,
+  OwnAppConnection,
+} from '@trunkline/contracts';
 import { api, request } from './client.ts';
 import type { ListParams } from './resource.ts';
 
@@ -15,6 +21,8 @@ export const invitations = {
   open: (token: string) =>
     request<InvitationView>('POST', '/invitations/open', { body: { token }, redirectOn401: false }),
   /** Where Microsoft's admin-consent page is, with a state bound to this invitation. */
+  connectOwnApp: (body: OwnAppConnection) =>
+    request<ConnectionAttempt>('POST', '/invitations/own-app', { body, redirectOn401: false }),
   startConsent: (token: string) =>
     request<{ redirectUrl: string }>('POST', '/invitations/consent', {
       body: { token },

@@ -7,6 +7,9 @@ import { ApiError, errorMessage } from '../api/client.ts';
 import { invitations } from '../api/invitations.ts';
 import { SystemBanner } from '../layout/SystemBanner.tsx';
 import { formatDateTime } from '../ui/format.ts';
+import { OwnAppForm } from './invite/OwnAppForm.tsx';
+import { useState } from 'react';
+import type { ConnectionAttempt } from '@trunkline/contracts';
 
 function Details({ view }: { view: InvitationView }) {
   return (
@@ -86,6 +89,7 @@ function ConsentOutcome() {
 /** `/invite/:token`: what an IT administrator sees on following an invitation link; no Trunkline account needed. */
 export function InvitePage() {
   const token = useParams().token ?? '';
+  const [ownApp, setOwnApp] = useState<ConnectionAttempt | null>(null);
   const consent = useMutation({
     mutationFn: () => invitations.startConsent(token),
     onSuccess: ({ redirectUrl }) => window.location.assign(redirectUrl),
@@ -132,6 +136,11 @@ export function InvitePage() {
                 <Details view={query.data} />
                 <ConsentOutcome />
                 <State view={query.data} />
+                {ownApp && (
+                  <Alert color="green" title="Connected — you can close this window" role="status">
+                    {ownApp.message}
+                  </Alert>
+                )}
                 {query.data.state === 'valid' && (
                   <>
                     <Button onClick={() => consent.mutate()} loading={consent.isPending} autoFocus>
@@ -142,6 +151,7 @@ export function InvitePage() {
                         {errorMessage(consent.error)}
                       </Alert>
                     )}
+                    <OwnAppForm token={token} onConnected={setOwnApp} />
                   </>
                 )}
               </>

@@ -254,6 +254,7 @@ export const serviceConnections = pgTable('service_connections', {
   refreshTokenSealed: text('refresh_token_sealed'),
   clientId: text('client_id'),
   clientSecretSealed: text('client_secret_sealed'),
+  secretExpiresAt: timestamp('secret_expires_at', { withTimezone: true }),
   tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),
   lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
   lastError: text('last_error'),
