@@ -64,7 +64,12 @@ export async function startRuntime(options: {
   if (mode !== 'api') {
     const mailer = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
     const registrations = [
-      ...createJobHandlers({ repos: services.repos, mailer, tokens: services.tokens }),
+      ...createJobHandlers({
+        repos: services.repos,
+        mailer,
+        tokens: services.tokens,
+        connections: services.connections,
+      }),
       ...(options.extraJobs?.registrations ?? []),
     ];
     await jobs.work(registrations, { concurrency: config.worker.concurrency });

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, lt, or, isNull } from 'drizzle-orm';
 import type { ConnectionMethod } from '@trunkline/contracts';
 import type { Executor } from '../platform/db/database.ts';
 import { serviceConnections } from '../platform/db/schema.ts';
@@ -58,6 +58,38 @@ export function createConnectionsRepository(db: Executor) {
           target: serviceConnections.serviceId,
           set: { lastError: input.error, lastErrorAt: now, updatedAt: now },
         });
+    },
+    /** Connections holding a refresh token that was last refreshed before `olderThan`. */
+    async dueForRefresh(
+      olderThan: Date,
+    ): Promise<{ serviceId: string; tenantId: string; method: string; refreshTokenSealed: string }[]> {
+      const rows = await db
+        .select({
+          serviceId: serviceConnections.serviceId,
+          tenantId: serviceConnections.tenantId,
+          method: serviceConnections.method,
+          refreshTokenSealed: serviceConnections.refreshTokenSealed,
+        })
+        .from(serviceConnections)
+        .where(
+          and(
+            inArray(serviceConnections.method, ['delegated', 'credentials']),
+            isNotNull(serviceConnections.refreshTokenSealed),
+            isNotNull(serviceConnections.tenantId),
+            or(isNull(serviceConnections.lastSuccessAt), lt(serviceConnections.lastSuccessAt, olderThan)),
+          ),
+        );
+      return rows.map((r) => ({ ...r, tenantId: r.tenantId!, refreshTokenSealed: r.refreshTokenSealed! }));
+    },
+    async storeRefreshedToken(
+      serviceId: string,
+      input: { refreshTokenSealed: string; tokenExpiresAt: Date },
+    ) {
+      const now = new Date();
+      await db
+        .update(serviceConnections)
+        .set({ ...input, lastSuccessAt: now, lastError: null, lastErrorAt: null, updatedAt: now })
+        .where(eq(serviceConnections.serviceId, serviceId));
     },
   };
 }

@@ -1,5 +1,6 @@
 import {
   REQUIRED_APP_PERMISSIONS,
+  type ConnectionMethod,
   type ConnectionAttempt,
   type ConnectionStatus,
   type OwnAppConnection,
@@ -13,6 +14,7 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Vault } from '../secrets/vault.ts';
 import { PRE_CONNECTION } from '../services/services.service.ts';
 import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
 import { systemActor } from '../access/actor.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import type { GraphClient } from '../microsoft/graph.ts';
@@ -58,6 +60,7 @@ type Deps = {
 
 const CONSENT_STATE_MINUTES = 30;
 export const CONSENT_CALLBACK_PATH = '/api/v1/microsoft/consent/callback';
+export const SIGN_IN_CALLBACK_PATH = '/api/v1/microsoft/callback';
 
 export type ConsentCallback = {
   state?: string | undefined;
@@ -80,6 +83,7 @@ export function createConnectionsService({
 }: Deps) {
   const usable = new Set(['queued', 'sent', 'send-failed', 'opened']);
   const consentRedirectUri = `${publicUrl}${CONSENT_CALLBACK_PATH}`;
+  const signInRedirectUri = `${publicUrl}${SIGN_IN_CALLBACK_PATH}`;
 
   return {
     /**
@@ -333,6 +337,160 @@ export function createConnectionsService({
         reason: null,
         message: `Connected to tenant ${input.tenantId} with your app ${input.clientId}.`,
       };
+    },
+
+    /**
+     * Delegated Token: the tenant's Global admin (or service account admin) signs in through the
+     * authorization code flow with PKCE (`login_hint`, `offline_access`); the refresh token is kept sealed and
+     * refreshed by a scheduled job.
+     */
+    async startDelegated(inviteToken: string, loginHint?: string): Promise<{ redirectUrl: string }> {
+      const invitation = await repos.invitations.findByTokenHash(tokens.hashOf(inviteToken));
+      if (!invitation) throw notFound('Invitation');
+      if (!usable.has(invitation.status))
+        throw new AppError(
+          'conflict',
+          `This invitation is ${invitation.status === 'completed' ? 'used' : invitation.status}.`,
+        );
+      if (!entra.configured) throw new AppError('conflict', guidance.not_configured);
+      const state = randomBytes(32).toString('base64url');
+      const stateId = hashToken(state);
+      const codeVerifier = oidc.randomPKCECodeVerifier();
+      await repos.oauthStates.create({
+        id: stateId,
+        purpose: 'delegated',
+        invitationId: invitation.id,
+        serviceId: invitation.serviceId,
+        expiresAt: new Date(now().getTime() + CONSENT_STATE_MINUTES * 60_000),
+        codeVerifierSealed: await vault.seal(codeVerifier, {
+          table: 'oauth_states',
+          rowId: stateId,
+          purpose: 'pkce',
+        }),
+      });
+      const url = entra.authorizationUrl({
+        redirectUri: signInRedirectUri,
+        state,
+        codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+        loginHint,
+      });
+      return { redirectUrl: url.toString() };
+    },
+
+    /** Microsoft's redirect after the admin signed in: redeem the code, keep the refresh token, connect. */
+    async completeDelegated(query: {
+      state?: string | undefined;
+      code?: string | undefined;
+      error?: string | undefined;
+      error_description?: string | undefined;
+    }): Promise<string> {
+      const invalid = `${publicUrl}/invite/invalid?consent=invalid-state`;
+      if (!query.state) return invalid;
+      const stateId = hashToken(query.state);
+      const bound = await repos.oauthStates.consume(stateId, 'delegated');
+      if (!bound?.invitationId || !bound.codeVerifierSealed) return invalid;
+      const invitation = await repos.invitations.forDelivery(bound.invitationId);
+      if (!invitation) return invalid;
+      const back = (outcome: string, message?: string) => {
+        const url = new URL(tokens.linkFor(invitation.id, invitation.tokenGeneration));
+        url.searchParams.set('consent', outcome);
+        if (message) url.searchParams.set('message', message);
+        return url.toString();
+      };
+      const actor = { ...systemActor('delegated-token'), email: `invitation:${invitation.email}` };
+      const fail = async (reason: string, message: string) => {
+        await uow(async (r) => {
+          await r.connections.recordFailure(invitation.serviceId, {
+            method: 'delegated',
+            adminUsername: null,
+            error: message,
+          });
+          await recordAudit(r.audit, actor, {
+            action: 'connection.establish',
+            targetType: 'service',
+            targetId: invitation.serviceId,
+            customerId: invitation.customerId,
+            outcome: 'failure',
+            summary: { method: 'delegated', reason },
+          });
+        });
+        return back(reason, message);
+      };
+      if (query.error || !query.code)
+        return fail(
+          'denied',
+          `Sign-in was not completed: ${(query.error_description ?? query.error ?? 'no code').split('\n')[0]}`,
+        );
+      let token;
+      try {
+        const codeVerifier = await vault.open(bound.codeVerifierSealed, {
+          table: 'oauth_states',
+          rowId: stateId,
+          purpose: 'pkce',
+        });
+        token = await entra.exchangeCode({ redirectUri: signInRedirectUri, code: query.code, codeVerifier });
+      } catch (e) {
+        if (!(e instanceof EntraError)) throw e;
+        return fail('failed', `Microsoft did not issue a token: ${e.message}`);
+      }
+      if (!token.refreshToken)
+        return fail('failed', 'Microsoft issued no refresh token (offline_access was not granted).');
+      const sealed = await vault.seal(token.refreshToken, refreshTokenContext(invitation.serviceId));
+      await uow(async (r) => {
+        await r.connections.recordSuccess(invitation.serviceId, {
+          method: 'delegated',
+          tenantId: token.tenantId,
+          adminUsername: token.username,
+          grantedPermissions: token.scopes,
+          refreshTokenSealed: sealed,
+          tokenExpiresAt: token.expiresAt,
+        });
+        const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
+        if (service && PRE_CONNECTION.has(service.status))
+          await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
+        await r.invitations.setStatus(invitation.id, 'completed', { completedAt: now() });
+        await recordAudit(r.audit, actor, {
+          action: 'connection.establish',
+          targetType: 'service',
+          targetId: invitation.serviceId,
+          customerId: invitation.customerId,
+          summary: { method: 'delegated', tenantId: token.tenantId, username: token.username },
+        });
+      });
+      return back('done');
+    },
+
+    /**
+     * The scheduled refresh: every delegated or credentials connection exchanges its refresh token for a new
+     * one (they rotate) well before it lapses, and stores the new one sealed. Failures are recorded, not thrown.
+     */
+    async refreshTokens(olderThan: Date): Promise<{ refreshed: number; failed: number }> {
+      let refreshed = 0;
+      let failed = 0;
+      for (const row of await repos.connections.dueForRefresh(olderThan)) {
+        try {
+          const current = await vault.open(row.refreshTokenSealed, refreshTokenContext(row.serviceId));
+          const token = await entra.refresh(row.tenantId, current);
+          const next = token.refreshToken ?? current;
+          await repos.connections.storeRefreshedToken(row.serviceId, {
+            refreshTokenSealed: await vault.seal(next, refreshTokenContext(row.serviceId)),
+            tokenExpiresAt: token.expiresAt,
+          });
+          refreshed++;
+        } catch (e) {
+          failed++;
+          const message =
+            e instanceof EntraError
+              ? `Refreshing the token failed: ${e.message}`
+              : `Refreshing the token failed: ${String(e)}`;
+          await repos.connections.recordFailure(row.serviceId, {
+            method: row.method as ConnectionMethod,
+            adminUsername: null,
+            error: message,
+          });
+        }
+      }
+      return { refreshed, failed };
     },
 
     async status(actor: Actor, serviceId: string): Promise<ConnectionStatus> {

@@ -11,6 +11,7 @@ export function createOAuthStatesRepository(db: Executor) {
       invitationId: string | null;
       serviceId: string;
       expiresAt: Date;
+      codeVerifierSealed?: string | null;
     }) {
       await db.insert(oauthStates).values(input);
     },
@@ -18,7 +19,7 @@ export function createOAuthStatesRepository(db: Executor) {
     async consume(
       id: string,
       purpose: string,
-    ): Promise<{ invitationId: string | null; serviceId: string } | null> {
+    ): Promise<{ invitationId: string | null; serviceId: string; codeVerifierSealed: string | null } | null> {
       const [row] = await db
         .update(oauthStates)
         .set({ usedAt: new Date() })
@@ -30,7 +31,11 @@ export function createOAuthStatesRepository(db: Executor) {
             gt(oauthStates.expiresAt, new Date()),
           ),
         )
-        .returning({ invitationId: oauthStates.invitationId, serviceId: oauthStates.serviceId });
+        .returning({
+          invitationId: oauthStates.invitationId,
+          serviceId: oauthStates.serviceId,
+          codeVerifierSealed: oauthStates.codeVerifierSealed,
+        });
       return row ?? null;
     },
   };

@@ -14,7 +14,7 @@ import { actorOf } from '../http/auth.ts';
 import { problems, type App } from '../http/types.ts';
 import type { InvitationsService } from './invitations.service.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
-import { CONSENT_CALLBACK_PATH } from '../connections/connections.service.ts';
+import { CONSENT_CALLBACK_PATH, SIGN_IN_CALLBACK_PATH } from '../connections/connections.service.ts';
 import { z } from 'zod';
 
 export function registerInvitationRoutes(
@@ -130,6 +130,47 @@ export function registerInvitationRoutes(
       },
     },
     async (request) => connections.connectOwnApp(request.body),
+  );
+
+  app.post(
+    '/api/v1/invitations/delegated',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Start the Delegated Token sign-in (authorization code with PKCE) from an invitation link',
+        security: [],
+        body: InvitationOpenBodySchema.extend({ loginHint: z.email().max(254).optional() }),
+        response: {
+          200: z.object({ redirectUrl: z.url() }),
+          404: ProblemSchema,
+          409: ProblemSchema,
+          422: ProblemSchema,
+        },
+      },
+    },
+    async (request) => connections.startDelegated(request.body.token, request.body.loginHint),
+  );
+
+  app.get(
+    SIGN_IN_CALLBACK_PATH,
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['microsoft'],
+        summary:
+          "Microsoft's redirect after the admin signed in; redeems the code and returns to the invitation page",
+        security: [],
+        querystring: z.object({
+          state: z.string().max(200).optional(),
+          code: z.string().max(4000).optional(),
+          session_state: z.string().max(200).optional(),
+          error: z.string().max(200).optional(),
+          error_description: z.string().max(4000).optional(),
+        }),
+      },
+    },
+    async (request, reply) => reply.redirect(await connections.completeDelegated(request.query), 302),
   );
 
   app.get(

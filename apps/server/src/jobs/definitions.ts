@@ -18,5 +18,14 @@ export const sendInvitationJob = defineJob({
   expireInSeconds: 120,
 });
 
+/** Refreshes delegated refresh tokens (they rotate) long before they lapse. Runs hourly; each is refreshed daily. */
+export const refreshTokensJob = defineJob({
+  name: 'connection.refresh-tokens',
+  payload: z.object({}),
+  retry: { limit: 3, delaySeconds: 60, backoff: true },
+  expireInSeconds: 600,
+  schedule: { cron: '41 * * * *', payload: {} },
+});
+
 /** Every job the application defines; queues are created for each at start. */
-export const jobDefinitions: JobDefinition[] = [purgeExpiredAuthJob, sendInvitationJob];
+export const jobDefinitions: JobDefinition[] = [purgeExpiredAuthJob, sendInvitationJob, refreshTokensJob];

@@ -2,7 +2,8 @@ import type { Repositories } from '../app/repositories.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import { createInvitationSender } from '../invitations/invitations.service.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { purgeExpiredAuthJob, sendInvitationJob } from './definitions.ts';
+import { purgeExpiredAuthJob, refreshTokensJob, sendInvitationJob } from './definitions.ts';
+import type { ConnectionsService } from '../connections/connections.service.ts';
 import { handle, type JobRegistration } from './job.ts';
 
 /** The handler of every job definition, bound to its dependencies. Only worker processes build these. */
@@ -10,10 +11,12 @@ export function createJobHandlers({
   repos,
   mailer,
   tokens,
+  connections,
 }: {
   repos: Repositories;
   mailer: Mailer;
   tokens: InvitationTokens;
+  connections: Pick<ConnectionsService, 'refreshTokens'>;
 }): JobRegistration[] {
   return [
     handle(purgeExpiredAuthJob, async (_payload, { log }) => {
@@ -22,5 +25,9 @@ export function createJobHandlers({
       log.info(purged, 'purged expired sessions and old failed sign-ins');
     }),
     handle(sendInvitationJob, createInvitationSender({ repos, mailer, tokens })),
+    handle(refreshTokensJob, async (_payload, { log }) => {
+      const result = await connections.refreshTokens(new Date(Date.now() - 24 * 3600_000));
+      log.info(result, 'refreshed delegated tokens');
+    }),
   ];
 }

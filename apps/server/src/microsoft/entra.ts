@@ -52,11 +52,26 @@ export type EntraClient = {
   /** An app-only token for one resource (`<resource>/.default`). */
   clientCredentials(tenant: string, resource?: string): Promise<TokenResult>;
   refresh(tenant: string, refreshToken: string): Promise<TokenResult>;
+  /** Where to send an admin to sign in (authorization code with PKCE, for a delegated token). */
+  authorizationUrl(input: {
+    redirectUri: string;
+    state: string;
+    codeChallenge: string;
+    loginHint?: string | undefined;
+  }): URL;
+  /** Redeems an authorization code (with its PKCE verifier) for tokens. */
+  exchangeCode(input: { redirectUri: string; code: string; codeVerifier: string }): Promise<TokenResult>;
   /** Where to send a tenant admin to consent to the provider app for their whole organisation (v2 endpoint). */
   adminConsentUrl(input: { redirectUri: string; state: string }): URL;
 };
 
 const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
+/**
+ * The delegated scopes of the admin's token: what the app registration lists, plus a refresh token. No `openid`:
+ * the access token names the tenant and user, and an ID token from `/organizations` carries the tenant's own
+ * issuer, which generic OIDC validation would reject.
+ */
+const DELEGATED_SCOPES = `offline_access ${GRAPH_DEFAULT}`;
 const kindOf = (code: string | null, error: string): EntraErrorKind => {
   switch (code) {
     case '50076':
@@ -156,6 +171,41 @@ export function createEntraClient(config: Config['microsoft']): EntraClient {
 
   return {
     configured: Boolean(app),
+    authorizationUrl({ redirectUri, state, codeChallenge, loginHint }) {
+      if (!app)
+        throw new EntraError(
+          'not_configured',
+          'Microsoft 365 is not configured: set ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET (the provider app registration).',
+        );
+      const url = new URL(`${config.authority}/organizations/oauth2/v2.0/authorize`);
+      url.search = new URLSearchParams({
+        client_id: app.clientId,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        response_mode: 'query',
+        scope: DELEGATED_SCOPES,
+        state,
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+        ...(loginHint ? { login_hint: loginHint } : {}),
+      }).toString();
+      return url;
+    },
+    async exchangeCode({ redirectUri, code, codeVerifier }) {
+      try {
+        const c = await configFor('organizations');
+        return toResult(
+          await oidc.genericGrantRequest(c, 'authorization_code', {
+            code,
+            redirect_uri: redirectUri,
+            code_verifier: codeVerifier,
+            scope: DELEGATED_SCOPES,
+          }),
+        );
+      } catch (e) {
+        throw toEntraError(e);
+      }
+    },
     adminConsentUrl({ redirectUri, state }) {
       if (!app)
         throw new EntraError(

@@ -130,6 +130,7 @@ export async function startTestServerWithMicrosoft(env: Record<string, string> =
   emu.control.setRedirectUris(app.appId, [
     ...app.redirectUris,
     `${PUBLIC_URL}/api/v1/microsoft/consent/callback`,
+    `${PUBLIC_URL}/api/v1/microsoft/callback`,
   ]);
   const server = await startTestServer({
     ENTRA_AUTHORITY: emu.urls.login,

@@ -23,6 +23,11 @@ export const invitations = {
   /** Where Microsoft's admin-consent page is, with a state bound to this invitation. */
   connectOwnApp: (body: OwnAppConnection) =>
     request<ConnectionAttempt>('POST', '/invitations/own-app', { body, redirectOn401: false }),
+  startDelegated: (token: string, loginHint?: string) =>
+    request<{ redirectUrl: string }>('POST', '/invitations/delegated', {
+      body: { token, ...(loginHint ? { loginHint } : {}) },
+      redirectOn401: false,
+    }),
   startConsent: (token: string) =>
     request<{ redirectUrl: string }>('POST', '/invitations/consent', {
       body: { token },

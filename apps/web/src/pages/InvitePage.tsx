@@ -90,6 +90,10 @@ function ConsentOutcome() {
 export function InvitePage() {
   const token = useParams().token ?? '';
   const [ownApp, setOwnApp] = useState<ConnectionAttempt | null>(null);
+  const delegated = useMutation({
+    mutationFn: () => invitations.startDelegated(token),
+    onSuccess: ({ redirectUrl }) => window.location.assign(redirectUrl),
+  });
   const consent = useMutation({
     mutationFn: () => invitations.startConsent(token),
     onSuccess: ({ redirectUrl }) => window.location.assign(redirectUrl),
@@ -149,6 +153,14 @@ export function InvitePage() {
                     {consent.isError && (
                       <Alert color="red" role="alert">
                         {errorMessage(consent.error)}
+                      </Alert>
+                    )}
+                    <Button variant="light" onClick={() => delegated.mutate()} loading={delegated.isPending}>
+                      Sign in as administrator (delegated token)
+                    </Button>
+                    {delegated.isError && (
+                      <Alert color="red" role="alert">
+                        {errorMessage(delegated.error)}
                       </Alert>
                     )}
                     <OwnAppForm token={token} onConnected={setOwnApp} />

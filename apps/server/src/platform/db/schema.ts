@@ -275,5 +275,7 @@ export const oauthStates = pgTable('oauth_states', {
     .references(() => services.id, { onDelete: 'cascade' }),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),
+  /** PKCE code verifier of an authorization-code flow, sealed by the vault. */
+  codeVerifierSealed: text('code_verifier_sealed'),
   createdAt: createdAt(),
 });
