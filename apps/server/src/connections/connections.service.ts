@@ -85,6 +85,97 @@ export function createConnectionsService({
   const consentRedirectUri = `${publicUrl}${CONSENT_CALLBACK_PATH}`;
   const signInRedirectUri = `${publicUrl}${SIGN_IN_CALLBACK_PATH}`;
 
+  const invalidStateUrl = `${publicUrl}/invite/invalid?consent=invalid-state`;
+  const stateExpiry = () => new Date(now().getTime() + CONSENT_STATE_MINUTES * 60_000);
+  const pkceContext = (stateId: string) => ({ table: 'oauth_states', rowId: stateId, purpose: 'pkce' });
+
+  /** The invitation of a link that can still be used to connect; 404 or 409 otherwise. */
+  async function usableInvitation(inviteToken: string) {
+    const invitation = await repos.invitations.findByTokenHash(tokens.hashOf(inviteToken));
+    if (!invitation) throw notFound('Invitation');
+    if (!usable.has(invitation.status))
+      throw new AppError(
+        'conflict',
+        `This invitation is ${invitation.status === 'completed' ? 'used' : invitation.status}.`,
+      );
+    return invitation;
+  }
+
+  /**
+   * Consumes the `state` of a Microsoft redirect (once) and finds its invitation; `back` builds the URL of the
+   * invitation page with the outcome. Null when the state is missing, unknown, used or expired.
+   */
+  async function resolveCallback(state: string | undefined, purpose: string) {
+    if (!state) return null;
+    const stateId = hashToken(state);
+    const bound = await repos.oauthStates.consume(stateId, purpose);
+    if (!bound?.invitationId) return null;
+    const invitation = await repos.invitations.forDelivery(bound.invitationId);
+    if (!invitation) return null;
+    const back = (outcome: string, message?: string) => {
+      const url = new URL(tokens.linkFor(invitation.id, invitation.tokenGeneration));
+      url.searchParams.set('consent', outcome);
+      if (message) url.searchParams.set('message', message);
+      return url.toString();
+    };
+    return { invitation, back, stateId, codeVerifierSealed: bound.codeVerifierSealed };
+  }
+
+  type Callback = NonNullable<Awaited<ReturnType<typeof resolveCallback>>>;
+
+  /** Records why a connection from an invitation failed; answers the invitation page URL with the outcome. */
+  async function recordCallbackFailure(
+    { invitation, back }: Callback,
+    actor: Actor,
+    method: ConnectionMethod,
+    reason: string,
+    message: string,
+    summary: Record<string, unknown>,
+  ) {
+    await uow(async (r) => {
+      await r.connections.recordFailure(invitation.serviceId, {
+        method,
+        adminUsername: null,
+        error: message,
+      });
+      await recordAudit(r.audit, actor, {
+        action: 'connection.establish',
+        targetType: 'service',
+        targetId: invitation.serviceId,
+        customerId: invitation.customerId,
+        outcome: 'failure',
+        summary: { method, reason, ...summary },
+      });
+    });
+    return back(reason, message);
+  }
+
+  /**
+   * A connection made through an invitation, in one transaction: the connection, the service moved on from a
+   * pre-connection status, the invitation completed, and the audit record.
+   */
+  async function completeThroughInvitation(
+    invitation: { id: string; serviceId: string; customerId: string },
+    actor: Actor,
+    success: Parameters<Repositories['connections']['recordSuccess']>[1],
+    summary: Record<string, unknown>,
+  ) {
+    await uow(async (r) => {
+      await r.connections.recordSuccess(invitation.serviceId, success);
+      const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
+      if (service && PRE_CONNECTION.has(service.status))
+        await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
+      await r.invitations.setStatus(invitation.id, 'completed', { completedAt: now() });
+      await recordAudit(r.audit, actor, {
+        action: 'connection.establish',
+        targetType: 'service',
+        targetId: invitation.serviceId,
+        customerId: invitation.customerId,
+        summary: { method: success.method, ...summary },
+      });
+    });
+  }
+
   return {
     /**
      * The credentials path: one password grant, with the password held only for this call. On success the
@@ -156,13 +247,7 @@ export function createConnectionsService({
      * Microsoft's admin-consent endpoint with a `state` bound to this invitation (unguessable, single use).
      */
     async startAdminConsent(inviteToken: string): Promise<{ redirectUrl: string }> {
-      const invitation = await repos.invitations.findByTokenHash(tokens.hashOf(inviteToken));
-      if (!invitation) throw notFound('Invitation');
-      if (!usable.has(invitation.status))
-        throw new AppError(
-          'conflict',
-          `This invitation is ${invitation.status === 'completed' ? 'used' : invitation.status}.`,
-        );
+      const invitation = await usableInvitation(inviteToken);
       if (!entra.configured) throw new AppError('conflict', guidance.not_configured);
       const state = randomBytes(32).toString('base64url');
       await repos.oauthStates.create({
@@ -170,7 +255,7 @@ export function createConnectionsService({
         purpose: 'admin-consent',
         invitationId: invitation.id,
         serviceId: invitation.serviceId,
-        expiresAt: new Date(now().getTime() + CONSENT_STATE_MINUTES * 60_000),
+        expiresAt: stateExpiry(),
       });
       return { redirectUrl: entra.adminConsentUrl({ redirectUri: consentRedirectUri, state }).toString() };
     },
@@ -181,79 +266,43 @@ export function createConnectionsService({
      * the browser: back to the invitation page with the outcome.
      */
     async completeAdminConsent(query: ConsentCallback): Promise<string> {
-      const invalid = `${publicUrl}/invite/invalid?consent=invalid-state`;
-      if (!query.state) return invalid;
-      const bound = await repos.oauthStates.consume(hashToken(query.state), 'admin-consent');
-      if (!bound?.invitationId) return invalid;
-      const invitation = await repos.invitations.forDelivery(bound.invitationId);
-      if (!invitation) return invalid;
-      const back = (outcome: string, message?: string) => {
-        const url = new URL(tokens.linkFor(invitation.id, invitation.tokenGeneration));
-        url.searchParams.set('consent', outcome);
-        if (message) url.searchParams.set('message', message);
-        return url.toString();
-      };
+      const callback = await resolveCallback(query.state, 'admin-consent');
+      if (!callback) return invalidStateUrl;
+      const { invitation, back } = callback;
       const actor = { ...systemActor('admin-consent'), email: `consent:${invitation.email}` };
-      const fail = async (reason: string, message: string) => {
-        await uow(async (r) => {
-          await r.connections.recordFailure(invitation.serviceId, {
-            method: 'admin-consent',
-            adminUsername: null,
-            error: message,
-          });
-          await recordAudit(r.audit, actor, {
-            action: 'connection.establish',
-            targetType: 'service',
-            targetId: invitation.serviceId,
-            customerId: invitation.customerId,
-            outcome: 'failure',
-            summary: { method: 'admin-consent', reason, tenant: query.tenant ?? null },
-          });
+      const fail = (reason: string, message: string) =>
+        recordCallbackFailure(callback, actor, 'admin-consent', reason, message, {
+          tenant: query.tenant ?? null,
         });
-        return back(reason, message);
-      };
 
       if (query.error || query.admin_consent?.toLowerCase() !== 'true' || !query.tenant) {
         const detail = (query.error_description ?? query.error ?? 'Consent was not given.').split('\n')[0]!;
         return fail('denied', `Consent was not granted: ${detail}`);
       }
-      let tenantId: string;
-      let roles: string[];
-      let expiresAt: Date;
+      let token;
       try {
-        const token = await entra.clientCredentials(query.tenant);
+        token = await entra.clientCredentials(query.tenant);
         const org = await graph.organization(token.accessToken);
         if (token.tenantId !== query.tenant || org.id !== query.tenant) throw new Error('tenant mismatch');
-        tenantId = org.id;
-        roles = token.roles;
-        expiresAt = token.expiresAt;
       } catch {
         return fail(
           'failed',
           `Trunkline could not confirm access to tenant ${query.tenant}: no app-only token or organization for it. Ask for a new link and consent again.`,
         );
       }
-      await uow(async (r) => {
-        await r.connections.recordSuccess(invitation.serviceId, {
+      await completeThroughInvitation(
+        invitation,
+        actor,
+        {
           method: 'admin-consent',
-          tenantId,
+          tenantId: token.tenantId,
           adminUsername: null,
-          grantedPermissions: roles,
+          grantedPermissions: token.roles,
           refreshTokenSealed: null,
-          tokenExpiresAt: expiresAt,
-        });
-        const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
-        if (service && PRE_CONNECTION.has(service.status))
-          await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
-        await r.invitations.setStatus(invitation.id, 'completed', { completedAt: now() });
-        await recordAudit(r.audit, actor, {
-          action: 'connection.establish',
-          targetType: 'service',
-          targetId: invitation.serviceId,
-          customerId: invitation.customerId,
-          summary: { method: 'admin-consent', tenantId, permissions: roles },
-        });
-      });
+          tokenExpiresAt: token.expiresAt,
+        },
+        { tenantId: token.tenantId, permissions: token.roles },
+      );
       return back('done');
     },
 
@@ -263,13 +312,7 @@ export function createConnectionsService({
      * sealed, with its expiry.
      */
     async connectOwnApp(input: OwnAppConnection): Promise<ConnectionAttempt> {
-      const invitation = await repos.invitations.findByTokenHash(tokens.hashOf(input.token));
-      if (!invitation) throw notFound('Invitation');
-      if (!usable.has(invitation.status))
-        throw new AppError(
-          'conflict',
-          `This invitation is ${invitation.status === 'completed' ? 'used' : invitation.status}.`,
-        );
+      const invitation = await usableInvitation(input.token);
       const field = (path: string, message: string) =>
         new AppError('validation_failed', message, { errors: [{ path, code: 'rejected', message }] });
       let token;
@@ -302,9 +345,10 @@ export function createConnectionsService({
         rowId: invitation.serviceId,
         purpose: 'client-secret',
       });
-      const actor = { ...systemActor('own-app'), email: `invitation:${invitation.email}` };
-      await uow(async (r) => {
-        await r.connections.recordSuccess(invitation.serviceId, {
+      await completeThroughInvitation(
+        invitation,
+        { ...systemActor('own-app'), email: `invitation:${invitation.email}` },
+        {
           method: 'own-app',
           tenantId: input.tenantId,
           adminUsername: null,
@@ -314,24 +358,9 @@ export function createConnectionsService({
           clientSecretSealed: sealed,
           secretExpiresAt: input.secretExpiresAt ? new Date(`${input.secretExpiresAt}T00:00:00Z`) : null,
           tokenExpiresAt: token.expiresAt,
-        });
-        const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
-        if (service && PRE_CONNECTION.has(service.status))
-          await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
-        await r.invitations.setStatus(invitation.id, 'completed', { completedAt: now() });
-        await recordAudit(r.audit, actor, {
-          action: 'connection.establish',
-          targetType: 'service',
-          targetId: invitation.serviceId,
-          customerId: invitation.customerId,
-          summary: {
-            method: 'own-app',
-            tenantId: input.tenantId,
-            clientId: input.clientId,
-            permissions: token.roles,
-          },
-        });
-      });
+        },
+        { tenantId: input.tenantId, clientId: input.clientId, permissions: token.roles },
+      );
       return {
         state: 'connected',
         reason: null,
@@ -345,13 +374,7 @@ export function createConnectionsService({
      * refreshed by a scheduled job.
      */
     async startDelegated(inviteToken: string, loginHint?: string): Promise<{ redirectUrl: string }> {
-      const invitation = await repos.invitations.findByTokenHash(tokens.hashOf(inviteToken));
-      if (!invitation) throw notFound('Invitation');
-      if (!usable.has(invitation.status))
-        throw new AppError(
-          'conflict',
-          `This invitation is ${invitation.status === 'completed' ? 'used' : invitation.status}.`,
-        );
+      const invitation = await usableInvitation(inviteToken);
       if (!entra.configured) throw new AppError('conflict', guidance.not_configured);
       const state = randomBytes(32).toString('base64url');
       const stateId = hashToken(state);
@@ -361,12 +384,8 @@ export function createConnectionsService({
         purpose: 'delegated',
         invitationId: invitation.id,
         serviceId: invitation.serviceId,
-        expiresAt: new Date(now().getTime() + CONSENT_STATE_MINUTES * 60_000),
-        codeVerifierSealed: await vault.seal(codeVerifier, {
-          table: 'oauth_states',
-          rowId: stateId,
-          purpose: 'pkce',
-        }),
+        expiresAt: stateExpiry(),
+        codeVerifierSealed: await vault.seal(codeVerifier, pkceContext(stateId)),
       });
       const url = entra.authorizationUrl({
         redirectUri: signInRedirectUri,
@@ -384,38 +403,12 @@ export function createConnectionsService({
       error?: string | undefined;
       error_description?: string | undefined;
     }): Promise<string> {
-      const invalid = `${publicUrl}/invite/invalid?consent=invalid-state`;
-      if (!query.state) return invalid;
-      const stateId = hashToken(query.state);
-      const bound = await repos.oauthStates.consume(stateId, 'delegated');
-      if (!bound?.invitationId || !bound.codeVerifierSealed) return invalid;
-      const invitation = await repos.invitations.forDelivery(bound.invitationId);
-      if (!invitation) return invalid;
-      const back = (outcome: string, message?: string) => {
-        const url = new URL(tokens.linkFor(invitation.id, invitation.tokenGeneration));
-        url.searchParams.set('consent', outcome);
-        if (message) url.searchParams.set('message', message);
-        return url.toString();
-      };
+      const callback = await resolveCallback(query.state, 'delegated');
+      if (!callback?.codeVerifierSealed) return invalidStateUrl;
+      const { invitation, back, stateId, codeVerifierSealed } = callback;
       const actor = { ...systemActor('delegated-token'), email: `invitation:${invitation.email}` };
-      const fail = async (reason: string, message: string) => {
-        await uow(async (r) => {
-          await r.connections.recordFailure(invitation.serviceId, {
-            method: 'delegated',
-            adminUsername: null,
-            error: message,
-          });
-          await recordAudit(r.audit, actor, {
-            action: 'connection.establish',
-            targetType: 'service',
-            targetId: invitation.serviceId,
-            customerId: invitation.customerId,
-            outcome: 'failure',
-            summary: { method: 'delegated', reason },
-          });
-        });
-        return back(reason, message);
-      };
+      const fail = (reason: string, message: string) =>
+        recordCallbackFailure(callback, actor, 'delegated', reason, message, {});
       if (query.error || !query.code)
         return fail(
           'denied',
@@ -423,11 +416,7 @@ export function createConnectionsService({
         );
       let token;
       try {
-        const codeVerifier = await vault.open(bound.codeVerifierSealed, {
-          table: 'oauth_states',
-          rowId: stateId,
-          purpose: 'pkce',
-        });
+        const codeVerifier = await vault.open(codeVerifierSealed, pkceContext(stateId));
         token = await entra.exchangeCode({ redirectUri: signInRedirectUri, code: query.code, codeVerifier });
       } catch (e) {
         if (!(e instanceof EntraError)) throw e;
@@ -435,28 +424,19 @@ export function createConnectionsService({
       }
       if (!token.refreshToken)
         return fail('failed', 'Microsoft issued no refresh token (offline_access was not granted).');
-      const sealed = await vault.seal(token.refreshToken, refreshTokenContext(invitation.serviceId));
-      await uow(async (r) => {
-        await r.connections.recordSuccess(invitation.serviceId, {
+      await completeThroughInvitation(
+        invitation,
+        actor,
+        {
           method: 'delegated',
           tenantId: token.tenantId,
           adminUsername: token.username,
           grantedPermissions: token.scopes,
-          refreshTokenSealed: sealed,
+          refreshTokenSealed: await vault.seal(token.refreshToken, refreshTokenContext(invitation.serviceId)),
           tokenExpiresAt: token.expiresAt,
-        });
-        const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
-        if (service && PRE_CONNECTION.has(service.status))
-          await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
-        await r.invitations.setStatus(invitation.id, 'completed', { completedAt: now() });
-        await recordAudit(r.audit, actor, {
-          action: 'connection.establish',
-          targetType: 'service',
-          targetId: invitation.serviceId,
-          customerId: invitation.customerId,
-          summary: { method: 'delegated', tenantId: token.tenantId, username: token.username },
-        });
-      });
+        },
+        { tenantId: token.tenantId, username: token.username },
+      );
       return back('done');
     },
 
