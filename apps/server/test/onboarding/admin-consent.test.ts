@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import { expectStatus, type Client } from '../support/client.ts';
+import { followCallback, inviteService, submitMicrosoftPage } from '../support/microsoft.ts';
 import { PUBLIC_URL, startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
 /**
@@ -22,48 +23,8 @@ describe('admin consent from an invitation link', () => {
   });
   afterAll(() => close?.());
 
-  let n = 0;
-  /** A service with an invitation, and the token of its link. */
-  const invite = async () => {
-    n += 1;
-    const svc = expectStatus(
-      await admin.post('/api/v1/services', {
-        customerId,
-        type: 'direct-routing',
-        fullName: `Consent ${n}`,
-        shortName: `consent-${n}`,
-        licenseType: 'hosted-essentials-plus',
-        licensedUsers: 5,
-        adminAuth: { method: 'invite', email: `it${n}@example.com` },
-      }),
-      201,
-    );
-    const { link } = expectStatus(await admin.get(`/api/v1/invitations/${svc.invitation.id}/link`), 200);
-    return { svc, token: link.split('/invite/')[1] as string };
-  };
-
-  /** Opens Microsoft's consent page and submits it as the admin would; answers Microsoft's redirect. */
-  const consentAs = async (consentUrl: string, fields: Record<string, string>) => {
-    const u = new URL(consentUrl);
-    expect((await fetch(u)).status).toBe(200);
-    const res = await fetch(`${u.origin}${u.pathname}`, {
-      method: 'POST',
-      body: new URLSearchParams({ ...Object.fromEntries(u.searchParams), ...fields }),
-      redirect: 'manual',
-    });
-    expect(res.status).toBe(302);
-    return new URL(res.headers.get('location')!);
-  };
-
-  /** Follows Microsoft's redirect to Trunkline's callback; answers where Trunkline sends the browser. */
-  const callback = async (url: URL) => {
-    const res = await fetch(`${server.url}${url.pathname}${url.search}`, { redirect: 'manual' });
-    expect(res.status).toBe(302);
-    return new URL(res.headers.get('location')!);
-  };
-
   it('connects the service and completes the invitation after the admin consents', async () => {
-    const { svc, token } = await invite();
+    const { svc, token } = await inviteService(admin, customerId, 'consent-1');
     const { redirectUrl } = expectStatus(
       await server.client().post('/api/v1/invitations/consent', { token }),
       200,
@@ -75,13 +36,13 @@ describe('admin consent from an invitation link', () => {
     const state = start.searchParams.get('state')!;
     expect(state.length).toBeGreaterThanOrEqual(43);
 
-    const fromMicrosoft = await consentAs(redirectUrl, {
+    const fromMicrosoft = await submitMicrosoftPage(redirectUrl, {
       username: 'admin@contoso.onmicrosoft.com',
       password: 'Contoso-Admin-1!',
       action: 'accept',
     });
     expect(fromMicrosoft.searchParams.get('tenant')).toBe(tenantId('contoso'));
-    const back = await callback(fromMicrosoft);
+    const back = await followCallback(server, fromMicrosoft);
     expect(`${back.origin}${back.pathname}`).toBe(`${PUBLIC_URL}/invite/${token}`);
     expect(back.searchParams.get('consent')).toBe('done');
 
@@ -101,13 +62,13 @@ describe('admin consent from an invitation link', () => {
     expect((await server.client().post('/api/v1/invitations/consent', { token })).status).toBe(409);
 
     // The state works once.
-    const replay = await callback(fromMicrosoft);
+    const replay = await followCallback(server, fromMicrosoft);
     expect(replay.searchParams.get('consent')).toBe('invalid-state');
     expect(server.logs.text()).not.toContain(state);
   });
 
   it('refuses a forged tenant on the redirect', async () => {
-    const { svc, token } = await invite();
+    const { svc, token } = await inviteService(admin, customerId, 'consent-2');
     const { redirectUrl } = expectStatus(
       await server.client().post('/api/v1/invitations/consent', { token }),
       200,
@@ -120,7 +81,7 @@ describe('admin consent from an invitation link', () => {
       tenant: tenantId('northwind'),
       state,
     }).toString();
-    const back = await callback(forged);
+    const back = await followCallback(server, forged);
     expect(back.searchParams.get('consent')).toBe('failed');
     expect(back.searchParams.get('message')).toMatch(/could not confirm access/);
     expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe(
@@ -131,14 +92,14 @@ describe('admin consent from an invitation link', () => {
   });
 
   it('reports a cancelled consent back to the invitation page, which stays usable', async () => {
-    const { svc, token } = await invite();
+    const { svc, token } = await inviteService(admin, customerId, 'consent-3');
     const { redirectUrl } = expectStatus(
       await server.client().post('/api/v1/invitations/consent', { token }),
       200,
     );
-    const fromMicrosoft = await consentAs(redirectUrl, { action: 'cancel' });
+    const fromMicrosoft = await submitMicrosoftPage(redirectUrl, { action: 'cancel' });
     expect(fromMicrosoft.searchParams.get('error')).toBe('access_denied');
-    const back = await callback(fromMicrosoft);
+    const back = await followCallback(server, fromMicrosoft);
     expect(back.searchParams.get('consent')).toBe('denied');
     expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe(
       'pending-invitation',
@@ -149,7 +110,8 @@ describe('admin consent from an invitation link', () => {
   });
 
   it('answers an unknown or missing state by sending the browser to an invalid-link page', async () => {
-    const back = await callback(
+    const back = await followCallback(
+      server,
       new URL(`${PUBLIC_URL}/api/v1/microsoft/consent/callback?admin_consent=True&tenant=x&state=nope`),
     );
     expect(back.searchParams.get('consent')).toBe('invalid-state');

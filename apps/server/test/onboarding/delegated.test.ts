@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus, type Client } from '../support/client.ts';
+import { followCallback, inviteService, submitMicrosoftPage } from '../support/microsoft.ts';
 import { PUBLIC_URL, startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
 /** Delegated Token: invitation link → Microsoft sign-in (authorization code + PKCE) → connected; token refresh. */
@@ -18,40 +19,6 @@ describe('delegated token from an invitation link', () => {
   });
   afterAll(() => close?.());
 
-  const invite = async (n: number) => {
-    const svc = expectStatus(
-      await admin.post('/api/v1/services', {
-        customerId,
-        type: 'direct-routing',
-        fullName: `Delegated ${n}`,
-        shortName: `delegated-${n}`,
-        licenseType: 'hosted-essentials-plus',
-        licensedUsers: 5,
-        adminAuth: { method: 'invite', email: `deleg${n}@example.com` },
-      }),
-      201,
-    );
-    const { link } = expectStatus(await admin.get(`/api/v1/invitations/${svc.invitation.id}/link`), 200);
-    return { svc, token: link.split('/invite/')[1] as string };
-  };
-
-  /** Signs in on Microsoft's page as a browser would; answers where Microsoft redirects. */
-  const signIn = async (authorizeUrl: string, fields: Record<string, string>) => {
-    const u = new URL(authorizeUrl);
-    expect((await fetch(u)).status).toBe(200);
-    const res = await fetch(`${u.origin}${u.pathname}`, {
-      method: 'POST',
-      body: new URLSearchParams({ ...Object.fromEntries(u.searchParams), ...fields }),
-      redirect: 'manual',
-    });
-    expect(res.status, await res.clone().text()).toBe(302);
-    return new URL(res.headers.get('location')!);
-  };
-  const callback = async (url: URL) => {
-    const res = await fetch(`${server.url}${url.pathname}${url.search}`, { redirect: 'manual' });
-    expect(res.status).toBe(302);
-    return new URL(res.headers.get('location')!);
-  };
   const sealedToken = async (serviceId: string) =>
     (
       await queryRows<{ t: string }>(
@@ -61,7 +28,7 @@ describe('delegated token from an invitation link', () => {
     )[0]!.t;
 
   it("connects with the admin's delegated token (PKCE, login_hint, offline_access), and refreshes it", async () => {
-    const { svc, token } = await invite(1);
+    const { svc, token } = await inviteService(admin, customerId, 'delegated-1');
     const { redirectUrl } = expectStatus(
       await server
         .client()
@@ -75,14 +42,14 @@ describe('delegated token from an invitation link', () => {
     expect(start.searchParams.get('scope')).toContain('offline_access');
     expect(start.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/api/v1/microsoft/callback`);
 
-    const fromMicrosoft = await signIn(redirectUrl, {
+    const fromMicrosoft = await submitMicrosoftPage(redirectUrl, {
       username: 'admin@contoso.onmicrosoft.com',
       password: 'Contoso-Admin-1!',
       consent_org: 'true',
       action: 'accept',
     });
     expect(fromMicrosoft.searchParams.get('code')).toBeTruthy();
-    const back = await callback(fromMicrosoft);
+    const back = await followCallback(server, fromMicrosoft);
     expect(back.searchParams.get('consent'), back.searchParams.get('message') ?? '').toBe('done');
     expect(`${back.origin}${back.pathname}`).toBe(`${PUBLIC_URL}/invite/${token}`);
 
@@ -96,7 +63,7 @@ describe('delegated token from an invitation link', () => {
     expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('connected');
     const first = await sealedToken(svc.id);
     expect(first).toMatch(/^tlv1\./);
-    expect((await callback(fromMicrosoft)).searchParams.get('consent')).toBe('invalid-state');
+    expect((await followCallback(server, fromMicrosoft)).searchParams.get('consent')).toBe('invalid-state');
 
     // The scheduled refresh: a rotated refresh token is stored every time, and the next refresh uses it.
     const future = new Date(Date.now() + 60_000);
@@ -117,14 +84,14 @@ describe('delegated token from an invitation link', () => {
   });
 
   it('returns a refused sign-in to the invitation page, which stays usable', async () => {
-    const { svc, token } = await invite(2);
+    const { svc, token } = await inviteService(admin, customerId, 'delegated-2');
     const { redirectUrl } = expectStatus(
       await server.client().post('/api/v1/invitations/delegated', { token }),
       200,
     );
-    const fromMicrosoft = await signIn(redirectUrl, { action: 'cancel' });
+    const fromMicrosoft = await submitMicrosoftPage(redirectUrl, { action: 'cancel' });
     expect(fromMicrosoft.searchParams.get('error')).toBeTruthy();
-    const back = await callback(fromMicrosoft);
+    const back = await followCallback(server, fromMicrosoft);
     expect(back.searchParams.get('consent')).toBe('denied');
     expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe(
       'pending-invitation',

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed, type Seed } from '@trunkline/emulator-m365';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus, type Client } from '../support/client.ts';
+import { inviteService } from '../support/microsoft.ts';
 import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
 const OWN_APP = '3f6c2a8e-1b4d-4c5e-9a7f-0d2e4b6c8a10';
@@ -49,29 +50,11 @@ describe("Application Registration: the customer's own app", () => {
   });
   afterAll(() => close?.());
 
-  let n = 0;
-  const invite = async () => {
-    n += 1;
-    const svc = expectStatus(
-      await admin.post('/api/v1/services', {
-        customerId,
-        type: 'direct-routing',
-        fullName: `Own ${n}`,
-        shortName: `own-${n}`,
-        licenseType: 'hosted-essentials-plus',
-        licensedUsers: 5,
-        adminAuth: { method: 'invite', email: `own${n}@example.com` },
-      }),
-      201,
-    );
-    const { link } = expectStatus(await admin.get(`/api/v1/invitations/${svc.invitation.id}/link`), 200);
-    return { svc, token: link.split('/invite/')[1] as string };
-  };
   const connect = (body: Record<string, unknown>) =>
     server.client().post('/api/v1/invitations/own-app', body);
 
   it('validates the app by a token and its permissions, stores the secret sealed, and connects', async () => {
-    const { svc, token } = await invite();
+    const { svc, token } = await inviteService(admin, customerId, 'own-1');
     const res = await connect({
       token,
       tenantId: contosoId,
@@ -102,7 +85,7 @@ describe("Application Registration: the customer's own app", () => {
   });
 
   it('names the field that is wrong: secret, missing permissions, tenant', async () => {
-    const { svc, token } = await invite();
+    const { svc, token } = await inviteService(admin, customerId, 'own-2');
     const wrongSecret = await connect({
       token,
       tenantId: contosoId,
