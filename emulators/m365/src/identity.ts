@@ -13,6 +13,10 @@ import { formPostPage, messagePage, signInPage } from './pages.ts';
 import type { App, Tenant, User } from './state.ts';
 import { newOpaqueToken, opaqueClaims, pairwiseSub } from './tokens.ts';
 
+/** AADSTS900144, Entra's answer when a required parameter is absent. */
+const missingParameter = (name: string) =>
+  aad(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+
 /**
  * Microsoft identity platform v2 (login.microsoftonline.com): metadata, keys, token, authorize, admin consent and
  * device code. Sources: reference §2 (flows, claims) and the AADSTS codes Microsoft publishes. Error texts follow
@@ -143,13 +147,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
       clientId = basicId;
       secret = i < 0 ? '' : dec(decoded.slice(i + 1));
     }
-    if (!clientId)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'client_id'.",
-      );
+    if (!clientId) throw missingParameter('client_id');
     const app = world.findApp(clientId);
     if (!app) throw appNotFound(clientId, ref);
     if (form.has('client_assertion'))
@@ -355,13 +353,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
       );
     const tenant = ref.tenant;
     const scopes = splitScopes(form.get('scope'));
-    if (!scopes.length)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'scope'.",
-      );
+    if (!scopes.length) throw missingParameter('scope');
     for (const s of scopes) {
       if (!s.endsWith('/.default'))
         throw aad(
@@ -424,28 +416,10 @@ export const identityRoutes = (emu: Emu): Route[] => {
       );
     const username = form.get('username');
     const password = form.get('password');
-    if (!username)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'username'.",
-      );
-    if (!password)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'password'.",
-      );
+    if (!username) throw missingParameter('username');
+    if (!password) throw missingParameter('password');
     const scopes = splitScopes(form.get('scope'));
-    if (!scopes.length)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'scope'.",
-      );
+    if (!scopes.length) throw missingParameter('scope');
     const found = world.findUserByUpn(username);
     const tenantName = ref.kind === 'tenant' ? ref.tenant.displayName : username.split('@')[1];
     if (!found || (ref.kind === 'tenant' && found.tenant !== ref.tenant))
@@ -493,21 +467,9 @@ export const identityRoutes = (emu: Emu): Route[] => {
     azpacr: '0' | '1',
   ) => {
     const code = form.get('code');
-    if (!code)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'code'.",
-      );
+    if (!code) throw missingParameter('code');
     const redirectUri = form.get('redirect_uri');
-    if (!redirectUri)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'redirect_uri'.",
-      );
+    if (!redirectUri) throw missingParameter('redirect_uri');
     const entry = emu.codes.get(code);
     if (!entry) throw aad(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
     if (entry.used)
@@ -566,13 +528,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
 
   const refreshGrant = async (ref: TenantRef, form: URLSearchParams, app: App, azpacr: '0' | '1') => {
     const rt = form.get('refresh_token');
-    if (!rt)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'refresh_token'.",
-      );
+    if (!rt) throw missingParameter('refresh_token');
     const entry = emu.refreshTokens.get(rt);
     if (!entry) throw aad(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
     // Rotation: each refresh token is single-use in the emulator (Entra keeps old ones valid; stricter on purpose).
@@ -601,13 +557,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
 
   const deviceCodeGrant = async (ref: TenantRef, form: URLSearchParams, app: App, azpacr: '0' | '1') => {
     const code = form.get('device_code');
-    if (!code)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'device_code'.",
-      );
+    if (!code) throw missingParameter('device_code');
     const entry = emu.deviceCodes.get(code);
     if (!entry || entry.clientId !== app.appId)
       throw aad(
@@ -649,13 +599,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
     if (ref.kind === 'tenant') ctx.tenantId = ref.tenant.id;
     const form = await ctx.readForm();
     const grantType = form.get('grant_type');
-    if (!grantType)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'grant_type'.",
-      );
+    if (!grantType) throw missingParameter('grant_type');
     const known = [
       'client_credentials',
       'password',
@@ -834,23 +778,11 @@ export const identityRoutes = (emu: Emu): Route[] => {
   /** Validates client_id/redirect_uri (errors shown as a page), then the rest (errors redirected). */
   const validateClient = (ref: TenantRef, p: URLSearchParams, allowExtraPath: boolean) => {
     const clientId = p.get('client_id');
-    if (!clientId)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'client_id'.",
-      );
+    if (!clientId) throw missingParameter('client_id');
     const app = world.findApp(clientId);
     if (!app) throw appNotFound(clientId, ref);
     const redirectUri = p.get('redirect_uri');
-    if (!redirectUri)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'redirect_uri'.",
-      );
+    if (!redirectUri) throw missingParameter('redirect_uri');
     if (!app.redirectUris.some((r) => redirectUriMatches(r, redirectUri, allowExtraPath)))
       throw aad(
         400,
@@ -882,15 +814,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
         errorRedirectParams(ctx, e, state),
       );
     const responseType = p.get('response_type');
-    if (!responseType)
-      return fail(
-        aad(
-          400,
-          'invalid_request',
-          900144,
-          "The request body must contain the following parameter: 'response_type'.",
-        ),
-      );
+    if (!responseType) return fail(missingParameter('response_type'));
     if (responseType !== 'code')
       return fail(
         aad(
@@ -903,15 +827,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
     if (!['query', 'fragment', 'form_post'].includes(mode))
       return fail(aad(400, 'invalid_request', 900144, `The response_mode '${mode}' is not supported.`));
     const scopes = splitScopes(p.get('scope'));
-    if (!scopes.length)
-      return fail(
-        aad(
-          400,
-          'invalid_request',
-          900144,
-          "The request body must contain the following parameter: 'scope'.",
-        ),
-      );
+    if (!scopes.length) return fail(missingParameter('scope'));
     const challenge = p.get('code_challenge');
     const method = p.get('code_challenge_method') ?? (challenge ? 'plain' : null);
     if (method && !['S256', 'plain'].includes(method))
@@ -1009,20 +925,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
       const withState = (o: Record<string, string>) => ({ ...o, ...(state !== null ? { state } : {}) });
       const scopes = splitScopes(p.get('scope'));
       if (version === 'v2' && !scopes.length)
-        return redirect(
-          redirectUri,
-          'query',
-          errorRedirectParams(
-            ctx,
-            aad(
-              400,
-              'invalid_request',
-              900144,
-              "The request body must contain the following parameter: 'scope'.",
-            ),
-            state,
-          ),
-        );
+        return redirect(redirectUri, 'query', errorRedirectParams(ctx, missingParameter('scope'), state));
       const hidden: Record<string, string> = {};
       for (const [k, v] of p) if (!['username', 'password', 'otp', 'action'].includes(k)) hidden[k] = v;
       const permissions = app.requiredResourceAccess.flatMap((r) => {
@@ -1094,23 +997,11 @@ export const identityRoutes = (emu: Emu): Route[] => {
     const ref = resolveRef(ctx.params.tenant!);
     const form = await ctx.readForm();
     const clientId = form.get('client_id');
-    if (!clientId)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'client_id'.",
-      );
+    if (!clientId) throw missingParameter('client_id');
     const app = world.findApp(clientId);
     if (!app) throw appNotFound(clientId, ref);
     const scopes = splitScopes(form.get('scope'));
-    if (!scopes.length)
-      throw aad(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'scope'.",
-      );
+    if (!scopes.length) throw missingParameter('scope');
     parseScopes(scopes, ref.kind === 'tenant' ? ref.tenant.displayName : ref.kind);
     const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
     const userCode = Array.from({ length: 9 }, () => alphabet[randomInt(alphabet.length)]).join('');
