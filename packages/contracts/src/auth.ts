@@ -42,3 +42,7 @@ export const ApiTokenCreatedSchema = z.object({
   createdAt: TimestampSchema,
 });
 export type ApiTokenCreated = z.infer<typeof ApiTokenCreatedSchema>;
+
+/** "Sign in with Microsoft": the work e-mail tells which tenant to send the browser to. */
+export const MicrosoftSignInStartSchema = z.object({ email: EmailSchema });
+export type MicrosoftSignInStart = z.infer<typeof MicrosoftSignInStartSchema>;

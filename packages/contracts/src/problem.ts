@@ -32,6 +32,7 @@ export const ErrorCodes = [
   'rate_limited',
   'unsupported_media_type',
   'payload_too_large',
+  'upstream_failed',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];

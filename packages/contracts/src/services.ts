@@ -273,6 +273,13 @@ export const ConnectionStatusSchema = z.object({
   lastSuccessAt: TimestampSchema.nullable(),
   lastError: z.string().nullable(),
   lastErrorAt: TimestampSchema.nullable(),
+  teamsRole: z.object({
+    /** Whether the automation's service principal holds Teams Administrator in the tenant. */
+    state: z.enum(['unknown', 'assigned', 'missing']),
+    /** What was done, or the exact steps for the admin when Trunkline could not assign it. */
+    message: z.string().nullable(),
+    checkedAt: TimestampSchema.nullable(),
+  }),
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
 
@@ -315,3 +322,53 @@ export const OwnAppConnectionSchema = z.object({
   secretExpiresAt: z.iso.date({ error: 'A date, e.g. 2027-06-30.' }).optional(),
 });
 export type OwnAppConnection = z.infer<typeof OwnAppConnectionSchema>;
+
+/** The directory role the automation's service principal needs for Direct Routing objects (Teams ConfigAPI). */
+export const TEAMS_ADMINISTRATOR_ROLE = {
+  name: 'Teams Administrator',
+  templateId: '69091246-20e8-4a56-aa4d-066075b2a7a8',
+} as const;
+
+/** The application permission the Teams Notification Service app needs to read call records. */
+export const NOTIFICATION_APP_PERMISSION = 'CallRecords.Read.All';
+
+/** Step 9: the M365 settings of a connected service, as shown (never the notification secret). */
+export const M365SettingsSchema = z.object({
+  serviceId: IdSchema,
+  tenantId: z.string(),
+  /** The tenant's verified domains from /organization; the first is the initial *.onmicrosoft.com one. */
+  verifiedDomains: z.array(z.object({ name: z.string(), isInitial: z.boolean(), isDefault: z.boolean() })),
+  m365Domain: z.string(),
+  grantAdminAccess: z.object({ channelAdmins: z.boolean(), customerAdmins: z.boolean() }),
+  notificationApp: z
+    .object({ clientId: z.string(), validatedAt: TimestampSchema, permissions: z.array(z.string()) })
+    .nullable(),
+  /** False until the operator saved the step once. */
+  saved: z.boolean(),
+});
+export type M365Settings = z.infer<typeof M365SettingsSchema>;
+
+export const M365SettingsUpdateSchema = z.object({
+  m365Domain: z
+    .string({ error: 'Choose one of the verified domains of the tenant.' })
+    .trim()
+    .toLowerCase()
+    .min(3, { error: 'Choose one of the verified domains of the tenant.' })
+    .max(253),
+  grantAdminAccess: z.object({ channelAdmins: z.boolean(), customerAdmins: z.boolean() }),
+  /**
+   * The Teams Notification Service app: both fields to set or replace it, null to remove it, absent to keep
+   * what is stored.
+   */
+  notificationApp: z
+    .object({
+      clientId: z.uuid({ error: 'The application (client) ID is a GUID.' }),
+      clientSecret: z
+        .string({ error: 'Enter the client secret value.' })
+        .min(1, { error: 'Enter the client secret value.' })
+        .max(512),
+    })
+    .nullable()
+    .optional(),
+});
+export type M365SettingsUpdate = z.infer<typeof M365SettingsUpdateSchema>;

@@ -17,6 +17,10 @@ import { createVault } from '../secrets/vault.ts';
 import { createConnectionsService } from '../connections/connections.service.ts';
 import { createEntraClient } from '../microsoft/entra.ts';
 import { createGraphClient } from '../microsoft/graph.ts';
+import { createTenantAccess } from '../connections/tenant-access.ts';
+import { createTeamsRoleService } from '../connections/teams-role.service.ts';
+import { createM365SettingsService } from '../m365/m365-settings.service.ts';
+import { createMicrosoftSignInService } from '../auth/microsoft-sign-in.service.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -32,14 +36,26 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
   const tokens = createInvitationTokens(masterKey, config.publicUrl);
   const invitationTtlDays = config.invitations.ttlDays;
   const vault = createVault({ dataKeys: createDataKeysRepository(db), masterKey });
+  const entra = createEntraClient(config.microsoft);
+  const entraForApp = (app: { clientId: string; clientSecret: string }) =>
+    createEntraClient({ ...config.microsoft, app });
+  const graph = createGraphClient(config.microsoft.graphBaseUrl);
+  const access = createTenantAccess({
+    repos,
+    entra,
+    entraForApp,
+    vault,
+    providerAppId: config.microsoft.app?.clientId ?? null,
+  });
   const connections = createConnectionsService({
     repos,
     uow,
-    entra: createEntraClient(config.microsoft),
-    entraForApp: (app) => createEntraClient({ ...config.microsoft, app }),
-    graph: createGraphClient(config.microsoft.graphBaseUrl),
+    entra,
+    entraForApp,
+    graph,
     vault,
     tokens,
+    jobs,
     publicUrl: config.publicUrl,
   });
   return {
@@ -48,6 +64,16 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
     /** Encrypts secrets at rest; the connection and routing issues store tokens and credentials through it. */
     vault,
     connections,
+    teamsRole: createTeamsRoleService({ repos, uow, access, graph }),
+    m365Settings: createM365SettingsService({ repos, uow, access, graph, entraForApp, vault }),
+    microsoftSignIn: createMicrosoftSignInService({
+      repos,
+      uow,
+      entra,
+      vault,
+      publicUrl: config.publicUrl,
+      sessionTtlHours: config.session.ttlHours,
+    }),
     auth: createAuthService({
       repos,
       uow,

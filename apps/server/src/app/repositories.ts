@@ -9,6 +9,7 @@ import { createServicesRepository } from '../services/services.repository.ts';
 import { createSettingsRepository } from '../settings/settings.repository.ts';
 import { createConnectionsRepository } from '../connections/connections.repository.ts';
 import { createOAuthStatesRepository } from '../connections/oauth-states.repository.ts';
+import { createM365SettingsRepository } from '../m365/m365-settings.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -23,6 +24,7 @@ export function createRepositories(db: Executor) {
     settings: createSettingsRepository(db),
     connections: createConnectionsRepository(db),
     oauthStates: createOAuthStatesRepository(db),
+    m365Settings: createM365SettingsRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

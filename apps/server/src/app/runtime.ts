@@ -69,6 +69,7 @@ export async function startRuntime(options: {
         mailer,
         tokens: services.tokens,
         connections: services.connections,
+        teamsRole: services.teamsRole,
       }),
       ...(options.extraJobs?.registrations ?? []),
     ];

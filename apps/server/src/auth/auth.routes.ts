@@ -4,6 +4,7 @@ import {
   ApiTokenCreatedSchema,
   IdParamsSchema,
   LoginBodySchema,
+  MicrosoftSignInStartSchema,
   MeSchema,
   ProblemSchema,
   TimestampSchema,
@@ -11,6 +12,7 @@ import {
 import { actorOf, clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../http/auth.ts';
 import { NoContent, problems, type App } from '../http/types.ts';
 import { meOf, type AuthService } from './auth.service.ts';
+import { MICROSOFT_SIGN_IN_CALLBACK_PATH, type MicrosoftSignInService } from './microsoft-sign-in.service.ts';
 
 const ApiTokenListSchema = z.object({
   items: z.array(
@@ -23,7 +25,14 @@ const ApiTokenListSchema = z.object({
   ),
 });
 
-export function registerAuthRoutes(app: App, { auth, publicUrl }: { auth: AuthService; publicUrl: string }) {
+export function registerAuthRoutes(
+  app: App,
+  {
+    auth,
+    microsoftSignIn,
+    publicUrl,
+  }: { auth: AuthService; microsoftSignIn: MicrosoftSignInService; publicUrl: string },
+) {
   app.post(
     '/api/v1/session',
     {
@@ -42,6 +51,56 @@ export function registerAuthRoutes(app: App, { auth, publicUrl }: { auth: AuthSe
       });
       setSessionCookie(reply, token, expiresAt, publicUrl);
       return me;
+    },
+  );
+
+  app.post(
+    '/api/v1/session/microsoft',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['session'],
+        summary: 'Sign in with Microsoft: where to send the browser for this work e-mail',
+        description:
+          "For customer admins whose service grants them admin access: the e-mail's domain names the Microsoft tenant.",
+        body: MicrosoftSignInStartSchema,
+        response: {
+          200: z.object({ redirectUrl: z.url() }),
+          409: ProblemSchema,
+          422: ProblemSchema,
+          502: ProblemSchema,
+        },
+      },
+    },
+    async (request) => microsoftSignIn.start(request.body.email),
+  );
+
+  app.get(
+    MICROSOFT_SIGN_IN_CALLBACK_PATH,
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['session'],
+        summary: "Microsoft's redirect after sign-in: validates the ID token, sets the session cookie",
+        security: [],
+        querystring: z.object({
+          state: z.string().max(200).optional(),
+          code: z.string().max(4000).optional(),
+          session_state: z.string().max(200).optional(),
+          error: z.string().max(200).optional(),
+          error_description: z.string().max(4000).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const url = new URL(request.url, publicUrl);
+      const result = await microsoftSignIn.complete(url, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
+      if (!result.ok) return reply.redirect(`/login?error=${encodeURIComponent(result.message)}`, 302);
+      setSessionCookie(reply, result.token, result.expiresAt, publicUrl);
+      return reply.redirect('/services', 302);
     },
   );
 

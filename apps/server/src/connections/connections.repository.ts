@@ -81,6 +81,13 @@ export function createConnectionsRepository(db: Executor) {
         );
       return rows.map((r) => ({ ...r, tenantId: r.tenantId!, refreshTokenSealed: r.refreshTokenSealed! }));
     },
+    async recordTeamsRole(serviceId: string, input: { state: 'assigned' | 'missing'; message: string }) {
+      const now = new Date();
+      await db
+        .update(serviceConnections)
+        .set({ teamsRoleState: input.state, teamsRoleMessage: input.message, teamsRoleCheckedAt: now })
+        .where(eq(serviceConnections.serviceId, serviceId));
+    },
     async storeRefreshedToken(
       serviceId: string,
       input: { refreshTokenSealed: string; tokenExpiresAt: Date },

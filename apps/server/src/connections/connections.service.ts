@@ -20,6 +20,9 @@ import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import type { GraphClient } from '../microsoft/graph.ts';
 import { AppError } from '../platform/errors.ts';
 import { hashToken } from '../platform/crypto.ts';
+import { assignTeamsRoleJob } from '../jobs/definitions.ts';
+import type { JobQueue } from '../jobs/job.ts';
+import { clientSecretContext, refreshTokenContext } from './tenant-access.ts';
 
 /** What to tell the operator for each way a password sign-in can fail, with the way forward. */
 const guidance: Record<EntraErrorKind, string> = {
@@ -39,12 +42,6 @@ const guidance: Record<EntraErrorKind, string> = {
   rejected: 'Microsoft refused the sign-in.',
 };
 
-export const refreshTokenContext = (serviceId: string) => ({
-  table: 'service_connections',
-  rowId: serviceId,
-  purpose: 'refresh-token',
-});
-
 type Deps = {
   repos: Repositories;
   uow: UnitOfWork<Repositories>;
@@ -54,6 +51,7 @@ type Deps = {
   graph: GraphClient;
   vault: Vault;
   tokens: InvitationTokens;
+  jobs: JobQueue;
   publicUrl: string;
   now?: () => Date;
 };
@@ -78,6 +76,7 @@ export function createConnectionsService({
   graph,
   vault,
   tokens,
+  jobs,
   publicUrl,
   now = () => new Date(),
 }: Deps) {
@@ -160,8 +159,9 @@ export function createConnectionsService({
     success: Parameters<Repositories['connections']['recordSuccess']>[1],
     summary: Record<string, unknown>,
   ) {
-    await uow(async (r) => {
+    await uow(async (r, tx) => {
       await r.connections.recordSuccess(invitation.serviceId, success);
+      await jobs.send(assignTeamsRoleJob, { serviceId: invitation.serviceId }, { within: tx });
       const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
       if (service && PRE_CONNECTION.has(service.status))
         await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });
@@ -196,7 +196,8 @@ export function createConnectionsService({
         const sealed = token.refreshToken
           ? await vault.seal(token.refreshToken, refreshTokenContext(serviceId))
           : null;
-        await uow(async (r) => {
+        await uow(async (r, tx) => {
+          await jobs.send(assignTeamsRoleJob, { serviceId }, { within: tx });
           await r.connections.recordSuccess(serviceId, {
             method: 'credentials',
             tenantId: token.tenantId,
@@ -340,11 +341,7 @@ export function createConnectionsService({
       const org = await graph.organization(token.accessToken).catch(() => null);
       if (token.tenantId !== input.tenantId || org?.id !== input.tenantId)
         throw field('tenantId', 'The token is not for this tenant.');
-      const sealed = await vault.seal(input.clientSecret, {
-        table: 'service_connections',
-        rowId: invitation.serviceId,
-        purpose: 'client-secret',
-      });
+      const sealed = await vault.seal(input.clientSecret, clientSecretContext(invitation.serviceId));
       await completeThroughInvitation(
         invitation,
         { ...systemActor('own-app'), email: `invitation:${invitation.email}` },
@@ -492,6 +489,11 @@ export function createConnectionsService({
         lastSuccessAt: iso(row?.lastSuccessAt),
         lastError: row?.lastError ?? null,
         lastErrorAt: iso(row?.lastErrorAt),
+        teamsRole: {
+          state: (row?.teamsRoleState as ConnectionStatus['teamsRole']['state'] | undefined) ?? 'unknown',
+          message: row?.teamsRoleMessage ?? null,
+          checkedAt: iso(row?.teamsRoleCheckedAt),
+        },
       };
     },
   };

@@ -9,7 +9,9 @@ export function createOAuthStatesRepository(db: Executor) {
       id: string;
       purpose: string;
       invitationId: string | null;
-      serviceId: string;
+      serviceId: string | null;
+      tenantId?: string | null;
+      nonce?: string | null;
       expiresAt: Date;
       codeVerifierSealed?: string | null;
     }) {
@@ -19,7 +21,13 @@ export function createOAuthStatesRepository(db: Executor) {
     async consume(
       id: string,
       purpose: string,
-    ): Promise<{ invitationId: string | null; serviceId: string; codeVerifierSealed: string | null } | null> {
+    ): Promise<{
+      invitationId: string | null;
+      serviceId: string | null;
+      tenantId: string | null;
+      nonce: string | null;
+      codeVerifierSealed: string | null;
+    } | null> {
       const [row] = await db
         .update(oauthStates)
         .set({ usedAt: new Date() })
@@ -34,6 +42,8 @@ export function createOAuthStatesRepository(db: Executor) {
         .returning({
           invitationId: oauthStates.invitationId,
           serviceId: oauthStates.serviceId,
+          tenantId: oauthStates.tenantId,
+          nonce: oauthStates.nonce,
           codeVerifierSealed: oauthStates.codeVerifierSealed,
         });
       return row ?? null;

@@ -22,6 +22,7 @@ import { registerAuditRoutes } from '../audit/audit.routes.ts';
 import { registerInvitationRoutes } from '../invitations/invitations.routes.ts';
 import { registerServiceRoutes } from '../services/services.routes.ts';
 import { registerSettingsRoutes } from '../settings/settings.routes.ts';
+import { registerM365Routes } from '../m365/m365.routes.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installAuthentication } from './auth.ts';
@@ -108,7 +109,11 @@ export async function buildHttpApp({ config, logger, services, health, version }
     async () => ({ name: 'Trunkline', version, banner: config.banner }),
   );
 
-  registerAuthRoutes(app, { auth: services.auth, publicUrl: config.publicUrl });
+  registerAuthRoutes(app, {
+    auth: services.auth,
+    microsoftSignIn: services.microsoftSignIn,
+    publicUrl: config.publicUrl,
+  });
   registerChannelRoutes(app, services);
   registerCustomerRoutes(app, services);
   registerUserRoutes(app, services);
@@ -116,6 +121,7 @@ export async function buildHttpApp({ config, logger, services, health, version }
   registerInvitationRoutes(app, services);
   registerAuditRoutes(app, services);
   registerSettingsRoutes(app, services);
+  registerM365Routes(app, services);
 
   await serveWebApp(app, config.web.distDir);
   return app;

@@ -27,5 +27,21 @@ export const refreshTokensJob = defineJob({
   schedule: { cron: '41 * * * *', payload: {} },
 });
 
+/**
+ * Makes sure the automation's service principal holds Teams Administrator in a newly connected tenant
+ * (assigning it with the admin's delegated token where one is kept). Retried while Microsoft is unreachable.
+ */
+export const assignTeamsRoleJob = defineJob({
+  name: 'connection.teams-role',
+  payload: z.object({ serviceId: z.uuid() }),
+  retry: { limit: 6, delaySeconds: 10, backoff: true, maxDelaySeconds: 900 },
+  expireInSeconds: 120,
+});
+
 /** Every job the application defines; queues are created for each at start. */
-export const jobDefinitions: JobDefinition[] = [purgeExpiredAuthJob, sendInvitationJob, refreshTokensJob];
+export const jobDefinitions: JobDefinition[] = [
+  purgeExpiredAuthJob,
+  sendInvitationJob,
+  refreshTokensJob,
+  assignTeamsRoleJob,
+];

@@ -2,9 +2,17 @@ import type { Repositories } from '../app/repositories.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import { createInvitationSender } from '../invitations/invitations.service.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { purgeExpiredAuthJob, refreshTokensJob, sendInvitationJob } from './definitions.ts';
+import {
+  assignTeamsRoleJob,
+  purgeExpiredAuthJob,
+  refreshTokensJob,
+  sendInvitationJob,
+} from './definitions.ts';
+import { systemActor } from '../access/actor.ts';
+import type { TeamsRoleService } from '../connections/teams-role.service.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
 import { handle, type JobRegistration } from './job.ts';
+import { AppError } from '../platform/errors.ts';
 
 /** The handler of every job definition, bound to its dependencies. Only worker processes build these. */
 export function createJobHandlers({
@@ -12,11 +20,13 @@ export function createJobHandlers({
   mailer,
   tokens,
   connections,
+  teamsRole,
 }: {
   repos: Repositories;
   mailer: Mailer;
   tokens: InvitationTokens;
   connections: Pick<ConnectionsService, 'refreshTokens'>;
+  teamsRole: TeamsRoleService;
 }): JobRegistration[] {
   return [
     handle(purgeExpiredAuthJob, async (_payload, { log }) => {
@@ -28,6 +38,17 @@ export function createJobHandlers({
     handle(refreshTokensJob, async (_payload, { log }) => {
       const result = await connections.refreshTokens(new Date(Date.now() - 24 * 3600_000));
       log.info(result, 'refreshed delegated tokens');
+    }),
+    handle(assignTeamsRoleJob, async ({ serviceId }, { log }) => {
+      // A service deleted meanwhile answers 404: nothing left to do. Transient failures throw and are retried.
+      const outcome = await teamsRole.ensure(systemActor('teams-role'), serviceId).catch((e: unknown) => {
+        if (e instanceof AppError && e.code === 'not_found') return null;
+        throw e;
+      });
+      log.info(
+        { serviceId, state: outcome?.state ?? 'service-gone' },
+        'checked the Teams Administrator role',
+      );
     }),
   ];
 }

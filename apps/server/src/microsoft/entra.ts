@@ -1,4 +1,5 @@
-import { decodeJwt } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { JOSEError } from 'jose/errors';
 import * as oidc from 'openid-client';
 import type { Config } from '../config/config.ts';
 
@@ -16,6 +17,18 @@ export type TokenResult = {
   username: string | null;
   scopes: string[];
   roles: string[];
+  /** Directory role template ids of the caller (`wids`): of the user, or of the app's service principal. */
+  directoryRoles: string[];
+  /** `oid`: the signed-in user's object id, or (app-only) the app's service principal in the tenant. */
+  objectId: string | null;
+};
+
+/** Who signed in with Microsoft, from a validated ID token. */
+export type SignInIdentity = {
+  tenantId: string;
+  objectId: string;
+  email: string;
+  name: string;
 };
 
 /** Why Microsoft refused, in terms the product acts on; `aadsts` keeps Microsoft's own code. */
@@ -51,7 +64,28 @@ export type EntraClient = {
   passwordGrant(tenant: string, username: string, password: string): Promise<TokenResult>;
   /** An app-only token for one resource (`<resource>/.default`). */
   clientCredentials(tenant: string, resource?: string): Promise<TokenResult>;
-  refresh(tenant: string, refreshToken: string): Promise<TokenResult>;
+  /** Redeems a refresh token; `resource` picks the API the access token is for (Graph by default). */
+  refresh(tenant: string, refreshToken: string, resource?: string): Promise<TokenResult>;
+  /** The tenant id behind a verified domain, from the tenant's OpenID Connect metadata; null if unknown. */
+  tenantOfDomain(domain: string): Promise<string | null>;
+  /** Sign in with Microsoft (OIDC, code + PKCE + nonce) at one tenant's endpoints. */
+  signInUrl(input: {
+    tenantId: string;
+    redirectUri: string;
+    state: string;
+    nonce: string;
+    codeChallenge: string;
+    loginHint?: string | undefined;
+  }): URL;
+  /** Redeems the sign-in code and validates the ID token (signature, issuer, audience, nonce, expiry). */
+  redeemSignIn(input: {
+    tenantId: string;
+    callbackUrl: URL;
+    state: string;
+    nonce: string;
+    codeVerifier: string;
+    redirectUri: string;
+  }): Promise<SignInIdentity>;
   /** Where to send an admin to sign in (authorization code with PKCE, for a delegated token). */
   authorizationUrl(input: {
     redirectUri: string;
@@ -140,6 +174,8 @@ function toResult(tokens: oidc.TokenEndpointResponse): TokenResult {
     username,
     scopes: scp,
     roles,
+    directoryRoles: Array.isArray(claims.wids) ? claims.wids.map(String) : [],
+    objectId: typeof claims.oid === 'string' ? claims.oid : null,
   };
 }
 
@@ -169,8 +205,90 @@ export function createEntraClient(config: Config['microsoft']): EntraClient {
     return c;
   };
 
+  const jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  const keysOf = (tenantId: string) => {
+    let set = jwks.get(tenantId);
+    if (!set) {
+      set = createRemoteJWKSet(
+        new URL(`${config.authority}/${encodeURIComponent(tenantId)}/discovery/v2.0/keys`),
+      );
+      jwks.set(tenantId, set);
+    }
+    return set;
+  };
+
   return {
     configured: Boolean(app),
+    async tenantOfDomain(domain) {
+      try {
+        const res = await fetch(
+          `${config.authority}/${encodeURIComponent(domain)}/v2.0/.well-known/openid-configuration`,
+          { signal: AbortSignal.timeout(10_000) },
+        );
+        if (res.status === 400 || res.status === 404) return null;
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const meta = (await res.json()) as { issuer?: string };
+        return /\/([0-9a-f-]{36})\/v2\.0$/i.exec(meta.issuer ?? '')?.[1]?.toLowerCase() ?? null;
+      } catch (e) {
+        throw toEntraError(e);
+      }
+    },
+    signInUrl({ tenantId, redirectUri, state, nonce, codeChallenge, loginHint }) {
+      if (!app)
+        throw new EntraError(
+          'not_configured',
+          'Microsoft 365 is not configured: set ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET (the provider app registration).',
+        );
+      const url = new URL(`${config.authority}/${encodeURIComponent(tenantId)}/oauth2/v2.0/authorize`);
+      url.search = new URLSearchParams({
+        client_id: app.clientId,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        response_mode: 'query',
+        scope: 'openid profile email',
+        state,
+        nonce,
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+        ...(loginHint ? { login_hint: loginHint } : {}),
+      }).toString();
+      return url;
+    },
+    async redeemSignIn({ tenantId, callbackUrl, state, nonce, codeVerifier, redirectUri }) {
+      try {
+        const c = await configFor(tenantId);
+        const tokens = await oidc.authorizationCodeGrant(
+          c,
+          callbackUrl,
+          {
+            pkceCodeVerifier: codeVerifier,
+            expectedState: state,
+            expectedNonce: nonce,
+            idTokenExpected: true,
+          },
+          { redirect_uri: redirectUri },
+        );
+        // openid-client checks issuer, audience, nonce and expiry; the signature is checked here as well.
+        const { payload } = await jwtVerify(tokens.id_token!, keysOf(tenantId), {
+          issuer: `${config.authority}/${tenantId}/v2.0`,
+          audience: app!.clientId,
+        });
+        const tid = String(payload.tid ?? '');
+        const oid = String(payload.oid ?? '');
+        const email = String(payload.email ?? payload.preferred_username ?? '').toLowerCase();
+        if (!tid || !oid || !email)
+          throw new EntraError('rejected', 'The ID token lacks tid, oid or a username.');
+        return { tenantId: tid, objectId: oid, email, name: String(payload.name ?? email) };
+      } catch (e) {
+        if (e instanceof EntraError || e instanceof oidc.ResponseBodyError) throw toEntraError(e);
+        // A token that fails validation (state, nonce, issuer, audience, signature) is refused, not retried.
+        if (e instanceof JOSEError || e instanceof oidc.ClientError)
+          throw new EntraError('rejected', `The sign-in could not be validated: ${e.message}`, null, {
+            cause: e,
+          });
+        throw toEntraError(e);
+      }
+    },
     authorizationUrl({ redirectUri, state, codeChallenge, loginHint }) {
       if (!app)
         throw new EntraError(
@@ -243,11 +361,11 @@ export function createEntraClient(config: Config['microsoft']): EntraClient {
         throw toEntraError(e);
       }
     },
-    async refresh(tenant, refreshToken) {
+    async refresh(tenant, refreshToken, resource = 'https://graph.microsoft.com') {
       try {
         const c = await configFor(tenant);
         return toResult(
-          await oidc.refreshTokenGrant(c, refreshToken, { scope: `${GRAPH_DEFAULT} offline_access` }),
+          await oidc.refreshTokenGrant(c, refreshToken, { scope: `${resource}/.default offline_access` }),
         );
       } catch (e) {
         throw toEntraError(e);

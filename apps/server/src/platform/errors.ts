@@ -12,6 +12,7 @@ const statusOf: Record<ErrorCode, number> = {
   rate_limited: 429,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  upstream_failed: 502,
   internal: 500,
 };
 
@@ -27,6 +28,7 @@ const titleOf: Record<ErrorCode, string> = {
   rate_limited: 'Too many attempts',
   unsupported_media_type: 'Unsupported media type',
   payload_too_large: 'Payload too large',
+  upstream_failed: 'An outside service failed',
   internal: 'Internal error',
 };
 

@@ -98,6 +98,35 @@ export function createUsersRepository(db: Executor) {
       return row ?? null;
     },
 
+    /** Unscoped by design: the user behind a Microsoft sign-in (tenant and object id). */
+    async credentialsByEntraIdentity(tenantId: string, objectId: string): Promise<UserCredentials | null> {
+      const [row] = await db
+        .select({ ...publicColumns, passwordHash: users.passwordHash })
+        .from(users)
+        .where(and(eq(users.entraTenantId, tenantId), eq(users.entraObjectId, objectId)));
+      return row ?? null;
+    },
+
+    /** A customer admin created on first sign-in with Microsoft; the password hash is of a secret nobody knows. */
+    async createFromEntra(input: {
+      email: string;
+      name: string;
+      customerId: string;
+      passwordHash: string;
+      entraTenantId: string;
+      entraObjectId: string;
+    }): Promise<UserCredentials> {
+      const [row] = await db
+        .insert(users)
+        .values({ ...input, role: 'customer_admin', channelId: null })
+        .returning({ ...publicColumns, passwordHash: users.passwordHash });
+      return row!;
+    },
+
+    async linkEntraIdentity(id: string, entraTenantId: string, entraObjectId: string) {
+      await db.update(users).set({ entraTenantId, entraObjectId }).where(eq(users.id, id));
+    },
+
     /** Unscoped by design: resolves the owner of a session or API token. */
     async credentialsById(id: string): Promise<UserCredentials | null> {
       const [row] = await db

@@ -24,6 +24,11 @@ const validBodies: Record<string, unknown> = {
   'PATCH /api/v1/services/{id}': { fullName: 'Renamed' },
   'POST /api/v1/services/{id}/authentication': { method: 'invite', email: 'it@example.com' },
   'PUT /api/v1/customers/{id}/service-draft': { fullName: 'Draft' },
+  'POST /api/v1/services/{id}/connection/teams-role': undefined,
+  'PUT /api/v1/services/{id}/m365-settings': {
+    m365Domain: 'contoso.onmicrosoft.com',
+    grantAdminAccess: { channelAdmins: true, customerAdmins: false },
+  },
   'POST /api/v1/invitations/{id}/resend': undefined,
   'POST /api/v1/invitations/{id}/revoke': undefined,
 };

@@ -131,6 +131,7 @@ export async function startTestServerWithMicrosoft(env: Record<string, string> =
     ...app.redirectUris,
     `${PUBLIC_URL}/api/v1/microsoft/consent/callback`,
     `${PUBLIC_URL}/api/v1/microsoft/callback`,
+    `${PUBLIC_URL}/api/v1/session/microsoft/callback`,
   ]);
   const server = await startTestServer({
     ENTRA_AUTHORITY: emu.urls.login,

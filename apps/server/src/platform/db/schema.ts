@@ -52,10 +52,14 @@ export const users = pgTable(
     customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
     disabled: boolean('disabled').notNull().default(false),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+    /** A customer admin who signs in with Microsoft: their tenant and object id (`tid`, `oid`). */
+    entraTenantId: text('entra_tenant_id'),
+    entraObjectId: text('entra_object_id'),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('users_email_uq').on(t.email),
+    uniqueIndex('users_entra_identity_uq').on(t.entraTenantId, t.entraObjectId),
     index('users_channel_idx').on(t.channelId),
     index('users_customer_idx').on(t.customerId),
   ],
@@ -259,20 +263,43 @@ export const serviceConnections = pgTable('service_connections', {
   lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
   lastError: text('last_error'),
   lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
+  /**
+   * Whether the automation's service principal holds the Teams Administrator role in the tenant:
+   * unknown (not checked yet), assigned, or missing (with the steps in teamsRoleMessage).
+   */
+  teamsRoleState: text('teams_role_state').notNull().default('unknown'),
+  teamsRoleMessage: text('teams_role_message'),
+  teamsRoleCheckedAt: timestamp('teams_role_checked_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Step 9 of the wizard: the M365 settings of a service. */
+export const serviceM365Settings = pgTable('service_m365_settings', {
+  serviceId: uuid('service_id')
+    .primaryKey()
+    .references(() => services.id, { onDelete: 'cascade' }),
+  m365Domain: text('m365_domain').notNull(),
+  grantChannelAdmins: boolean('grant_channel_admins').notNull().default(true),
+  grantCustomerAdmins: boolean('grant_customer_admins').notNull().default(false),
+  /** The customer-side app registration of the Teams Notification Service (call records). */
+  notificationClientId: text('notification_client_id'),
+  notificationSecretSealed: text('notification_secret_sealed'),
+  notificationValidatedAt: timestamp('notification_validated_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
 /**
- * OAuth `state` values Trunkline has handed to Microsoft, stored as SHA-256: each is bound to one
- * invitation and one flow, expires, and works once.
+ * OAuth `state` values Trunkline has handed to Microsoft, stored as SHA-256: each is bound to one flow
+ * (an invitation's, or a sign-in to one tenant), expires, and works once.
  */
 export const oauthStates = pgTable('oauth_states', {
   id: text('id').primaryKey(),
   purpose: text('purpose').notNull(),
   invitationId: uuid('invitation_id').references(() => invitations.id, { onDelete: 'cascade' }),
-  serviceId: uuid('service_id')
-    .notNull()
-    .references(() => services.id, { onDelete: 'cascade' }),
+  serviceId: uuid('service_id').references(() => services.id, { onDelete: 'cascade' }),
+  /** Sign in with Microsoft: the tenant the browser was sent to, and the OIDC nonce. */
+  tenantId: text('tenant_id'),
+  nonce: text('nonce'),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),
   /** PKCE code verifier of an authorization-code flow, sealed by the vault. */

@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { Me } from '@trunkline/contracts';
+import type { Actor } from '../access/actor.ts';
+import type { Repositories } from '../app/repositories.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { EntraError, type EntraClient } from '../microsoft/entra.ts';
+import { hashPassword, hashToken, newSecretToken } from '../platform/crypto.ts';
+import { AppError, invalid } from '../platform/errors.ts';
+import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
+import type { Vault } from '../secrets/vault.ts';
+import { SESSION_PREFIX, meOf } from './auth.service.ts';
+import type { UserCredentials } from '../users/users.repository.ts';
+
+export const MICROSOFT_SIGN_IN_CALLBACK_PATH = '/api/v1/session/microsoft/callback';
+const STATE_MINUTES = 15;
+
+type Deps = {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+  entra: EntraClient;
+  vault: Vault;
+  publicUrl: string;
+  sessionTtlHours: number;
+  now?: () => Date;
+};
+
+export type MicrosoftSignInResult =
+  { ok: true; token: string; expiresAt: Date; me: Me } | { ok: false; message: string };
+
+/**
+ * "Sign in with Microsoft" for customer admins of services whose M365 settings grant them admin access. The
+ * work e-mail names the tenant (home realm discovery through the tenant's OpenID metadata); the browser signs
+ * in at that tenant's endpoints (code + PKCE + nonce); the validated ID token's `tid` must be the tenant of a
+ * service that grants customer admins access, and the person lands as a customer admin of that service's
+ * customer (created on first sign-in, found by tenant and object id afterwards).
+ */
+export function createMicrosoftSignInService({
+  repos,
+  uow,
+  entra,
+  vault,
+  publicUrl,
+  sessionTtlHours,
+  now = () => new Date(),
+}: Deps) {
+  const redirectUri = `${publicUrl}${MICROSOFT_SIGN_IN_CALLBACK_PATH}`;
+  const pkceContext = (stateId: string) => ({ table: 'oauth_states', rowId: stateId, purpose: 'pkce' });
+  const notGranted =
+    'Your organization has no service on this portal that grants its administrators access. Ask your provider to enable "Grant Admin Access to: customer admins" for your service.';
+
+  /** The one customer whose services grant this tenant's admins access; an error message otherwise. */
+  async function customerOfTenant(tenantId: string): Promise<{ customerId: string } | { message: string }> {
+    const grants = await repos.m365Settings.customerAdminGrantsOfTenant(tenantId);
+    const customers = [...new Set(grants.map((g) => g.customerId))];
+    if (customers.length === 0) return { message: notGranted };
+    if (customers.length > 1)
+      return {
+        message: `Your tenant is connected for several customers (${[...new Set(grants.map((g) => g.customerName))].join(', ')}); ask your provider for a password account.`,
+      };
+    return { customerId: customers[0]! };
+  }
+
+  /** The portal user for a Microsoft identity: found, linked by e-mail, or created; or why not. */
+  async function userFor(
+    r: Repositories,
+    identity: { tenantId: string; objectId: string; email: string; name: string },
+    customerId: string,
+    unknownPasswordHash: string,
+  ): Promise<UserCredentials | { message: string }> {
+    const known = await r.users.credentialsByEntraIdentity(identity.tenantId, identity.objectId);
+    if (known) {
+      if (known.role !== 'customer_admin' || known.customerId !== customerId)
+        return { message: 'Your account belongs to another customer on this portal.' };
+      return known;
+    }
+    const byEmail = await r.users.credentialsByEmail(identity.email);
+    if (byEmail) {
+      if (byEmail.role !== 'customer_admin' || byEmail.customerId !== customerId)
+        return {
+          message: `The e-mail ${identity.email} already has another account on this portal; sign in with its password.`,
+        };
+      await r.users.linkEntraIdentity(byEmail.id, identity.tenantId, identity.objectId);
+      return byEmail;
+    }
+    return r.users.createFromEntra({
+      email: identity.email,
+      name: identity.name,
+      customerId,
+      passwordHash: unknownPasswordHash,
+      entraTenantId: identity.tenantId,
+      entraObjectId: identity.objectId,
+    });
+  }
+
+  return {
+    /** Where to send the browser for this work e-mail; 422 when no service lets its organization in. */
+    async start(email: string): Promise<{ redirectUrl: string }> {
+      const refuse = (message: string) => invalid([{ path: 'email', code: 'not_allowed', message }]);
+      if (!entra.configured)
+        throw new AppError('conflict', 'Sign in with Microsoft is not configured on this portal.');
+      const domain = email.split('@')[1] ?? '';
+      let tenantId: string | null;
+      try {
+        tenantId = await entra.tenantOfDomain(domain);
+      } catch (e) {
+        if (e instanceof EntraError)
+          throw new AppError('upstream_failed', `Microsoft Entra ID could not be reached: ${e.message}`);
+        throw e;
+      }
+      if (!tenantId) throw refuse(`Microsoft knows no organization for ${domain}.`);
+      const customer = await customerOfTenant(tenantId);
+      if ('message' in customer) throw refuse(customer.message);
+      const state = randomBytes(32).toString('base64url');
+      const nonce = randomBytes(24).toString('base64url');
+      const stateId = hashToken(state);
+      const codeVerifier = oidc.randomPKCECodeVerifier();
+      await repos.oauthStates.create({
+        id: stateId,
+        purpose: 'sign-in',
+        invitationId: null,
+        serviceId: null,
+        tenantId,
+        nonce,
+        expiresAt: new Date(now().getTime() + STATE_MINUTES * 60_000),
+        codeVerifierSealed: await vault.seal(codeVerifier, pkceContext(stateId)),
+      });
+      const url = entra.signInUrl({
+        tenantId,
+        redirectUri,
+        state,
+        nonce,
+        codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+        loginHint: email,
+      });
+      return { redirectUrl: url.toString() };
+    },
+
+    /** Microsoft's redirect: validates everything, then opens a session; or says why not. */
+    async complete(
+      callbackUrl: URL,
+      meta: { ip: string; userAgent: string | null },
+    ): Promise<MicrosoftSignInResult> {
+      const q = callbackUrl.searchParams;
+      const state = q.get('state');
+      if (!state) return { ok: false, message: 'The sign-in link is invalid. Start again.' };
+      const stateId = hashToken(state);
+      const bound = await repos.oauthStates.consume(stateId, 'sign-in');
+      if (!bound?.tenantId || !bound.nonce || !bound.codeVerifierSealed)
+        return { ok: false, message: 'The sign-in expired or was already used. Start again.' };
+      if (q.get('error'))
+        return {
+          ok: false,
+          message: `Microsoft did not sign you in: ${(q.get('error_description') ?? q.get('error') ?? '').split('\n')[0]}`,
+        };
+      let identity;
+      try {
+        identity = await entra.redeemSignIn({
+          tenantId: bound.tenantId,
+          callbackUrl,
+          state,
+          nonce: bound.nonce,
+          codeVerifier: await vault.open(bound.codeVerifierSealed, pkceContext(stateId)),
+          redirectUri,
+        });
+      } catch (e) {
+        if (!(e instanceof EntraError)) throw e;
+        return { ok: false, message: `Microsoft did not sign you in: ${e.message}` };
+      }
+      // The ID token's tenant must be the one the browser was sent to, and one a service grants access.
+      if (identity.tenantId !== bound.tenantId)
+        return { ok: false, message: 'The sign-in came back from another tenant.' };
+      const customer = await customerOfTenant(identity.tenantId);
+      if ('message' in customer) return { ok: false, message: customer.message };
+      const unknownPasswordHash = await hashPassword(randomBytes(32).toString('base64url'));
+      const token = newSecretToken(SESSION_PREFIX);
+      const expiresAt = new Date(now().getTime() + sessionTtlHours * 3600_000);
+      // One transaction: the user found, linked or created, and the session with its audit record.
+      const outcome = await uow(async (r) => {
+        const user = await userFor(r, identity, customer.customerId, unknownPasswordHash);
+        if ('message' in user) return user;
+        if (user.disabled) return { message: 'Your account on this portal is disabled.' };
+        const actor: Actor = {
+          userId: user.id,
+          email: user.email,
+          name: user.name,
+          role: user.role,
+          channelId: user.channelId,
+          customerId: user.customerId,
+          via: 'session',
+          ip: meta.ip,
+        };
+        await r.auth.createSession({
+          id: hashToken(token),
+          userId: user.id,
+          expiresAt,
+          ip: meta.ip,
+          userAgent: meta.userAgent,
+        });
+        await r.users.markLogin(user.id);
+        await recordAudit(r.audit, actor, {
+          action: 'session.login',
+          targetType: 'session',
+          targetId: user.id,
+          customerId: user.customerId,
+          summary: { via: 'microsoft', tenantId: identity.tenantId },
+        });
+        return { actor };
+      });
+      if ('message' in outcome) return { ok: false, message: outcome.message };
+      const actor = outcome.actor;
+      return { ok: true, token, expiresAt, me: meOf(actor) };
+    },
+  };
+}
+export type MicrosoftSignInService = ReturnType<typeof createMicrosoftSignInService>;
