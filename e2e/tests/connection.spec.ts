@@ -11,7 +11,7 @@ async function signIn(page: Page) {
   await page.goto('/login');
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).not.toHaveURL(/\/login/);
 }
 
@@ -136,4 +136,116 @@ test('the MFA tenant gets the fallback message, and a forged tenant on the conse
   await expect(attacker.getByText('The connection could not be confirmed')).toBeVisible();
   const after = await (await page.request.get(`/api/v1/services/${svc.id}`)).json();
   expect(after.status).toBe('pending-invitation');
+});
+
+/** The invitation link of a new service, as the operator copies it from the Invitations page. */
+async function invitationLink(page: Page, body: Record<string, unknown>) {
+  const svc = await createService(page, body);
+  const { link } = await (await page.request.get(`/api/v1/invitations/${svc.invitation.id}/link`)).json();
+  return { svc, link: link as string };
+}
+
+test('the other two paths: delegated token and the customer’s own app registration → connected', async ({
+  page,
+  context,
+}) => {
+  await signIn(page);
+
+  // Delegated token: the admin signs in at Microsoft (authorization code with PKCE).
+  const delegated = await invitationLink(page, {
+    fullName: 'Secure by delegation',
+    shortName: 'secure-deleg',
+    adminAuth: { method: 'invite', email: 'deleg@secure.example' },
+  });
+  const itAdmin = await context.browser()!.newPage();
+  await itAdmin.goto(delegated.link);
+  await itAdmin.getByRole('button', { name: 'Sign in as administrator (delegated token)' }).click();
+  await itAdmin.getByLabel('Email or username').fill('admin@contoso.onmicrosoft.com');
+  await itAdmin.getByLabel('Password').fill('Contoso-Admin-1!');
+  const orgConsent = itAdmin.getByLabel('Consent on behalf of your organization');
+  if (await orgConsent.count()) await orgConsent.check();
+  await itAdmin.getByRole('button', { name: 'Accept' }).click();
+  await expect(itAdmin.getByText('Connected — you can close this window')).toBeVisible();
+
+  // The operator's service page follows by itself: connected, then the role for the automation is assigned.
+  await page.goto(`/services/${delegated.svc.id}`);
+  await expect(page.getByText('Method: Delegated token')).toBeVisible();
+  const role = page.getByLabel('Teams Administrator role');
+  await expect(role.getByText('Assigned', { exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(role.getByText(/assigned to the app .* with the admin's sign-in/)).toBeVisible();
+
+  // Own app registration: the customer's app, checked by a token and its application permissions.
+  const own = await invitationLink(page, {
+    fullName: 'Secure by own app',
+    shortName: 'secure-own',
+    adminAuth: { method: 'invite', email: 'own@secure.example' },
+  });
+  const ownAdmin = await context.browser()!.newPage();
+  await ownAdmin.goto(own.link);
+  await ownAdmin.getByLabel('Directory (tenant) ID').fill('4b218318-131d-4d7c-ad86-12594fda0d94');
+  await ownAdmin.getByLabel('Application (client) ID').fill('c0a7e7b1-3f5d-4b8e-9a26-5d1f0c3b7e42');
+  await ownAdmin.getByLabel('Client secret value').fill('not the secret');
+  await ownAdmin.getByRole('button', { name: 'Connect with my app' }).click();
+  await expect(ownAdmin.getByText(/Microsoft refused a token for this app/)).toBeVisible();
+  await ownAdmin.getByLabel('Client secret value').fill('Ctso~own-app.secret-0001');
+  await ownAdmin.getByRole('button', { name: 'Connect with my app' }).click();
+  await expect(ownAdmin.getByText('Connected — you can close this window')).toBeVisible();
+  await page.goto(`/services/${own.svc.id}`);
+  await expect(page.getByText("Method: Customer's own app registration")).toBeVisible();
+  // No delegated sign-in is kept for an app: the admin gets the exact steps for the role.
+  await expect(page.getByLabel('Teams Administrator role').getByText('Missing', { exact: true })).toBeVisible(
+    {
+      timeout: 20_000,
+    },
+  );
+  await expect(page.getByText(/Roles & admins/)).toBeVisible();
+});
+
+test('M365 settings (step 9), then a customer admin signs in with Microsoft', async ({ page, browser }) => {
+  await signIn(page);
+  const svc = await createService(page, {
+    fullName: 'Settings by browser',
+    shortName: 'secure-settings',
+    adminAuth: {
+      method: 'credentials',
+      username: 'admin@contoso.onmicrosoft.com',
+      password: 'Contoso-Admin-1!',
+    },
+  });
+  expect(svc.status).toBe('connected');
+  await page.goto(`/services/${svc.id}`);
+  const settings = page.getByRole('region', { name: 'M365 settings' });
+  await expect(settings.getByLabel('Tenant ID')).toHaveValue('4b218318-131d-4d7c-ad86-12594fda0d94');
+  await expect(settings.getByLabel('M365 Domain (Override Admin Domain)')).toHaveValue(
+    'contoso.onmicrosoft.com (initial)',
+  );
+  await settings.getByLabel('Customer admins').check();
+  await settings.getByLabel('Application ID (Client ID)').fill('c0a7e7b1-3f5d-4b8e-9a26-5d1f0c3b7e42');
+  await settings.getByLabel('Client secret').fill('Ctso~own-app.secret-0001');
+  await settings.getByRole('button', { name: 'Save and continue' }).click();
+  // That app has no CallRecords.Read.All: the field says so and nothing is saved.
+  await expect(settings.getByText(/lacks the application permission CallRecords.Read.All/)).toBeVisible();
+  await settings.getByLabel('Application ID (Client ID)').fill('d4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61');
+  await settings.getByLabel('Client secret').fill('Ctso~notify-app.secret-0001');
+  await settings.getByRole('button', { name: 'Save and continue' }).click();
+  await expect(settings.getByText(/Next: step 10/)).toBeVisible();
+  await expect(settings.getByText(/Configured: d4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61/)).toBeVisible();
+  await page.screenshot({ path: screenshot('m365-settings.png'), fullPage: true });
+
+  // Someone of contoso signs in with Microsoft and lands as customer admin of this customer.
+  const guest = await browser.newContext();
+  const alice = await guest.newPage();
+  await alice.goto('/login');
+  await alice.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+  await alice.getByLabel('Work e-mail').fill('alice@contoso.com');
+  await alice.getByRole('button', { name: 'Continue with Microsoft' }).click();
+  // Microsoft's page, with the e-mail filled in from login_hint.
+  await expect(alice.getByLabel('Email or username')).toHaveValue('alice@contoso.com');
+  await alice.getByLabel('Password').fill('Contoso-User-1!');
+  await alice.getByRole('button', { name: 'Accept' }).click();
+  await expect(alice).toHaveURL(/\/services/);
+  const me = await (await alice.request.get('/api/v1/me')).json();
+  expect(me).toMatchObject({ role: 'customer_admin', email: 'alice@contoso.com' });
+  await expect(alice.getByRole('link', { name: 'Settings by browser' })).toBeVisible();
+  await guest.close();
 });

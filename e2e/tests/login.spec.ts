@@ -11,7 +11,7 @@ test('the provider admin signs in, sees the navigation and creates a customer', 
 
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
   await expect(page).not.toHaveURL(/\/login/);
   const nav = page.getByRole('navigation', { name: 'Main' });

@@ -97,6 +97,14 @@ export const serviceStatusLabels: Record<ServiceStatus, string> = {
 };
 
 /** Statuses in which names and user count may still change and the service may be deleted outright. */
+/** Statuses before the tenant is connected: a connection moves the service on to "connected". */
+export const PRE_CONNECTION_STATUSES: readonly ServiceStatus[] = [
+  'draft',
+  'pending-invitation',
+  'awaiting-token',
+  'failed',
+];
+
 export const EDITABLE_SERVICE_STATUSES: readonly ServiceStatus[] = [
   'draft',
   'pending-invitation',

@@ -3,6 +3,7 @@ import {
   CUSTOMER_LICENSED_USER_LIMIT,
   DELETABLE_SERVICE_STATUSES,
   EDITABLE_SERVICE_STATUSES,
+  PRE_CONNECTION_STATUSES,
   deriveSubdomainLabel,
   shortNameProblem,
   subdomainLabelProblem,
@@ -44,7 +45,7 @@ type Deps = {
 };
 
 /** Statuses before a connection exists: a new invitation or a connection moves the service on from these. */
-export const PRE_CONNECTION = new Set<string>(['draft', 'pending-invitation', 'awaiting-token', 'failed']);
+export const PRE_CONNECTION = new Set<string>(PRE_CONNECTION_STATUSES);
 
 const customerNotFound = () =>
   new AppError('not_found', 'Customer was not found.', {

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed, type Seed } from '@trunkline/emulator-m365';
 import { queryRows } from '../../src/platform/db/database.ts';
-import type { Client} from '../support/client.ts';
+import type { Client } from '../support/client.ts';
 import { expectStatus } from '../support/client.ts';
 import { inviteService, submitMicrosoftPage } from '../support/microsoft.ts';
 import { PUBLIC_URL, startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';

@@ -4,6 +4,8 @@ import type {
   ConnectionStatus,
   CustomerUsage,
   LicenseType,
+  M365Settings,
+  M365SettingsUpdate,
   Service,
   ServiceCreate,
   ServiceCreated,
@@ -32,6 +34,12 @@ export const services = {
     api.post<ServiceCreated>(`/services/${encodeURIComponent(id)}/authentication`, body),
   connectionKey: (id: string) => ['/services', id, 'connection'] as const,
   connection: (id: string) => api.get<ConnectionStatus>(`/services/${encodeURIComponent(id)}/connection`),
+  checkTeamsRole: (id: string) =>
+    api.post<ConnectionStatus>(`/services/${encodeURIComponent(id)}/connection/teams-role`),
+  m365SettingsKey: (id: string) => ['/services', id, 'm365-settings'] as const,
+  m365Settings: (id: string) => api.get<M365Settings>(`/services/${encodeURIComponent(id)}/m365-settings`),
+  saveM365Settings: (id: string, body: M365SettingsUpdate) =>
+    request<M365Settings>('PUT', `/services/${encodeURIComponent(id)}/m365-settings`, { body }),
 };
 
 /** A customer's licensed-user budget across its services. */

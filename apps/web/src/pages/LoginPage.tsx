@@ -1,9 +1,22 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Center,
+  Divider,
+  Paper,
+  PasswordInput,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useState } from 'react';
 import { useForm } from '@mantine/form';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router-dom';
-import { LoginBodySchema } from '@trunkline/contracts';
-import type { LoginBody } from '@trunkline/contracts';
+import { LoginBodySchema, MicrosoftSignInStartSchema } from '@trunkline/contracts';
+import type { LoginBody, MicrosoftSignInStart } from '@trunkline/contracts';
+import { api } from '../api/client.ts';
 import { useSystemInfo } from '../api/system.ts';
 import { login, meKey, safeNext } from '../auth/session.ts';
 import { SystemBanner } from '../layout/SystemBanner.tsx';
@@ -26,6 +39,19 @@ export function LoginPage() {
       void navigate(safeNext(searchParams.get('next')), { replace: true });
     },
   });
+
+  // Sign in with Microsoft: the work e-mail names the tenant; the browser goes to Microsoft and comes back.
+  const [withMicrosoft, setWithMicrosoft] = useState(false);
+  const msForm = useForm<MicrosoftSignInStart>({
+    initialValues: { email: '' },
+    validate: zodValidate(MicrosoftSignInStartSchema),
+  });
+  const msStart = useFormMutation(msForm, {
+    mutationFn: (body: MicrosoftSignInStart) =>
+      api.post<{ redirectUrl: string }>('/session/microsoft', body, { redirectOn401: false }),
+    onSuccess: ({ redirectUrl }) => window.location.assign(redirectUrl),
+  });
+  const returnedError = searchParams.get('error');
 
   return (
     <Center mih="100vh" p="md">
@@ -62,6 +88,38 @@ export function LoginPage() {
               </Button>
             </Stack>
           </form>
+          <Divider my="md" label="or" labelPosition="center" />
+          {returnedError && (
+            <Alert color="red" role="alert" mb="sm" title="Sign in with Microsoft">
+              {returnedError}
+            </Alert>
+          )}
+          {withMicrosoft ? (
+            <form onSubmit={msForm.onSubmit((values) => msStart.mutate(values))} noValidate>
+              <Stack gap="sm">
+                <TextInput
+                  label="Work e-mail"
+                  description="Your Microsoft 365 account; your organization's service must grant customer admins access."
+                  type="email"
+                  autoComplete="username"
+                  autoFocus
+                  {...msForm.getInputProps('email')}
+                />
+                {msStart.alert && (
+                  <Alert color="red" role="alert">
+                    {msStart.alert}
+                  </Alert>
+                )}
+                <Button type="submit" variant="default" loading={msStart.isPending} fullWidth>
+                  Continue with Microsoft
+                </Button>
+              </Stack>
+            </form>
+          ) : (
+            <Button variant="default" fullWidth onClick={() => setWithMicrosoft(true)}>
+              Sign in with Microsoft
+            </Button>
+          )}
         </Paper>
         {system.data && (
           <Text c="dimmed" size="xs" ta="center">

@@ -2,6 +2,7 @@ import { Alert, Anchor, Button, Group, Paper, Stack, Text, Title } from '@mantin
 import { IconFileDescription, IconPlus } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router-dom';
+import type { ServiceStatus } from '@trunkline/contracts';
 import { errorMessage } from '../api/client.ts';
 import { customers } from '../api/customers.ts';
 import { serviceDrafts, services } from '../api/services.ts';
@@ -11,6 +12,9 @@ import { useListParams, usePagedQuery } from '../ui/list.ts';
 import { Pager } from '../ui/Pager.tsx';
 import { LicenceUsage } from './services/LicenceUsage.tsx';
 import { serviceColumns, serviceSort } from './services/serviceColumns.tsx';
+
+const AWAITING: readonly ServiceStatus[] = ['pending-invitation', 'awaiting-token'];
+const POLL_MS = 3000;
 
 /** One customer's Direct Routing services, its licence budget, and the way to add a tenant. */
 export function OnboardingPage() {
@@ -25,7 +29,12 @@ export function OnboardingPage() {
     queryFn: () => serviceDrafts.get(customerId),
   });
   const list = useListParams([], serviceSort);
-  const query = usePagedQuery(services, { ...list.params, customerId, q: undefined });
+  // While a tenant admin is still to connect (invitation or token pending), the view follows by itself.
+  const query = usePagedQuery(
+    services,
+    { ...list.params, customerId, q: undefined },
+    { refetchInterval: (page) => (page?.items.some((s) => AWAITING.includes(s.status)) ? POLL_MS : false) },
+  );
   const newTenant = `/onboarding/${encodeURIComponent(customerId)}/new`;
 
   if (customer.isError) {

@@ -3,13 +3,18 @@ import type { ReactNode } from 'react';
 import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { DELETABLE_SERVICE_STATUSES, EDITABLE_SERVICE_STATUSES } from '@trunkline/contracts';
+import {
+  DELETABLE_SERVICE_STATUSES,
+  EDITABLE_SERVICE_STATUSES,
+  PRE_CONNECTION_STATUSES,
+} from '@trunkline/contracts';
 import { errorMessage } from '../api/client.ts';
 import { services } from '../api/services.ts';
 import { ConfirmModal } from '../ui/ConfirmModal.tsx';
 import { formatDateTime } from '../ui/format.ts';
 import { OnboardingProgress } from './services/OnboardingProgress.tsx';
 import { ConnectionPanel } from './services/ConnectionPanel.tsx';
+import { M365SettingsPanel } from './services/M365SettingsPanel.tsx';
 import { ServiceEditModal } from './services/ServiceEditModal.tsx';
 import { ServiceStatusBadge } from './services/ServiceStatusBadge.tsx';
 
@@ -104,6 +109,7 @@ export function ServiceDetailPage() {
         </SimpleGrid>
       </Paper>
       <ConnectionPanel service={service} />
+      {!PRE_CONNECTION_STATUSES.includes(service.status) && <M365SettingsPanel serviceId={service.id} />}
       {service.adminAuthMethod === 'invite' && (
         <Anchor component={Link} to={`/invitations?q=${encodeURIComponent(service.fullName)}`} size="sm">
           See the invitation

@@ -76,7 +76,8 @@ function formAlert(error: unknown, fields: readonly string[]): string | null {
   if (!error) return null;
   if (error instanceof ApiError) {
     const paths = Object.keys(error.fieldErrors);
-    if (paths.length > 0 && paths.every((path) => fields.includes(path))) return null;
+    // A field error shows beside its field (nested paths such as `notificationApp.clientId` included).
+    if (paths.length > 0 && paths.every((path) => fields.includes(path.split('.')[0]!))) return null;
   }
   return errorMessage(error);
 }

@@ -97,10 +97,18 @@ type PagedResource<T> = {
 };
 
 /** One page of a collection; the previous page stays on screen while the next loads. */
-export function usePagedQuery<T>(resource: PagedResource<T>, params: ListParams) {
+export function usePagedQuery<T>(
+  resource: PagedResource<T>,
+  params: ListParams,
+  options: { refetchInterval?: (page: Page<T> | undefined) => number | false } = {},
+) {
+  const { refetchInterval } = options;
   return useQuery({
     queryKey: resource.listKey(params),
     queryFn: () => resource.list(params),
     placeholderData: keepPreviousData,
+    ...(refetchInterval
+      ? { refetchInterval: (q: { state: { data?: Page<T> } }) => refetchInterval(q.state.data) }
+      : {}),
   });
 }

@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { errorMessage } from '../../api/client.ts';
 import type { ConnectionAttempt, ConnectionStatus } from '@trunkline/contracts';
 import { ReauthenticateModal } from './ReauthenticateModal.tsx';
 import { services } from '../../api/services.ts';
@@ -17,6 +18,12 @@ const stateBadge: Record<ConnectionStatus['state'], { color: string; label: stri
   'not-connected': { color: 'gray', label: 'Not connected' },
   connected: { color: 'green', label: 'Connected' },
   failed: { color: 'red', label: 'Not connected' },
+};
+
+const roleBadge: Record<ConnectionStatus['teamsRole']['state'], { color: string; label: string }> = {
+  unknown: { color: 'gray', label: 'Checking…' },
+  assigned: { color: 'green', label: 'Assigned' },
+  missing: { color: 'orange', label: 'Missing' },
 };
 
 /** "12 days left", "3 hours left", "expired": how long a token or secret still works. */
@@ -36,10 +43,28 @@ export function ConnectionPanel({
   service: { id: string; fullName: string; adminUsername: string | null };
 }) {
   const serviceId = service.id;
+  const queryClient = useQueryClient();
   const query = useQuery({
     queryKey: services.connectionKey(serviceId),
     queryFn: () => services.connection(serviceId),
+    // Follows the tenant admin's invitation and the role check that runs after connecting, by itself.
+    refetchInterval: (q) =>
+      !q.state.data || q.state.data.state !== 'connected' || q.state.data.teamsRole.state === 'unknown'
+        ? 3000
+        : false,
   });
+  const recheck = useMutation({
+    mutationFn: () => services.checkTeamsRole(serviceId),
+    onSuccess: (status) => queryClient.setQueryData(services.connectionKey(serviceId), status),
+  });
+  const previousState = useRef<ConnectionStatus['state'] | null>(null);
+  useEffect(() => {
+    const state = query.data?.state ?? null;
+    // Connecting moves the service on (its status, the M365 settings step): refresh what shows it.
+    if (previousState.current && state !== previousState.current)
+      void queryClient.invalidateQueries({ queryKey: services.key });
+    previousState.current = state;
+  }, [query.data?.state, queryClient]);
   const [reauth, setReauth] = useState(false);
   const [outcome, setOutcome] = useState<ConnectionAttempt | { state: 'invited'; message: string } | null>(
     null,
@@ -101,6 +126,36 @@ export function ConnectionPanel({
               Granted permissions: {c.grantedPermissions.length ? c.grantedPermissions.join(', ') : '—'}
             </Text>
           </SimpleGrid>
+        )}
+        {c.state === 'connected' && (
+          <Stack gap={4} aria-label="Teams Administrator role">
+            <Group gap="sm">
+              <Text size="sm" fw={600}>
+                Teams Administrator role for the automation:
+              </Text>
+              <Badge color={roleBadge[c.teamsRole.state].color} variant="light">
+                {roleBadge[c.teamsRole.state].label}
+              </Badge>
+              <Button
+                size="xs"
+                variant="default"
+                loading={recheck.isPending}
+                onClick={() => recheck.mutate()}
+              >
+                Re-check role
+              </Button>
+            </Group>
+            {c.teamsRole.message && (
+              <Text size="sm" c={c.teamsRole.state === 'missing' ? 'orange.8' : 'dimmed'}>
+                {c.teamsRole.message}
+              </Text>
+            )}
+            {recheck.isError && (
+              <Alert color="red" role="alert">
+                {errorMessage(recheck.error)}
+              </Alert>
+            )}
+          </Stack>
         )}
       </Stack>
       {reauth && (
