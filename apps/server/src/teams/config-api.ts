@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import {
+  planApply,
+  planRemoval,
+  policyName,
+  sameName,
+  samePolicy,
+  TeamsError,
+  toChange,
+  type PlannedChange,
+  type TeamsExecutor,
+  type TeamsState,
+  type VoiceRoutingPlan,
+} from './teams-executor.ts';
+
+/**
+ * The Teams executor over the Teams admin "ConfigAPI" (`TEAMS_ADMIN_BASE_URL`), the REST surface behind the
+ * MicrosoftTeams module's `*-Cs` cmdlets. [UNDOCUMENTED] by Microsoft: paths, verbs and bodies follow the
+ * third-party clients summarised in reference §4.5 (terraprovider/go-teams, CIPP):
+ *
+ * - Each operation starts with the module's connect handshake, `GET /Teams.Tenant/serviceDiscovery`, and sends
+ *   the admin endpoint it names as `X-MS-Target-Uri` on later requests (how Teams routes to the tenant's region).
+ * - Requests carry the cmdlets' fingerprint: `User-Agent: Microsoft.Teams.ConfigAPI.Cmdlets/{ver}/{cmdlet}/
+ *   MicrosoftTeams/{ver}`, `X-MS-CmdletName` and a fresh `X-MS-Correlation-Id`.
+ * - Reads list a whole type (`GET /Skype.Policy/configurations/{Type}`) and pick by Identity, as the module's
+ *   `Get-` does; `New-` is `POST` of the cmdlet's PascalCase parameters, `Set-` is `PUT …/configuration/{Identity}`
+ *   without Identity in the body, `Remove-` is `DELETE`. List parameters are sent as `{Add: […]}` / `{Remove: […]}`
+ *   (the PowerShell hashtables), so entries someone else made are never replaced.
+ * - 429 and 503 are retried after `Retry-After` a few times within a bounded wait, then `throttled` /
+ *   `unavailable`; a 409 on a create (a retried request that had gone through, or a concurrent run) re-reads the
+ *   state and goes on from there.
+ */
+
+/** The module whose traffic the requests resemble (go-teams pins the same pair). */
+const MODULE_VERSION = '7.9.0';
+const CONFIG_API_VERSION = '9.714.2';
+const MAX_ATTEMPTS = 4;
+/** One wait at most this long; a longer Retry-After gives up at once (the orchestration reschedules). */
+const MAX_WAIT_MS = 30_000;
+const MAX_TOTAL_WAIT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+const POLICY = '/Skype.Policy/configurations';
+type ConfigType = 'OnlinePstnUsages' | 'OnlineVoiceRoute' | 'OnlineVoiceRoutingPolicy';
+type Obj = Record<string, unknown>;
+
+export type ConfigApiOptions = {
+  /** `TEAMS_ADMIN_BASE_URL`, e.g. https://api.interfaces.records.teams.microsoft.com */
+  baseUrl: string;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+/** `Retry-After` as seconds: delta-seconds or an HTTP date. */
+function retryAfterSeconds(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const n = Number(header);
+  if (Number.isFinite(n) && n >= 0) return n;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** Microsoft's message from an error body: `{error:{code,message}}`, `{Message}` or plain text. */
+function messageOf(text: string, status: number): string {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown }; Message?: unknown; message?: unknown };
+    const m = body.error?.message ?? body.Message ?? body.message;
+    if (typeof m === 'string' && m) return m;
+  } catch {
+    // not JSON: the text itself
+  }
+  return text.trim().slice(0, 600) || `HTTP ${status}`;
+}
+
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+
+/**
+ * The Teams executor over the ConfigAPI: preview reads three lists, apply and remove add only the difference
+ * (see `planApply` / `planRemoval`). Errors become `TeamsError`s: 400 "Cannot find specified Gateway" →
+ * `gateway-not-ready`, 401/403 → `forbidden`, 429 → `throttled`, 5xx/network → `unavailable`, other 4xx →
+ * `rejected` with Microsoft's message.
+ */
+export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigApiOptions): TeamsExecutor {
+  const base = baseUrl.replace(/\/+$/, '');
+  const sleep = sleepOption ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  type Call = (
+    method: string,
+    path: string,
+    cmdlet: string,
+    body?: unknown,
+    options?: { notFoundOk?: boolean },
+  ) => Promise<unknown>;
+
+  async function send(
+    token: string,
+    targetUri: string | null,
+    method: string,
+    path: string,
+    cmdlet: string,
+    body?: unknown,
+    options: { notFoundOk?: boolean } = {},
+  ): Promise<unknown> {
+    const what = `${cmdlet} (${method} ${path})`;
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            'user-agent': `Microsoft.Teams.ConfigAPI.Cmdlets/${CONFIG_API_VERSION}/${cmdlet}/MicrosoftTeams/${MODULE_VERSION}`,
+            'x-ms-cmdletname': cmdlet,
+            'x-ms-correlation-id': randomUUID(),
+            ...(targetUri ? { 'x-ms-target-uri': targetUri } : {}),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+      } catch (e) {
+        throw new TeamsError(
+          'unavailable',
+          `The Teams admin API could not be reached for ${what}: ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        );
+      }
+      if (res.status === 429 || res.status === 503) {
+        const seconds = retryAfterSeconds(res.headers.get('retry-after'));
+        const waitMs = (seconds ?? 1) * 1000;
+        if (attempt < MAX_ATTEMPTS && waitMs <= MAX_WAIT_MS && waited + waitMs <= MAX_TOTAL_WAIT_MS) {
+          await res.body?.cancel();
+          await sleep(waitMs);
+          waited += waitMs;
+          continue;
+        }
+        const microsoftMessage = messageOf(await res.text(), res.status);
+        throw res.status === 429
+          ? new TeamsError(
+              'throttled',
+              `Microsoft is throttling the Teams admin API (${what})${seconds === undefined ? '' : `; it asks to wait ${seconds} s`}.`,
+              {
+                status: 429,
+                microsoftMessage,
+                ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }),
+              },
+            )
+          : new TeamsError(
+              'unavailable',
+              `The Teams admin API is unavailable (${what}): ${microsoftMessage}`,
+              {
+                status: 503,
+                microsoftMessage,
+              },
+            );
+      }
+      const text = await res.text();
+      if (res.ok) return text ? (JSON.parse(text) as unknown) : undefined;
+      if (res.status === 404 && options.notFoundOk) return undefined;
+      const microsoftMessage = messageOf(text, res.status);
+      const status = res.status;
+      if (/cannot find specified gateway/i.test(microsoftMessage))
+        throw new TeamsError(
+          'gateway-not-ready',
+          `Teams does not accept the derived trunk as a gateway yet (its domain must be verified and activated by a Teams-licensed user; Microsoft can take up to 24 hours after that): ${microsoftMessage}`,
+          { status, microsoftMessage },
+        );
+      if (status === 401 || status === 403)
+        throw new TeamsError(
+          'forbidden',
+          `Microsoft refused the Teams admin API (${status}): the automation's service principal needs the Teams Administrator directory role in this tenant (a new token is needed after assigning it; with a delegated sign-in, the admin needs it). Microsoft said: ${microsoftMessage}`,
+          { status, microsoftMessage },
+        );
+      if (status >= 500)
+        throw new TeamsError(
+          'unavailable',
+          `The Teams admin API failed (${status}, ${what}): ${microsoftMessage}`,
+          {
+            status,
+            microsoftMessage,
+          },
+        );
+      throw new TeamsError('rejected', `Teams refused ${what}: ${microsoftMessage}`, {
+        status,
+        microsoftMessage,
+      });
+    }
+  }
+
+  /** The connect handshake: which admin endpoint serves this tenant (sent as X-MS-Target-Uri afterwards). */
+  async function connect(token: string): Promise<Call> {
+    const discovery = (await send(
+      token,
+      null,
+      'GET',
+      '/Teams.Tenant/serviceDiscovery',
+      'Connect-MicrosoftTeams',
+    )) as { Endpoints?: { AdminServiceEndpoint?: unknown } } | undefined;
+    const endpoint = discovery?.Endpoints?.AdminServiceEndpoint;
+    const targetUri = typeof endpoint === 'string' && endpoint ? `https://${endpoint}/` : null;
+    return (method, path, cmdlet, body, options) =>
+      send(token, targetUri, method, path, cmdlet, body, options);
+  }
+
+  const list = async (call: Call, type: ConfigType, cmdlet: string): Promise<Obj[]> => {
+    const value = await call('GET', `${POLICY}/${type}`, cmdlet);
+    return Array.isArray(value) ? (value as Obj[]) : [];
+  };
+
+  async function readState(call: Call, plan: VoiceRoutingPlan): Promise<TeamsState> {
+    const usageLists = await list(call, 'OnlinePstnUsages', 'Get-CsOnlinePstnUsage');
+    const routes = await list(call, 'OnlineVoiceRoute', 'Get-CsOnlineVoiceRoute');
+    const policies = await list(call, 'OnlineVoiceRoutingPolicy', 'Get-CsOnlineVoiceRoutingPolicy');
+    const global = usageLists.find((u) => sameName(String(u.Identity ?? 'Global'), 'Global'));
+    const route = routes.find((r) => sameName(String(r.Identity), plan.voiceRoute.identity));
+    const policy = policies.find((p) => samePolicy(String(p.Identity), plan.policy.identity));
+    const uses = (o: Obj) => strings(o.OnlinePstnUsages).some((u) => sameName(u, plan.pstnUsage));
+    return {
+      usages: strings(global?.Usage),
+      route: route
+        ? {
+            identity: String(route.Identity),
+            numberPattern: String(route.NumberPattern ?? ''),
+            priority: Number(route.Priority),
+            gateways: strings(route.OnlinePstnGatewayList),
+            usages: strings(route.OnlinePstnUsages),
+            description: String(route.Description ?? ''),
+          }
+        : null,
+      policy: policy ? { identity: String(policy.Identity), usages: strings(policy.OnlinePstnUsages) } : null,
+      usageUsedBy: [
+        ...routes.filter(uses).map((r) => ({ object: 'voice-route' as const, identity: String(r.Identity) })),
+        ...policies
+          .filter(uses)
+          .map((p) => ({ object: 'voice-routing-policy' as const, identity: String(p.Identity) })),
+      ],
+    };
+  }
+
+  /** One planned change as its request; 'none' sends nothing. */
+  async function execute(call: Call, c: PlannedChange): Promise<void> {
+    if (c.action === 'none') return;
+    const { Identity: _identity, ...setParameters } = c.parameters ?? {};
+    switch (c.object) {
+      case 'pstn-usage':
+        await call(
+          'PUT',
+          `${POLICY}/OnlinePstnUsages/configuration/Global`,
+          'Set-CsOnlinePstnUsage',
+          c.parameters,
+        );
+        return;
+      case 'voice-route':
+      case 'voice-routing-policy': {
+        const [type, noun]: [ConfigType, string] =
+          c.object === 'voice-route'
+            ? ['OnlineVoiceRoute', 'CsOnlineVoiceRoute']
+            : ['OnlineVoiceRoutingPolicy', 'CsOnlineVoiceRoutingPolicy'];
+        const identity = c.object === 'voice-route' ? c.identity : policyName(c.identity);
+        const instance = `${POLICY}/${type}/configuration/${encodeURIComponent(identity)}`;
+        if (c.action === 'create') await call('POST', `${POLICY}/${type}`, `New-${noun}`, c.parameters);
+        else if (c.action === 'update') await call('PUT', instance, `Set-${noun}`, setParameters);
+        else await call('DELETE', instance, `Remove-${noun}`, undefined, { notFoundOk: true });
+      }
+    }
+  }
+
+  /** Runs planned changes in order; a 409 on a create (it exists after all) re-reads and plans the rest again, once. */
+  async function run(
+    call: Call,
+    plan: VoiceRoutingPlan,
+    decide: (plan: VoiceRoutingPlan, state: TeamsState) => PlannedChange[],
+  ) {
+    let planned = decide(plan, await readState(call, plan));
+    let replanned = false;
+    const done: PlannedChange[] = [];
+    while (done.length < planned.length) {
+      const c = planned[done.length]!;
+      try {
+        await execute(call, c);
+        done.push(c);
+      } catch (e) {
+        if (replanned || !(e instanceof TeamsError && e.status === 409 && c.action === 'create')) throw e;
+        replanned = true;
+        planned = decide(plan, await readState(call, plan));
+      }
+    }
+    return done.map(toChange);
+  }
+
+  return {
+    kind: 'config-api',
+    async preview(token, plan) {
+      const call = await connect(token);
+      return planApply(plan, await readState(call, plan)).map(toChange);
+    },
+    async apply(token, plan) {
+      return run(await connect(token), plan, planApply);
+    },
+    async remove(token, plan) {
+      return run(await connect(token), plan, planRemoval);
+    },
+  };
+}
