@@ -34,7 +34,19 @@ export const TEAMS_ADMIN: Resource = {
   identifierUris: ['https://api.interfaces.records.teams.microsoft.com'],
 };
 
-export const RESOURCES: Resource[] = [GRAPH, TEAMS_ADMIN];
+/**
+ * Azure Resource Manager ("Windows Azure Service Management API"): app-only tokens for
+ * `https://management.azure.com/.default` authorise the emulated Azure DNS surface (`azure-dns.ts`). ARM authorises
+ * by RBAC role assignments, not app roles.
+ */
+export const AZURE_RESOURCE_MANAGER: Resource = {
+  appId: '797f4846-ba00-4fd7-ba43-dac1f8f63013',
+  displayName: 'Windows Azure Service Management API',
+  audience: 'https://management.azure.com',
+  identifierUris: ['https://management.azure.com', 'https://management.core.windows.net'],
+};
+
+export const RESOURCES: Resource[] = [GRAPH, TEAMS_ADMIN, AZURE_RESOURCE_MANAGER];
 
 /** Scopes that are about the sign-in itself and belong to no resource. */
 export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);

@@ -1,3 +1,4 @@
+import { armControl, armControlRoutes } from './azure-dns.ts';
 import { defaultFaults, type Emu, type FaultScope, type Faults, type LoggedRequest } from './context.ts';
 import { EmulatorError, isObject, route, type Ctx, type Route, type Surface } from './http.ts';
 import type { Tenant } from './state.ts';
@@ -7,7 +8,7 @@ import type { Tenant } from './state.ts';
  * each tenant holds and what was created since the seed. Not a Microsoft API; served under `{url}/_control`.
  */
 
-const SURFACES: Surface[] = ['identity', 'graph', 'teams'];
+const SURFACES: Surface[] = ['identity', 'graph', 'teams', 'arm'];
 const DEFAULT_LIFETIME = 3599;
 
 export type ThrottleOptions = Partial<FaultScope> & { count: number; retryAfterSeconds?: number };
@@ -31,6 +32,7 @@ const scopeFrom = (o: Record<string, unknown>, fallback: Surface[]): FaultScope 
 
 export const createControl = (emu: Emu) => {
   const { world } = emu;
+  const arm = armControl(emu);
 
   const tenantOf = (key: string): Tenant => {
     const t = world.findTenant(key);
@@ -88,6 +90,7 @@ export const createControl = (emu: Emu) => {
       emu.throttles = [];
       emu.settings.accessTokenLifetimeSeconds = DEFAULT_LIFETIME;
       emu.requests.length = 0;
+      arm.reset();
     },
     /** Latency (ms) and error rate (0..1, answered 503) for matching requests; default scope: graph and teams. */
     setFaults(f: FaultOptions) {
@@ -161,6 +164,7 @@ export const createControl = (emu: Emu) => {
     clearRequests() {
       emu.requests.length = 0;
     },
+    ...arm.control,
   };
   return control;
 };
@@ -216,5 +220,6 @@ export const controlRoutes = (control: Control): Route[] => {
       control.clearRequests();
       return { status: 204 };
     }),
+    ...armControlRoutes(control),
   ];
 };

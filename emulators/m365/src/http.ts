@@ -10,7 +10,7 @@ export type Reply = {
   text?: string;
 };
 
-export type Surface = 'identity' | 'graph' | 'teams' | 'control';
+export type Surface = 'identity' | 'graph' | 'teams' | 'arm' | 'control';
 
 export type Ctx = {
   req: IncomingMessage;

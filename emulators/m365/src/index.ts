@@ -1,6 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { armErrorReply, armRoutes } from './azure-dns.ts';
 import { defaultFaults, type Emu, type FaultScope, type TxtResolver } from './context.ts';
 import { controlRoutes, createControl, type Control } from './control.ts';
 import { graphRoutes } from './graph.ts';
@@ -55,6 +56,8 @@ export type M365Emulator = {
     graph: string;
     /** Teams admin ConfigAPI base (api.interfaces.records.teams.microsoft.com). */
     teams: string;
+    /** Azure Resource Manager base (management.azure.com): Azure DNS record sets. */
+    arm: string;
     /** Test control API. */
     control: string;
   };
@@ -65,6 +68,7 @@ export type M365Emulator = {
 const MOUNTS: { prefix: string; surface: Surface }[] = [
   { prefix: '/graph', surface: 'graph' },
   { prefix: '/teams', surface: 'teams' },
+  { prefix: '/arm', surface: 'arm' },
   { prefix: '/_control', surface: 'control' },
 ];
 
@@ -153,6 +157,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     identity: identityRoutes(emu),
     graph: graphRoutes(emu),
     teams: teamsRoutes(emu),
+    arm: armRoutes(emu),
     control: controlRoutes(control),
   };
 
@@ -208,6 +213,8 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
         return { status: err.status, headers, json: identityErrorBody(err, ctx, emu.baseUrl) };
       case 'control':
         return { status: err.status, headers, json: { error: err.message } };
+      case 'arm':
+        return armErrorReply(err, ctx);
       default:
         return { status: err.status, headers, json: graphErrorBody(err, ctx) };
     }
@@ -296,6 +303,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
       login: emu.baseUrl,
       graph: `${emu.baseUrl}/graph/v1.0`,
       teams: `${emu.baseUrl}/teams`,
+      arm: `${emu.baseUrl}/arm`,
       control: `${emu.baseUrl}/_control`,
     },
     control,

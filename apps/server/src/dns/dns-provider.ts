@@ -62,7 +62,9 @@ export type DnsErrorKind =
   | 'server-failure'
   | 'unreachable'
   | 'timeout'
-  | 'malformed';
+  | 'malformed'
+  /** The provider cannot write (manual DNS): `DnsError.records` lists what to create or delete at the DNS host. */
+  | 'manual-action-required';
 
 /**
  * The one error of the DNS port. `message` says in plain words what happened and names the server, zone and
@@ -73,16 +75,20 @@ export class DnsError extends Error {
   readonly kind: DnsErrorKind;
   readonly rcode: string | undefined;
   readonly tsigError: string | undefined;
+  /** With 'manual-action-required': the exact records to create or delete at the DNS host. */
+  readonly records:
+    { action: 'create' | 'delete'; name: string; type: RecordType; ttl: number; value: string }[] | undefined;
 
   constructor(
     kind: DnsErrorKind,
     message: string,
-    options: { rcode?: string; tsigError?: string; cause?: unknown } = {},
+    options: { rcode?: string; tsigError?: string; cause?: unknown; records?: DnsError['records'] } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'DnsError';
     this.kind = kind;
     this.rcode = options.rcode;
     this.tsigError = options.tsigError;
+    this.records = options.records;
   }
 }
