@@ -3,8 +3,13 @@
  * configuration is absent. Each contributes configuration for the server (never a code path of its own)
  * and a line saying where it runs.
  */
+import { randomBytes } from 'node:crypto';
+import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startSmtpSink } from '@trunkline/emulator-smtp';
+
+/** The SBC base domain of a fresh install (provider settings), which the sandbox's DNS serves. */
+export const SANDBOX_SBC_ZONE = 'sbc.trunkline.example';
 
 export type Sandbox = { env: Record<string, string>; describe: string[]; stop(): Promise<void> };
 
@@ -21,8 +26,36 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
       stop: () => sink.stop(),
     });
   }
+  let dnsServer: string | undefined;
+  if (!env.DNS_RFC2136_SERVER) {
+    // The provider's DNS: an authoritative server for the SBC zone that takes RFC 2136 updates signed with
+    // a TSIG key made for this run. Microsoft's (emulated) domain verification resolves through it.
+    const zone = env.SANDBOX_SBC_ZONE ?? SANDBOX_SBC_ZONE;
+    const secret = randomBytes(32).toString('base64');
+    const dns = await startDnsEmulator({
+      port: Number(env.SANDBOX_DNS_PORT ?? 8053),
+      zones: [{ name: zone }],
+      keys: [{ name: 'trunkline-sandbox', algorithm: 'hmac-sha256', secret }],
+    });
+    dnsServer = dns.address;
+    started.push({
+      env: {
+        DNS_RFC2136_SERVER: dns.address,
+        DNS_TSIG_KEY_NAME: 'trunkline-sandbox',
+        DNS_TSIG_SECRET: secret,
+        ...(env.SBC_ADDRESSES ? {} : { SBC_ADDRESSES: '198.51.100.10' }),
+      },
+      describe: [
+        `  DNS (emulator)  ${dns.address} udp+tcp — zone ${zone}, RFC 2136 with TSIG key trunkline-sandbox`,
+      ],
+      stop: () => dns.stop(),
+    });
+  }
   if (!env.ENTRA_CLIENT_ID) {
-    const m365 = await startM365Emulator({ port: Number(env.SANDBOX_M365_PORT ?? 8030) });
+    const m365 = await startM365Emulator({
+      port: Number(env.SANDBOX_M365_PORT ?? 8030),
+      ...(dnsServer ? { dnsServers: [dnsServer] } : {}),
+    });
     // The sandbox's demo tenant: contoso has consented to the provider app, so its admin's credentials
     // connect; fabrikam (MFA enforced) and northwind (not consented) show the fallbacks.
     m365.control.consent('contoso');

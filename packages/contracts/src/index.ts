@@ -9,3 +9,4 @@ export * from './services.ts';
 export * from './invitations.ts';
 export * from './audit.ts';
 export * from './settings.ts';
+export * from './routing.ts';

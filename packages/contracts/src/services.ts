@@ -81,6 +81,7 @@ export const ServiceStatuses = [
   'active',
   'failed',
   'offboarding',
+  'removed',
 ] as const;
 export const ServiceStatusSchema = z.enum(ServiceStatuses);
 export type ServiceStatus = z.infer<typeof ServiceStatusSchema>;
@@ -94,6 +95,7 @@ export const serviceStatusLabels: Record<ServiceStatus, string> = {
   active: 'Active',
   failed: 'Failed',
   offboarding: 'Offboarding',
+  removed: 'Removed',
 };
 
 /** Statuses in which names and user count may still change and the service may be deleted outright. */

@@ -21,12 +21,15 @@ import { createTenantAccess } from '../connections/tenant-access.ts';
 import { createTeamsRoleService } from '../connections/teams-role.service.ts';
 import { createM365SettingsService } from '../m365/m365-settings.service.ts';
 import { createMicrosoftSignInService } from '../auth/microsoft-sign-in.service.ts';
+import { createRoutingSettingsService } from '../routing/routing-settings.service.ts';
+import { createRoutingService } from '../routing/routing.service.ts';
+import type { RoutingAdapters } from '../routing/context.ts';
 
 export type ServiceDeps = {
   db: Database;
   jobs: JobQueue;
   masterKey: Buffer;
-  config: Pick<Config, 'session' | 'login' | 'publicUrl' | 'invitations' | 'microsoft'>;
+  config: Pick<Config, 'session' | 'login' | 'publicUrl' | 'invitations' | 'microsoft' | 'routing'>;
 };
 
 /** The composition root of the domain: every service with its dependencies, nothing global. */
@@ -58,9 +61,20 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
     jobs,
     publicUrl: config.publicUrl,
   });
+  const routingSettings = createRoutingSettingsService({
+    repos,
+    uow,
+    vault,
+    initial: config.routing.initial,
+  });
+  const routingAdapters: RoutingAdapters = { access, graph, entraForApp, routingSettings, config };
   return {
     repos,
+    uow,
     tokens,
+    routingSettings,
+    routingAdapters,
+    routing: createRoutingService({ repos, uow, jobs, adapters: routingAdapters }),
     /** Encrypts secrets at rest; the connection and routing issues store tokens and credentials through it. */
     vault,
     connections,

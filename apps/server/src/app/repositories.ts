@@ -10,6 +10,8 @@ import { createSettingsRepository } from '../settings/settings.repository.ts';
 import { createConnectionsRepository } from '../connections/connections.repository.ts';
 import { createOAuthStatesRepository } from '../connections/oauth-states.repository.ts';
 import { createM365SettingsRepository } from '../m365/m365-settings.repository.ts';
+import { createRoutingSettingsRepository } from '../routing/routing-settings.repository.ts';
+import { createWorkflowsRepository } from '../routing/workflow.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -25,6 +27,8 @@ export function createRepositories(db: Executor) {
     connections: createConnectionsRepository(db),
     oauthStates: createOAuthStatesRepository(db),
     m365Settings: createM365SettingsRepository(db),
+    routingSettings: createRoutingSettingsRepository(db),
+    workflows: createWorkflowsRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

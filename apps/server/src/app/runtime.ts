@@ -6,6 +6,7 @@ import { jobDefinitions } from '../jobs/definitions.ts';
 import { startJobEngine, type JobEngine } from '../jobs/engine.ts';
 import type { JobDefinition, JobRegistration } from '../jobs/job.ts';
 import { createJobHandlers } from '../jobs/handlers.ts';
+import { createRoutingRunner } from '../routing/runner.ts';
 import { migrateDatabase, openDatabase, pingDatabase, type DatabaseHandle } from '../platform/db/database.ts';
 import type { Logger } from '../platform/logger.ts';
 import { resolveMasterKey } from '../secrets/master-key.ts';
@@ -61,6 +62,17 @@ export async function startRuntime(options: {
     if (result.created) options.onAdminCreated?.(result);
   }
 
+  let sweepTimer: NodeJS.Timeout | null = null;
+  const routingRunner = (log: Logger) =>
+    createRoutingRunner({
+      repos: services.repos,
+      uow: services.uow,
+      jobs,
+      adapters: services.routingAdapters,
+      retryBaseSeconds: config.routing.retryBaseSeconds,
+      leaseSeconds: config.routing.leaseSeconds,
+      log,
+    });
   if (mode !== 'api') {
     const mailer = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
     const registrations = [
@@ -70,10 +82,18 @@ export async function startRuntime(options: {
         tokens: services.tokens,
         connections: services.connections,
         teamsRole: services.teamsRole,
+        routing: routingRunner,
       }),
       ...(options.extraJobs?.registrations ?? []),
     ];
     await jobs.work(registrations, { concurrency: config.worker.concurrency });
+    // Each worker looks for routing runs nobody works on (a crashed worker, a lost job) and sends them a job;
+    // a duplicate is harmless, the run's lease admits one worker.
+    const sweeper = routingRunner(logger);
+    sweepTimer = setInterval(() => {
+      sweeper.sweep().catch((e: unknown) => logger.warn({ err: e }, 'routing sweep failed'));
+    }, config.routing.sweepSeconds * 1000);
+    sweepTimer.unref();
   }
 
   let app: App | null = null;
@@ -96,6 +116,7 @@ export async function startRuntime(options: {
     app,
     url,
     async stop() {
+      if (sweepTimer) clearInterval(sweepTimer);
       await app?.close();
       await jobs.stop();
       if (!options.handle) await handle.close();

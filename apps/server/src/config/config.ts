@@ -109,6 +109,35 @@ const EnvSchema = z
     TEAMS_ADMIN_BASE_URL: httpUrl.default('https://api.interfaces.records.teams.microsoft.com'),
     UI_BANNER_TEXT: optionalString,
     UI_BANNER_LINKS: BannerLinksSchema,
+    AZURE_ARM_BASE_URL: httpUrl.default('https://management.azure.com'),
+    SBC_ADDRESSES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const list = (v ?? '')
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
+        for (const a of list)
+          if (!z.union([z.ipv4(), z.ipv6()]).safeParse(a).success) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `must be a comma-separated list of IP addresses (${a})`,
+            });
+            return z.NEVER;
+          }
+        return list;
+      }),
+    DNS_RFC2136_SERVER: optionalString,
+    DNS_TSIG_KEY_NAME: optionalString,
+    DNS_TSIG_SECRET: optionalString,
+    ROUTING_RETRY_BASE_SECONDS: positiveInt(15, 3600),
+    PWSH_PATH: optionalString,
+    PATH: optionalString,
+    HOME: optionalString,
+    PSModulePath: optionalString,
+    ROUTING_LEASE_SECONDS: positiveInt(60, 3600),
+    ROUTING_SWEEP_SECONDS: positiveInt(60, 3600),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ENTRA_CLIENT_ID) !== Boolean(env.ENTRA_CLIENT_SECRET))
@@ -146,6 +175,31 @@ const EnvSchema = z
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     invitations: { ttlDays: env.INVITATION_TTL_DAYS },
     banner: env.UI_BANNER_TEXT ? { text: env.UI_BANNER_TEXT, links: env.UI_BANNER_LINKS } : null,
+    routing: {
+      armBaseUrl: env.AZURE_ARM_BASE_URL,
+      /** First wait between attempts of a waiting step; it doubles up to an hour. */
+      retryBaseSeconds: env.ROUTING_RETRY_BASE_SECONDS,
+      /** PowerShell 7 for the PowerShell executor (MicrosoftTeams module installed). */
+      pwshPath: env.PWSH_PATH ?? null,
+      /** The environment pwsh runs with: where programs and PowerShell modules are, nothing else. */
+      pwshEnv: Object.fromEntries(
+        Object.entries({ PATH: env.PATH, HOME: env.HOME, PSModulePath: env.PSModulePath }).filter(
+          (e): e is [string, string] => e[1] !== undefined,
+        ),
+      ),
+      /** A worker's hold on a run, renewed while it works; a crashed worker's run is free again after it. */
+      leaseSeconds: env.ROUTING_LEASE_SECONDS,
+      /** How often each worker looks for runs nobody works on (a crashed worker, a lost job). */
+      sweepSeconds: env.ROUTING_SWEEP_SECONDS,
+      /** Initial routing settings until a provider admin saves them (e.g. the sandbox's DNS emulator). */
+      initial: {
+        sbcAddresses: env.SBC_ADDRESSES,
+        rfc2136:
+          env.DNS_RFC2136_SERVER && env.DNS_TSIG_KEY_NAME && env.DNS_TSIG_SECRET
+            ? { server: env.DNS_RFC2136_SERVER, keyName: env.DNS_TSIG_KEY_NAME, secret: env.DNS_TSIG_SECRET }
+            : null,
+      },
+    },
   }));
 
 export type Config = z.output<typeof EnvSchema>;

@@ -1,5 +1,5 @@
 import type { Repositories } from '../app/repositories.ts';
-import type { EntraClient } from '../microsoft/entra.ts';
+import { EntraError, type EntraClient, type TokenResult } from '../microsoft/entra.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Vault } from '../secrets/vault.ts';
 import type { ConnectionRow } from './connections.repository.ts';
@@ -68,17 +68,30 @@ export function createTenantAccess({ repos, entra, entraForApp, vault, providerA
       return entra.clientCredentials(row.tenantId, resource);
     },
 
-    /** The admin's delegated token for one resource, or null when the connection holds none. */
-    async delegatedToken(row: ConnectedRow, resource: string = GRAPH_RESOURCE) {
+    /**
+     * The admin's delegated token for one resource, or null when the connection holds none. Refresh tokens
+     * rotate: each new one is stored at once. When another worker rotated it meanwhile (ours is refused), the
+     * stored one is read again and used.
+     */
+    async delegatedToken(row: ConnectedRow, resource: string = GRAPH_RESOURCE): Promise<TokenResult | null> {
       if (!row.refreshTokenSealed) return null;
-      const current = await vault.open(row.refreshTokenSealed, refreshTokenContext(row.serviceId));
-      const token = await entra.refresh(row.tenantId, current, resource);
-      if (token.refreshToken && token.refreshToken !== current)
-        await repos.connections.storeRefreshedToken(row.serviceId, {
-          refreshTokenSealed: await vault.seal(token.refreshToken, refreshTokenContext(row.serviceId)),
-          tokenExpiresAt: token.expiresAt,
-        });
-      return token;
+      const exchange = async (sealed: string) => {
+        const current = await vault.open(sealed, refreshTokenContext(row.serviceId));
+        const token = await entra.refresh(row.tenantId, current, resource);
+        if (token.refreshToken && token.refreshToken !== current)
+          await repos.connections.storeRefreshedToken(row.serviceId, {
+            refreshTokenSealed: await vault.seal(token.refreshToken, refreshTokenContext(row.serviceId)),
+            tokenExpiresAt: token.expiresAt,
+          });
+        return token;
+      };
+      try {
+        return await exchange(row.refreshTokenSealed);
+      } catch (e) {
+        const stored = (await repos.connections.get(row.serviceId))?.refreshTokenSealed;
+        if (!(e instanceof EntraError) || !stored || stored === row.refreshTokenSealed) throw e;
+        return exchange(stored);
+      }
     },
   };
 }

@@ -38,10 +38,23 @@ export const assignTeamsRoleJob = defineJob({
   expireInSeconds: 120,
 });
 
+/**
+ * Runs the steps of one routing workflow (onboarding or offboarding) until it finishes, waits or fails; a waiting
+ * step sends the next attempt as a delayed job. A crashed attempt is retried; the workflow's lease keeps two
+ * workers off one service.
+ */
+export const routingStepJob = defineJob({
+  name: 'routing.run',
+  payload: z.object({ workflowId: z.uuid() }),
+  retry: { limit: 5, delaySeconds: 5, backoff: true, maxDelaySeconds: 300 },
+  expireInSeconds: 600,
+});
+
 /** Every job the application defines; queues are created for each at start. */
 export const jobDefinitions: JobDefinition[] = [
   purgeExpiredAuthJob,
   sendInvitationJob,
   refreshTokensJob,
   assignTeamsRoleJob,
+  routingStepJob,
 ];

@@ -7,7 +7,10 @@ import {
   purgeExpiredAuthJob,
   refreshTokensJob,
   sendInvitationJob,
+  routingStepJob,
 } from './definitions.ts';
+import type { RoutingRunner } from '../routing/runner.ts';
+import type { Logger } from '../platform/logger.ts';
 import { systemActor } from '../access/actor.ts';
 import type { TeamsRoleService } from '../connections/teams-role.service.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
@@ -21,12 +24,15 @@ export function createJobHandlers({
   tokens,
   connections,
   teamsRole,
+  routing,
 }: {
   repos: Repositories;
   mailer: Mailer;
   tokens: InvitationTokens;
   connections: Pick<ConnectionsService, 'refreshTokens'>;
   teamsRole: TeamsRoleService;
+  /** Builds the routing runner with the job's logger. */
+  routing: (log: Logger) => RoutingRunner;
 }): JobRegistration[] {
   return [
     handle(purgeExpiredAuthJob, async (_payload, { log }) => {
@@ -49,6 +55,10 @@ export function createJobHandlers({
         { serviceId, state: outcome?.state ?? 'service-gone' },
         'checked the Teams Administrator role',
       );
+    }),
+    handle(routingStepJob, async ({ workflowId }, { jobId, log }) => {
+      const result = await routing(log).run(workflowId, `job:${jobId}`);
+      log.info({ workflowId, result }, 'routing run');
     }),
   ];
 }

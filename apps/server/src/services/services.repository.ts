@@ -29,6 +29,7 @@ const progressOf: Record<ServiceStatus, number> = {
   active: 100,
   failed: 60,
   offboarding: 90,
+  removed: 0,
 };
 
 const columns = {

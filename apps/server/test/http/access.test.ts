@@ -29,6 +29,9 @@ const validBodies: Record<string, unknown> = {
     m365Domain: 'contoso.onmicrosoft.com',
     grantAdminAccess: { channelAdmins: true, customerAdmins: false },
   },
+  'POST /api/v1/services/{id}/routing': { configureDns: true },
+  'POST /api/v1/services/{id}/routing/retry': undefined,
+  'POST /api/v1/services/{id}/offboarding': { confirmShortName: 'anything' },
   'POST /api/v1/invitations/{id}/resend': undefined,
   'POST /api/v1/invitations/{id}/revoke': undefined,
 };

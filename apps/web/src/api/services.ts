@@ -6,6 +6,8 @@ import type {
   LicenseType,
   M365Settings,
   M365SettingsUpdate,
+  PlanPreview,
+  Workflow,
   Service,
   ServiceCreate,
   ServiceCreated,
@@ -40,6 +42,25 @@ export const services = {
   m365Settings: (id: string) => api.get<M365Settings>(`/services/${encodeURIComponent(id)}/m365-settings`),
   saveM365Settings: (id: string, body: M365SettingsUpdate) =>
     request<M365Settings>('PUT', `/services/${encodeURIComponent(id)}/m365-settings`, { body }),
+  planKey: (id: string, configureDns: boolean) => ['/services', id, 'routing-plan', configureDns] as const,
+  plan: (id: string, configureDns: boolean) =>
+    api.get<PlanPreview>(`/services/${encodeURIComponent(id)}/routing/plan`, {
+      configureDns: String(configureDns),
+    }),
+  powershellUrl: (id: string) => `/api/v1/services/${encodeURIComponent(id)}/routing/plan.ps1`,
+  eventsUrl: (id: string) => `/api/v1/services/${encodeURIComponent(id)}/routing/events`,
+  workflowKey: (id: string) => ['/services', id, 'routing'] as const,
+  /** The latest routing run, or null when there is none. */
+  workflow: (id: string) =>
+    api.get<Workflow>(`/services/${encodeURIComponent(id)}/routing`).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }),
+  startRouting: (id: string, configureDns: boolean) =>
+    api.post<Workflow>(`/services/${encodeURIComponent(id)}/routing`, { configureDns }),
+  retryRouting: (id: string) => api.post<Workflow>(`/services/${encodeURIComponent(id)}/routing/retry`),
+  offboard: (id: string, confirmShortName: string) =>
+    api.post<Workflow>(`/services/${encodeURIComponent(id)}/offboarding`, { confirmShortName }),
 };
 
 /** A customer's licensed-user budget across its services. */

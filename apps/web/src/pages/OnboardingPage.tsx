@@ -13,7 +13,12 @@ import { Pager } from '../ui/Pager.tsx';
 import { LicenceUsage } from './services/LicenceUsage.tsx';
 import { serviceColumns, serviceSort } from './services/serviceColumns.tsx';
 
-const AWAITING: readonly ServiceStatus[] = ['pending-invitation', 'awaiting-token'];
+const AWAITING: readonly ServiceStatus[] = [
+  'pending-invitation',
+  'awaiting-token',
+  'configuring',
+  'offboarding',
+];
 const POLL_MS = 3000;
 
 /** One customer's Direct Routing services, its licence budget, and the way to add a tenant. */
@@ -29,7 +34,7 @@ export function OnboardingPage() {
     queryFn: () => serviceDrafts.get(customerId),
   });
   const list = useListParams([], serviceSort);
-  // While a tenant admin is still to connect (invitation or token pending), the view follows by itself.
+  // While a tenant admin is still to connect, or a routing run is under way, the view follows by itself.
   const query = usePagedQuery(
     services,
     { ...list.params, customerId, q: undefined },

@@ -15,6 +15,7 @@ import { formatDateTime } from '../ui/format.ts';
 import { OnboardingProgress } from './services/OnboardingProgress.tsx';
 import { ConnectionPanel } from './services/ConnectionPanel.tsx';
 import { M365SettingsPanel } from './services/M365SettingsPanel.tsx';
+import { RoutingPanel } from './services/RoutingPanel.tsx';
 import { ServiceEditModal } from './services/ServiceEditModal.tsx';
 import { ServiceStatusBadge } from './services/ServiceStatusBadge.tsx';
 
@@ -109,7 +110,12 @@ export function ServiceDetailPage() {
         </SimpleGrid>
       </Paper>
       <ConnectionPanel service={service} />
-      {!PRE_CONNECTION_STATUSES.includes(service.status) && <M365SettingsPanel serviceId={service.id} />}
+      {!PRE_CONNECTION_STATUSES.includes(service.status) && service.status !== 'removed' && (
+        <M365SettingsPanel serviceId={service.id} />
+      )}
+      {(!PRE_CONNECTION_STATUSES.includes(service.status) || service.status === 'failed') && (
+        <RoutingPanel service={service} />
+      )}
       {service.adminAuthMethod === 'invite' && (
         <Anchor component={Link} to={`/invitations?q=${encodeURIComponent(service.fullName)}`} size="sm">
           See the invitation

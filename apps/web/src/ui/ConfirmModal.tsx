@@ -23,7 +23,7 @@ export function ConfirmModal({ title, confirmLabel, action, onClose, children, .
   return (
     <Modal opened onClose={onClose} title={title}>
       <Stack>
-        <Text>{children}</Text>
+        <Text component="div">{children}</Text>
         {mutation.error && (
           <Alert color="red" role="alert">
             {errorMessage(mutation.error)}

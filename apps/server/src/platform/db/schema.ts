@@ -6,6 +6,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -306,3 +307,67 @@ export const oauthStates = pgTable('oauth_states', {
   codeVerifierSealed: text('code_verifier_sealed'),
   createdAt: createdAt(),
 });
+
+/**
+ * The provider's default-routing settings (one row): the settings as validated JSON, and the DNS provider's
+ * secret (TSIG key or client secret) sealed by the vault.
+ */
+export const routingSettings = pgTable('routing_settings', {
+  id: integer('id').primaryKey(),
+  settings: jsonb('settings').notNull(),
+  dnsSecretSealed: text('dns_secret_sealed'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * A durable, resumable run for one service (onboarding or offboarding). At most one unfinished run per service;
+ * a worker takes the run's lease before it runs a step, so two workers never work on one service at once.
+ */
+export const workflows = pgTable(
+  'workflows',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<'onboard' | 'offboard'>().notNull(),
+    status: text('status').$type<'running' | 'waiting' | 'failed' | 'succeeded' | 'cancelled'>().notNull(),
+    configureDns: boolean('configure_dns').notNull(),
+    /** The plan the run works to (names, FQDN, addresses), fixed when it starts. */
+    plan: jsonb('plan').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('workflows_service_idx').on(t.serviceId),
+    uniqueIndex('workflows_one_open_per_service_uq')
+      .on(t.serviceId)
+      .where(sql`${t.status} not in ('succeeded', 'cancelled')`),
+  ],
+);
+
+export const workflowSteps = pgTable(
+  'workflow_steps',
+  {
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    position: integer('position').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** When the step first started waiting (for DNS, for Microsoft): the deadline counts from here. */
+    waitingSince: timestamp('waiting_since', { withTimezone: true }),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    message: text('message'),
+    lastError: text('last_error'),
+    /** What the step created (so offboarding removes only that). */
+    outcome: jsonb('outcome'),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.name] })],
+);

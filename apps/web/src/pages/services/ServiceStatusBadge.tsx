@@ -11,6 +11,7 @@ const colors: Record<ServiceStatus, string> = {
   active: 'green',
   failed: 'red',
   offboarding: 'gray',
+  removed: 'dark',
 };
 
 export function ServiceStatusBadge({ status }: { status: ServiceStatus }) {

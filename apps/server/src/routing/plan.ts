@@ -1,0 +1,64 @@
+import type { EffectiveRouting } from './routing-settings.service.ts';
+
+/**
+ * What a routing run works to, fixed when it starts (later changes of the provider settings do not move a run
+ * that is under way): the derived trunk, its DNS records, the activation user and the Teams objects.
+ */
+export type RoutingPlan = {
+  tenantId: string;
+  trunkFqdn: string;
+  zone: string;
+  ttl: number;
+  addresses: { a: string[]; aaaa: string[] };
+  activation: { upn: string; usageLocation: string; skus: string[] };
+  teams: {
+    tenantId: string;
+    pstnUsage: string;
+    voiceRoute: {
+      identity: string;
+      numberPattern: string;
+      priority: number;
+      gateways: string[];
+      description: string;
+    };
+    policy: { identity: string };
+  };
+  dnsVerifyDeadlineMinutes: number;
+  teamsActivationDeadlineHours: number;
+};
+
+export function buildPlan(
+  service: { trunkFqdn: string; shortName: string },
+  tenantId: string,
+  s: EffectiveRouting,
+): RoutingPlan {
+  return {
+    tenantId,
+    trunkFqdn: service.trunkFqdn,
+    zone: s.sbcBaseDomain,
+    ttl: s.dnsTtl,
+    addresses: {
+      a: s.sbcAddresses.filter((a) => !a.includes(':')),
+      aaaa: s.sbcAddresses.filter((a) => a.includes(':')),
+    },
+    activation: {
+      upn: `${s.activationUser.localPart}@${service.trunkFqdn}`,
+      usageLocation: s.activationUser.usageLocation,
+      skus: s.activationUser.skus,
+    },
+    teams: {
+      tenantId,
+      pstnUsage: s.pstnUsage,
+      voiceRoute: {
+        identity: s.voiceRoute.name,
+        numberPattern: s.voiceRoute.numberPattern,
+        priority: s.voiceRoute.priority,
+        gateways: [service.trunkFqdn],
+        description: `Trunkline: ${service.shortName} through ${service.trunkFqdn}`,
+      },
+      policy: { identity: s.policyName },
+    },
+    dnsVerifyDeadlineMinutes: s.dnsVerifyDeadlineMinutes,
+    teamsActivationDeadlineHours: s.teamsActivationDeadlineHours,
+  };
+}

@@ -1,0 +1,125 @@
+import {
+  RoutingSettingsUpdateSchema,
+  type RoutingSettings,
+  type RoutingSettingsUpdate,
+} from '@trunkline/contracts';
+import type { Actor } from '../access/actor.ts';
+import type { Repositories } from '../app/repositories.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Config } from '../config/config.ts';
+import { forbidden } from '../platform/errors.ts';
+import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
+import type { Vault } from '../secrets/vault.ts';
+
+/** The stored settings without the base domain (which lives in provider_settings) and the secret flag. */
+export type StoredRouting = Omit<RoutingSettingsUpdate, 'sbcBaseDomain' | 'dnsSecret'>;
+/** Settings as the orchestration uses them: with the base domain and the opened DNS secret. */
+export type EffectiveRouting = StoredRouting & {
+  sbcBaseDomain: string;
+  dnsSecret: string | null;
+  saved: boolean;
+};
+
+export const dnsSecretContext = { table: 'routing_settings', rowId: '1', purpose: 'dns-secret' };
+
+const StoredSchema = RoutingSettingsUpdateSchema.omit({ sbcBaseDomain: true, dnsSecret: true });
+
+/** Sensible defaults, with what the environment provides (the sandbox points them at its DNS emulator). */
+function defaults(initial: Config['routing']['initial']): StoredRouting {
+  return {
+    sbcAddresses: initial.sbcAddresses,
+    dnsTtl: 300,
+    pstnUsage: 'Trunkline',
+    voiceRoute: { name: 'Trunkline', numberPattern: '.*', priority: 1 },
+    policyName: 'Unrestricted',
+    activationUser: {
+      localPart: 'trunkline-activation',
+      usageLocation: 'US',
+      skus: ['MCOEV', 'ENTERPRISEPREMIUM', 'ENTERPRISEPACK', 'SPE_E5', 'SPE_E3'],
+    },
+    dns: initial.rfc2136
+      ? { kind: 'rfc2136', server: initial.rfc2136.server, keyName: initial.rfc2136.keyName }
+      : { kind: 'manual', resolvers: ['1.1.1.1'] },
+    dnsVerifyDeadlineMinutes: 60,
+    teamsActivationDeadlineHours: 24,
+    teamsExecutor: 'config-api',
+  };
+}
+
+/**
+ * The provider's default-routing settings (Settings page, provider admins only): SBC addresses, DNS provider
+ * and its secret (sealed, never returned), names of the Teams objects, the activation user, deadlines, executor.
+ */
+export function createRoutingSettingsService({
+  repos,
+  uow,
+  vault,
+  initial,
+}: {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+  vault: Vault;
+  initial: Config['routing']['initial'];
+}) {
+  async function load(): Promise<{ stored: StoredRouting; sealed: string | null; saved: boolean }> {
+    const row = await repos.routingSettings.get();
+    const parsed = row ? StoredSchema.safeParse(row.settings) : null;
+    if (row && parsed?.success) return { stored: parsed.data, sealed: row.dnsSecretSealed, saved: true };
+    return { stored: defaults(initial), sealed: null, saved: false };
+  }
+
+  const view = (
+    stored: StoredRouting,
+    sbcBaseDomain: string,
+    secretSet: boolean,
+    saved: boolean,
+  ): RoutingSettings => ({ ...stored, sbcBaseDomain, dnsSecretSet: secretSet, saved });
+
+  return {
+    /** What the orchestration works with; the DNS secret opened. */
+    async effective(): Promise<EffectiveRouting> {
+      const { stored, sealed, saved } = await load();
+      const { sbcBaseDomain } = await repos.settings.get();
+      const dnsSecret = sealed
+        ? await vault.open(sealed, dnsSecretContext)
+        : !saved && stored.dns.kind === 'rfc2136'
+          ? (initial.rfc2136?.secret ?? null)
+          : null;
+      return { ...stored, sbcBaseDomain, dnsSecret, saved };
+    },
+
+    async get(actor: Actor): Promise<RoutingSettings> {
+      if (actor.role !== 'provider_admin') throw forbidden('Only provider admins see the routing settings.');
+      const { stored, sealed, saved } = await load();
+      const { sbcBaseDomain } = await repos.settings.get();
+      return view(stored, sbcBaseDomain, Boolean(sealed) || (!saved && Boolean(initial.rfc2136)), saved);
+    },
+
+    async update(actor: Actor, input: RoutingSettingsUpdate): Promise<RoutingSettings> {
+      if (actor.role !== 'provider_admin')
+        throw forbidden('Only provider admins change the routing settings.');
+      const { sbcBaseDomain, dnsSecret, ...stored } = input;
+      const current = await load();
+      const kindChanged = current.stored.dns.kind !== stored.dns.kind;
+      const sealed = dnsSecret
+        ? await vault.seal(dnsSecret, dnsSecretContext)
+        : kindChanged
+          ? null
+          : (current.sealed ??
+            (!current.saved && initial.rfc2136 && stored.dns.kind === 'rfc2136'
+              ? await vault.seal(initial.rfc2136.secret, dnsSecretContext)
+              : null));
+      await uow(async (r) => {
+        await r.routingSettings.save(stored, sealed);
+        await r.settings.update({ sbcBaseDomain });
+        await recordAudit(r.audit, actor, {
+          action: 'settings.routing',
+          targetType: 'provider-settings',
+          summary: { ...stored, sbcBaseDomain, dnsSecret: dnsSecret ? 'changed' : 'unchanged' },
+        });
+      });
+      return view(stored, sbcBaseDomain, Boolean(sealed), true);
+    },
+  };
+}
+export type RoutingSettingsService = ReturnType<typeof createRoutingSettingsService>;

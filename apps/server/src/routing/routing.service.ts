@@ -1,0 +1,209 @@
+import type { PlanChange, PlanPreview, StepName, Workflow } from '@trunkline/contracts';
+import { scopeOf, type Actor } from '../access/actor.ts';
+import type { Repositories } from '../app/repositories.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { routingStepJob } from '../jobs/definitions.ts';
+import type { JobQueue } from '../jobs/job.ts';
+import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
+import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
+import { renderPowerShell } from '../teams/powershell.ts';
+import { stepContext, type RoutingAdapters } from './context.ts';
+import { buildPlan } from './plan.ts';
+import type { StoredPlan } from './runner.ts';
+import { offboardingSteps, onboardingSteps, steps, type Outcome } from './steps.ts';
+import { toWorkflow } from './workflow.repository.ts';
+
+/** Service statuses from which default routing may be configured (again: a run reconciles). */
+const ROUTABLE = new Set(['connected', 'failed', 'active']);
+
+/**
+ * Step 10 and offboarding: the plan preview (computed from the actual state), starting the durable run,
+ * Retry from the failed step, the run as the UI shows it, and Remove service (the inverse run).
+ */
+export function createRoutingService({
+  repos,
+  uow,
+  jobs,
+  adapters,
+}: {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+  jobs: JobQueue;
+  adapters: RoutingAdapters;
+}) {
+  async function inScope(actor: Actor, serviceId: string) {
+    const service = await repos.services.get(scopeOf(actor), serviceId);
+    if (!service) throw notFound('Service');
+    return service;
+  }
+  const mayRun = (actor: Actor) => {
+    if (actor.role === 'customer_admin')
+      throw forbidden('Only the provider or the channel configures routing and removes services.');
+  };
+
+  async function planFor(serviceId: string, service: { trunkFqdn: string; shortName: string }) {
+    const connection = await adapters.access.connected(serviceId);
+    const settings = await adapters.routingSettings.effective();
+    return { plan: buildPlan(service, connection.tenantId, settings), settings };
+  }
+
+  return {
+    async preview(actor: Actor, serviceId: string, configureDns: boolean): Promise<PlanPreview> {
+      const service = await inScope(actor, serviceId);
+      const { plan, settings } = await planFor(serviceId, service);
+      const changes: PlanChange[] = [];
+      const warnings: string[] = [];
+      if (!settings.saved)
+        warnings.push(
+          'The default-routing settings were never saved: a provider admin reviews them under Settings.',
+        );
+      for (const name of onboardingSteps(configureDns)) {
+        try {
+          const ctx = await stepContext(adapters, serviceId, plan, configureDns, {});
+          changes.push(...(await steps[name].preview(ctx)));
+        } catch (e) {
+          warnings.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      return { serviceId, trunkFqdn: plan.trunkFqdn, configureDns, changes, warnings };
+    },
+
+    /** The PowerShell rendering of the plan's Teams part, to download. */
+    async powershell(actor: Actor, serviceId: string): Promise<string> {
+      const service = await inScope(actor, serviceId);
+      const { plan } = await planFor(serviceId, service);
+      return renderPowerShell(plan.teams);
+    },
+
+    async start(actor: Actor, serviceId: string, configureDns: boolean): Promise<Workflow> {
+      mayRun(actor);
+      const service = await inScope(actor, serviceId);
+      if (!ROUTABLE.has(service.status))
+        throw new AppError(
+          'conflict',
+          `The service is ${service.status}: connect it to Microsoft 365 first.`,
+        );
+      const { plan, settings } = await planFor(serviceId, service);
+      if (!settings.saved)
+        throw new AppError(
+          'conflict',
+          'Default routing is not set up: a provider admin saves the settings under Settings → Default routing first.',
+        );
+      if (!plan.addresses.a.length && !plan.addresses.aaaa.length)
+        throw new AppError('conflict', 'No SBC address is set under Settings → Default routing.');
+      const names = onboardingSteps(configureDns);
+      // A new run carries forward what earlier runs created, so offboarding still knows it was Trunkline's.
+      const earlier = await repos.workflows.latest(serviceId, 'onboard');
+      const outcomes: Record<string, Outcome> = {};
+      for (const s of earlier?.steps ?? []) if (s.outcome) outcomes[s.name] = s.outcome as Outcome;
+      const id = await uow(async (r, tx) => {
+        if (await r.workflows.open(serviceId))
+          throw new AppError(
+            'conflict',
+            'A routing run for this service is unfinished: Retry it or remove the service.',
+          );
+        const w = await r.workflows.create({
+          serviceId,
+          kind: 'onboard',
+          configureDns,
+          plan,
+          steps: names,
+          outcomes,
+        });
+        await r.services.update(scopeOf(actor), serviceId, { status: 'configuring' });
+        await jobs.send(routingStepJob, { workflowId: w.id }, { within: tx });
+        await recordAudit(r.audit, actor, {
+          action: 'routing.start',
+          targetType: 'service',
+          targetId: serviceId,
+          customerId: service.customerId,
+          summary: { configureDns, trunkFqdn: plan.trunkFqdn, steps: names },
+        });
+        return w.id;
+      });
+      const created = (await repos.workflows.get(id))!;
+      return toWorkflow(created.workflow, created.steps);
+    },
+
+    async retry(actor: Actor, serviceId: string): Promise<Workflow> {
+      mayRun(actor);
+      const service = await inScope(actor, serviceId);
+      await uow(async (r, tx) => {
+        const open = await r.workflows.open(serviceId);
+        if (!open || (open.status !== 'failed' && open.status !== 'waiting'))
+          throw new AppError('conflict', 'There is no failed or waiting run to retry.');
+        const found = (await r.workflows.get(open.id))!;
+        const step = found.steps.find((s) => s.status === 'failed' || s.status === 'waiting');
+        if (step)
+          await r.workflows.updateStep(open.id, step.name, {
+            status: 'pending',
+            nextAttemptAt: null,
+            waitingSince: null,
+            finishedAt: null,
+          });
+        await r.workflows.setStatus(open.id, 'running');
+        await r.services.update(scopeOf(actor), serviceId, {
+          status: open.kind === 'onboard' ? 'configuring' : 'offboarding',
+        });
+        await jobs.send(routingStepJob, { workflowId: open.id }, { within: tx });
+        await recordAudit(r.audit, actor, {
+          action: 'routing.retry',
+          targetType: 'service',
+          targetId: serviceId,
+          customerId: service.customerId,
+          summary: { workflow: open.kind, step: step?.name ?? null },
+        });
+      });
+      return this.workflow(actor, serviceId);
+    },
+
+    /** Remove service: the inverse run, of only what Trunkline created; the short name confirms it. */
+    async offboard(actor: Actor, serviceId: string, confirmShortName: string): Promise<Workflow> {
+      mayRun(actor);
+      const service = await inScope(actor, serviceId);
+      if (confirmShortName.toLowerCase() !== service.shortName.toLowerCase())
+        throw invalid([
+          { path: 'confirmShortName', code: 'mismatch', message: `Type ${service.shortName} to confirm.` },
+        ]);
+      const last = await repos.workflows.latest(serviceId, 'onboard');
+      if (!last)
+        throw new AppError('conflict', 'Nothing was configured for this service: delete it instead.');
+      const open = await repos.workflows.open(serviceId);
+      if (open?.kind === 'offboard') throw new AppError('conflict', 'The service is being removed already.');
+      if (open && open.status === 'running')
+        throw new AppError('conflict', 'A routing step is running: wait for it, then remove the service.');
+      const outcomes: Record<string, Outcome> = {};
+      for (const s of last.steps) outcomes[s.name] = (s.outcome as Outcome | null) ?? {};
+      const plan: StoredPlan = { ...(last.workflow.plan as StoredPlan), onboardingOutcomes: outcomes };
+      const names: StepName[] = offboardingSteps(last.workflow.configureDns);
+      await uow(async (r, tx) => {
+        if (open) await r.workflows.setStatus(open.id, 'cancelled');
+        const w = await r.workflows.create({
+          serviceId,
+          kind: 'offboard',
+          configureDns: last.workflow.configureDns,
+          plan,
+          steps: names,
+        });
+        await r.services.update(scopeOf(actor), serviceId, { status: 'offboarding' });
+        await jobs.send(routingStepJob, { workflowId: w.id }, { within: tx });
+        await recordAudit(r.audit, actor, {
+          action: 'routing.offboard',
+          targetType: 'service',
+          targetId: serviceId,
+          customerId: service.customerId,
+          summary: { trunkFqdn: plan.trunkFqdn, steps: names },
+        });
+      });
+      return this.workflow(actor, serviceId);
+    },
+
+    async workflow(actor: Actor, serviceId: string): Promise<Workflow> {
+      await inScope(actor, serviceId);
+      const found = await repos.workflows.latest(serviceId);
+      if (!found) throw notFound('Routing run');
+      return toWorkflow(found.workflow, found.steps);
+    },
+  };
+}
+export type RoutingService = ReturnType<typeof createRoutingService>;

@@ -1,0 +1,202 @@
+import type { ServiceStatus } from '@trunkline/contracts';
+import { systemActor } from '../access/actor.ts';
+import type { Repositories } from '../app/repositories.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { routingStepJob } from '../jobs/definitions.ts';
+import type { JobQueue } from '../jobs/job.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
+import { stepContext, type RoutingAdapters } from './context.ts';
+import type { RoutingPlan } from './plan.ts';
+import { isTransient, StepFailure, steps, type Outcome } from './steps.ts';
+import type { StepRow, WorkflowRow } from './workflow.repository.ts';
+
+/** Attempts of a step that fails for a passing reason (Microsoft or DNS unreachable) before it counts as failed. */
+const TRANSIENT_ATTEMPTS = 6;
+const MAX_WAIT_SECONDS = 3600;
+
+export type StoredPlan = RoutingPlan & { onboardingOutcomes?: Record<string, Outcome> };
+
+/**
+ * Runs routing workflows: each step reads the actual state, applies only the difference and verifies, so a
+ * step that runs twice (a crash, a Retry) changes nothing the second time. Every step records status,
+ * attempts, timings and the last error in plain words. A waiting step (DNS propagation, Microsoft not yet
+ * accepting a new domain) is rescheduled as a delayed job with growing intervals; no worker waits.
+ */
+export function createRoutingRunner({
+  repos,
+  uow,
+  jobs,
+  adapters,
+  retryBaseSeconds,
+  leaseSeconds,
+  log,
+  now = () => new Date(),
+}: {
+  repos: Repositories;
+  uow: UnitOfWork<Repositories>;
+  jobs: JobQueue;
+  adapters: RoutingAdapters;
+  retryBaseSeconds: number;
+  /** How long a worker's hold on a run lasts unless renewed; it is renewed every third of it while working. */
+  leaseSeconds: number;
+  log: Logger;
+  now?: () => Date;
+}) {
+  const actor = systemActor('routing');
+  const leaseUntil = () => new Date(now().getTime() + leaseSeconds * 1000);
+  const finalStatus: Record<WorkflowRow['kind'], ServiceStatus> = { onboard: 'active', offboard: 'removed' };
+
+  async function finish(w: WorkflowRow) {
+    await uow(async (r) => {
+      await r.workflows.setStatus(w.id, 'succeeded');
+      const service = await r.services.get({ kind: 'provider' }, w.serviceId);
+      await r.services.update({ kind: 'provider' }, w.serviceId, { status: finalStatus[w.kind] });
+      await recordAudit(r.audit, actor, {
+        action: w.kind === 'onboard' ? 'routing.complete' : 'routing.offboard-complete',
+        targetType: 'service',
+        targetId: w.serviceId,
+        customerId: service?.customerId ?? null,
+      });
+    });
+  }
+
+  async function fail(w: WorkflowRow, step: StepRow, message: string) {
+    await uow(async (r) => {
+      await r.workflows.updateStep(w.id, step.name, {
+        status: 'failed',
+        lastError: message,
+        finishedAt: now(),
+        nextAttemptAt: null,
+      });
+      await r.workflows.setStatus(w.id, 'failed');
+      const service = await r.services.get({ kind: 'provider' }, w.serviceId);
+      await r.services.update({ kind: 'provider' }, w.serviceId, { status: 'failed' });
+      await recordAudit(r.audit, actor, {
+        action: 'routing.step',
+        targetType: 'service',
+        targetId: w.serviceId,
+        customerId: service?.customerId ?? null,
+        outcome: 'failure',
+        summary: { workflow: w.kind, step: step.name, error: message },
+      });
+    });
+  }
+
+  async function later(
+    w: WorkflowRow,
+    step: StepRow,
+    seconds: number,
+    patch: { message?: string | null; lastError?: string | null; outcome?: Outcome; waitingSince?: Date },
+  ) {
+    const at = new Date(now().getTime() + seconds * 1000);
+    await uow(async (r, tx) => {
+      await r.workflows.updateStep(w.id, step.name, { status: 'waiting', nextAttemptAt: at, ...patch });
+      await r.workflows.setStatus(w.id, 'waiting');
+      await jobs.send(routingStepJob, { workflowId: w.id }, { startAfterSeconds: seconds, within: tx });
+    });
+  }
+
+  const backoff = (attempt: number) =>
+    Math.min(MAX_WAIT_SECONDS, retryBaseSeconds * 2 ** Math.max(0, Math.min(attempt - 1, 12)));
+
+  /** Runs one step; answers whether the workflow should go on with the next one now. */
+  async function runStep(w: WorkflowRow, step: StepRow): Promise<boolean> {
+    const plan = w.plan as StoredPlan;
+    const attempts = step.attempts + 1;
+    await repos.workflows.updateStep(w.id, step.name, {
+      status: 'running',
+      attempts,
+      startedAt: step.startedAt ?? now(),
+    });
+    if (w.status !== 'running') await repos.workflows.setStatus(w.id, 'running');
+    const previous =
+      w.kind === 'offboard'
+        ? (plan.onboardingOutcomes?.[step.name] ?? {})
+        : ((step.outcome as Outcome | null) ?? {});
+    const impl = steps[step.name as keyof typeof steps];
+    let result;
+    try {
+      const ctx = await stepContext(adapters, w.serviceId, plan, w.configureDns, previous);
+      result = await (w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx));
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      log.warn({ workflowId: w.id, step: step.name, attempts, err: e }, 'routing step failed');
+      if (!(e instanceof StepFailure) && isTransient(e) && attempts < TRANSIENT_ATTEMPTS) {
+        await later(w, { ...step, attempts }, backoff(attempts), { lastError: `${message} (trying again)` });
+        return false;
+      }
+      await fail(w, step, message);
+      return false;
+    }
+    if (result.kind === 'done') {
+      await repos.workflows.updateStep(w.id, step.name, {
+        status: 'succeeded',
+        finishedAt: now(),
+        message: result.message,
+        lastError: null,
+        nextAttemptAt: null,
+        waitingSince: null,
+        outcome: { ...previous, ...(w.kind === 'onboard' ? (result.outcome ?? {}) : {}) },
+      });
+      return true;
+    }
+    const since = step.waitingSince ?? now();
+    const pastDeadline = now().getTime() - since.getTime() > result.deadlineMinutes * 60_000;
+    if (pastDeadline && result.then === 'fail') {
+      await fail(w, step, `Gave up after ${result.deadlineMinutes} minutes: ${result.message}`);
+      return false;
+    }
+    await later(w, { ...step, attempts }, pastDeadline ? MAX_WAIT_SECONDS : backoff(attempts), {
+      message: pastDeadline ? `Past the deadline, still checking hourly. ${result.message}` : result.message,
+      lastError: null,
+      waitingSince: since,
+      ...(result.outcome ? { outcome: { ...previous, ...result.outcome } } : {}),
+    });
+    return false;
+  }
+
+  return {
+    /** Runs a workflow's due steps under its lease; returns at once if another worker holds it. */
+    async run(workflowId: string, owner: string): Promise<'busy' | 'done' | 'stopped'> {
+      if (!(await repos.workflows.lease(workflowId, owner, leaseUntil(), now()))) return 'busy';
+      // Heartbeat: the lease stays ours while we work; if this process dies, it lapses and the run is free.
+      const heartbeat = setInterval(
+        () => void repos.workflows.lease(workflowId, owner, leaseUntil(), now()).catch(() => undefined),
+        Math.max(200, (leaseSeconds * 1000) / 3),
+      );
+      try {
+        for (;;) {
+          const found = await repos.workflows.get(workflowId);
+          if (!found) return 'stopped';
+          const { workflow, steps: rows } = found;
+          if (
+            workflow.status === 'succeeded' ||
+            workflow.status === 'failed' ||
+            workflow.status === 'cancelled'
+          )
+            return 'stopped';
+          const step = rows.find((s) => s.status !== 'succeeded' && s.status !== 'skipped');
+          if (!step) {
+            await finish(workflow);
+            return 'done';
+          }
+          // A delayed attempt that is not due yet (an early duplicate job): its own job comes later.
+          if (step.status === 'waiting' && step.nextAttemptAt && step.nextAttemptAt > now()) return 'stopped';
+          if (!(await runStep(workflow, step))) return 'stopped';
+        }
+      } finally {
+        clearInterval(heartbeat);
+        await repos.workflows.release(workflowId, owner);
+      }
+    },
+
+    /** Sends a job for every unfinished workflow nobody works on. */
+    async sweep(): Promise<number> {
+      const stalled = await repos.workflows.stalled(now());
+      for (const workflowId of stalled) await jobs.send(routingStepJob, { workflowId });
+      return stalled.length;
+    },
+  };
+}
+export type RoutingRunner = ReturnType<typeof createRoutingRunner>;

@@ -1,0 +1,158 @@
+import { and, asc, desc, eq, inArray, isNull, lt, lte, notInArray, or } from 'drizzle-orm';
+import type { StepName, Workflow } from '@trunkline/contracts';
+import type { Executor } from '../platform/db/database.ts';
+import { workflows, workflowSteps } from '../platform/db/schema.ts';
+
+export type WorkflowRow = typeof workflows.$inferSelect;
+export type StepRow = typeof workflowSteps.$inferSelect;
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export const toWorkflow = (w: WorkflowRow, steps: StepRow[]): Workflow => ({
+  id: w.id,
+  serviceId: w.serviceId,
+  kind: w.kind,
+  status: w.status,
+  configureDns: w.configureDns,
+  steps: steps
+    .sort((a, b) => a.position - b.position)
+    .map((s) => ({
+      name: s.name as StepName,
+      status: s.status as Workflow['steps'][number]['status'],
+      attempts: s.attempts,
+      startedAt: iso(s.startedAt),
+      finishedAt: iso(s.finishedAt),
+      nextAttemptAt: iso(s.nextAttemptAt),
+      message: s.message,
+      lastError: s.lastError,
+    })),
+  createdAt: w.createdAt.toISOString(),
+  updatedAt: w.updatedAt.toISOString(),
+  finishedAt: iso(w.finishedAt),
+});
+
+/** Workflows are reached through their service, whose scope the service layer checked. */
+export function createWorkflowsRepository(db: Executor) {
+  return {
+    async create(input: {
+      serviceId: string;
+      kind: 'onboard' | 'offboard';
+      configureDns: boolean;
+      plan: unknown;
+      steps: StepName[];
+      /** What earlier runs recorded per step (e.g. that Trunkline created the domain), carried forward. */
+      outcomes?: Record<string, unknown>;
+    }): Promise<WorkflowRow> {
+      const [w] = await db
+        .insert(workflows)
+        .values({
+          serviceId: input.serviceId,
+          kind: input.kind,
+          status: 'running',
+          configureDns: input.configureDns,
+          plan: input.plan,
+        })
+        .returning();
+      await db.insert(workflowSteps).values(
+        input.steps.map((name, position) => ({
+          workflowId: w!.id,
+          name,
+          position,
+          status: 'pending',
+          outcome: input.outcomes?.[name] ?? null,
+        })),
+      );
+      return w!;
+    },
+    async get(id: string): Promise<{ workflow: WorkflowRow; steps: StepRow[] } | null> {
+      const [w] = await db.select().from(workflows).where(eq(workflows.id, id));
+      if (!w) return null;
+      const steps = await db
+        .select()
+        .from(workflowSteps)
+        .where(eq(workflowSteps.workflowId, id))
+        .orderBy(asc(workflowSteps.position));
+      return { workflow: w, steps };
+    },
+    /** The newest workflow of a service (of a kind), with its steps. */
+    async latest(
+      serviceId: string,
+      kind?: 'onboard' | 'offboard',
+    ): Promise<{ workflow: WorkflowRow; steps: StepRow[] } | null> {
+      const [w] = await db
+        .select()
+        .from(workflows)
+        .where(and(eq(workflows.serviceId, serviceId), kind ? eq(workflows.kind, kind) : undefined))
+        .orderBy(desc(workflows.createdAt))
+        .limit(1);
+      return w ? this.get(w.id) : null;
+    },
+    async open(serviceId: string): Promise<WorkflowRow | null> {
+      const [w] = await db
+        .select()
+        .from(workflows)
+        .where(
+          and(eq(workflows.serviceId, serviceId), notInArray(workflows.status, ['succeeded', 'cancelled'])),
+        );
+      return w ?? null;
+    },
+    /**
+     * Takes the workflow's lease for `owner` until `until`, unless another owner holds an unexpired one.
+     * One UPDATE: two workers can never both win it.
+     */
+    async lease(id: string, owner: string, until: Date, now: Date): Promise<boolean> {
+      const rows = await db
+        .update(workflows)
+        .set({ leaseOwner: owner, leaseUntil: until })
+        .where(
+          and(
+            eq(workflows.id, id),
+            or(isNull(workflows.leaseUntil), lt(workflows.leaseUntil, now), eq(workflows.leaseOwner, owner)),
+          ),
+        )
+        .returning({ id: workflows.id });
+      return rows.length === 1;
+    },
+    /** Unfinished runs nobody works on (no lease, or an expired one), whose next attempt is due. */
+    async stalled(now: Date): Promise<string[]> {
+      const rows = await db
+        .selectDistinct({ id: workflows.id })
+        .from(workflows)
+        .innerJoin(workflowSteps, eq(workflowSteps.workflowId, workflows.id))
+        .where(
+          and(
+            inArray(workflows.status, ['running', 'waiting']),
+            or(isNull(workflows.leaseUntil), lt(workflows.leaseUntil, now)),
+            inArray(workflowSteps.status, ['pending', 'running', 'waiting']),
+            or(isNull(workflowSteps.nextAttemptAt), lte(workflowSteps.nextAttemptAt, now)),
+          ),
+        );
+      return rows.map((r) => r.id);
+    },
+    async release(id: string, owner: string) {
+      await db
+        .update(workflows)
+        .set({ leaseOwner: null, leaseUntil: null })
+        .where(and(eq(workflows.id, id), eq(workflows.leaseOwner, owner)));
+    },
+    async setStatus(id: string, status: WorkflowRow['status']) {
+      const now = new Date();
+      await db
+        .update(workflows)
+        .set({ status, updatedAt: now, finishedAt: status === 'succeeded' ? now : null })
+        .where(eq(workflows.id, id));
+    },
+    async updateStep(
+      workflowId: string,
+      name: string,
+      patch: Partial<Omit<StepRow, 'workflowId' | 'name' | 'position'>>,
+    ) {
+      await db
+        .update(workflowSteps)
+        .set(patch)
+        .where(and(eq(workflowSteps.workflowId, workflowId), eq(workflowSteps.name, name)));
+      await db.update(workflows).set({ updatedAt: new Date() }).where(eq(workflows.id, workflowId));
+    },
+  };
+}
+export type WorkflowsRepository = ReturnType<typeof createWorkflowsRepository>;

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectStatus } from '../support/client.ts';
+import { SBC_ADDRESSES, ZONE, startRoutingWorld, waitForWorkflow } from '../support/routing.ts';
+
+type World = Awaited<ReturnType<typeof startRoutingWorld>>;
+
+/** What the tenant holds that onboarding touches: domains, users (with licences), the Teams objects. */
+const tenantState = (world: World, tenant = 'contoso') => {
+  const t = world.emu.control.tenant(tenant);
+  return {
+    domains: t.domains.map((d) => `${d.id}:${d.isVerified}`).sort(),
+    users: t.users.map((u) => u.userPrincipalName).sort(),
+    skus: t.subscribedSkus.map((s) => `${s.skuPartNumber}:${s.consumedUnits}`).sort(),
+    teams: JSON.stringify(t.teams),
+  };
+};
+
+type Run = {
+  id: string;
+  kind: string;
+  status: string;
+  steps: { name: string; status: string; attempts: number; lastError: string | null }[];
+};
+
+describe('default routing on the derived trunk, and offboarding', () => {
+  let world: World;
+  let customerId: string;
+
+  beforeAll(async () => {
+    world = await startRoutingWorld();
+    customerId = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Routing customer' }),
+      201,
+    ).id;
+  });
+  afterAll(() => world?.close());
+
+  it('refuses to start before the provider saved the routing settings', async () => {
+    const svc = await world.connectedService(customerId, 'route-unset');
+    const res = await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toMatch(/Settings → Default routing/);
+  });
+
+  it('previews, configures DNS, domain, activation user and Teams objects; a second run changes nothing; offboarding restores the tenant', async () => {
+    await world.saveSettings();
+    const before = tenantState(world);
+    const svc = await world.connectedService(customerId, 'route-1');
+    const fqdn = svc.trunkFqdn;
+    expect(fqdn).toBe(`route-1.${ZONE}`);
+
+    // The plan preview, computed from the actual state: everything is new.
+    const plan = expectStatus(
+      await world.admin.get(`/api/v1/services/${svc.id}/routing/plan?configureDns=true`),
+      200,
+    );
+    expect(plan.warnings).toEqual([]);
+    const actions = Object.fromEntries(
+      plan.changes.map((c: { area: string; object: string; action: string }) => [
+        `${c.area}:${c.object}`,
+        c.action,
+      ]),
+    );
+    expect(actions).toMatchObject({
+      'dns:A record': 'create',
+      'dns:AAAA record': 'create',
+      'tenant:domain': 'create',
+      'dns:TXT record': 'create',
+      'tenant:activation user': 'create',
+    });
+    expect(plan.changes.filter((c: { area: string }) => c.area === 'teams').length).toBeGreaterThanOrEqual(3);
+    const script = await world.admin.get(`/api/v1/services/${svc.id}/routing/plan.ps1`);
+    expect(script.status).toBe(200);
+    expect(script.text).toContain('Connect-MicrosoftTeams');
+    expect(script.text).toContain(fqdn);
+
+    expect(
+      (await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true })).status,
+    ).toBe(202);
+    const run = (await waitForWorkflow(
+      world.admin,
+      svc.id,
+      (w) => w.status === 'succeeded' || w.status === 'failed',
+    )) as Run;
+    expect(run.status, JSON.stringify(run.steps)).toBe('succeeded');
+    expect(run.steps.map((s) => s.name)).toEqual(['dns', 'domain', 'activation', 'voice-routing']);
+    expect(expectStatus(await world.admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('active');
+
+    // DNS: A and AAAA at the trunk name, and Microsoft's TXT record; cross-checked in the DNS server.
+    const records = world.dns.records(ZONE).filter((r) => r.name === fqdn);
+    expect(records.filter((r) => r.type === 'A').map((r) => r.value)).toEqual([SBC_ADDRESSES[0]]);
+    expect(records.filter((r) => r.type === 'AAAA').map((r) => r.value)).toEqual([SBC_ADDRESSES[1]]);
+    expect(records.some((r) => r.type === 'TXT' && r.value.startsWith('MS=ms'))).toBe(true);
+    // The tenant: verified domain, licensed activation user, and the Teams objects on the derived trunk.
+    const tenant = world.emu.control.tenant('contoso');
+    expect(tenant.domains.find((d) => d.id === fqdn)).toMatchObject({ isVerified: true });
+    const user = tenant.users.find((u) => u.userPrincipalName === `trunkline-activation@${fqdn}`)!;
+    expect(user.assignedLicenses.length).toBe(1);
+    expect(tenant.teams.OnlinePstnUsages).toContain('Trunkline');
+    const route = tenant.teams.OnlineVoiceRoute.find((r) => r.Identity === 'Trunkline')!;
+    expect(route).toMatchObject({ NumberPattern: '.*', OnlinePstnUsages: ['Trunkline'] });
+    expect(route.OnlinePstnGatewayList).toEqual([fqdn]);
+    expect(
+      tenant.teams.OnlineVoiceRoutingPolicy.find((p) => String(p.Identity).endsWith('Unrestricted')),
+    ).toMatchObject({ OnlinePstnUsages: ['Trunkline'] });
+
+    // Idempotency: running again reads the actual state and creates nothing.
+    const middle = tenantState(world);
+    const serial = world.dns.serial(ZONE);
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    const again = (await waitForWorkflow(
+      world.admin,
+      svc.id,
+      (w) => (w as Run).id !== run.id && (w.status === 'succeeded' || w.status === 'failed'),
+    )) as Run;
+    expect(again.status, JSON.stringify(again.steps)).toBe('succeeded');
+    expect(tenantState(world)).toEqual(middle);
+    expect(world.dns.serial(ZONE)).toBe(serial);
+
+    // Offboarding: confirmed by the short name; afterwards the tenant and the zone are as before.
+    const wrong = await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, {
+      confirmShortName: 'nope',
+    });
+    expect(wrong.status).toBe(422);
+    expectStatus(
+      await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: 'ROUTE-1' }),
+      202,
+    );
+    const off = (await waitForWorkflow(
+      world.admin,
+      svc.id,
+      (w) => (w as Run).kind === 'offboard' && (w.status === 'succeeded' || w.status === 'failed'),
+    )) as Run;
+    expect(off.status, JSON.stringify(off.steps)).toBe('succeeded');
+    expect(expectStatus(await world.admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('removed');
+    expect(tenantState(world)).toEqual(before);
+    expect(world.dns.records(ZONE).filter((r) => r.name === fqdn)).toEqual([]);
+  });
+
+  it('fails with a clear message on a wrong TSIG key, changes nothing, and Retry resumes from that step once fixed', async () => {
+    await world.saveSettings({
+      dnsSecret: Buffer.from('wrong key wrong key wrong key!!!').toString('base64'),
+    });
+    const svc = await world.connectedService(customerId, 'route-2');
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    const failed = (await waitForWorkflow(world.admin, svc.id, (w) => w.status === 'failed')) as Run;
+    const dnsStep = failed.steps.find((s) => s.name === 'dns')!;
+    expect(dnsStep.status).toBe('failed');
+    expect(dnsStep.lastError).toMatch(/BADSIG|signature/);
+    expect(failed.steps.filter((s) => s.status === 'pending').length).toBe(3);
+    expect(world.dns.records(ZONE).filter((r) => r.name === svc.trunkFqdn)).toEqual([]);
+    expect(expectStatus(await world.admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('failed');
+
+    await world.saveSettings();
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing/retry`), 200);
+    const done = (await waitForWorkflow(world.admin, svc.id, (w) => w.status === 'succeeded')) as Run;
+    expect(done.steps.find((s) => s.name === 'dns')!.attempts).toBe(2);
+    expect(done.steps.find((s) => s.name === 'domain')!.attempts).toBe(1);
+  });
+
+  it('names the acceptable licences when the tenant has none free (northwind)', async () => {
+    world.emu.control.consent('northwind');
+    await world.saveSettings();
+    const svc = await world.connectedService(customerId, 'route-3', 'northwind');
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    const failed = (await waitForWorkflow(world.admin, svc.id, (w) => w.status === 'failed')) as Run;
+    const step = failed.steps.find((s) => s.name === 'activation')!;
+    expect(
+      failed.steps.filter((s) => s.status === 'failed'),
+      JSON.stringify(failed.steps),
+    ).toHaveLength(1);
+    expect(step.status).toBe('failed');
+    expect(step.lastError).toMatch(/No free licence.*MCOEV.*ENTERPRISEPACK/);
+  });
+});

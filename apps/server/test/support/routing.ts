@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { startDnsEmulator } from '@trunkline/emulator-dns';
+import { loadDefaultSeed, startM365Emulator, type Seed } from '@trunkline/emulator-m365';
+import { expectStatus, type Client } from './client.ts';
+import { PUBLIC_URL, startTestServer } from './server.ts';
+
+export const ZONE = 'sbc.trunkline.example';
+export const SBC_ADDRESSES = ['198.51.100.10', '2001:db8::10'];
+const TSIG = { name: 'trunkline-test', algorithm: 'hmac-sha256' as const };
+
+/**
+ * The whole outside world of default routing on loopback: the provider's DNS (an RFC 2136 server with TSIG),
+ * Microsoft 365 whose domain verification resolves through that DNS, and the real server pointed at both
+ * (quick retries, so waiting steps come back within seconds).
+ */
+export async function startRoutingWorld(options: { seed?: Seed; env?: Record<string, string> } = {}) {
+  const secret = randomBytes(32).toString('base64');
+  const dns = await startDnsEmulator({ port: 0, zones: [{ name: ZONE }], keys: [{ ...TSIG, secret }] });
+  const emu = await startM365Emulator({
+    ...(options.seed ? { seed: options.seed } : {}),
+    dnsServers: [dns.address],
+  });
+  emu.control.consent('contoso');
+  const app = loadDefaultSeed().apps[0]!;
+  emu.control.setRedirectUris(app.appId, [
+    ...app.redirectUris,
+    `${PUBLIC_URL}/api/v1/microsoft/consent/callback`,
+    `${PUBLIC_URL}/api/v1/microsoft/callback`,
+  ]);
+  const server = await startTestServer({
+    ENTRA_AUTHORITY: emu.urls.login,
+    ENTRA_CLIENT_ID: app.appId,
+    ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
+    GRAPH_BASE_URL: emu.urls.graph,
+    TEAMS_ADMIN_BASE_URL: emu.urls.teams,
+    ROUTING_RETRY_BASE_SECONDS: '1',
+    ...options.env,
+  });
+  const admin = await server.admin();
+  return {
+    dns,
+    emu,
+    server,
+    admin,
+    secret,
+    /** Saves the routing settings as a provider admin would (the DNS emulator, both SBC addresses). */
+    async saveSettings(overrides: Record<string, unknown> = {}) {
+      const current = expectStatus(await admin.get('/api/v1/settings/routing'), 200);
+      const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
+      return expectStatus(
+        await admin.put('/api/v1/settings/routing', {
+          ...rest,
+          sbcBaseDomain: ZONE,
+          sbcAddresses: SBC_ADDRESSES,
+          dns: { kind: 'rfc2136', server: dns.address, keyName: TSIG.name },
+          dnsSecret: secret,
+          ...overrides,
+        }),
+        200,
+      );
+    },
+    /** A service connected to `tenant` through the credentials path. */
+    async connectedService(customerId: string, shortName: string, tenant = 'contoso') {
+      const t = loadDefaultSeed().tenants.find((x) => x.name === tenant)!;
+      const svc = expectStatus(
+        await admin.post('/api/v1/services', {
+          customerId,
+          type: 'direct-routing',
+          fullName: `Routing ${shortName}`,
+          shortName,
+          licenseType: 'hosted-essentials-plus',
+          licensedUsers: 5,
+          adminAuth: {
+            method: 'credentials',
+            username: t.users[0]!.userPrincipalName,
+            password: t.users[0]!.password,
+          },
+        }),
+        201,
+      );
+      expect(svc.connection.state, svc.connection.message).toBe('connected');
+      return svc as { id: string; trunkFqdn: string; shortName: string };
+    },
+    async close() {
+      await server.close();
+      await emu.stop();
+      await dns.stop();
+    },
+  };
+}
+
+/** Polls the service's routing run until `done(workflow)` holds. */
+export async function waitForWorkflow(
+  admin: Client,
+  serviceId: string,
+  done: (w: { status: string; steps: { name: string; status: string }[] }) => boolean,
+  timeoutMs = 20_000,
+) {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    const res = await admin.get(`/api/v1/services/${serviceId}/routing`);
+    if (res.status === 200) {
+      last = res.body;
+      if (done(res.body)) return res.body;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the routing run did not get there in time: ${JSON.stringify(last)}`);
+}

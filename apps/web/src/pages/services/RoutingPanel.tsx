@@ -1,0 +1,289 @@
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Paper,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { stepLabels, type PlanChange, type Workflow, type WorkflowStep } from '@trunkline/contracts';
+import { errorMessage } from '../../api/client.ts';
+import { services } from '../../api/services.ts';
+import { useCurrentUser } from '../../auth/CurrentUser.tsx';
+import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
+import { formatDateTime } from '../../ui/format.ts';
+
+const actionColor: Record<PlanChange['action'], string> = {
+  create: 'green',
+  update: 'blue',
+  delete: 'red',
+  none: 'gray',
+};
+const stepColor: Record<WorkflowStep['status'], string> = {
+  pending: 'gray',
+  running: 'blue',
+  waiting: 'yellow',
+  succeeded: 'green',
+  failed: 'red',
+  skipped: 'gray',
+};
+
+/** The routing run, live: server-sent events while it is unfinished, the cached copy otherwise. */
+function useLiveWorkflow(serviceId: string) {
+  const queryClient = useQueryClient();
+  const query = useQuery({
+    queryKey: services.workflowKey(serviceId),
+    queryFn: () => services.workflow(serviceId),
+  });
+  const open = query.data && (query.data.status === 'running' || query.data.status === 'waiting');
+  useEffect(() => {
+    if (!open) return;
+    const source = new EventSource(services.eventsUrl(serviceId));
+    source.addEventListener('workflow', (event) => {
+      const w = JSON.parse((event as MessageEvent<string>).data) as Workflow;
+      queryClient.setQueryData(services.workflowKey(serviceId), w);
+      if (w.status !== 'running' && w.status !== 'waiting')
+        void queryClient.invalidateQueries({ queryKey: services.key });
+    });
+    return () => source.close();
+  }, [open, serviceId, queryClient]);
+  return query;
+}
+
+function PlanTable({ changes }: { changes: PlanChange[] }) {
+  return (
+    <Table striped withTableBorder aria-label="Plan preview">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Where</Table.Th>
+          <Table.Th>Object</Table.Th>
+          <Table.Th>Name</Table.Th>
+          <Table.Th>Change</Table.Th>
+          <Table.Th>Detail</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {changes.map((c) => (
+          <Table.Tr key={`${c.area}-${c.object}-${c.identity}`}>
+            <Table.Td>{c.area === 'dns' ? 'DNS' : c.area === 'tenant' ? 'Tenant' : 'Teams'}</Table.Td>
+            <Table.Td>{c.object}</Table.Td>
+            <Table.Td>{c.identity}</Table.Td>
+            <Table.Td>
+              <Badge color={actionColor[c.action]} variant="light">
+                {c.action === 'none' ? 'no change' : c.action}
+              </Badge>
+            </Table.Td>
+            <Table.Td>{c.detail}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+function Steps({ workflow }: { workflow: Workflow }) {
+  return (
+    <Stack gap="xs" aria-label="Routing steps">
+      {workflow.steps.map((s) => (
+        <Paper key={s.name} withBorder p="xs" data-step={s.name}>
+          <Group justify="space-between" wrap="nowrap">
+            <Text size="sm" fw={600}>
+              {stepLabels[s.name]}
+            </Text>
+            <Badge color={stepColor[s.status]} variant="light">
+              {s.status}
+            </Badge>
+          </Group>
+          {s.message && <Text size="sm">{s.message}</Text>}
+          {s.lastError && (
+            <Text size="sm" c="red.7">
+              {s.lastError}
+            </Text>
+          )}
+          <Text size="xs" c="dimmed">
+            {s.attempts} attempt{s.attempts === 1 ? '' : 's'}
+            {s.startedAt && ` · started ${formatDateTime(s.startedAt)}`}
+            {s.finishedAt && ` · finished ${formatDateTime(s.finishedAt)}`}
+            {s.status === 'waiting' && s.nextAttemptAt && ` · next check ${formatDateTime(s.nextAttemptAt)}`}
+          </Text>
+        </Paper>
+      ))}
+    </Stack>
+  );
+}
+
+/**
+ * Step 10, default routing: the plan preview computed from the actual state, then the durable run with live
+ * progress, Retry from a failed step, and Remove service (the inverse run, confirmed by the short name).
+ */
+export function RoutingPanel({
+  service,
+}: {
+  service: { id: string; shortName: string; fullName: string; trunkFqdn: string; status: string };
+}) {
+  const me = useCurrentUser();
+  const operator = me.role !== 'customer_admin';
+  const queryClient = useQueryClient();
+  const [configureDns, setConfigureDns] = useState(true);
+  const [showPlan, setShowPlan] = useState(false);
+  const [removing, setRemoving] = useState(false);
+  const [confirmName, setConfirmName] = useState('');
+  const workflow = useLiveWorkflow(service.id);
+  const plan = useQuery({
+    queryKey: services.planKey(service.id, configureDns),
+    queryFn: () => services.plan(service.id, configureDns),
+    enabled: showPlan,
+  });
+  const done = (w: Workflow) => {
+    queryClient.setQueryData(services.workflowKey(service.id), w);
+    void queryClient.invalidateQueries({ queryKey: services.key });
+  };
+  const start = useMutation({
+    mutationFn: () => services.startRouting(service.id, configureDns),
+    onSuccess: done,
+  });
+  const retry = useMutation({ mutationFn: () => services.retryRouting(service.id), onSuccess: done });
+
+  const w = workflow.data;
+  const unfinished = w && w.status !== 'succeeded' && w.status !== 'cancelled';
+  const removed = service.status === 'removed';
+  const canStart =
+    operator && !removed && !unfinished && ['connected', 'failed', 'active'].includes(service.status);
+
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="routing-panel-title">
+      <Stack gap="sm">
+        <Group justify="space-between">
+          <Title order={4} id="routing-panel-title">
+            Default routing
+          </Title>
+          <Text size="xs" c="dimmed">
+            Step 10 of 10
+          </Text>
+        </Group>
+        {w && (
+          <>
+            <Group gap="sm">
+              <Text size="sm">
+                {w.kind === 'onboard' ? 'Configure M365 default routing' : 'Remove service'} — started{' '}
+                {formatDateTime(w.createdAt)}
+              </Text>
+              <Badge
+                color={w.status === 'succeeded' ? 'green' : w.status === 'failed' ? 'red' : 'blue'}
+                aria-label="Routing run status"
+              >
+                {w.status}
+              </Badge>
+            </Group>
+            <Steps workflow={w} />
+            {operator && (w.status === 'failed' || w.status === 'waiting') && (
+              <Group>
+                <Button onClick={() => retry.mutate()} loading={retry.isPending}>
+                  Retry
+                </Button>
+                {retry.isError && <Text c="red">{errorMessage(retry.error)}</Text>}
+              </Group>
+            )}
+          </>
+        )}
+        {canStart && (
+          <Stack gap="sm">
+            <Text size="sm">
+              Configure the derived trunk {service.trunkFqdn} in the customer tenant: DNS, domain, activation
+              user, PSTN usage, voice route and voice routing policy. Or go on with the SBC configuration.
+            </Text>
+            <Checkbox
+              label="Also configure the DNS server"
+              checked={configureDns}
+              onChange={(e) => setConfigureDns(e.currentTarget.checked)}
+            />
+            <Group>
+              <Button variant="default" onClick={() => setShowPlan(true)}>
+                Preview the plan
+              </Button>
+              <Anchor href={services.powershellUrl(service.id)} size="sm">
+                Download as PowerShell
+              </Anchor>
+              <Button variant="subtle" disabled title="Comes with the SBC configuration release">
+                Next: Configure SBC
+              </Button>
+            </Group>
+            {showPlan && plan.isPending && <Text c="dimmed">Reading the actual state…</Text>}
+            {plan.isError && (
+              <Alert color="red" role="alert">
+                {errorMessage(plan.error)}
+              </Alert>
+            )}
+            {showPlan && plan.data && (
+              <>
+                <PlanTable changes={plan.data.changes} />
+                {plan.data.warnings.map((warning) => (
+                  <Alert key={warning} color="orange" role="status">
+                    {warning}
+                  </Alert>
+                ))}
+                <Group>
+                  <Button onClick={() => start.mutate()} loading={start.isPending}>
+                    Configure M365 default routing
+                  </Button>
+                </Group>
+              </>
+            )}
+            {start.isError && (
+              <Alert color="red" role="alert">
+                {errorMessage(start.error)}
+              </Alert>
+            )}
+          </Stack>
+        )}
+        {operator && w && !removed && !(w.kind === 'offboard' && unfinished) && w.status !== 'running' && (
+          <Group justify="flex-end">
+            <Button color="red" variant="light" onClick={() => setRemoving(true)}>
+              Remove service
+            </Button>
+          </Group>
+        )}
+        {removed && <Alert color="gray">The service was removed from the tenant and from DNS.</Alert>}
+      </Stack>
+      {removing && (
+        <ConfirmModal
+          title={`Remove ${service.fullName}`}
+          confirmLabel="Remove service"
+          action={async () => {
+            done(await services.offboard(service.id, confirmName));
+          }}
+          invalidate={[services.key]}
+          successMessage={() => `Removing ${service.fullName}…`}
+          onClose={() => {
+            setRemoving(false);
+            setConfirmName('');
+          }}
+        >
+          <Stack gap="xs">
+            <Text size="sm">
+              This deletes, in the customer tenant and in DNS, what Trunkline created for {service.trunkFqdn}:
+            </Text>
+            <Text size="sm" component="ul">
+              <li>the voice routing policy, voice route and PSTN usage (only if Trunkline created them)</li>
+              <li>the activation user and the domain {service.trunkFqdn}</li>
+              <li>the DNS records of {service.trunkFqdn} that Trunkline wrote</li>
+            </Text>
+            <TextInput
+              label={`Type ${service.shortName} to confirm`}
+              value={confirmName}
+              onChange={(e) => setConfirmName(e.currentTarget.value)}
+            />
+          </Stack>
+        </ConfirmModal>
+      )}
+    </Paper>
+  );
+}
