@@ -69,7 +69,11 @@ export type Emu = {
   deviceCodes: Map<string, DeviceEntry>;
   faults: Faults;
   throttles: Throttle[];
-  settings: { accessTokenLifetimeSeconds: number };
+  /**
+   * `teamsActivationDelaySeconds`: how long after a domain's activation the Teams admin API still refuses it as
+   * a gateway (Microsoft: up to 24 hours); 0 by default.
+   */
+  settings: { accessTokenLifetimeSeconds: number; teamsActivationDelaySeconds: number };
   requests: LoggedRequest[];
 };
 

@@ -89,6 +89,7 @@ export const createControl = (emu: Emu) => {
       emu.faults = defaultFaults();
       emu.throttles = [];
       emu.settings.accessTokenLifetimeSeconds = DEFAULT_LIFETIME;
+      emu.settings.teamsActivationDelaySeconds = 0;
       emu.requests.length = 0;
       arm.reset();
     },
@@ -123,12 +124,18 @@ export const createControl = (emu: Emu) => {
         ...normaliseScope(scopeFrom(o, ['graph', 'teams'])),
       });
     },
-    setSettings(s: { accessTokenLifetimeSeconds?: number }) {
+    setSettings(s: { accessTokenLifetimeSeconds?: number; teamsActivationDelaySeconds?: number }) {
       const v = s.accessTokenLifetimeSeconds;
       if (v !== undefined) {
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
           throw invalid('accessTokenLifetimeSeconds must be an integer >= 0 (0: tokens are born expired)');
         emu.settings.accessTokenLifetimeSeconds = v;
+      }
+      const d = s.teamsActivationDelaySeconds;
+      if (d !== undefined) {
+        if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
+          throw invalid('teamsActivationDelaySeconds must be an integer >= 0');
+        emu.settings.teamsActivationDelaySeconds = d;
       }
       return { ...emu.settings };
     },

@@ -624,7 +624,7 @@ export const graphRoutes = (emu: Emu): Route[] => {
       const existing = u.assignedLicenses.find((l) => l.skuId === sku.skuId);
       if (existing) existing.disabledPlans = disabledPlans;
       else {
-        u.assignedLicenses.push({ skuId: sku.skuId, disabledPlans });
+        u.assignedLicenses.push({ skuId: sku.skuId, disabledPlans, assignedAt: Date.now() });
         sku.consumedUnits += 1;
       }
     }

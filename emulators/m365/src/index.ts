@@ -149,7 +149,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     deviceCodes: new Map(),
     faults: defaultFaults(),
     throttles: [],
-    settings: { accessTokenLifetimeSeconds: 3599 },
+    settings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: 0 },
     requests: [],
   };
   const control = createControl(emu);

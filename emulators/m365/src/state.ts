@@ -28,7 +28,8 @@ export type User = {
   usageLocation: string | null;
   password: string;
   mfaCode?: string;
-  assignedLicenses: { skuId: string; disabledPlans: string[] }[];
+  /** `assignedAt`: epoch ms of the assignment (seeded licences: 0, long ago). */
+  assignedLicenses: { skuId: string; disabledPlans: string[]; assignedAt?: number }[];
   createdDateTime: string;
 };
 
@@ -296,19 +297,26 @@ export const createWorld = (seed: Seed) => {
     return [...out];
   };
 
-  /** A domain is "activated" for Direct Routing once a Teams-licensed user has a UPN on it (§5.2 step 9). */
-  const isActivated = (tenant: Tenant, domain: string) =>
-    tenant.users.some(
-      (u) =>
-        u.userPrincipalName.toLowerCase().endsWith(`@${domain.toLowerCase()}`) &&
-        u.assignedLicenses.some((l) =>
-          tenant.skus
-            .find((s) => s.skuId === l.skuId)
-            ?.servicePlans.some(
-              (p) => TEAMS_SERVICE_PLANS.has(p.servicePlanName) && !l.disabledPlans.includes(p.servicePlanId),
-            ),
-        ),
-    );
+  /**
+   * When a domain was "activated" for Direct Routing: the earliest moment a Teams-licensed user had a UPN on it
+   * (§5.2 step 9); null while it is not.
+   */
+  const activatedSince = (tenant: Tenant, domain: string): number | null => {
+    let since: number | null = null;
+    for (const u of tenant.users) {
+      if (!u.userPrincipalName.toLowerCase().endsWith(`@${domain.toLowerCase()}`)) continue;
+      for (const l of u.assignedLicenses) {
+        const teams = tenant.skus
+          .find((s) => s.skuId === l.skuId)
+          ?.servicePlans.some(
+            (p) => TEAMS_SERVICE_PLANS.has(p.servicePlanName) && !l.disabledPlans.includes(p.servicePlanId),
+          );
+        if (teams) since = Math.min(since ?? Infinity, l.assignedAt ?? 0);
+      }
+    }
+    return since;
+  };
+  const isActivated = (tenant: Tenant, domain: string) => activatedSince(tenant, domain) !== null;
 
   return {
     tenants,
@@ -324,6 +332,7 @@ export const createWorld = (seed: Seed) => {
     rolesOf,
     grantedScopes,
     isActivated,
+    activatedSince,
     defaultResource: GRAPH,
   };
 };

@@ -113,9 +113,16 @@ export const teamsRoutes = (emu: Emu): Route[] => {
         throw badRequest(
           `Cannot find specified Gateway ${g}: its domain is not a verified domain of this tenant.`,
         );
-      if (!world.isActivated(t, d.id))
+      const since = world.activatedSince(t, d.id);
+      if (since === null)
         throw badRequest(
           `Cannot find specified Gateway ${g}: the domain ${d.id} is verified but not activated (no Teams-licensed user has a user name on it).`,
+        );
+      // Microsoft takes a while (up to 24 hours) to accept a newly activated domain; the emulator's delay is a setting.
+      const ready = since + emu.settings.teamsActivationDelaySeconds * 1000;
+      if (Date.now() < ready)
+        throw badRequest(
+          `Cannot find specified Gateway ${g}: the domain ${d.id} was activated ${Math.round((Date.now() - since) / 1000)} s ago and is not provisioned for Direct Routing yet.`,
         );
     }
   };

@@ -8,7 +8,8 @@ import type { Logger } from '../platform/logger.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { stepContext, type RoutingAdapters } from './context.ts';
 import type { RoutingPlan } from './plan.ts';
-import { isTransient, StepFailure, steps, type Outcome } from './steps.ts';
+import { DnsError } from '../dns/dns-provider.ts';
+import { isTransient, StepFailure, steps, type Outcome, type StepResult } from './steps.ts';
 import type { StepRow, WorkflowRow } from './workflow.repository.ts';
 
 /** Attempts of a step that fails for a passing reason (Microsoft or DNS unreachable) before it counts as failed. */
@@ -115,11 +116,21 @@ export function createRoutingRunner({
         ? (plan.onboardingOutcomes?.[step.name] ?? {})
         : ((step.outcome as Outcome | null) ?? {});
     const impl = steps[step.name as keyof typeof steps];
-    let result;
+    let result: StepResult;
     try {
       const ctx = await stepContext(adapters, w.serviceId, plan, w.configureDns, previous);
       result = await (w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx));
     } catch (e) {
+      if (e instanceof DnsError && e.kind === 'manual-action-required') {
+        // Manual DNS: the step shows the records to create and checks again until they resolve.
+        result = {
+          kind: 'wait',
+          message: e.message,
+          deadlineMinutes: plan.dnsVerifyDeadlineMinutes,
+          then: 'keep-waiting',
+        };
+        return afterResult(w, step, attempts, previous, result);
+      }
       const message = e instanceof Error ? e.message : String(e);
       log.warn({ workflowId: w.id, step: step.name, attempts, err: e }, 'routing step failed');
       if (!(e instanceof StepFailure) && isTransient(e) && attempts < TRANSIENT_ATTEMPTS) {
@@ -129,6 +140,16 @@ export function createRoutingRunner({
       await fail(w, step, message);
       return false;
     }
+    return afterResult(w, step, attempts, previous, result);
+  }
+
+  async function afterResult(
+    w: WorkflowRow,
+    step: StepRow,
+    attempts: number,
+    previous: Outcome,
+    result: StepResult,
+  ): Promise<boolean> {
     if (result.kind === 'done') {
       await repos.workflows.updateStep(w.id, step.name, {
         status: 'succeeded',

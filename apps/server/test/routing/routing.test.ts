@@ -19,7 +19,14 @@ type Run = {
   id: string;
   kind: string;
   status: string;
-  steps: { name: string; status: string; attempts: number; lastError: string | null }[];
+  steps: {
+    name: string;
+    status: string;
+    attempts: number;
+    lastError: string | null;
+    message: string | null;
+    nextAttemptAt: string | null;
+  }[];
 };
 
 describe('default routing on the derived trunk, and offboarding', () => {
@@ -171,5 +178,108 @@ describe('default routing on the derived trunk, and offboarding', () => {
     ).toHaveLength(1);
     expect(step.status).toBe('failed');
     expect(step.lastError).toMatch(/No free licence.*MCOEV.*ENTERPRISEPACK/);
+  });
+});
+
+describe('Microsoft not yet accepting a newly activated domain (the 24-hour path, shortened)', () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await startRoutingWorld();
+    await world.saveSettings();
+  });
+  afterAll(() => world?.close());
+
+  it('reschedules the voice-routing step with growing intervals until Microsoft accepts the trunk, without a worker waiting', async () => {
+    world.emu.control.setSettings({ teamsActivationDelaySeconds: 4 });
+    const customerId = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Delay customer' }),
+      201,
+    ).id;
+    const svc = await world.connectedService(customerId, 'route-delay');
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    const waiting = (await waitForWorkflow(world.admin, svc.id, (w) =>
+      w.steps.some((s) => s.name === 'voice-routing' && s.status === 'waiting'),
+    )) as Run;
+    expect(waiting.status).toBe('waiting');
+    const step = waiting.steps.find((s) => s.name === 'voice-routing')!;
+    expect(step.message).toMatch(/does not accept .* as a gateway yet/);
+    expect(step.nextAttemptAt).not.toBeNull();
+    // No job is held while it waits: the next attempt is a delayed job.
+    const done = (await waitForWorkflow(world.admin, svc.id, (w) => w.status === 'succeeded')) as Run;
+    expect(done.steps.find((s) => s.name === 'voice-routing')!.attempts).toBeGreaterThanOrEqual(2);
+    const route = world.emu.control
+      .tenant('contoso')
+      .teams.OnlineVoiceRoute.find((r) => r.Identity === 'Trunkline')!;
+    expect(route.OnlinePstnGatewayList).toEqual([svc.trunkFqdn]);
+  });
+
+  it('fails the step with the reason once past the deadline', async () => {
+    world.emu.control.setSettings({ teamsActivationDelaySeconds: 3600 });
+    await world.saveSettings({ teamsActivationDeadlineHours: 1 });
+    const customerId = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Deadline customer' }),
+      201,
+    ).id;
+    const svc = await world.connectedService(customerId, 'route-late');
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    await waitForWorkflow(world.admin, svc.id, (w) =>
+      w.steps.some((s) => s.name === 'voice-routing' && s.status === 'waiting'),
+    );
+    // An hour later (the wait started an hour ago, as far as the run knows) the next attempt gives up.
+    const { sql } = await import('drizzle-orm');
+    const { queryRows } = await import('../../src/platform/db/database.ts');
+    await queryRows(
+      world.server.runtime.handle.db,
+      sql`update workflow_steps set waiting_since = now() - interval '61 minutes' where name = 'voice-routing' and status = 'waiting'`,
+    );
+    const failed = (await waitForWorkflow(world.admin, svc.id, (w) => w.status === 'failed')) as Run;
+    expect(failed.steps.find((s) => s.name === 'voice-routing')!.lastError).toMatch(
+      /Gave up after 60 minutes/,
+    );
+  });
+});
+
+describe('manual DNS: the step names the records, and goes on once they resolve', () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await startRoutingWorld();
+  });
+  afterAll(() => world?.close());
+
+  it('waits with the exact records, then completes after someone created them at the DNS host', async () => {
+    await world.saveSettings({ dns: { kind: 'manual', resolvers: [world.dns.address] } });
+    const customerId = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Manual customer' }),
+      201,
+    ).id;
+    const svc = await world.connectedService(customerId, 'route-manual');
+    const fqdn = svc.trunkFqdn;
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+
+    const dnsWait = (await waitForWorkflow(world.admin, svc.id, (w) =>
+      w.steps.some((s) => s.name === 'dns' && s.status === 'waiting'),
+    )) as Run;
+    const message = dnsWait.steps.find((s) => s.name === 'dns')!.message!;
+    expect(message).toContain(fqdn);
+    expect(message).toContain(SBC_ADDRESSES[0]);
+    // Nothing was written by Trunkline: the zone has no record of the trunk yet.
+    expect(world.dns.records(ZONE).filter((r) => r.name === fqdn)).toEqual([]);
+
+    // The operator creates the address records at their DNS host.
+    world.dns.set(fqdn, 'A', [SBC_ADDRESSES[0]!], 300);
+    world.dns.set(fqdn, 'AAAA', [SBC_ADDRESSES[1]!], 300);
+    const txtWait = (await waitForWorkflow(world.admin, svc.id, (w) =>
+      w.steps.some((s) => s.name === 'domain' && s.status === 'waiting'),
+    )) as Run;
+    const txt = /"(MS=ms\d+)"|(MS=ms\d+)/.exec(txtWait.steps.find((s) => s.name === 'domain')!.message!)!;
+    world.dns.set(fqdn, 'TXT', [txt[1] ?? txt[2]!], 300);
+
+    const done = (await waitForWorkflow(world.admin, svc.id, (w) => w.status === 'succeeded')) as Run;
+    expect(done.steps.every((s) => s.status === 'succeeded')).toBe(true);
+    expect(world.emu.control.tenant('contoso').domains.find((d) => d.id === fqdn)).toMatchObject({
+      isVerified: true,
+    });
   });
 });
