@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startSmtpSink } from '@trunkline/emulator-smtp';
 
@@ -29,7 +30,14 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   // The outside services, emulated as the sandbox does: a mail sink and Microsoft 365 (contoso consented).
   const sink = await startSmtpSink();
-  const m365 = await startM365Emulator();
+  // The provider's DNS for the default SBC zone, with a TSIG key; Microsoft verifies domains through it.
+  const tsigSecret = randomBytes(32).toString('base64');
+  const dns = await startDnsEmulator({
+    port: 0,
+    zones: [{ name: 'sbc.trunkline.example' }],
+    keys: [{ name: 'trunkline-e2e', algorithm: 'hmac-sha256', secret: tsigSecret }],
+  });
+  const m365 = await startM365Emulator({ dnsServers: [dns.address] });
   m365.control.consent('contoso');
   const app = loadDefaultSeed().apps[0]!;
 
@@ -66,6 +74,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
       GRAPH_BASE_URL: m365.urls.graph,
       TEAMS_ADMIN_BASE_URL: m365.urls.teams,
+      DNS_RFC2136_SERVER: dns.address,
+      DNS_TSIG_KEY_NAME: 'trunkline-e2e',
+      DNS_TSIG_SECRET: tsigSecret,
+      SBC_ADDRESSES: '198.51.100.10',
+      ROUTING_RETRY_BASE_SECONDS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -89,6 +102,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     log.end();
     await sink.stop();
     await m365.stop();
+    await dns.stop();
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -127,6 +141,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_ADMIN_PASSWORD = ADMIN.password;
   process.env.E2E_INBOX_URL = sink.httpUrl;
   process.env.E2E_M365_URL = m365.url;
+  process.env.E2E_DNS_ADDRESS = dns.address;
   process.stdout.write(
     `[e2e] server ready at ${baseUrl} (${database ? `PostgreSQL database ${database.name}` : 'PGlite'}), log: ${logFile}\n`,
   );

@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Resolver } from 'node:dns/promises';
+import type { Page } from '@playwright/test';
+import { admin, expect, test } from '../support/fixtures.ts';
+
+const screenshot = (name: string) =>
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots', name);
+
+async function signIn(page: Page) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password', { exact: true }).fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+}
+
+/** What the provider's DNS answers for a name (the e2e DNS emulator). */
+async function resolveA(name: string) {
+  const resolver = new Resolver();
+  resolver.setServers([process.env.E2E_DNS_ADDRESS!]);
+  return resolver.resolve4(name).catch(() => [] as string[]);
+}
+
+test('default routing: settings → plan preview → configure with live steps → active → remove service', async ({
+  page,
+}) => {
+  await signIn(page);
+
+  // The provider admin reviews and saves the default-routing settings (the DNS server comes from the machine).
+  await page.goto('/settings');
+  const routing = page.getByRole('region', { name: 'Default routing' });
+  await expect(routing.getByLabel('SBC addresses')).toHaveValue('198.51.100.10');
+  await expect(routing.getByText(/Not saved yet/)).toBeVisible();
+  await routing.getByRole('button', { name: 'Save' }).click();
+  await expect(routing.getByText(/Not saved yet/)).toBeHidden();
+
+  // A service connected through the credentials path.
+  const origin = new URL(page.url()).origin;
+  const customer = await (
+    await page.request.post('/api/v1/customers', { data: { name: 'Routing Co' }, headers: { origin } })
+  ).json();
+  const created = await page.request.post('/api/v1/services', {
+    headers: { origin },
+    data: {
+      customerId: customer.id,
+      type: 'direct-routing',
+      fullName: 'Routing by browser',
+      shortName: 'route-e2e',
+      licenseType: 'hosted-essentials-plus',
+      licensedUsers: 5,
+      adminAuth: {
+        method: 'credentials',
+        username: 'admin@contoso.onmicrosoft.com',
+        password: 'Contoso-Admin-1!',
+      },
+    },
+  });
+  expect(created.status()).toBe(201);
+  const svc = await created.json();
+
+  await page.goto(`/services/${svc.id}`);
+  const panel = page.getByRole('region', { name: 'Default routing' });
+  await expect(panel.getByLabel('Also configure the DNS server')).toBeChecked();
+  await panel.getByRole('button', { name: 'Preview the plan' }).click();
+  const plan = panel.getByRole('table', { name: 'Plan preview' });
+  await expect(plan.getByRole('row').filter({ hasText: 'A record' })).toContainText('create');
+  await expect(plan.getByRole('row').filter({ hasText: 'activation user' })).toContainText(
+    `trunkline-activation@${svc.trunkFqdn}`,
+  );
+  await page.screenshot({ path: screenshot('routing-plan.png'), fullPage: true });
+
+  await panel.getByRole('button', { name: 'Configure M365 default routing' }).click();
+  await expect(panel.getByLabel('Routing run status')).toHaveText('succeeded', { timeout: 60_000 });
+  for (const step of ['dns', 'domain', 'activation', 'voice-routing'])
+    await expect(panel.locator(`[data-step="${step}"]`)).toContainText('succeeded');
+  await expect(page.getByText('Active', { exact: true }).first()).toBeVisible();
+  expect(await resolveA(svc.trunkFqdn)).toEqual(['198.51.100.10']);
+  await page.screenshot({ path: screenshot('routing-active.png'), fullPage: true });
+
+  // Offboarding, confirmed by the short name.
+  await panel.getByRole('button', { name: 'Remove service' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toContainText(svc.trunkFqdn);
+  await dialog.getByLabel('Type route-e2e to confirm').fill('route-e2e');
+  await dialog.getByRole('button', { name: 'Remove service' }).click();
+  await expect(panel.getByText('The service was removed from the tenant and from DNS.')).toBeVisible({
+    timeout: 60_000,
+  });
+  expect(await resolveA(svc.trunkFqdn)).toEqual([]);
+});
