@@ -4,12 +4,27 @@
  * and a line saying where it runs.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startSmtpSink } from '@trunkline/emulator-smtp';
 
 /** The SBC base domain of a fresh install (provider settings), which the sandbox's DNS serves. */
 export const SANDBOX_SBC_ZONE = 'sbc.trunkline.example';
+
+/**
+ * The sandbox DNS's TSIG key, made once per data directory: saved routing settings keep it (sealed), so it must
+ * stay the same from one start to the next.
+ */
+function sandboxTsigSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'sandbox-dns-tsig.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
 
 export type Sandbox = { env: Record<string, string>; describe: string[]; stop(): Promise<void> };
 
@@ -31,7 +46,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
     // The provider's DNS: an authoritative server for the SBC zone that takes RFC 2136 updates signed with
     // a TSIG key made for this run. Microsoft's (emulated) domain verification resolves through it.
     const zone = env.SANDBOX_SBC_ZONE ?? SANDBOX_SBC_ZONE;
-    const secret = randomBytes(32).toString('base64');
+    const secret = sandboxTsigSecret(env.DATA_DIR ?? './data');
     const dns = await startDnsEmulator({
       port: Number(env.SANDBOX_DNS_PORT ?? 8053),
       zones: [{ name: zone }],
