@@ -70,7 +70,30 @@ test('default routing: settings → plan preview → configure with live steps �
   );
   await page.screenshot({ path: screenshot('routing-plan.png'), fullPage: true });
 
+  // Microsoft takes a few seconds to accept the new domain (as it can take hours for real): the run waits.
+  await fetch(`${process.env.E2E_M365_URL}/_control/settings`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ teamsActivationDelaySeconds: 4 }),
+  });
   await panel.getByRole('button', { name: 'Configure M365 default routing' }).click();
+  // The customer's Onboarding view follows the run live.
+  const onboarding = await page.context().newPage();
+  await onboarding.goto(`/onboarding/${customer.id}`);
+  const activity = onboarding.getByRole('region', { name: 'Routing under way' });
+  await expect(
+    activity.getByText(/PSTN usage, voice route and voice routing policy: Microsoft does not accept/),
+  ).toBeVisible({
+    timeout: 30_000,
+  });
+  await onboarding.screenshot({ path: screenshot('routing-onboarding-view.png'), fullPage: true });
+  await expect(activity).toBeHidden({ timeout: 60_000 });
+  await onboarding.close();
+  await fetch(`${process.env.E2E_M365_URL}/_control/settings`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ teamsActivationDelaySeconds: 0 }),
+  });
   await expect(panel.getByLabel('Routing run status')).toHaveText('succeeded', { timeout: 60_000 });
   for (const step of ['dns', 'domain', 'activation', 'voice-routing'])
     await expect(panel.locator(`[data-step="${step}"]`)).toContainText('succeeded');

@@ -9,12 +9,15 @@ import {
   RoutingStartSchema,
   WorkflowSchema,
 } from '@trunkline/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../http/auth.ts';
+import { AppError } from '../platform/errors.ts';
 import { problems, type App } from '../http/types.ts';
 import type { RoutingSettingsService } from './routing-settings.service.ts';
 import type { RoutingService } from './routing.service.ts';
 
 const EVENT_POLL_MS = 1000;
+const KEEP_ALIVE_TICKS = 15;
 
 export function registerRoutingRoutes(
   app: App,
@@ -153,43 +156,71 @@ export function registerRoutingRoutes(
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const id = request.params.id;
-      // Scope first: outside it the answer is the usual 404 problem, not a stream.
-      const first = await routing.workflow(actor, id).catch((e: unknown) => {
-        if (e instanceof Error && 'code' in e && e.code === 'not_found' && e.message.startsWith('Routing'))
-          return null;
-        throw e;
-      });
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      let last = '';
-      const push = (w: unknown) => {
-        const data = JSON.stringify(w);
-        if (data === last) return;
-        last = data;
-        res.write(`event: workflow\ndata: ${data}\n\n`);
-      };
-      if (first) push(first);
-      else res.write(': no run yet\n\n');
-      let closed = false;
-      const timer = setInterval(() => {
-        routing
-          .workflow(actor, id)
-          .then(push)
-          .catch(() => undefined);
-        res.write(': keep-alive\n\n');
-      }, EVENT_POLL_MS);
-      request.raw.on('close', () => {
-        closed = true;
-        clearInterval(timer);
-      });
-      if (closed) clearInterval(timer);
+      const load = () =>
+        routing.workflow(actor, request.params.id).catch((e: unknown) => {
+          // No run yet is not an error for the stream; outside the scope is (the service is checked first).
+          if (e instanceof AppError && e.code === 'not_found' && e.message.startsWith('Routing run'))
+            return null;
+          throw e;
+        });
+      await stream(request, reply, 'workflow', load);
     },
   );
+  app.get(
+    '/api/v1/customers/:id/routing/events',
+    {
+      config: { resource: 'customer' },
+      schema: {
+        tags,
+        summary:
+          'Server-sent events: the latest routing run of each of a customer\'s services (event "workflows")',
+        params: IdParamsSchema,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      await stream(request, reply, 'workflows', () => routing.customerRuns(actor, request.params.id));
+    },
+  );
+}
+
+/**
+ * Streams `load()` as server-sent events whenever it changes (checked every second; any process may have
+ * changed it, so the database is the source). The first load runs before the stream opens, so an object outside
+ * the actor's scope is the usual 404 problem.
+ */
+async function stream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  event: string,
+  load: () => Promise<unknown>,
+) {
+  const first = await load();
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  let last = '';
+  let ticks = 0;
+  const push = (value: unknown) => {
+    if (value === null) return;
+    const data = JSON.stringify(value);
+    if (data === last) return;
+    last = data;
+    res.write(`event: ${event}\ndata: ${data}\n\n`);
+  };
+  push(first);
+  if (first === null) res.write(': nothing yet\n\n');
+  const timer = setInterval(() => {
+    load()
+      .then(push)
+      .catch(() => undefined);
+    if (++ticks % KEEP_ALIVE_TICKS === 0) res.write(': keep-alive\n\n');
+  }, EVENT_POLL_MS);
+  request.raw.on('close', () => clearInterval(timer));
 }

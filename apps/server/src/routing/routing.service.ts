@@ -198,6 +198,13 @@ export function createRoutingService({
       return this.workflow(actor, serviceId);
     },
 
+    /** The latest run of each of a customer's services (for the Onboarding view). */
+    async customerRuns(actor: Actor, customerId: string): Promise<Workflow[]> {
+      if (!(await repos.customers.get(scopeOf(actor), customerId))) throw notFound('Customer');
+      const runs = await repos.workflows.latestOfCustomer(customerId);
+      return runs.map((r) => toWorkflow(r.workflow, r.steps));
+    },
+
     async workflow(actor: Actor, serviceId: string): Promise<Workflow> {
       await inScope(actor, serviceId);
       const found = await repos.workflows.latest(serviceId);

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, notInArray, or } from 'drizzle-orm';
 import type { StepName, Workflow } from '@trunkline/contracts';
 import type { Executor } from '../platform/db/database.ts';
-import { workflows, workflowSteps } from '../platform/db/schema.ts';
+import { services, workflows, workflowSteps } from '../platform/db/schema.ts';
 
 export type WorkflowRow = typeof workflows.$inferSelect;
 export type StepRow = typeof workflowSteps.$inferSelect;
@@ -86,6 +86,21 @@ export function createWorkflowsRepository(db: Executor) {
         .orderBy(desc(workflows.createdAt))
         .limit(1);
       return w ? this.get(w.id) : null;
+    },
+    /** The newest workflow of each of a customer's services, with steps. */
+    async latestOfCustomer(customerId: string): Promise<{ workflow: WorkflowRow; steps: StepRow[] }[]> {
+      const rows = await db
+        .selectDistinctOn([workflows.serviceId], { id: workflows.id })
+        .from(workflows)
+        .innerJoin(services, eq(services.id, workflows.serviceId))
+        .where(eq(services.customerId, customerId))
+        .orderBy(workflows.serviceId, desc(workflows.createdAt));
+      const out = [];
+      for (const r of rows) {
+        const found = await this.get(r.id);
+        if (found) out.push(found);
+      }
+      return out;
     },
     async open(serviceId: string): Promise<WorkflowRow | null> {
       const [w] = await db

@@ -283,3 +283,78 @@ describe('manual DNS: the step names the records, and goes on once they resolve'
     });
   });
 });
+
+describe('live progress as server-sent events', () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await startRoutingWorld();
+    await world.saveSettings();
+  });
+  afterAll(() => world?.close());
+
+  /** Reads server-sent events from `path` until `until(data)` holds; answers the events seen. */
+  async function readEvents(path: string, event: string, until: (data: unknown) => boolean) {
+    const controller = new AbortController();
+    const res = await fetch(`${world.server.url}${path}`, {
+      headers: { cookie: world.admin.cookie! },
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const seen: unknown[] = [];
+    let buffer = '';
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const chunk = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const name = /^event: (.*)$/m.exec(chunk)?.[1];
+        const data = /^data: (.*)$/m.exec(chunk)?.[1];
+        if (name === event && data) {
+          seen.push(JSON.parse(data));
+          if (until(seen.at(-1))) {
+            controller.abort();
+            return seen;
+          }
+        }
+      }
+    }
+    controller.abort();
+    throw new Error(`no matching event within 20 s: ${JSON.stringify(seen.at(-1))}`);
+  }
+
+  it('streams each change of the run on the service and on its customer', async () => {
+    const customerId = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Stream customer' }),
+      201,
+    ).id;
+    const svc = await world.connectedService(customerId, 'route-sse');
+    world.emu.control.setSettings({ teamsActivationDelaySeconds: 2 });
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    const events = (await readEvents(
+      `/api/v1/services/${svc.id}/routing/events`,
+      'workflow',
+      (w) => (w as Run).status === 'succeeded',
+    )) as Run[];
+    // More than one state went by (at least the wait for Microsoft, then success).
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.some((w) => w.status === 'waiting')).toBe(true);
+    const perCustomer = (await readEvents(
+      `/api/v1/customers/${customerId}/routing/events`,
+      'workflows',
+      (ws) => (ws as Run[]).some((w) => w.status === 'succeeded'),
+    )) as Run[][];
+    expect(perCustomer.at(-1)!.map((w) => w.id)).toEqual([events.at(-1)!.id]);
+    // Outside the scope: the usual 404 problem, not a stream.
+    const other = await world.admin.get(
+      `/api/v1/services/00000000-0000-4000-8000-000000000000/routing/events`,
+    );
+    expect(other.status).toBe(404);
+  });
+});

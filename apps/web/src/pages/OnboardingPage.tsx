@@ -11,6 +11,7 @@ import { formatDateTime } from '../ui/format.ts';
 import { useListParams, usePagedQuery } from '../ui/list.ts';
 import { Pager } from '../ui/Pager.tsx';
 import { LicenceUsage } from './services/LicenceUsage.tsx';
+import { RoutingActivity } from './services/RoutingActivity.tsx';
 import { serviceColumns, serviceSort } from './services/serviceColumns.tsx';
 
 const AWAITING: readonly ServiceStatus[] = [
@@ -79,6 +80,10 @@ export function OnboardingPage() {
           </Group>
         </Alert>
       )}
+      <RoutingActivity
+        customerId={customerId}
+        names={Object.fromEntries((query.data?.items ?? []).map((s) => [s.id, s.fullName]))}
+      />
       <Paper withBorder p="md" component="section" aria-labelledby="dr-services-title">
         <Stack>
           <Title order={3} id="dr-services-title">

@@ -1,0 +1,59 @@
+import { Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { stepLabels, type Workflow } from '@trunkline/contracts';
+
+const open = (w: Workflow) => w.status === 'running' || w.status === 'waiting' || w.status === 'failed';
+
+/**
+ * The routing runs under way for a customer's services, step by step, live (server-sent events): what each run
+ * is doing or waiting for, and which failed.
+ */
+export function RoutingActivity({
+  customerId,
+  names,
+}: {
+  customerId: string;
+  /** Service id → full name, for the labels. */
+  names: Record<string, string>;
+}) {
+  const [runs, setRuns] = useState<Workflow[]>([]);
+  useEffect(() => {
+    const source = new EventSource(`/api/v1/customers/${encodeURIComponent(customerId)}/routing/events`);
+    source.addEventListener('workflows', (event) =>
+      setRuns(JSON.parse((event as MessageEvent<string>).data) as Workflow[]),
+    );
+    return () => source.close();
+  }, [customerId]);
+  const shown = runs.filter(open);
+  if (!shown.length) return null;
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="routing-activity-title">
+      <Stack gap="xs">
+        <Title order={3} id="routing-activity-title">
+          Routing under way
+        </Title>
+        {shown.map((w) => {
+          const step = w.steps.find((s) => s.status !== 'succeeded' && s.status !== 'skipped');
+          return (
+            <Group key={w.id} justify="space-between" wrap="nowrap" align="flex-start">
+              <div>
+                <Text size="sm" fw={600} component={Link} to={`/services/${w.serviceId}`}>
+                  {names[w.serviceId] ?? 'Service'} — {w.kind === 'onboard' ? 'default routing' : 'removal'}
+                </Text>
+                {step && (
+                  <Text size="sm">
+                    {stepLabels[step.name]}: {step.lastError ?? step.message ?? step.status}
+                  </Text>
+                )}
+              </div>
+              <Badge color={w.status === 'failed' ? 'red' : w.status === 'waiting' ? 'yellow' : 'blue'}>
+                {w.status}
+              </Badge>
+            </Group>
+          );
+        })}
+      </Stack>
+    </Paper>
+  );
+}
