@@ -1,4 +1,6 @@
-import { test as base, expect } from '@playwright/test';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test as base, expect, type Page } from '@playwright/test';
 
 /** What global-setup.ts started; missing values mean the suite runs without its server, which is an error. */
 function required(name: string): string {
@@ -27,3 +29,16 @@ export const test = base.extend({
 });
 
 export { expect };
+
+/** Signs in as the provider admin through the login page. */
+export async function signIn(page: Page) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password', { exact: true }).fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+}
+
+/** Where a spec's screenshot for the docs goes. */
+export const screenshot = (name: string) =>
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots', name);

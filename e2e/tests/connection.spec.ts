@@ -1,19 +1,7 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { admin, expect, test } from '../support/fixtures.ts';
+import { expect, signIn, screenshot, test } from '../support/fixtures.ts';
 
 const inbox = () => process.env.E2E_INBOX_URL!;
-const screenshot = (name: string) =>
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots', name);
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page).not.toHaveURL(/\/login/);
-}
 
 /** Creates a service through the API as the signed-in operator (the wizard itself has its own spec). */
 async function createService(page: Page, body: Record<string, unknown>) {

@@ -1,19 +1,5 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Resolver } from 'node:dns/promises';
-import type { Page } from '@playwright/test';
-import { admin, expect, test } from '../support/fixtures.ts';
-
-const screenshot = (name: string) =>
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots', name);
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page).not.toHaveURL(/\/login/);
-}
+import { expect, signIn, screenshot, test } from '../support/fixtures.ts';
 
 /** What the provider's DNS answers for a name (the e2e DNS emulator). */
 async function resolveA(name: string) {

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { canonicalIpv6, canonicalName, ownerInZone } from './names.ts';
 import {
   DnsError,
   type DnsErrorKind,
@@ -67,18 +68,6 @@ const RECORD_KEYS: Record<RecordType, 'ARecords' | 'AAAARecords' | 'TXTRecords'>
  */
 const RECORD_SET_MISSING = new Set(['notfound', 'resourcenotfound']);
 
-const LABEL = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?|\*)$/;
-
-function canonicalName(name: string): string | undefined {
-  const lower = name.toLowerCase();
-  if (lower.length === 0 || lower.length > 253 || !lower.split('.').every((label) => LABEL.test(label)))
-    return undefined;
-  return lower;
-}
-
-/** RFC 5952 text of an IPv6 address (WHATWG URL serialisation), so equal addresses compare equal. */
-const canonicalIpv6 = (value: string) => new URL(`http://[${value}]/`).hostname.slice(1, -1);
-
 /** TXT text as character strings of at most 255 UTF-8 bytes, never splitting a character. */
 function txtChunks(value: string): string[] {
   const chunks: string[] = [];
@@ -135,14 +124,7 @@ export function createAzureDnsProvider(options: AzureDnsOptions): DnsProvider {
     new DnsError(kind, message, cause === undefined ? {} : { cause });
 
   const checkName = (name: string): { owner: string; relative: string } => {
-    const owner = canonicalName(name);
-    if (!owner)
-      throw fail(
-        'invalid',
-        `'${name}' is not a valid DNS name (a fully qualified name without the trailing dot).`,
-      );
-    if (owner !== zone && !owner.endsWith(`.${zone}`))
-      throw fail('invalid', `The name '${name}' is not in zone '${zone}': nothing was sent to Azure DNS.`);
+    const owner = ownerInZone(name, zone, 'nothing was sent to Azure DNS');
     return { owner, relative: owner === zone ? '@' : owner.slice(0, -zone.length - 1) };
   };
 

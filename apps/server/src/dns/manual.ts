@@ -1,5 +1,6 @@
 import { Resolver } from 'node:dns/promises';
 import net from 'node:net';
+import { canonicalIpv6, canonicalName, ownerInZone } from './names.ts';
 import {
   DnsError,
   type DnsErrorKind,
@@ -44,18 +45,6 @@ export type ManualDnsOptions = {
 /** One record the operator must create or delete at the DNS host. */
 export type ManualRecordAction = NonNullable<DnsError['records']>[number];
 
-const LABEL = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?|\*)$/;
-
-function canonicalName(name: string): string | undefined {
-  const lower = name.toLowerCase();
-  if (lower.length === 0 || lower.length > 253 || !lower.split('.').every((label) => LABEL.test(label)))
-    return undefined;
-  return lower;
-}
-
-/** RFC 5952 text of an IPv6 address (WHATWG URL serialisation), so equal addresses compare equal. */
-const canonicalIpv6 = (value: string) => new URL(`http://[${value}]/`).hostname.slice(1, -1);
-
 const describe = (r: ManualRecordAction) =>
   `${r.type} ${r.name} ${r.type === 'TXT' ? JSON.stringify(r.value) : r.value}${r.action === 'create' ? ` (TTL ${r.ttl})` : ''}`;
 
@@ -83,17 +72,7 @@ export function createManualDnsProvider(options: ManualDnsOptions): DnsProvider 
     extra: { cause?: unknown; records?: ManualRecordAction[] } = {},
   ) => new DnsError(kind, message, extra);
 
-  const checkName = (name: string): string => {
-    const owner = canonicalName(name);
-    if (!owner)
-      throw fail(
-        'invalid',
-        `'${name}' is not a valid DNS name (a fully qualified name without the trailing dot).`,
-      );
-    if (owner !== zone && !owner.endsWith(`.${zone}`))
-      throw fail('invalid', `The name '${name}' is not in zone '${zone}': nothing was checked.`);
-    return owner;
-  };
+  const checkName = (name: string): string => ownerInZone(name, zone, 'nothing was checked');
 
   /** The value as compared: addresses checked (IPv6 canonical), TXT text as is. */
   const checkValue = (type: RecordType, value: string): string => {

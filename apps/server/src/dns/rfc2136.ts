@@ -3,6 +3,7 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import * as dnsPacket from 'dns-packet';
+import { canonicalName, ownerInZone } from './names.ts';
 import {
   DnsError,
   type DnsErrorKind,
@@ -543,15 +544,6 @@ function parseServer(server: string): { host: string; port: number } {
 
 // --- The adapter ------------------------------------------------------------------------------------------
 
-const LABEL = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?|\*)$/;
-
-function canonicalName(name: string): string | undefined {
-  const lower = name.toLowerCase();
-  if (lower.length === 0 || lower.length > 253 || !lower.split('.').every((label) => LABEL.test(label)))
-    return undefined;
-  return lower;
-}
-
 /**
  * The RFC 2136 adapter of the DNS port.
  *
@@ -612,17 +604,7 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
     }
   };
 
-  const checkName = (name: string): string => {
-    const owner = canonicalName(name);
-    if (!owner)
-      throw fail(
-        'invalid',
-        `'${name}' is not a valid DNS name (a fully qualified name without the trailing dot).`,
-      );
-    if (owner !== zone && !owner.endsWith(`.${zone}`))
-      throw fail('invalid', `The name '${name}' is not in zone '${zone}': nothing was sent to ${server}.`);
-    return owner;
-  };
+  const checkName = (name: string): string => ownerInZone(name, zone, `nothing was sent to ${server}`);
 
   const checkValue = (type: RecordType, value: string): Buffer => {
     const ok =
