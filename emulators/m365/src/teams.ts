@@ -15,6 +15,11 @@ import type { Tenant } from './state.ts';
  *   GET    /Skype.Policy/configurations/{Type}/configuration/{Identity}
  *   PUT    /Skype.Policy/configurations/{Type}/configuration/{Identity} body = parameters (create or update)
  *   DELETE /Skype.Policy/configurations/{Type}/configuration/{Identity}
+ *   GET    /Skype.Policy/tenants/policies/{PolicyType}                 → {PolicyType, PolicyName} (tenant-wide grant)
+ *   PATCH  /Skype.Policy/tenants/policies/{PolicyType}                 body {PolicyName} (null: revert)
+ * The tenant-wide grant is `Grant-Cs…Policy -Global`: go-teams decompiled the PATCH (type in the path, the name in
+ * the body); the GET of the same path is Trunkline's assumption, as no source shows how the grant is read back.
+ * Only OnlineVoiceRoutingPolicy can be granted here.
  * List-valued parameters accept an array (replace) or a PowerShell-style hashtable `{Add, Remove, Replace}`.
  * Error bodies are `{error:{code,message}}` (what go-teams parses); their texts are the emulator's, except the
  * gateway domain message, which is Microsoft's cmdlet text (reference §5.1).
@@ -66,6 +71,12 @@ const applyList = (current: string[], value: unknown, field: string): string[] =
 
 export const teamsRoutes = (emu: Emu): Route[] => {
   const { world } = emu;
+  /**
+   * The voice routing policy granted as each tenant's global default (`Grant-CsOnlineVoiceRoutingPolicy -Global`),
+   * as the policy's Identity (`Tag:…`); absent: none (the Global instance applies). Keyed by the tenant object, so
+   * a reset (which builds new tenants) clears it.
+   */
+  const globalGrants = new WeakMap<Tenant, string>();
 
   const caller = async (ctx: Ctx, requireRole = true): Promise<Caller> => {
     const c = await authenticate(emu, ctx, TEAMS_ADMIN, (message) => err(401, 'Unauthorized', message));
@@ -301,10 +312,19 @@ export const teamsRoutes = (emu: Emu): Route[] => {
       case 'OnlineVoiceRoute':
         t.teams.routes.splice(t.teams.routes.indexOf(o), 1);
         return;
-      case 'OnlineVoiceRoutingPolicy':
-        if (o.Identity === 'Global') o.OnlinePstnUsages = [];
-        else t.teams.policies.splice(t.teams.policies.indexOf(o), 1);
+      case 'OnlineVoiceRoutingPolicy': {
+        if (o.Identity === 'Global') {
+          o.OnlinePstnUsages = [];
+          return;
+        }
+        const granted = globalGrants.get(t);
+        if (granted !== undefined && eq(granted, String(o.Identity)))
+          throw badRequest(
+            `Cannot remove policy '${String(o.Identity)}': it is granted as the tenant's global policy. Grant another policy (or none) globally first.`,
+          );
+        t.teams.policies.splice(t.teams.policies.indexOf(o), 1);
         return;
+      }
       case 'OnlinePSTNGateway': {
         const used = t.teams.routes.find((r) =>
           (r.OnlinePstnGatewayList as string[]).some((g) => eq(g, identity)),
@@ -324,6 +344,47 @@ export const teamsRoutes = (emu: Emu): Route[] => {
     return b;
   };
 
+  // ------------------------------------------------------------------ tenant-wide grant
+
+  /** The policy type of a tenant-wide grant: only voice routing policies here. */
+  const grantTypeOf = (raw: string): 'OnlineVoiceRoutingPolicy' => {
+    if (eq(raw, 'OnlineVoiceRoutingPolicy')) return 'OnlineVoiceRoutingPolicy';
+    if (TYPES.some((x) => eq(x, raw)))
+      throw badRequest(`'${raw}' is not a policy type; only policies are granted.`);
+    throw err(404, 'NotFound', `Policy type '${raw}' is not emulated.`);
+  };
+
+  const grantOf = (t: Tenant) => {
+    const granted = globalGrants.get(t);
+    return {
+      PolicyType: 'OnlineVoiceRoutingPolicy',
+      PolicyName: granted === undefined ? null : granted.replace(/^tag:/i, ''),
+    };
+  };
+
+  /** `{PolicyName}` (a `PolicyType` in the body must match the path): a policy of the tenant, `Global` or null. */
+  const grant = (t: Tenant, type: string, body: Obj) => {
+    const bodyType = ciGet(body, 'PolicyType');
+    if (bodyType !== undefined && !(typeof bodyType === 'string' && eq(bodyType, type)))
+      throw badRequest(`PolicyType '${String(bodyType)}' does not match the path ('${type}').`);
+    if (!Object.keys(body).some((k) => eq(k, 'PolicyName')))
+      throw badRequest("Missing required parameter 'PolicyName'.");
+    const name = ciGet(body, 'PolicyName');
+    if (name !== null && typeof name !== 'string')
+      throw badRequest("Invalid value for parameter 'PolicyName': expected a policy name or null.");
+    if (name === null || name.trim() === '' || eq(name.trim(), 'Global')) {
+      globalGrants.delete(t);
+      return;
+    }
+    const policy = find(t, 'OnlineVoiceRoutingPolicy', name.trim());
+    if (!policy)
+      throw badRequest(
+        `Policy '${name.trim().replace(/^tag:/i, '')}' of type ${type} was not found in this tenant.`,
+      );
+    globalGrants.set(t, String(policy.Identity));
+  };
+
+  const G = '/Skype.Policy/tenants/policies/:type';
   const P = '/Skype.Policy/configurations/:type';
   return [
     route('GET', '/Teams.Tenant/serviceDiscovery', async (ctx) => {
@@ -377,6 +438,17 @@ export const teamsRoutes = (emu: Emu): Route[] => {
       const { tenant } = await caller(ctx);
       remove(tenant, typeOf(ctx.params.type!), ctx.params.identity!);
       return { status: 204 };
+    }),
+    route('GET', G, async (ctx) => {
+      const { tenant } = await caller(ctx);
+      grantTypeOf(ctx.params.type!);
+      return { status: 200, json: grantOf(tenant) };
+    }),
+    route('PATCH', G, async (ctx) => {
+      const { tenant } = await caller(ctx);
+      const type = grantTypeOf(ctx.params.type!);
+      grant(tenant, type, await readBody(ctx));
+      return { status: 200, json: grantOf(tenant) };
     }),
   ];
 };

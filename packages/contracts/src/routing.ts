@@ -92,6 +92,11 @@ const routingFields = {
   /** How long the Teams API may refuse a newly activated domain before the step fails (Microsoft: up to 24 h). */
   teamsActivationDeadlineHours: z.number().int().min(1).max(168),
   teamsExecutor: z.enum(TeamsExecutorKinds),
+  /**
+   * Also grant the voice routing policy as each tenant's global default (Grant-CsOnlineVoiceRoutingPolicy -Global);
+   * offboarding reverts it while it is still that policy. Settings saved before it existed read as false.
+   */
+  grantGlobalPolicy: z.boolean().default(false),
 };
 
 export const RoutingSettingsSchema = z.object({

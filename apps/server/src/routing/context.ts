@@ -93,6 +93,7 @@ export async function stepContext(
   plan: RoutingPlan,
   configureDns: boolean,
   previous: Outcome,
+  checkpoint: StepContext['checkpoint'] = async () => undefined,
 ): Promise<StepContext> {
   const row = () => a.access.connected(serviceId);
   const token = async (resource: string) => {
@@ -108,6 +109,7 @@ export async function stepContext(
     plan,
     configureDns,
     previous,
+    checkpoint,
     graph: a.graph,
     graphToken: () => token(GRAPH_RESOURCE),
     teamsToken: () => token(TEAMS_ADMIN_RESOURCE),

@@ -21,7 +21,7 @@ export type RoutingPlan = {
       gateways: string[];
       description: string;
     };
-    policy: { identity: string };
+    policy: { identity: string; grantGlobal: boolean };
   };
   dnsVerifyDeadlineMinutes: number;
   teamsActivationDeadlineHours: number;
@@ -56,7 +56,7 @@ export function buildPlan(
         gateways: [service.trunkFqdn],
         description: `Trunkline: ${service.shortName} through ${service.trunkFqdn}`,
       },
-      policy: { identity: s.policyName },
+      policy: { identity: s.policyName, grantGlobal: s.grantGlobalPolicy },
     },
     dnsVerifyDeadlineMinutes: s.dnsVerifyDeadlineMinutes,
     teamsActivationDeadlineHours: s.teamsActivationDeadlineHours,

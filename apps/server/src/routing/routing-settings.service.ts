@@ -43,6 +43,7 @@ function defaults(initial: Config['routing']['initial']): StoredRouting {
     dnsVerifyDeadlineMinutes: 60,
     teamsActivationDeadlineHours: 24,
     teamsExecutor: 'config-api',
+    grantGlobalPolicy: false,
   };
 }
 

@@ -118,7 +118,12 @@ export function createRoutingRunner({
     const impl = steps[step.name as keyof typeof steps];
     let result: StepResult;
     try {
-      const ctx = await stepContext(adapters, w.serviceId, plan, w.configureDns, previous);
+      let recorded = previous;
+      const checkpoint = async (outcome: Outcome) => {
+        recorded = { ...recorded, ...outcome };
+        if (w.kind === 'onboard') await repos.workflows.updateStep(w.id, step.name, { outcome: recorded });
+      };
+      const ctx = await stepContext(adapters, w.serviceId, plan, w.configureDns, previous, checkpoint);
       result = await (w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx));
     } catch (e) {
       if (e instanceof DnsError && e.kind === 'manual-action-required') {

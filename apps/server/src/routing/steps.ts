@@ -26,6 +26,11 @@ export type StepContext = {
   graph: GraphClient;
   /** What earlier attempts of this step recorded. */
   previous: Outcome;
+  /**
+   * Records part of the outcome at once, before a change whose record must survive a crash (e.g. "Trunkline
+   * created this domain", written before the domain is created: if it never was, removal finds nothing).
+   */
+  checkpoint: (outcome: Outcome) => Promise<void>;
 };
 
 export type StepResult =
@@ -148,6 +153,7 @@ const domainStep: Step = {
     let domain = await getDomain(ctx, token);
     let created = Boolean(ctx.previous.createdDomain);
     if (!domain) {
+      await ctx.checkpoint({ createdDomain: true });
       domain = await ctx.graph.request<Domain>(token, 'POST', '/domains', { id: fqdn });
       created = true;
     }
@@ -247,6 +253,7 @@ const activationStep: Step = {
     let user = await getUser(ctx, token);
     const created = Boolean(ctx.previous.createdUser) || !user;
     if (!user) {
+      await ctx.checkpoint({ createdUser: true });
       user = await ctx.graph.request<User>(token, 'POST', '/users', {
         accountEnabled: true,
         displayName: `Trunkline activation (${ctx.plan.trunkFqdn})`,

@@ -26,6 +26,19 @@ import {
  *   `Get-` does; `New-` is `POST` of the cmdlet's PascalCase parameters, `Set-` is `PUT …/configuration/{Identity}`
  *   without Identity in the body, `Remove-` is `DELETE`. List parameters are sent as `{Add: […]}` / `{Remove: […]}`
  *   (the PowerShell hashtables), so entries someone else made are never replaced.
+ * - The tenant-wide grant (`policy.grantGlobal`, `Grant-CsOnlineVoiceRoutingPolicy -Global`) is
+ *   `PATCH /Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy` `{"PolicyName": "<name>"}` (`null` reverts to
+ *   the Global policy instance): the route go-teams decompiled from the module's global grant, the only
+ *   tenant-global surface third parties name (reference §4.5), with the type in the path and only the name in the
+ *   body (go-teams' current shape; its older one also sent `PolicyType`). The current grant is read with `GET` of
+ *   the same path, `{"PolicyType", "PolicyName"}` — Trunkline's assumption (no source shows that read), to be
+ *   checked against captured traffic like everything here. Not chosen: editing the Global instance with
+ *   `PUT …/configurations/OnlineVoiceRoutingPolicy/configuration/Global` (the Teams admin center's way, which CIPP
+ *   uses because the module's `/Skype.Policy/tenants/policies` writes answer 40301 to CSP/GDAP partner tokens): it
+ *   rewrites the Global instance's own usages instead of granting the policy, so it could not be told apart from
+ *   the customer's settings or undone exactly, and would differ from what the PowerShell executor does.
+ *   Trunkline's tokens are the customer tenant's own (admin, consented app, own app), not GDAP ones; a 403 on the
+ *   grant says so in its message.
  * - 429 and 503 are retried after `Retry-After` a few times within a bounded wait, then `throttled` /
  *   `unavailable`; a 409 on a create (a retried request that had gone through, or a concurrent run) re-reads the
  *   state and goes on from there.
@@ -41,6 +54,12 @@ const MAX_TOTAL_WAIT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 
 const POLICY = '/Skype.Policy/configurations';
+/** The tenant-wide grant of voice routing policies (see above). */
+const GLOBAL_GRANT = '/Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy';
+const GRANT_CMDLET = 'Grant-CsOnlineVoiceRoutingPolicy';
+/** Added to a 403 on the tenant-wide grant: what CIPP reports of that surface. */
+const GLOBAL_GRANT_HINT =
+  ' (Third-party clients report that this tenant-wide grant surface refuses CSP/GDAP partner tokens even with the role; the grant can also be made by hand: Grant-CsOnlineVoiceRoutingPolicy -Global -PolicyName <policy>.)';
 type ConfigType = 'OnlinePstnUsages' | 'OnlineVoiceRoute' | 'OnlineVoiceRoutingPolicy';
 type Obj = Record<string, unknown>;
 
@@ -75,21 +94,23 @@ const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 
 /**
- * The Teams executor over the ConfigAPI: preview reads three lists, apply and remove add only the difference
- * (see `planApply` / `planRemoval`). Errors become `TeamsError`s: 400 "Cannot find specified Gateway" →
- * `gateway-not-ready`, 401/403 → `forbidden`, 429 → `throttled`, 5xx/network → `unavailable`, other 4xx →
- * `rejected` with Microsoft's message.
+ * The Teams executor over the ConfigAPI: preview reads three lists (and, with `policy.grantGlobal`, the tenant's
+ * global grant), apply and remove add only the difference (see `planApply` / `planRemoval`). Errors become
+ * `TeamsError`s: 400 "Cannot find specified Gateway" → `gateway-not-ready`, 401/403 → `forbidden`, 429 →
+ * `throttled`, 5xx/network → `unavailable`, other 4xx → `rejected` with Microsoft's message.
  */
 export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigApiOptions): TeamsExecutor {
   const base = baseUrl.replace(/\/+$/, '');
   const sleep = sleepOption ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
+  /** `notFoundOk`: a 404 is an answer (undefined); `forbiddenHint`: said after the 403 message. */
+  type CallOptions = { notFoundOk?: boolean; forbiddenHint?: string };
   type Call = (
     method: string,
     path: string,
     cmdlet: string,
     body?: unknown,
-    options?: { notFoundOk?: boolean },
+    options?: CallOptions,
   ) => Promise<unknown>;
 
   async function send(
@@ -99,7 +120,7 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
     path: string,
     cmdlet: string,
     body?: unknown,
-    options: { notFoundOk?: boolean } = {},
+    options: CallOptions = {},
   ): Promise<unknown> {
     const what = `${cmdlet} (${method} ${path})`;
     let waited = 0;
@@ -170,7 +191,7 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
       if (status === 401 || status === 403)
         throw new TeamsError(
           'forbidden',
-          `Microsoft refused the Teams admin API (${status}): the automation's service principal needs the Teams Administrator directory role in this tenant (a new token is needed after assigning it; with a delegated sign-in, the admin needs it). Microsoft said: ${microsoftMessage}`,
+          `Microsoft refused the Teams admin API (${status}): the automation's service principal needs the Teams Administrator directory role in this tenant (a new token is needed after assigning it; with a delegated sign-in, the admin needs it). Microsoft said: ${microsoftMessage}${options.forbiddenHint ?? ''}`,
           { status, microsoftMessage },
         );
       if (status >= 500)
@@ -217,7 +238,9 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
     const route = routes.find((r) => sameName(String(r.Identity), plan.voiceRoute.identity));
     const policy = policies.find((p) => samePolicy(String(p.Identity), plan.policy.identity));
     const uses = (o: Obj) => strings(o.OnlinePstnUsages).some((u) => sameName(u, plan.pstnUsage));
+    const globalPolicy = plan.policy.grantGlobal ? { globalPolicy: await readGlobalPolicy(call) } : {};
     return {
+      ...globalPolicy,
       usages: strings(global?.Usage),
       route: route
         ? {
@@ -239,11 +262,23 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
     };
   }
 
+  /** The policy granted as the tenant's global default; null when none is (or the Global instance is named). */
+  async function readGlobalPolicy(call: Call): Promise<string | null> {
+    const grant = (await call('GET', GLOBAL_GRANT, GRANT_CMDLET, undefined, {
+      forbiddenHint: GLOBAL_GRANT_HINT,
+    })) as { PolicyName?: unknown } | undefined;
+    const name = typeof grant?.PolicyName === 'string' ? grant.PolicyName.trim() : '';
+    return name === '' || sameName(name, 'Global') ? null : name;
+  }
+
   /** One planned change as its request; 'none' sends nothing. */
   async function execute(call: Call, c: PlannedChange): Promise<void> {
     if (c.action === 'none') return;
     const { Identity: _identity, ...setParameters } = c.parameters ?? {};
     switch (c.object) {
+      case 'global-policy':
+        await call('PATCH', GLOBAL_GRANT, GRANT_CMDLET, c.parameters, { forbiddenHint: GLOBAL_GRANT_HINT });
+        return;
       case 'pstn-usage':
         await call(
           'PUT',

@@ -26,6 +26,11 @@ import {
  * - Tokens are never in the script: `param()` takes `-GraphToken` / `-TeamsToken`, defaulting to
  *   `$env:TRUNKLINE_GRAPH_TOKEN` / `$env:TRUNKLINE_TEAMS_TOKEN`, then `Connect-MicrosoftTeams -AccessTokens
  *   @($GraphToken, $TeamsToken)` (both app-only, as Microsoft requires).
+ * - With `policy.grantGlobal`, the policy is granted tenant-wide with the documented
+ *   `Grant-CsOnlineVoiceRoutingPolicy -Global -PolicyName <policy>` (reverted with `-PolicyName $null`). Microsoft
+ *   documents no cmdlet that reads that grant back; the scripts read it from `Get-CsTenant` (property
+ *   `OnlineVoiceRoutingPolicy`, an assumption to check on a live tenant) and stop with an error where it is
+ *   missing rather than guess whether the tenant's global default is Trunkline's.
  * - The last line the script prints is `TRUNKLINE-RESULT {json}`: `{ok: true, before: <state>}` with the state it
  *   found before changing anything, or `{ok: false, error: {message, type, category}}` (exit code 1). Trunkline
  *   derives the reported changes from `before` with the same rules the ConfigAPI adapter uses.
@@ -48,6 +53,26 @@ const psInt = (value: number, what: string) => {
   if (!Number.isSafeInteger(value)) throw new Error(`${what} must be an integer, not ${value}.`);
   return String(value);
 };
+
+/**
+ * The tenant's global voice routing policy (bare name, or $null for the Global instance), for plans that grant
+ * it. [ASSUMED] read from Get-CsTenant: Microsoft documents no read of `Grant-… -Global`.
+ */
+const GLOBAL_POLICY_FUNCTION = `# The voice routing policy granted as the tenant's global default (Grant-CsOnlineVoiceRoutingPolicy -Global),
+# $null when none is (the Global policy instance applies). Microsoft documents no cmdlet that reads this grant;
+# Get-CsTenant is taken to report it as OnlineVoiceRoutingPolicy. Where it does not, the script stops rather than
+# guess whether the global default is Trunkline's.
+function Get-TrunklineGlobalPolicy {
+  $property = (Get-CsTenant).PSObject.Properties['OnlineVoiceRoutingPolicy']
+  if (-not $property) {
+    throw 'Get-CsTenant does not report the tenant''s global voice routing policy (OnlineVoiceRoutingPolicy), so Trunkline cannot tell whether it is its own. Grant the policy globally (or revert it to $null) by hand.'
+  }
+  $name = ([string]$property.Value) -replace '^Tag:', ''
+  if (-not $name -or $name -eq 'Global') { return $null }
+  return $name
+}
+
+`;
 
 function prologue(plan: VoiceRoutingPlan, purpose: string, comments: string[] = []): string {
   const { voiceRoute: r } = plan;
@@ -84,7 +109,7 @@ function Get-TrunklineNames($Value) {
   foreach ($item in @($Value)) { if ($null -ne $item) { [string]$item } }
 }
 
-# What Trunkline needs to know, read before anything changes. PowerShell compares strings case-insensitively,
+${plan.policy.grantGlobal ? GLOBAL_POLICY_FUNCTION : ''}# What Trunkline needs to know, read before anything changes. PowerShell compares strings case-insensitively,
 # as Teams does.
 function Get-TrunklineState {
   $globalUsages = Get-CsOnlinePstnUsage -Identity Global
@@ -122,7 +147,7 @@ function Get-TrunklineState {
     usages = @(Get-TrunklineNames $globalUsages.Usage)
     route = $routeState
     policy = $policyState
-    usageUsedBy = $usedBy
+    usageUsedBy = $usedBy${plan.policy.grantGlobal ? '\n    globalPolicy = Get-TrunklineGlobalPolicy' : ''}
   }
 }
 `;
@@ -162,9 +187,24 @@ ${indented}
 `;
 }
 
+const GRANT_GLOBAL = `
+# 4. The policy as the tenant's global default: every user without a policy of their own or of a group gets it.
+if ((Get-TrunklineGlobalPolicy) -ne $PolicyIdentity) {
+  Grant-CsOnlineVoiceRoutingPolicy -Global -PolicyName $PolicyIdentity | Out-Null
+}
+`;
+
+const REVERT_GLOBAL = `
+# First the tenant's global default back to the Global policy instance, only while it is still our policy.
+if ((Get-TrunklineGlobalPolicy) -eq $PolicyIdentity) {
+  Grant-CsOnlineVoiceRoutingPolicy -Global -PolicyName $null | Out-Null
+}
+`;
+
 /**
- * The script that applies a plan idempotently: PSTN usage → voice route → policy. With `changes` (a preview),
- * they are listed in the header for whoever reads the script; the script still decides from what it finds.
+ * The script that applies a plan idempotently: PSTN usage → voice route → policy (→ the policy as the tenant's
+ * global default, with `policy.grantGlobal`). With `changes` (a preview), they are listed in the header for
+ * whoever reads the script; the script still decides from what it finds.
  */
 export function renderPowerShell(plan: VoiceRoutingPlan, changes?: TeamsChange[]): string {
   const header = changes?.length
@@ -210,34 +250,40 @@ if (-not $policy) {
 } elseif (@(Get-TrunklineNames $policy.OnlinePstnUsages) -notcontains $PstnUsage) {
   Set-CsOnlineVoiceRoutingPolicy -Identity $PolicyIdentity -OnlinePstnUsages @{Add = $PstnUsage} | Out-Null
 }
-`)
+${plan.policy.grantGlobal ? GRANT_GLOBAL : ''}`)
   );
 }
 
 /**
- * The script that removes what `renderPowerShell` created: policy → route → usage, each only while it still looks
- * like Trunkline's (the same rules as `planRemoval`); missing objects are skipped.
+ * The script that removes what `renderPowerShell` created: (global grant →) policy → route → usage, each only
+ * while it still looks like Trunkline's (the same rules as `planRemoval`); missing objects are skipped.
  */
 export function renderPowerShellRemoval(plan: VoiceRoutingPlan): string {
   return (
     prologue(plan, 'remove Teams Direct Routing voice routing') +
     wrap(`
-# 1. The policy, only while it lists exactly our PSTN usage.
-$policy = Get-CsOnlineVoiceRoutingPolicy -Identity $PolicyIdentity -ErrorAction SilentlyContinue
-if ($policy) {
-  $usages = @(Get-TrunklineNames $policy.OnlinePstnUsages)
-  if ($usages.Count -eq 1 -and $usages[0] -eq $PstnUsage) {
-    Remove-CsOnlineVoiceRoutingPolicy -Identity $PolicyIdentity | Out-Null
-  }
-}
-
-# 2. The voice route, only while it lists exactly our PSTN usage and no gateway of someone else.
+# 1. The voice route: our gateways come off it; it is removed only when nothing else is on it.
 $route = Get-CsOnlineVoiceRoute -Identity $RouteIdentity -ErrorAction SilentlyContinue
 if ($route) {
   $usages = @(Get-TrunklineNames $route.OnlinePstnUsages)
-  $foreign = @(Get-TrunklineNames $route.OnlinePstnGatewayList | Where-Object { $Gateways -notcontains $_ })
-  if ($usages.Count -eq 1 -and $usages[0] -eq $PstnUsage -and $foreign.Count -eq 0) {
+  $listed = @(Get-TrunklineNames $route.OnlinePstnGatewayList)
+  $foreign = @($listed | Where-Object { $Gateways -notcontains $_ })
+  $ours = @($listed | Where-Object { $Gateways -contains $_ })
+  if ($foreign.Count -eq 0 -and $usages.Count -eq 1 -and $usages[0] -eq $PstnUsage) {
     Remove-CsOnlineVoiceRoute -Identity $RouteIdentity | Out-Null
+  } elseif ($ours.Count -gt 0) {
+    Set-CsOnlineVoiceRoute -Identity $RouteIdentity -OnlinePstnGatewayList @{Remove = $ours} | Out-Null
+  }
+}
+
+# 2. The policy, only while it lists exactly our PSTN usage and no voice route routes through that usage any more.
+$routed = @(Get-CsOnlineVoiceRoute | Where-Object { @(Get-TrunklineNames $_.OnlinePstnUsages) -contains $PstnUsage }).Count
+$policy = Get-CsOnlineVoiceRoutingPolicy -Identity $PolicyIdentity -ErrorAction SilentlyContinue
+if ($policy -and $routed -eq 0) {
+  $usages = @(Get-TrunklineNames $policy.OnlinePstnUsages)
+  if ($usages.Count -eq 1 -and $usages[0] -eq $PstnUsage) {
+${plan.policy.grantGlobal ? REVERT_GLOBAL : ''}
+    Remove-CsOnlineVoiceRoutingPolicy -Identity $PolicyIdentity | Out-Null
   }
 }
 
@@ -319,7 +365,12 @@ function parseState(v: unknown): TeamsState {
   const route = o.route as Record<string, unknown> | null | undefined;
   const policy = o.policy as Record<string, unknown> | null | undefined;
   const usedBy = Array.isArray(o.usageUsedBy) ? o.usageUsedBy : o.usageUsedBy ? [o.usageUsedBy] : [];
+  const globalPolicy =
+    'globalPolicy' in o
+      ? { globalPolicy: typeof o.globalPolicy === 'string' && o.globalPolicy ? o.globalPolicy : null }
+      : {};
   return {
+    ...globalPolicy,
     usages: stringList(o.usages),
     route: route
       ? {

@@ -4,6 +4,12 @@
  * voice routing policy; an executor previews, applies and removes them idempotently. Two adapters implement it:
  * the Teams admin ConfigAPI over HTTP (`config-api.ts`) and the MicrosoftTeams PowerShell module (`powershell.ts`).
  *
+ * Optionally (`policy.grantGlobal`) the policy is also granted as the tenant's global default, as
+ * `Grant-CsOnlineVoiceRoutingPolicy -Global -PolicyName <policy>` does (reference §4.2): it then applies to every
+ * user of the tenant without a policy of their own or of a group. Offboarding reverts that grant
+ * (`-PolicyName $null`: back to the Global policy instance) only while the tenant's global default is still this
+ * policy.
+ *
  * Both adapters read the actual state into a `TeamsState` and report through the same pure functions below
  * (`planApply`, `planRemoval`), so the two report identical changes for identical tenants.
  */
@@ -20,11 +26,15 @@ export type VoiceRoutingPlan = {
     gateways: string[];
     description?: string;
   };
-  /** An OnlineVoiceRoutingPolicy whose OnlinePstnUsages contain `pstnUsage`. */
-  policy: { identity: string };
+  /**
+   * An OnlineVoiceRoutingPolicy whose OnlinePstnUsages contain `pstnUsage`; with `grantGlobal`, also the tenant's
+   * global default (absent or false: the tenant's global default is neither read nor touched).
+   */
+  policy: { identity: string; grantGlobal?: boolean };
 };
 
-export type TeamsObject = 'pstn-usage' | 'voice-route' | 'voice-routing-policy';
+/** `global-policy`: the tenant-wide grant of the plan's policy (its identity is the policy's name). */
+export type TeamsObject = 'pstn-usage' | 'voice-route' | 'voice-routing-policy' | 'global-policy';
 
 export type TeamsChange = {
   object: TeamsObject;
@@ -73,12 +83,16 @@ export type TeamsExecutor = {
   readonly kind: 'config-api' | 'powershell';
   /** What apply would change, computed from the actual state ('none' entries included). */
   preview(accessToken: string, plan: VoiceRoutingPlan): Promise<TeamsChange[]>;
-  /** Applies the difference in dependency order (usage → route → policy); returns one entry per object ('none' included). Idempotent. */
+  /**
+   * Applies the difference in dependency order (usage → route → policy → global grant, the last only with
+   * `policy.grantGlobal`); returns one entry per object ('none' included). Idempotent.
+   */
   apply(accessToken: string, plan: VoiceRoutingPlan): Promise<TeamsChange[]>;
   /**
-   * Removes policy → route → usage, only if they still look like what the plan created (a route or policy whose
-   * gateways/usages were changed by someone else is left alone and reported as 'none' with a reason; the usage
-   * stays while anything still uses it); missing objects count as done ('none').
+   * Removes global grant → policy → route → usage, only if they still look like what the plan created (the global
+   * grant is reverted only with `policy.grantGlobal` and while the tenant's global default is still this policy;
+   * a route or policy whose gateways/usages were changed by someone else is left alone and reported as 'none'
+   * with a reason; the usage stays while anything still uses it); missing objects count as done ('none').
    */
   remove(accessToken: string, plan: VoiceRoutingPlan): Promise<TeamsChange[]>;
 };
@@ -102,6 +116,11 @@ export type TeamsState = {
   policy: { identity: string; usages: string[] } | null;
   /** Every voice route and policy (the plan's own included) whose usages contain the plan's usage. */
   usageUsedBy: { object: 'voice-route' | 'voice-routing-policy'; identity: string }[];
+  /**
+   * The voice routing policy granted as the tenant's global default (its name, `Tag:` allowed), or null when none
+   * is (the Global policy instance applies). Read only for a plan with `policy.grantGlobal`; absent otherwise.
+   */
+  globalPolicy?: string | null;
 };
 
 /** A change plus the cmdlet parameters that make it (PascalCase; also the ConfigAPI body). Absent for 'none' and 'delete'. */
@@ -230,48 +249,54 @@ export function planApply(plan: VoiceRoutingPlan, state: TeamsState): PlannedCha
       action: 'none',
       detail: `Voice routing policy ${q(policyName(policy.identity))} already lists PSTN usage ${q(usage)}`,
     });
+
+  if (plan.policy.grantGlobal) {
+    const name = policyName(policy ? policy.identity : policyId);
+    const current = state.globalPolicy ?? null;
+    out.push(
+      current !== null && samePolicy(current, name)
+        ? {
+            object: 'global-policy',
+            identity: name,
+            action: 'none',
+            detail: `Voice routing policy ${q(name)} is already the tenant's global default`,
+          }
+        : {
+            object: 'global-policy',
+            identity: name,
+            action: 'update',
+            detail:
+              `Grant voice routing policy ${q(name)} as the tenant's global default ` +
+              (current === null
+                ? '(instead of the Global policy instance)'
+                : `(replacing ${q(policyName(current))})`),
+            parameters: { PolicyName: name },
+          },
+    );
+  }
   return out;
 }
 
 /**
- * What offboarding removes, in order policy → route → usage. An object is removed only while it still looks like
- * what `planApply` creates: the policy lists exactly the plan's usage; the route lists exactly the plan's usage
- * and no gateway outside the plan (so a route that had someone else's gateways before Trunkline added its own
- * stays, with the reason). The usage leaves the Global list only when nothing else uses it any more.
+ * What offboarding removes, in order route → global grant → policy → usage. Several services of one tenant share
+ * the route, policy and usage (each adds its derived trunk to the route's gateways), so removal undoes one
+ * service's share:
+ * - the route loses the plan's gateways; it is deleted only when nothing else is left on it (no other gateway,
+ *   exactly the plan's usage);
+ * - the policy (and the tenant's global grant of it, with `policy.grantGlobal`, while it is still ours) goes only
+ *   when it lists exactly the plan's usage and no voice route routes through that usage any more;
+ * - the usage leaves the Global list only when nothing else uses it.
+ * Anything that does not look like what `planApply` creates stays, with the reason.
  */
 export function planRemoval(plan: VoiceRoutingPlan, state: TeamsState): PlannedChange[] {
   const usage = plan.pstnUsage;
   const out: PlannedChange[] = [];
   const onlyOurs = (usages: string[]) => usages.length === 1 && sameName(usages[0]!, usage);
-
   const { policy, route } = state;
   const policyId = policy ? policyName(policy.identity) : plan.policy.identity;
-  let policyDeleted = false;
-  if (!policy)
-    out.push({
-      object: 'voice-routing-policy',
-      identity: policyId,
-      action: 'none',
-      detail: `Voice routing policy ${q(policyId)} is not there (nothing to remove)`,
-    });
-  else if (!onlyOurs(policy.usages))
-    out.push({
-      object: 'voice-routing-policy',
-      identity: policyId,
-      action: 'none',
-      detail: `Voice routing policy ${q(policyId)} left alone: someone else changed its PSTN usages (${names(policy.usages, true)})`,
-    });
-  else {
-    policyDeleted = true;
-    out.push({
-      object: 'voice-routing-policy',
-      identity: policyId,
-      action: 'delete',
-      detail: `Remove voice routing policy ${q(policyId)}`,
-    });
-  }
-
   const routeId = route ? route.identity : plan.voiceRoute.identity;
+
+  // 1. The route: our gateways come off it; it goes only when nothing else is on it.
   let routeDeleted = false;
   if (!route)
     out.push({
@@ -281,19 +306,9 @@ export function planRemoval(plan: VoiceRoutingPlan, state: TeamsState): PlannedC
       detail: `Voice route ${q(routeId)} is not there (nothing to remove)`,
     });
   else {
+    const ours = route.gateways.filter((g) => includesName(plan.voiceRoute.gateways, g));
     const foreign = route.gateways.filter((g) => !includesName(plan.voiceRoute.gateways, g));
-    const reasons = [
-      ...(foreign.length ? [`it also lists gateways ${names(foreign)}`] : []),
-      ...(!onlyOurs(route.usages) ? [`its PSTN usages are ${names(route.usages, true)}`] : []),
-    ];
-    if (reasons.length)
-      out.push({
-        object: 'voice-route',
-        identity: routeId,
-        action: 'none',
-        detail: `Voice route ${q(routeId)} left alone: someone else changed it (${reasons.join('; ')})`,
-      });
-    else {
+    if (!foreign.length && onlyOurs(route.usages)) {
       routeDeleted = true;
       out.push({
         object: 'voice-route',
@@ -301,9 +316,78 @@ export function planRemoval(plan: VoiceRoutingPlan, state: TeamsState): PlannedC
         action: 'delete',
         detail: `Remove voice route ${q(routeId)}`,
       });
-    }
+    } else if (ours.length)
+      out.push({
+        object: 'voice-route',
+        identity: routeId,
+        action: 'update',
+        detail: `Take gateway${ours.length === 1 ? '' : 's'} ${names(ours)} off voice route ${q(routeId)}${
+          foreign.length
+            ? ` (it keeps ${names(foreign)})`
+            : ` (it keeps PSTN usages ${names(route.usages, true)})`
+        }`,
+        parameters: { OnlinePstnGatewayList: { Remove: ours } },
+      });
+    else
+      out.push({
+        object: 'voice-route',
+        identity: routeId,
+        action: 'none',
+        detail: `Voice route ${q(routeId)} does not list ${names(plan.voiceRoute.gateways)} (nothing to remove)`,
+      });
   }
 
+  // 2. The policy (and its global grant) only when no voice route routes through our usage any more.
+  const routedBy = state.usageUsedBy.filter(
+    (u) => u.object === 'voice-route' && !(routeDeleted && sameName(u.identity, routeId)),
+  );
+  let policyDeleted = false;
+  let policyReason: string | null = null;
+  if (!policy) policyReason = `Voice routing policy ${q(policyId)} is not there (nothing to remove)`;
+  else if (!onlyOurs(policy.usages))
+    policyReason = `Voice routing policy ${q(policyId)} left alone: someone else changed its PSTN usages (${names(policy.usages, true)})`;
+  else if (routedBy.length)
+    policyReason = `Voice routing policy ${q(policyId)} stays: voice route ${routedBy
+      .map((u) => q(u.identity))
+      .join(', ')} still routes through PSTN usage ${q(usage)}`;
+  else policyDeleted = true;
+
+  if (plan.policy.grantGlobal) {
+    const current = state.globalPolicy ?? null;
+    out.push(
+      policyDeleted && current !== null && samePolicy(current, policyId)
+        ? {
+            object: 'global-policy',
+            identity: policyId,
+            action: 'delete',
+            detail: `Revert the tenant's global default from voice routing policy ${q(policyId)} to the Global policy instance`,
+            parameters: { PolicyName: null },
+          }
+        : {
+            object: 'global-policy',
+            identity: policyId,
+            action: 'none',
+            detail:
+              current === null
+                ? `Voice routing policy ${q(policyId)} is not the tenant's global default (nothing to revert)`
+                : !samePolicy(current, policyId)
+                  ? `The tenant's global default left alone: it is ${q(policyName(current))}, not ${q(policyId)}`
+                  : `The tenant's global default stays ${q(policyId)} while the policy stays`,
+          },
+    );
+  }
+  out.push(
+    policyDeleted
+      ? {
+          object: 'voice-routing-policy',
+          identity: policyId,
+          action: 'delete',
+          detail: `Remove voice routing policy ${q(policyId)}`,
+        }
+      : { object: 'voice-routing-policy', identity: policyId, action: 'none', detail: policyReason! },
+  );
+
+  // 3. The usage, only when nothing uses it any more.
   const stillUsedBy = state.usageUsedBy.filter(
     (u) =>
       !(u.object === 'voice-route' && routeDeleted && sameName(u.identity, routeId)) &&

@@ -408,16 +408,16 @@ describe('Teams executor over the ConfigAPI', () => {
     const removed = await executor().remove(token, plan());
     expect(removed).toEqual([
       {
-        object: 'voice-routing-policy',
-        identity: 'Trunkline',
-        action: 'delete',
-        detail: "Remove voice routing policy 'Trunkline'",
-      },
-      {
         object: 'voice-route',
         identity: 'Trunkline-acme',
         action: 'delete',
         detail: "Remove voice route 'Trunkline-acme'",
+      },
+      {
+        object: 'voice-routing-policy',
+        identity: 'Trunkline',
+        action: 'delete',
+        detail: "Remove voice routing policy 'Trunkline'",
       },
       {
         object: 'pstn-usage',
@@ -431,14 +431,14 @@ describe('Teams executor over the ConfigAPI', () => {
     // Missing objects count as done.
     emu.control.clearRequests();
     expect(actions(await executor().remove(token, plan()))).toEqual([
-      'voice-routing-policy:none',
       'voice-route:none',
+      'voice-routing-policy:none',
       'pstn-usage:none',
     ]);
     expect(writes()).toEqual([]);
   });
 
-  it('leaves alone a route someone else changed, and the usage it still needs', async () => {
+  it('takes only our gateway off a route someone else also uses, keeping the route, policy and usage it needs', async () => {
     await addTrunkDomain();
     await foreignConfiguration();
     await executor().apply(token, plan());
@@ -449,30 +449,218 @@ describe('Teams executor over the ConfigAPI', () => {
     const removed = await executor().remove(token, plan());
     expect(removed).toEqual([
       {
-        object: 'voice-routing-policy',
-        identity: 'Trunkline',
-        action: 'delete',
-        detail: "Remove voice routing policy 'Trunkline'",
-      },
-      {
         object: 'voice-route',
         identity: 'Trunkline-acme',
+        action: 'update',
+        detail: `Take gateway ${TRUNK} off voice route 'Trunkline-acme' (it keeps ${FOREIGN_GATEWAY})`,
+      },
+      {
+        object: 'voice-routing-policy',
+        identity: 'Trunkline',
         action: 'none',
-        detail: `Voice route 'Trunkline-acme' left alone: someone else changed it (it also lists gateways ${FOREIGN_GATEWAY})`,
+        detail:
+          "Voice routing policy 'Trunkline' stays: voice route 'Trunkline-acme' still routes through PSTN usage 'Trunkline'",
       },
       {
         object: 'pstn-usage',
         identity: 'Trunkline',
         action: 'none',
-        detail: "PSTN usage 'Trunkline' left in the Global list: still used by voice route 'Trunkline-acme'",
+        detail:
+          "PSTN usage 'Trunkline' left in the Global list: still used by voice route 'Trunkline-acme', voice routing policy 'Trunkline'",
       },
     ]);
     const state = teamsState();
     expect(state.OnlineVoiceRoute.find((r) => r.Identity === 'Trunkline-acme')).toMatchObject({
-      OnlinePstnGatewayList: [TRUNK, FOREIGN_GATEWAY],
+      OnlinePstnGatewayList: [FOREIGN_GATEWAY],
     });
     expect(state.OnlinePstnUsages).toEqual(['Other', 'Trunkline']);
-    expect(state.OnlineVoiceRoutingPolicy.map((p) => p.Identity)).not.toContain('Tag:Trunkline');
+    expect(state.OnlineVoiceRoutingPolicy.map((p) => p.Identity)).toContain('Tag:Trunkline');
+  });
+
+  describe("granting the policy as the tenant's global default", () => {
+    const GRANT = '/Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy';
+    const granting = (over: Partial<VoiceRoutingPlan> = {}) =>
+      plan({ policy: { identity: 'Trunkline', grantGlobal: true }, ...over });
+
+    /** A ConfigAPI call that may fail, with its status and body. */
+    async function call(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${emu.urls.teams}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, any> | null };
+    }
+    /** The tenant's global voice routing policy as the emulated ConfigAPI reports it. */
+    const globalDefault = async () => {
+      const r = await call('GET', GRANT);
+      expect(r.status).toBe(200);
+      return r.body!.PolicyName as string | null;
+    };
+
+    it('previews the grant last, after the policy it needs', async () => {
+      const changes = await executor().preview(token, granting());
+      expect(actions(changes)).toEqual([
+        'pstn-usage:create',
+        'voice-route:create',
+        'voice-routing-policy:create',
+        'global-policy:update',
+      ]);
+      expect(changes[3]).toEqual({
+        object: 'global-policy',
+        identity: 'Trunkline',
+        action: 'update',
+        detail:
+          "Grant voice routing policy 'Trunkline' as the tenant's global default (instead of the Global policy instance)",
+      });
+      expect(writes()).toEqual([]);
+    });
+
+    it('grants it, and a second apply changes nothing', async () => {
+      await addTrunkDomain();
+      expect(await globalDefault()).toBeNull();
+      expect(actions(await executor().apply(token, granting()))).toEqual([
+        'pstn-usage:create',
+        'voice-route:create',
+        'voice-routing-policy:create',
+        'global-policy:update',
+      ]);
+      expect(await globalDefault()).toBe('Trunkline');
+
+      emu.control.clearRequests();
+      const again = await executor().apply(
+        token,
+        granting({ policy: { identity: 'TRUNKLINE', grantGlobal: true } }),
+      );
+      expect(again).toContainEqual({
+        object: 'global-policy',
+        identity: 'Trunkline',
+        action: 'none',
+        detail: "Voice routing policy 'Trunkline' is already the tenant's global default",
+      });
+      expect(actions(again)).toEqual([
+        'pstn-usage:none',
+        'voice-route:none',
+        'voice-routing-policy:none',
+        'global-policy:none',
+      ]);
+      expect(writes()).toEqual([]);
+      expect(await globalDefault()).toBe('Trunkline');
+    });
+
+    it('replaces another global default, saying which', async () => {
+      await addTrunkDomain();
+      await foreignConfiguration();
+      await teams('PATCH', GRANT, { PolicyName: 'Contoso-own' });
+      const changes = await executor().apply(token, granting());
+      expect(changes[3]).toMatchObject({
+        action: 'update',
+        detail:
+          "Grant voice routing policy 'Trunkline' as the tenant's global default (replacing 'Contoso-own')",
+      });
+      expect(await globalDefault()).toBe('Trunkline');
+    });
+
+    it('reverts the grant on removal while it is still this policy, then removes the policy', async () => {
+      await addTrunkDomain();
+      await foreignConfiguration();
+      const before = teamsState();
+      await executor().apply(token, granting());
+
+      const removed = await executor().remove(token, granting());
+      expect(removed.find((c) => c.object === 'global-policy')).toEqual({
+        object: 'global-policy',
+        identity: 'Trunkline',
+        action: 'delete',
+        detail:
+          "Revert the tenant's global default from voice routing policy 'Trunkline' to the Global policy instance",
+      });
+      expect(actions(removed)).toEqual([
+        'voice-route:delete',
+        'global-policy:delete',
+        'voice-routing-policy:delete',
+        'pstn-usage:delete',
+      ]);
+      expect(await globalDefault()).toBeNull();
+      expect(teamsState()).toEqual(before);
+
+      emu.control.clearRequests();
+      expect(actions(await executor().remove(token, granting()))).toEqual([
+        'voice-route:none',
+        'global-policy:none',
+        'voice-routing-policy:none',
+        'pstn-usage:none',
+      ]);
+      expect(writes()).toEqual([]);
+    });
+
+    it('leaves the global default alone when someone else changed it since', async () => {
+      await addTrunkDomain();
+      await foreignConfiguration();
+      await executor().apply(token, granting());
+      await teams('PATCH', GRANT, { PolicyName: 'Contoso-own' });
+
+      const removed = await executor().remove(token, granting());
+      expect(removed[1]).toEqual({
+        object: 'global-policy',
+        identity: 'Trunkline',
+        action: 'none',
+        detail: "The tenant's global default left alone: it is 'Contoso-own', not 'Trunkline'",
+      });
+      expect(actions(removed).filter((a) => !a.startsWith('global-policy'))).toEqual([
+        'voice-route:delete',
+        'voice-routing-policy:delete',
+        'pstn-usage:delete',
+      ]);
+      expect(await globalDefault()).toBe('Contoso-own');
+    });
+
+    it('neither reads nor touches the global default without the option', async () => {
+      await addTrunkDomain();
+      await teams('PATCH', GRANT, { PolicyName: null });
+      emu.control.clearRequests();
+      await executor().apply(token, plan());
+      await executor().remove(token, plan());
+      expect(
+        emu.control
+          .requests({ tenant: 'contoso', surface: 'teams' })
+          .filter((r) => r.path.includes('/tenants/policies')),
+      ).toEqual([]);
+    });
+
+    it('is refused like the rest of the ConfigAPI: role, unknown policy or type, a granted policy removed', async () => {
+      await addTrunkDomain();
+      await executor().apply(token, granting());
+
+      expect(await call('PATCH', GRANT, { PolicyName: 'Nope' })).toMatchObject({
+        status: 400,
+        body: {
+          error: { message: "Policy 'Nope' of type OnlineVoiceRoutingPolicy was not found in this tenant." },
+        },
+      });
+      expect((await call('PATCH', GRANT, {})).status).toBe(400);
+      expect(
+        (await call('PATCH', GRANT, { PolicyType: 'TeamsMeetingPolicy', PolicyName: 'Trunkline' })).status,
+      ).toBe(400);
+      expect((await call('GET', '/Skype.Policy/tenants/policies/OnlineVoiceRoute')).status).toBe(400);
+      expect((await call('GET', '/Skype.Policy/tenants/policies/NoSuchPolicy')).status).toBe(404);
+      // Someone deleting the policy while it is the tenant's default: refused, nothing dangles.
+      const del = await call('DELETE', `${CONFIG}/OnlineVoiceRoutingPolicy/configuration/Trunkline`);
+      expect(del.status).toBe(400);
+      expect(del.body!.error.message).toMatch(/granted as the tenant's global policy/);
+      // The older go-teams body (with a matching PolicyType) and a Tag: name are accepted too.
+      expect(
+        (await call('PATCH', GRANT, { PolicyType: 'OnlineVoiceRoutingPolicy', PolicyName: 'Tag:Trunkline' }))
+          .body,
+      ).toEqual({ PolicyType: 'OnlineVoiceRoutingPolicy', PolicyName: 'Trunkline' });
+
+      emu.control.reset();
+      await connectContoso({ role: false });
+      expect((await call('GET', GRANT)).status).toBe(403);
+      const e = await failure(executor().preview(token, granting()));
+      expect(e).toMatchObject({ kind: 'forbidden', status: 403 });
+    });
   });
 
   describe('on the wire (through a recording proxy)', () => {
@@ -564,6 +752,41 @@ describe('Teams executor over the ConfigAPI', () => {
       expect(JSON.parse(create.body)).toEqual({ Identity: 'Trunkline', OnlinePstnUsages: ['Trunkline'] });
     });
 
+    it('grants with PATCH {PolicyName} on the tenant-wide path and reverts with null', async () => {
+      await addTrunkDomain();
+      const granting = plan({ policy: { identity: 'Trunkline', grantGlobal: true } });
+      await viaProxy().apply(token, granting);
+      const grant = '/Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy';
+      const read = seen.find((r) => r.method === 'GET' && r.path === grant)!;
+      expect(read.headers['x-ms-cmdletname']).toBe('Grant-CsOnlineVoiceRoutingPolicy');
+      const patches = () => seen.filter((r) => r.method === 'PATCH');
+      expect(patches().map((r) => [r.path, r.headers['x-ms-cmdletname'], JSON.parse(r.body)])).toEqual([
+        [grant, 'Grant-CsOnlineVoiceRoutingPolicy', { PolicyName: 'Trunkline' }],
+      ]);
+      // After the policy exists: the grant is the last request.
+      expect(seen.at(-1)!.method).toBe('PATCH');
+
+      seen = [];
+      await viaProxy().remove(token, granting);
+      expect(patches().map((r) => JSON.parse(r.body))).toEqual([{ PolicyName: null }]);
+      // Reverted before the policy is deleted.
+      expect(seen.findIndex((r) => r.method === 'PATCH')).toBeLessThan(
+        seen.findIndex((r) => r.method === 'DELETE' && r.path.includes('OnlineVoiceRoutingPolicy')),
+      );
+    });
+
+    it('adds what third parties report of the grant surface to a 403 on it', async () => {
+      await addTrunkDomain();
+      intercept = ({ path }) =>
+        path.includes('/tenants/policies') ? { forwardFirst: false, status: 403 } : undefined;
+      const e = await failure(
+        viaProxy().apply(token, plan({ policy: { identity: 'Trunkline', grantGlobal: true } })),
+      );
+      expect(e).toMatchObject({ kind: 'forbidden', status: 403 });
+      expect(e.message).toMatch(/Teams Administrator directory role/);
+      expect(e.message).toMatch(/CSP\/GDAP partner tokens/);
+    });
+
     it('goes on when a retried create finds its object already there (409)', async () => {
       await addTrunkDomain();
       let once = true;
@@ -596,8 +819,8 @@ describe('Teams executor over the ConfigAPI', () => {
         expect.objectContaining({ Identity: "Tag:O'Brien & Co $HOME" }),
       );
       expect(actions(await viaProxy().remove(token, odd))).toEqual([
-        'voice-routing-policy:delete',
         'voice-route:delete',
+        'voice-routing-policy:delete',
         'pstn-usage:delete',
       ]);
       expect(

@@ -278,12 +278,14 @@ describe('PowerShell scripts', () => {
     );
   });
 
-  it('removes policy → route → usage, each only while it still looks like Trunkline’s', () => {
+  it('removes route (or only our gateways) → policy → usage, each only while it still looks like Trunkline’s', () => {
     const script = renderPowerShellRemoval(plan());
     const steps = [
-      'if ($usages.Count -eq 1 -and $usages[0] -eq $PstnUsage) {\n      Remove-CsOnlineVoiceRoutingPolicy -Identity $PolicyIdentity | Out-Null',
-      '$foreign = @(Get-TrunklineNames $route.OnlinePstnGatewayList | Where-Object { $Gateways -notcontains $_ })',
-      'if ($usages.Count -eq 1 -and $usages[0] -eq $PstnUsage -and $foreign.Count -eq 0) {\n      Remove-CsOnlineVoiceRoute -Identity $RouteIdentity | Out-Null',
+      '$foreign = @($listed | Where-Object { $Gateways -notcontains $_ })',
+      'if ($foreign.Count -eq 0 -and $usages.Count -eq 1 -and $usages[0] -eq $PstnUsage) {\n      Remove-CsOnlineVoiceRoute -Identity $RouteIdentity | Out-Null',
+      'Set-CsOnlineVoiceRoute -Identity $RouteIdentity -OnlinePstnGatewayList @{Remove = $ours} | Out-Null',
+      'if ($policy -and $routed -eq 0) {',
+      'Remove-CsOnlineVoiceRoutingPolicy -Identity $PolicyIdentity | Out-Null',
       'if ($users -eq 0 -and @(Get-TrunklineNames (Get-CsOnlinePstnUsage -Identity Global).Usage) -contains $PstnUsage) {\n' +
         '    Set-CsOnlinePstnUsage -Identity Global -Usage @{Remove = $PstnUsage} | Out-Null',
     ];
@@ -298,6 +300,71 @@ describe('PowerShell scripts', () => {
     );
     expect(script).toContain('Get-CsOnlineVoiceRoute -Identity $RouteIdentity -ErrorAction SilentlyContinue');
     expect(script).not.toMatch(/New-Cs|@\{Add/);
+  });
+
+  const granting = (over: Partial<VoiceRoutingPlan> = {}) =>
+    plan({ policy: { identity: 'Trunkline', grantGlobal: true }, ...over });
+
+  it('grants the policy tenant-wide last, behind a read of the global default, only when asked', () => {
+    const script = renderPowerShell(granting());
+    const policyStep = script.indexOf('New-CsOnlineVoiceRoutingPolicy -Identity $PolicyIdentity');
+    const grant =
+      'if ((Get-TrunklineGlobalPolicy) -ne $PolicyIdentity) {\n' +
+      '    Grant-CsOnlineVoiceRoutingPolicy -Global -PolicyName $PolicyIdentity | Out-Null\n  }';
+    expect(script).toContain(grant);
+    expect(script.indexOf(grant)).toBeGreaterThan(policyStep);
+    expect(script.indexOf(grant)).toBeGreaterThan(script.indexOf('$before = Get-TrunklineState'));
+    // The state the executor reports from carries the global default.
+    expect(script).toContain('    usageUsedBy = $usedBy\n    globalPolicy = Get-TrunklineGlobalPolicy\n  }');
+    expect(script).toContain("$property = (Get-CsTenant).PSObject.Properties['OnlineVoiceRoutingPolicy']");
+    // Without the property the script stops instead of guessing.
+    expect(script).toMatch(/if \(-not \$property\) \{\n {4}throw '[^\n]*cannot tell whether it is its own/);
+    expect(script).not.toMatch(/Remove-Cs|-PolicyName \$null/);
+    checkStructure(script);
+
+    // Without the option nothing of it is in any script.
+    for (const plain of [
+      renderPowerShell(plan()),
+      renderPowerShellRemoval(plan()),
+      renderPowerShellPreview(plan()),
+    ])
+      expect(plain).not.toMatch(/Grant-Cs|Get-TrunklineGlobalPolicy|Get-CsTenant|globalPolicy/);
+  });
+
+  it('reverts the grant first on removal, only while the global default is still the policy', () => {
+    const script = renderPowerShellRemoval(granting());
+    const revert =
+      'if ((Get-TrunklineGlobalPolicy) -eq $PolicyIdentity) {\n' +
+      '    Grant-CsOnlineVoiceRoutingPolicy -Global -PolicyName $null | Out-Null\n  }';
+    expect(script).toContain(revert);
+    expect(script.indexOf(revert)).toBeGreaterThan(script.indexOf('$before = Get-TrunklineState'));
+    expect(script.indexOf(revert)).toBeLessThan(script.indexOf('Remove-CsOnlineVoiceRoutingPolicy'));
+    expect(codeLines(script).filter((l) => l.includes('Grant-Cs'))).toHaveLength(1);
+    checkStructure(script);
+
+    const preview = renderPowerShellPreview(granting());
+    expect(preview).toContain('globalPolicy = Get-TrunklineGlobalPolicy');
+    expect(codeLines(preview).join('\n')).not.toMatch(/\b(New|Set|Remove|Grant)-Cs/);
+  });
+
+  it('keeps the grant steps well-formed whatever the policy is called', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom("'", '’', '$', '`', '"', '#', '\n', '{', ')', 'a'), minLength: 1 }),
+        (name) => {
+          const p = granting({ policy: { identity: name, grantGlobal: true } });
+          for (const script of [
+            renderPowerShell(p),
+            renderPowerShellRemoval(p),
+            renderPowerShellPreview(p),
+          ]) {
+            expect(assigned(script, 'PolicyIdentity')).toEqual({ value: name, rest: '\n' });
+            checkStructure(script);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('previews with a script that changes nothing', () => {
@@ -467,11 +534,74 @@ describe('PowerShell executor (against a fake pwsh)', () => {
       }),
     });
     expect((await executor().remove('t', plan())).map((c) => `${c.object}:${c.action}`)).toEqual([
-      'voice-routing-policy:delete',
-      'voice-route:none',
+      'voice-route:update',
+      'voice-routing-policy:none',
       'pstn-usage:none',
     ]);
     expect((await recorded()).script).toBe(renderPowerShellRemoval(plan()));
+  });
+
+  it('reports the tenant-wide grant from the global default the script found', async () => {
+    const granting = plan({ policy: { identity: 'Trunkline', grantGlobal: true } });
+    const ours = {
+      usages: ['Trunkline'],
+      route: {
+        identity: 'Trunkline-acme',
+        numberPattern: '.*',
+        priority: 1,
+        gateways: [TRUNK],
+        usages: ['Trunkline'],
+        description: `Trunkline: acme through ${TRUNK}`,
+      },
+      policy: { identity: 'Tag:Trunkline', usages: ['Trunkline'] },
+      usageUsedBy: [
+        { object: 'voice-route', identity: 'Trunkline-acme' },
+        { object: 'voice-routing-policy', identity: 'Tag:Trunkline' },
+      ],
+    };
+
+    // First run: nothing there, the global default is the Global instance (PowerShell's $null).
+    await answer({ stdout: result({ ok: true, before: { ...empty, globalPolicy: null } }) });
+    const first = await executor().apply('t', granting);
+    expect(first.map((c) => `${c.object}:${c.action}`)).toEqual([
+      'pstn-usage:create',
+      'voice-route:create',
+      'voice-routing-policy:create',
+      'global-policy:update',
+    ]);
+    expect(first[3]!.detail).toBe(
+      "Grant voice routing policy 'Trunkline' as the tenant's global default (instead of the Global policy instance)",
+    );
+    expect((await recorded()).script).toBe(renderPowerShell(granting));
+
+    // Second run: everything in place, the policy is the global default.
+    await answer({ stdout: result({ ok: true, before: { ...ours, globalPolicy: 'Trunkline' } }) });
+    expect((await executor().apply('t', granting)).map((c) => c.action)).toEqual([
+      'none',
+      'none',
+      'none',
+      'none',
+    ]);
+
+    // Offboarding while it is still ours: reverted first, then the rest.
+    await answer({ stdout: result({ ok: true, before: { ...ours, globalPolicy: 'Trunkline' } }) });
+    const removed = await executor().remove('t', granting);
+    expect(removed.map((c) => `${c.object}:${c.action}`)).toEqual([
+      'voice-route:delete',
+      'global-policy:delete',
+      'voice-routing-policy:delete',
+      'pstn-usage:delete',
+    ]);
+    expect((await recorded()).script).toBe(renderPowerShellRemoval(granting));
+
+    // Someone else's policy is the global default by now: left alone.
+    await answer({ stdout: result({ ok: true, before: { ...ours, globalPolicy: 'Contoso-own' } }) });
+    expect((await executor().remove('t', granting)).find((c) => c.object === 'global-policy')).toEqual({
+      object: 'global-policy',
+      identity: 'Trunkline',
+      action: 'none',
+      detail: "The tenant's global default left alone: it is 'Contoso-own', not 'Trunkline'",
+    });
   });
 
   it.each([

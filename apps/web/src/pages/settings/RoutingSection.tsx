@@ -1,6 +1,7 @@
 import {
   Alert,
   Button,
+  Checkbox,
   Group,
   NumberInput,
   Paper,
@@ -69,6 +70,7 @@ const toValues = (s: RoutingSettings): Values => ({
   dnsVerifyDeadlineMinutes: s.dnsVerifyDeadlineMinutes,
   teamsActivationDeadlineHours: s.teamsActivationDeadlineHours,
   teamsExecutor: s.teamsExecutor,
+  grantGlobalPolicy: s.grantGlobalPolicy,
   dnsKind: s.dns.kind,
   rfc2136:
     s.dns.kind === 'rfc2136' ? { server: s.dns.server, keyName: s.dns.keyName } : { server: '', keyName: '' },
@@ -175,6 +177,11 @@ function RoutingForm({ settings }: { settings: RoutingSettings }) {
             {...form.getInputProps('teamsActivationDeadlineHours')}
           />
         </SimpleGrid>
+        <Checkbox
+          label="Grant the policy as the tenant's global default"
+          description="Every user without a voice routing policy of their own or of a group gets it. Offboarding reverts the tenant's default while it is still this policy."
+          {...form.getInputProps('grantGlobalPolicy', { type: 'checkbox' })}
+        />
         <Text size="sm" fw={600}>
           Teams executor
         </Text>

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDefaultSeed } from '@trunkline/emulator-m365';
+import { expectStatus } from '../support/client.ts';
+import { startRoutingWorld, waitForWorkflow } from '../support/routing.ts';
+
+type World = Awaited<ReturnType<typeof startRoutingWorld>>;
+type Run = {
+  id: string;
+  kind: string;
+  status: string;
+  steps: { name: string; status: string; message: string | null }[];
+};
+
+const SEED = loadDefaultSeed();
+const APP = SEED.apps[0]!;
+const CONTOSO = SEED.tenants.find((t) => t.name === 'contoso')!;
+const ADMIN = CONTOSO.users[0]!;
+const TEAMS_DEFAULT = '48ac35b8-9aa8-4d74-927d-1f4a14a0b239/.default';
+
+/** What the tenant holds that onboarding touches (the global grant is read through the ConfigAPI below). */
+const tenantState = (world: World) => {
+  const t = world.emu.control.tenant('contoso');
+  return {
+    domains: t.domains.map((d) => `${d.id}:${d.isVerified}`).sort(),
+    users: t.users.map((u) => u.userPrincipalName).sort(),
+    teams: JSON.stringify(t.teams),
+  };
+};
+
+/**
+ * The tenant's global voice routing policy as the emulated Teams admin API reports it, read with contoso's admin
+ * (a delegated token of the provider app, as the customer's own tooling would).
+ */
+async function globalDefault(world: World): Promise<string | null> {
+  const token = await fetch(`${world.emu.urls.login}/${CONTOSO.id}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: APP.appId,
+      client_secret: APP.clientSecrets[0]!,
+      username: ADMIN.userPrincipalName,
+      password: ADMIN.password,
+      scope: TEAMS_DEFAULT,
+    }),
+  });
+  expect(token.status).toBe(200);
+  const { access_token } = (await token.json()) as { access_token: string };
+  const res = await fetch(`${world.emu.urls.teams}/Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy`, {
+    headers: { authorization: `Bearer ${access_token}` },
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { PolicyName: string | null }).PolicyName;
+}
+
+describe("default routing with the policy granted as the tenant's global default", () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await startRoutingWorld();
+  });
+  afterAll(() => world?.close());
+
+  it('grants it when onboarding, changes nothing on a second run, and offboarding restores the previous default', async () => {
+    const saved = await world.saveSettings({ grantGlobalPolicy: true });
+    expect(saved.grantGlobalPolicy).toBe(true);
+    const customerId = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Global grant customer' }),
+      201,
+    ).id;
+    const svc = await world.connectedService(customerId, 'grant-1');
+    const before = tenantState(world);
+    expect(await globalDefault(world)).toBeNull();
+
+    // The preview names the grant.
+    const plan = expectStatus(
+      await world.admin.get(`/api/v1/services/${svc.id}/routing/plan?configureDns=true`),
+      200,
+    );
+    expect(plan.changes).toContainEqual({
+      area: 'teams',
+      object: 'global-policy',
+      identity: 'Unrestricted',
+      action: 'update',
+      detail:
+        "Grant voice routing policy 'Unrestricted' as the tenant's global default (instead of the Global policy instance)",
+    });
+
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    const run = (await waitForWorkflow(
+      world.admin,
+      svc.id,
+      (w) => w.status === 'succeeded' || w.status === 'failed',
+    )) as Run;
+    expect(run.status, JSON.stringify(run.steps)).toBe('succeeded');
+    expect(run.steps.find((s) => s.name === 'voice-routing')!.message).toContain(
+      "Grant voice routing policy 'Unrestricted' as the tenant's global default",
+    );
+    expect(await globalDefault(world)).toBe('Unrestricted');
+    const policy = world.emu.control
+      .tenant('contoso')
+      .teams.OnlineVoiceRoutingPolicy.find((p) => p.Identity === 'Tag:Unrestricted');
+    expect(policy).toMatchObject({ OnlinePstnUsages: ['Trunkline'] });
+
+    // A second run reads the grant and writes nothing to Teams.
+    const middle = tenantState(world);
+    world.emu.control.clearRequests();
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    const again = (await waitForWorkflow(
+      world.admin,
+      svc.id,
+      (w) => (w as Run).id !== run.id && (w.status === 'succeeded' || w.status === 'failed'),
+    )) as Run;
+    expect(again.status, JSON.stringify(again.steps)).toBe('succeeded');
+    expect(again.steps.find((s) => s.name === 'voice-routing')!.message).toBe(
+      'PSTN usage, voice route and policy were already in place.',
+    );
+    const teamsRequests = world.emu.control.requests({ tenant: 'contoso', surface: 'teams' });
+    expect(teamsRequests.some((r) => r.path.endsWith('/tenants/policies/OnlineVoiceRoutingPolicy'))).toBe(
+      true,
+    );
+    expect(teamsRequests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(tenantState(world)).toEqual(middle);
+    expect(await globalDefault(world)).toBe('Unrestricted');
+
+    // Offboarding removes the route, then reverts the grant (it is still ours) before removing the policy.
+    expectStatus(
+      await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: 'GRANT-1' }),
+      202,
+    );
+    const off = (await waitForWorkflow(
+      world.admin,
+      svc.id,
+      (w) => (w as Run).kind === 'offboard' && (w.status === 'succeeded' || w.status === 'failed'),
+    )) as Run;
+    expect(off.status, JSON.stringify(off.steps)).toBe('succeeded');
+    expect(off.steps.find((s) => s.name === 'voice-routing')!.message).toMatch(
+      /^Remove voice route 'Trunkline'; Revert the tenant's global default from voice routing policy 'Unrestricted' to the Global policy instance; Remove voice routing policy 'Unrestricted'/,
+    );
+    expect(await globalDefault(world)).toBeNull();
+    expect(tenantState(world)).toEqual(before);
+  });
+});
