@@ -60,7 +60,7 @@ test('default routing: settings → plan preview → configure with live steps �
   await fetch(`${process.env.E2E_M365_URL}/_control/settings`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ teamsActivationDelaySeconds: 4 }),
+    body: JSON.stringify({ teamsActivationDelaySeconds: 10 }),
   });
   await panel.getByRole('button', { name: 'Configure M365 default routing' }).click();
   // The customer's Onboarding view follows the run live.
