@@ -28,6 +28,21 @@ async function createService(page: Page, body: Record<string, unknown>) {
   return res.json();
 }
 
+/** The invitation link from the e-mail that reached `to` in the mail sink. */
+async function linkFromMail(to: string): Promise<string> {
+  let link = '';
+  await expect(async () => {
+    const messages = (await (await fetch(`${inbox()}/api/messages`)).json()) as {
+      to: string[];
+      text: string;
+    }[];
+    const mail = messages.find((m) => m.to.includes(to));
+    link = /(http\S+\/invite\/[A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1] ?? '';
+    expect(link).not.toBe('');
+  }).toPass({ timeout: 30_000 });
+  return link;
+}
+
 test('invitation e-mail → link → Microsoft admin consent → connected', async ({ page, context }) => {
   await signIn(page);
   const svc = await createService(page, {
@@ -37,16 +52,7 @@ test('invitation e-mail → link → Microsoft admin consent → connected', asy
   });
 
   // The e-mail arrives in the mail sink with the link.
-  let link = '';
-  await expect(async () => {
-    const messages = (await (await fetch(`${inbox()}/api/messages`)).json()) as {
-      to: string[];
-      text: string;
-    }[];
-    const mail = messages.find((m) => m.to.includes('it@secure.example'));
-    link = /(http\S+\/invite\/[A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1] ?? '';
-    expect(link).not.toBe('');
-  }).toPass({ timeout: 30_000 });
+  const link = await linkFromMail('it@secure.example');
 
   // The IT admin opens it in a browser without a Trunkline account.
   const itAdmin = await context.browser()!.newPage();
@@ -127,10 +133,13 @@ test('the MFA tenant gets the fallback message, and a forged tenant on the conse
 });
 
 /** The invitation link of a new service, as the operator copies it from the Invitations page. */
-async function invitationLink(page: Page, body: Record<string, unknown>) {
+/** A new service with an invitation, and the link from the e-mail its IT administrator received. */
+async function invitationLink(
+  page: Page,
+  body: { adminAuth: { method: 'invite'; email: string } } & Record<string, unknown>,
+) {
   const svc = await createService(page, body);
-  const { link } = await (await page.request.get(`/api/v1/invitations/${svc.invitation.id}/link`)).json();
-  return { svc, link: link as string };
+  return { svc, link: await linkFromMail(body.adminAuth.email) };
 }
 
 test('the other two paths: delegated token and the customer’s own app registration → connected', async ({
@@ -143,7 +152,7 @@ test('the other two paths: delegated token and the customer’s own app registra
   const delegated = await invitationLink(page, {
     fullName: 'Secure by delegation',
     shortName: 'secure-deleg',
-    adminAuth: { method: 'invite', email: 'deleg@secure.example' },
+    adminAuth: { method: 'invite' as const, email: 'deleg@secure.example' },
   });
   const itAdmin = await context.browser()!.newPage();
   await itAdmin.goto(delegated.link);
@@ -166,7 +175,7 @@ test('the other two paths: delegated token and the customer’s own app registra
   const own = await invitationLink(page, {
     fullName: 'Secure by own app',
     shortName: 'secure-own',
-    adminAuth: { method: 'invite', email: 'own@secure.example' },
+    adminAuth: { method: 'invite' as const, email: 'own@secure.example' },
   });
   const ownAdmin = await context.browser()!.newPage();
   await ownAdmin.goto(own.link);
