@@ -53,7 +53,6 @@ export type Step = {
 const sameSet = (a: string[], b: string[]) =>
   a.length === b.length && a.every((x) => b.some((y) => y.toLowerCase() === x.toLowerCase()));
 
-const graphMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const notFound = (e: unknown) => e instanceof GraphError && e.status === 404;
 
 type Domain = { id: string; isVerified: boolean };
@@ -406,5 +405,3 @@ export function isTransient(e: unknown): boolean {
   if (e instanceof TeamsError) return e.kind === 'throttled' || e.kind === 'unavailable';
   return (e as { kind?: string }).kind === 'unavailable';
 }
-
-export const describeError = (e: unknown) => graphMessage(e);

@@ -1,31 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import { expectStatus } from '../support/client.ts';
-import { startRoutingWorld, waitForWorkflow } from '../support/routing.ts';
+import {
+  startRoutingWorld,
+  tenantState,
+  waitForWorkflow,
+  type RoutingWorld,
+  type Run,
+} from '../support/routing.ts';
 
-type World = Awaited<ReturnType<typeof startRoutingWorld>>;
-type Run = {
-  id: string;
-  kind: string;
-  status: string;
-  steps: { name: string; status: string; message: string | null }[];
-};
+type World = RoutingWorld;
 
 const SEED = loadDefaultSeed();
 const APP = SEED.apps[0]!;
 const CONTOSO = SEED.tenants.find((t) => t.name === 'contoso')!;
 const ADMIN = CONTOSO.users[0]!;
 const TEAMS_DEFAULT = '48ac35b8-9aa8-4d74-927d-1f4a14a0b239/.default';
-
-/** What the tenant holds that onboarding touches (the global grant is read through the ConfigAPI below). */
-const tenantState = (world: World) => {
-  const t = world.emu.control.tenant('contoso');
-  return {
-    domains: t.domains.map((d) => `${d.id}:${d.isVerified}`).sort(),
-    users: t.users.map((u) => u.userPrincipalName).sort(),
-    teams: JSON.stringify(t.teams),
-  };
-};
 
 /**
  * The tenant's global voice routing policy as the emulated Teams admin API reports it, read with contoso's admin

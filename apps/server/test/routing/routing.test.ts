@@ -1,33 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStatus } from '../support/client.ts';
-import { SBC_ADDRESSES, ZONE, startRoutingWorld, waitForWorkflow } from '../support/routing.ts';
+import {
+  SBC_ADDRESSES,
+  ZONE,
+  startRoutingWorld,
+  tenantState,
+  waitForWorkflow,
+  type RoutingWorld,
+  type Run,
+} from '../support/routing.ts';
 
-type World = Awaited<ReturnType<typeof startRoutingWorld>>;
-
-/** What the tenant holds that onboarding touches: domains, users (with licences), the Teams objects. */
-const tenantState = (world: World, tenant = 'contoso') => {
-  const t = world.emu.control.tenant(tenant);
-  return {
-    domains: t.domains.map((d) => `${d.id}:${d.isVerified}`).sort(),
-    users: t.users.map((u) => u.userPrincipalName).sort(),
-    skus: t.subscribedSkus.map((s) => `${s.skuPartNumber}:${s.consumedUnits}`).sort(),
-    teams: JSON.stringify(t.teams),
-  };
-};
-
-type Run = {
-  id: string;
-  kind: string;
-  status: string;
-  steps: {
-    name: string;
-    status: string;
-    attempts: number;
-    lastError: string | null;
-    message: string | null;
-    nextAttemptAt: string | null;
-  }[];
-};
+type World = RoutingWorld;
 
 describe('default routing on the derived trunk, and offboarding', () => {
   let world: World;

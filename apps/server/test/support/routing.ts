@@ -109,3 +109,31 @@ export async function waitForWorkflow(
   }
   throw new Error(`the routing run did not get there in time: ${JSON.stringify(last)}`);
 }
+
+export type RoutingWorld = Awaited<ReturnType<typeof startRoutingWorld>>;
+
+/** A routing run as GET /services/{id}/routing answers it. */
+export type Run = {
+  id: string;
+  kind: string;
+  status: string;
+  steps: {
+    name: string;
+    status: string;
+    attempts: number;
+    lastError: string | null;
+    message: string | null;
+    nextAttemptAt: string | null;
+  }[];
+};
+
+/** What a tenant holds that onboarding touches: domains, users, licence counts, the Teams objects. */
+export const tenantState = (world: RoutingWorld, tenant = 'contoso') => {
+  const t = world.emu.control.tenant(tenant);
+  return {
+    domains: t.domains.map((d) => `${d.id}:${d.isVerified}`).sort(),
+    users: t.users.map((u) => u.userPrincipalName).sort(),
+    skus: t.subscribedSkus.map((s) => `${s.skuPartNumber}:${s.consumedUnits}`).sort(),
+    teams: JSON.stringify(t.teams),
+  };
+};
