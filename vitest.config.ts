@@ -1,17 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
+// Three tiers (CODE_STYLE.md, "Tests"):
+// - unit:        pure logic, no server, database, network or child process. `*.unit.test.ts` anywhere, plus every
+//                test inside `packages/*/src` (packages are pure). Runs in seconds.
+// - integration: real server over real HTTP on a real database (PGlite, or PostgreSQL with TEST_DATABASE_URL),
+//                emulators over their real protocols. `apps/server/test/**` and `emulators/*/test/**`.
+// - system:      multi-process, restarts, BIND9 (`npm run test:system`).
+const UNIT = '**/*.unit.test.ts';
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
-          include: [
-            'packages/*/src/**/*.test.ts',
-            'apps/server/test/**/*.test.ts',
-            'emulators/*/test/**/*.test.ts',
-          ],
-          exclude: ['apps/server/test/system/**', '**/node_modules/**'],
+          include: ['packages/*/src/**/*.test.ts', UNIT],
+          exclude: ['**/node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['apps/server/test/**/*.test.ts', 'emulators/*/test/**/*.test.ts'],
+          exclude: ['apps/server/test/system/**', UNIT, '**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

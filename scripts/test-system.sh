@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The system tier (`npm run test:system`). Starts a throwaway PostgreSQL server, then runs:
 #   1. web build    npm run build -w @trunkline/web (the Playwright suite serves the built app)
-#   2. pg-suite     the integration suite (vitest project "unit") on real PostgreSQL (TEST_DATABASE_URL)
+#   2. pg-suite     the integration suite (vitest project "integration") on real PostgreSQL (TEST_DATABASE_URL)
 #   3. system       vitest project "system": multi-process workers, server restarts, api/worker split
 #   4. e2e          the Playwright suite in e2e/ on the Debian chromium
 # Every stage runs even when an earlier one failed (the e2e stage needs the web build); the script
@@ -134,7 +134,7 @@ run_stage() {
 }
 
 if run_stage web npm run build -w @trunkline/web; then web_ok=1; fi
-run_stage pg-suite vitest run --project unit || true
+run_stage pg-suite vitest run --project integration || true
 run_stage system vitest run --project system || true
 if [[ $web_ok -eq 1 || " $STAGES " != *" web "* ]]; then
   run_stage e2e playwright test --config e2e/playwright.config.ts || true
