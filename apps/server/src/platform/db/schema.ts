@@ -36,7 +36,12 @@ export const customers = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex('customers_name_lower_uq').on(sql`lower(${t.name})`),
+    // Names are unique within a channel (customers without a channel count as one channel), not across the
+    // provider: a channel admin must not learn what other channels' customers are called.
+    uniqueIndex('customers_channel_name_lower_uq').on(
+      sql`coalesce(${t.channelId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+      sql`lower(${t.name})`,
+    ),
     index('customers_channel_idx').on(t.channelId),
   ],
 );
@@ -56,6 +61,14 @@ export const users = pgTable(
     /** A customer admin who signs in with Microsoft: their tenant and object id (`tid`, `oid`). */
     entraTenantId: text('entra_tenant_id'),
     entraObjectId: text('entra_object_id'),
+    /**
+     * Two-factor sign-in (TOTP, RFC 6238): the shared secret sealed by the vault (bound to this row); enabled
+     * once `totpEnabledAt` is set (confirmed by a first code). `totpLastStep` is the last accepted time step,
+     * so a code works once.
+     */
+    totpSecretSealed: text('totp_secret_sealed'),
+    totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+    totpLastStep: integer('totp_last_step'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -92,9 +105,49 @@ export const apiTokens = pgTable(
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    lastUsedIp: text('last_used_ip'),
+    /** Chosen at creation (default 90 days); tokens created before expiries existed got 90 days. */
+    expiresAt: timestamp('expires_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now() + interval '90 days'`),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
+);
+
+/** One-time recovery codes of a user's two-factor sign-in, stored as SHA-256 hashes. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('recovery_codes_user_idx').on(t.userId)],
+);
+
+/**
+ * A sign-in between the password and the second factor: not a session, it opens nothing but the second step.
+ * `id` is the SHA-256 of the token handed to the browser; it expires in minutes and allows a few attempts.
+ */
+export const twoFactorChallenges = pgTable(
+  'two_factor_challenges',
+  {
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** `verify`: the user has 2FA; `enrol`: 2FA is required for the role and must be set up first. */
+    kind: text('kind').$type<'verify' | 'enrol'>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('two_factor_challenges_user_idx').on(t.userId)],
 );
 
 /** Failed sign-ins, counted per e-mail and per address to throttle guessing. */
@@ -143,6 +196,8 @@ export const providerSettings = pgTable('provider_settings', {
   id: integer('id').primaryKey(),
   providerName: text('provider_name').notNull(),
   sbcBaseDomain: text('sbc_base_domain').notNull(),
+  /** Provider and channel admins with a password must sign in with a second factor (TOTP). */
+  requireTwoFactorForAdmins: boolean('require_two_factor_for_admins').notNull().default(false),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -316,6 +371,8 @@ export const routingSettings = pgTable('routing_settings', {
   id: integer('id').primaryKey(),
   settings: jsonb('settings').notNull(),
   dnsSecretSealed: text('dns_secret_sealed'),
+  /** Secrets of the DNS provider kinds not in use, sealed, kept so switching kinds and back loses nothing. */
+  dnsSecretsParked: jsonb('dns_secrets_parked').$type<Record<string, string>>().notNull().default({}),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
