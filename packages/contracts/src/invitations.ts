@@ -52,7 +52,8 @@ export const InvitationLinkSchema = z.object({ link: z.url() });
 /** What the invitation page learns from its token; nothing else about the service is revealed. */
 export const InvitationOpenBodySchema = z.object({ token: z.string().min(10).max(200) });
 export const InvitationViewSchema = z.object({
-  state: z.enum(['valid', 'expired', 'used', 'revoked']),
+  /** `superseded`: a newer link was sent for the same service (a resend, or a new invitation). */
+  state: z.enum(['valid', 'expired', 'used', 'revoked', 'superseded']),
   providerName: z.string(),
   customerName: z.string(),
   serviceName: z.string(),

@@ -107,6 +107,29 @@ export function createInvitationsRepository(db: Executor) {
       return row ? { ...toInvitation(row), tokenGeneration: row.tokenGeneration } : null;
     },
 
+    /**
+     * Unscoped by design (the link is its own authority): invitations whose link was replaced by a resend and
+     * that are still within their validity, for telling an old link ("a newer link was sent") from a wrong one.
+     */
+    async resentSince(since: Date): Promise<{ id: string; tokenGeneration: number }[]> {
+      return db
+        .select({ id: invitations.id, tokenGeneration: invitations.tokenGeneration })
+        .from(invitations)
+        .where(and(sql`${invitations.tokenGeneration} > 1`, sql`${invitations.expiresAt} > ${since}`));
+    },
+
+    /** Unscoped by design: whether a later invitation replaced this one (re-initiated authentication). */
+    async hasNewerForService(serviceId: string, createdAt: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: invitations.id })
+        .from(invitations)
+        .where(
+          and(eq(invitations.serviceId, serviceId), sql`${invitations.createdAt} > ${new Date(createdAt)}`),
+        )
+        .limit(1);
+      return Boolean(row);
+    },
+
     /** Unscoped by design: the delivery job acts for the system. */
     async forDelivery(id: string): Promise<InvitationForDelivery | null> {
       const [row] = await db

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Invitation, InvitationListQuery, InvitationView, Page } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
 import type { Repositories } from '../app/repositories.ts';
@@ -33,6 +34,23 @@ export function createInvitationsService({
     const invitation = await repos.invitations.get(scopeOf(actor), id);
     if (!invitation) throw notFound('Invitation');
     return invitation;
+  }
+  /**
+   * The invitation an older link of which this token is (a resend replaced it), with the generation it was;
+   * null for a token that never was a link. Only links resent within their validity are compared.
+   */
+  async function replacedBy(token: string) {
+    const given = Buffer.from(token);
+    for (const { id, tokenGeneration } of await repos.invitations.resentSince(now())) {
+      for (let generation = 1; generation < tokenGeneration; generation++) {
+        const candidate = Buffer.from(tokens.tokenFor(id, generation));
+        if (candidate.length === given.length && timingSafeEqual(candidate, given)) {
+          const invitation = await repos.invitations.get({ kind: 'provider' }, id);
+          return invitation ? { ...invitation, openedGeneration: generation } : null;
+        }
+      }
+    }
+    return null;
   }
   const channelOf = async (customerId: string) =>
     (await repos.customers.get({ kind: 'provider' }, customerId))?.channelId ?? null;
@@ -103,17 +121,26 @@ export function createInvitationsService({
 
     /** What the invitation link shows; the first view of a usable link marks it opened. */
     async open(token: string): Promise<InvitationView> {
-      const invitation = await repos.invitations.findByTokenHash(tokens.hashOf(token));
+      const current = await repos.invitations.findByTokenHash(tokens.hashOf(token));
+      const invitation = current
+        ? { ...current, openedGeneration: current.tokenGeneration }
+        : await replacedBy(token);
       if (!invitation) throw notFound('Invitation');
       const { providerName } = await repos.settings.get();
+      const replaced = async () =>
+        invitation.tokenGeneration !== invitation.openedGeneration ||
+        (await repos.invitations.hasNewerForService(invitation.serviceId, invitation.createdAt));
       const state: InvitationView['state'] =
         invitation.status === 'completed'
           ? 'used'
-          : invitation.status === 'revoked'
-            ? 'revoked'
-            : invitation.status === 'expired'
-              ? 'expired'
-              : 'valid';
+          : (invitation.status === 'revoked' || invitation.tokenGeneration !== invitation.openedGeneration) &&
+              (await replaced())
+            ? 'superseded'
+            : invitation.status === 'revoked'
+              ? 'revoked'
+              : invitation.status === 'expired'
+                ? 'expired'
+                : 'valid';
       if (state === 'valid' && invitation.status !== 'opened')
         await repos.invitations.setStatus(invitation.id, 'opened', { openedAt: now() });
       return {

@@ -121,7 +121,10 @@ describe('invitations over real SMTP', () => {
     );
     const second = tokenIn((await mailTo('resend@fabrikam.example')).text)!;
     expect(second).not.toBe(first);
-    expect((await server.client().post('/api/v1/invitations/open', { token: first })).status).toBe(404);
+    // The old link is recognised as replaced, not as a wrong one.
+    expect(
+      expectStatus(await server.client().post('/api/v1/invitations/open', { token: first }), 200).state,
+    ).toBe('superseded');
     expect(
       expectStatus(await server.client().post('/api/v1/invitations/open', { token: second }), 200).state,
     ).toBe('valid');
@@ -138,6 +141,25 @@ describe('invitations over real SMTP', () => {
         (i: { id: string }) => i.id,
       ),
     ).toContain(created.invitation.id);
+  });
+
+  it('shows the link of an invitation replaced by re-initiated authentication as superseded', async () => {
+    const created = await invite('replaced@fabrikam.example');
+    const old = tokenIn((await mailTo('replaced@fabrikam.example')).text)!;
+    expectStatus(
+      await admin.post(`/api/v1/services/${created.id}/authentication`, {
+        method: 'invite',
+        email: 'replaced-2@fabrikam.example',
+      }),
+      200,
+    );
+    expect(
+      expectStatus(await server.client().post('/api/v1/invitations/open', { token: old }), 200).state,
+    ).toBe('superseded');
+    const fresh = tokenIn((await mailTo('replaced-2@fabrikam.example')).text)!;
+    expect(
+      expectStatus(await server.client().post('/api/v1/invitations/open', { token: fresh }), 200).state,
+    ).toBe('valid');
   });
 
   it('shows an expired link as expired', async () => {

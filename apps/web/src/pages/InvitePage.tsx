@@ -1,5 +1,11 @@
 import { Alert, Button, Center, Loader, Paper, Stack, Text, Title } from '@mantine/core';
-import { IconAlertTriangle, IconCircleCheck, IconClockX, IconLinkOff } from '@tabler/icons-react';
+import {
+  IconAlertTriangle,
+  IconCircleCheck,
+  IconClockX,
+  IconLinkOff,
+  IconMailForward,
+} from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useParams, useSearchParams } from 'react-router-dom';
 import type { InvitationView } from '@trunkline/contracts';
@@ -56,6 +62,13 @@ function State({ view }: { view: InvitationView }) {
       return (
         <Alert color="blue" icon={<IconCircleCheck />} title="This link has already been used" role="status">
           The Microsoft 365 connection for this service was already made with it. Nothing more to do here.
+        </Alert>
+      );
+    case 'superseded':
+      return (
+        <Alert color="blue" icon={<IconMailForward />} title="A newer link was sent" role="status">
+          {view.providerName} sent a newer invitation for this service, and this older link no longer works.
+          Open the link in the most recent e-mail from {view.providerName}, or ask them to send it again.
         </Alert>
       );
     case 'revoked':
