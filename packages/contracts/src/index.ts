@@ -10,3 +10,6 @@ export * from './invitations.ts';
 export * from './audit.ts';
 export * from './settings.ts';
 export * from './routing.ts';
+export * from './routing-outcomes.ts';
+export * from './lifecycle.ts';
+export * from './two-factor.ts';
