@@ -220,6 +220,10 @@ export const services = pgTable(
     fullName: text('full_name').notNull(),
     shortName: text('short_name').notNull(),
     subdomain: text('subdomain').notNull(),
+    /** The label was chosen, not derived from the short name (it stays when the short name changes). */
+    subdomainOverridden: boolean('subdomain_overridden').notNull().default(false),
+    /** The zone of the trunk: the SBC base domain when the service was created; later changes leave it. */
+    zone: text('zone').notNull(),
     trunkFqdn: text('trunk_fqdn').notNull(),
     licenseType: text('license_type')
       .notNull()
