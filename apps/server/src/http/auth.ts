@@ -20,19 +20,27 @@ declare module 'fastify' {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Resolves the actor from a Bearer API token or the session cookie. Cookie-authenticated writes must come
- * from the portal's own origin (Sec-Fetch-Site: same-origin, or an Origin equal to PUBLIC_URL's);
- * Bearer requests are exempt because browsers never attach them on their own.
+ * Resolves the actor from a Bearer API token or the session cookie.
+ *
+ * Cross-site request forgery: one rule for every write (POST, PUT, PATCH, DELETE) that is not Bearer-
+ * authenticated. A write that carries the session cookie (valid, stale or forged; sign-in and sign-out
+ * included) must prove it comes from the portal itself: `Sec-Fetch-Site: same-origin` when the browser sends
+ * Fetch Metadata, else an `Origin` equal to PUBLIC_URL's. A write without the cookie is refused as soon as
+ * the browser says it is not same-origin (Fetch Metadata or Origin); a script that sends neither header
+ * (curl signing in) passes. Bearer requests are exempt: browsers never attach them on their own.
  */
 export function installAuthentication(app: FastifyInstance, auth: AuthService, publicUrl: string) {
   const publicOrigin = new URL(publicUrl).origin;
   app.decorateRequest('actor', null);
 
-  const crossSite = (request: FastifyRequest) => {
+  /** `true` for the portal, `false` for another site, `null` when the request names no origin at all. */
+  const fromPortal = (request: FastifyRequest): boolean | null => {
     const site = request.headers['sec-fetch-site'];
-    if (site === 'same-origin') return false;
+    // Fetch Metadata cannot be set by a page; when present it decides, whatever Origin says.
+    if (site !== undefined) return site === 'same-origin';
     const origin = request.headers.origin;
-    return origin !== publicOrigin;
+    if (origin === undefined) return null;
+    return origin === publicOrigin;
   };
 
   app.addHook('onRequest', async (request, reply) => {
@@ -43,17 +51,17 @@ export function installAuthentication(app: FastifyInstance, auth: AuthService, p
       return;
     }
     const cookie = request.cookies[SESSION_COOKIE];
+    if (UNSAFE.has(request.method)) {
+      const portal = fromPortal(request);
+      if (portal === false || (cookie !== undefined && portal !== true))
+        throw new AppError('csrf_rejected', 'This request must come from the Trunkline portal itself.');
+    }
     if (cookie) {
       const found = await auth.authenticateSession(cookie, request.ip);
       if (found) {
         request.actor = found.actor;
-        if (UNSAFE.has(request.method) && crossSite(request))
-          throw new AppError('csrf_rejected', 'This change must come from the Trunkline portal itself.');
         setSessionCookie(reply, cookie, found.expiresAt, publicUrl);
       }
-    } else if (UNSAFE.has(request.method) && request.headers.origin && crossSite(request)) {
-      // A cross-site form posting to the API (for example to sign a victim in) is refused outright.
-      throw new AppError('csrf_rejected', 'This request must come from the Trunkline portal itself.');
     }
     // The versioned API needs an actor unless a route says otherwise; the web app and the docs are public.
     if (!request.actor && request.url.startsWith('/api/v1/') && request.routeOptions.config.auth !== 'public')
