@@ -18,9 +18,17 @@ export class ApiError extends Error {
   }
 }
 
-/** The text to show a person for any error a query or mutation may throw. */
+/**
+ * The text to show a person for any error a query or mutation may throw. Field errors are sentences of their
+ * own ("Type fabrikam to confirm."), so they stand in for a generic detail such as "The body has 1 invalid
+ * field(s)", and never carry their field path.
+ */
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.detail;
+  if (error instanceof ApiError) {
+    const messages = [...new Set(Object.values(error.fieldErrors))];
+    if (error.code === 'validation_failed' && messages.length > 0) return messages.join(' ');
+    return error.detail;
+  }
   if (error instanceof Error) return error.message;
   return 'Something went wrong.';
 }

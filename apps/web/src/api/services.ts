@@ -18,6 +18,12 @@ import type {
 import { api, ApiError, request } from './client.ts';
 import { resource } from './resource.ts';
 
+/** "There is none" from a server that still answers 404 for it. */
+const nullOn404 = (error: unknown): null => {
+  if (error instanceof ApiError && error.status === 404) return null;
+  throw error;
+};
+
 const base = resource<Service, ServiceCreate, ServiceUpdate>('/services');
 const customerPath = (customerId: string) => `/customers/${encodeURIComponent(customerId)}`;
 
@@ -50,12 +56,11 @@ export const services = {
   powershellUrl: (id: string) => `/api/v1/services/${encodeURIComponent(id)}/routing/plan.ps1`,
   eventsUrl: (id: string) => `/api/v1/services/${encodeURIComponent(id)}/routing/events`,
   workflowKey: (id: string) => ['/services', id, 'routing'] as const,
-  /** The latest routing run, or null when there is none. */
+  /** The latest routing run, or null when there is none (200 `null` or 204; an older server's 404). */
   workflow: (id: string) =>
-    api.get<Workflow>(`/services/${encodeURIComponent(id)}/routing`).catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 404) return null;
-      throw error;
-    }),
+    api
+      .get<Workflow | null | undefined>(`/services/${encodeURIComponent(id)}/routing`)
+      .then((w) => w ?? null, nullOn404),
   startRouting: (id: string, configureDns: boolean) =>
     api.post<Workflow>(`/services/${encodeURIComponent(id)}/routing`, { configureDns }),
   retryRouting: (id: string) => api.post<Workflow>(`/services/${encodeURIComponent(id)}/routing/retry`),
@@ -72,12 +77,11 @@ export const usage = {
 /** The unfinished new-tenant form of a customer, kept on the server (never with the password). */
 export const serviceDrafts = {
   key: (customerId: string) => ['/service-draft', customerId] as const,
-  /** The draft, or null when there is none. */
+  /** The draft, or null when there is none (204 or 200 `null`; an older server's 404). */
   get: (customerId: string) =>
-    api.get<ServiceDraft>(`${customerPath(customerId)}/service-draft`).catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 404) return null;
-      throw error;
-    }),
+    api
+      .get<ServiceDraft | null | undefined>(`${customerPath(customerId)}/service-draft`)
+      .then((d) => d ?? null, nullOn404),
   save: (customerId: string, data: ServiceDraftData) =>
     request<ServiceDraft>('PUT', `${customerPath(customerId)}/service-draft`, { body: data }),
   /** Gone already (e.g. the server dropped it when the service was created) counts as done. */

@@ -1,10 +1,21 @@
 import type { QueryClient } from '@tanstack/react-query';
 import type { LoginBody, Me } from '@trunkline/contracts';
-import { api, request, setUnauthorizedHandler } from '../api/client.ts';
+import { api, ApiError, request, setUnauthorizedHandler } from '../api/client.ts';
 
 export const meKey = ['me'] as const;
 
-export const fetchMe = () => api.get<Me>('/me');
+/**
+ * The signed-in user, or null when nobody is signed in: the server answers 200 `null` then (an ordinary answer,
+ * not a failed request). An older server's 401 means the same.
+ */
+export const fetchMe = () =>
+  request<Me | null>('GET', '/me', { redirectOn401: false }).then(
+    (me) => me ?? null,
+    (error: unknown) => {
+      if (error instanceof ApiError && error.status === 401) return null;
+      throw error;
+    },
+  );
 
 /** The login call answers 401 for wrong credentials, which is an error to show, not an expired session. */
 export const login = (body: LoginBody) => request<Me>('POST', '/session', { body, redirectOn401: false });
@@ -17,6 +28,10 @@ export function forgetSession(queryClient: QueryClient): void {
 }
 
 export const loginPath = '/login';
+
+/** The login page, remembering the page to come back to. */
+export const loginUrl = (pathname: string, search: string) =>
+  `${loginPath}?next=${encodeURIComponent(pathname + search)}`;
 
 /** The page to return to after login: only a local path, never another origin (`//host`, `/\\host`). */
 export function safeNext(next: string | null): string {
@@ -35,8 +50,7 @@ export function redirectToLoginOn401(
     const { pathname, search } = window.location;
     if (redirecting || pathname === loginPath) return;
     redirecting = true;
-    const next = encodeURIComponent(pathname + search);
-    void navigate(`${loginPath}?next=${next}`).finally(() => {
+    void navigate(loginUrl(pathname, search)).finally(() => {
       forgetSession(queryClient);
       redirecting = false;
     });

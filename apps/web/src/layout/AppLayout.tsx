@@ -1,10 +1,10 @@
 import { AppShell } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { Outlet } from 'react-router-dom';
+import { Navigate, Outlet, useLocation } from 'react-router-dom';
 import { ApiError } from '../api/client.ts';
 import { CurrentUserContext } from '../auth/CurrentUser.tsx';
-import { fetchMe, meKey } from '../auth/session.ts';
+import { fetchMe, loginUrl, meKey } from '../auth/session.ts';
 import { FullPageError, FullPageLoader } from '../ui/FullPage.tsx';
 import { AppHeader } from './AppHeader.tsx';
 import { Navigation } from './Navigation.tsx';
@@ -14,10 +14,13 @@ import { SystemBanner } from './SystemBanner.tsx';
 export function AppLayout() {
   const [navbarOpened, { toggle, close }] = useDisclosure();
   const me = useQuery({ queryKey: meKey, queryFn: fetchMe, staleTime: 5 * 60_000 });
+  const location = useLocation();
 
   // A 401 is handled by the API client, which is already on its way to the login page.
   if (me.isPending || (me.error instanceof ApiError && me.error.status === 401)) return <FullPageLoader />;
   if (me.isError) return <FullPageError error={me.error} onRetry={() => void me.refetch()} />;
+  // Nobody is signed in: the login page, and back here afterwards.
+  if (me.data === null) return <Navigate to={loginUrl(location.pathname, location.search)} replace />;
 
   return (
     <CurrentUserContext value={me.data}>

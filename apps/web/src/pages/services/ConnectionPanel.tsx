@@ -1,11 +1,14 @@
 import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { errorMessage } from '../../api/client.ts';
+import { notifications } from '@mantine/notifications';
 import type { ConnectionAttempt, ConnectionStatus } from '@trunkline/contracts';
 import { ReauthenticateModal } from './ReauthenticateModal.tsx';
 import { services } from '../../api/services.ts';
 import { formatDateTime } from '../../ui/format.ts';
+import { MicrosoftText } from '../../ui/MicrosoftText.tsx';
+import { notifyError } from '../../ui/notify.ts';
+import { TeamsRoleMessage } from './TeamsRoleSteps.tsx';
 
 const methodLabels: Record<NonNullable<ConnectionStatus['method']>, string> = {
   credentials: 'Admin credentials (one-time password sign-in)',
@@ -55,7 +58,23 @@ export function ConnectionPanel({
   });
   const recheck = useMutation({
     mutationFn: () => services.checkTeamsRole(serviceId),
-    onSuccess: (status) => queryClient.setQueryData(services.connectionKey(serviceId), status),
+    onSuccess: (status) => {
+      queryClient.setQueryData(services.connectionKey(serviceId), status);
+      void queryClient.invalidateQueries({ queryKey: services.key });
+      const { state } = status.teamsRole;
+      notifications.show(
+        state === 'assigned'
+          ? { color: 'green', message: 'Checked: the automation holds the Teams Administrator role.' }
+          : state === 'missing'
+            ? {
+                color: 'orange',
+                title: 'Checked: the role is still missing',
+                message: 'Follow the steps on the page, then check again.',
+              }
+            : { color: 'blue', message: 'Checking the role with Microsoft…' },
+      );
+    },
+    onError: notifyError,
   });
   const previousState = useRef<ConnectionStatus['state'] | null>(null);
   useEffect(() => {
@@ -84,14 +103,15 @@ export function ConnectionPanel({
             </Button>
           </Group>
         </Group>
-        {outcome && (
+        {/* A failed attempt is the connection's last error below: said once, there. */}
+        {outcome && !(outcome.state === 'failed' && c.lastError) && (
           <Alert
             color={outcome.state === 'failed' ? 'orange' : 'green'}
             role="status"
             withCloseButton
             onClose={() => setOutcome(null)}
           >
-            {outcome.message}
+            <MicrosoftText text={outcome.message} />
           </Alert>
         )}
         {c.state === 'not-connected' && (
@@ -102,7 +122,7 @@ export function ConnectionPanel({
         )}
         {c.lastError && (
           <Alert color={c.state === 'connected' ? 'orange' : 'red'} title="Last error" role="status">
-            {c.lastError}
+            <MicrosoftText text={c.lastError} />
             {c.lastErrorAt && (
               <Text size="xs" c="dimmed" mt={4}>
                 {formatDateTime(c.lastErrorAt)}
@@ -146,14 +166,12 @@ export function ConnectionPanel({
               </Button>
             </Group>
             {c.teamsRole.message && (
-              <Text size="sm" c={c.teamsRole.state === 'missing' ? 'orange.8' : 'dimmed'}>
-                {c.teamsRole.message}
-              </Text>
+              <TeamsRoleMessage message={c.teamsRole.message} missing={c.teamsRole.state === 'missing'} />
             )}
-            {recheck.isError && (
-              <Alert color="red" role="alert">
-                {errorMessage(recheck.error)}
-              </Alert>
+            {c.teamsRole.checkedAt && (
+              <Text size="xs" c="dimmed">
+                Last checked {formatDateTime(c.teamsRole.checkedAt)}
+              </Text>
             )}
           </Stack>
         )}
@@ -164,6 +182,7 @@ export function ConnectionPanel({
           onClose={() => setReauth(false)}
           onDone={(result) => {
             setReauth(false);
+            // The outcome shows on the panel (or, for a failure, as its last error).
             setOutcome(
               result.connection ??
                 (result.invitation

@@ -49,8 +49,8 @@ const valuesOf = (s: M365Settings): Values => ({
 
 /**
  * Step 9 of the wizard, M365 settings: the M365 domain (one of the tenant's verified domains), the tenant ID,
- * who gets admin access, and the Teams Notification Service app. Saving leads to the summary (step 10, default
- * routing, follows in a later release).
+ * who gets admin access, and the Teams Notification Service app. Saving leads to the summary, which points to
+ * step 10 (default routing, the panel below).
  */
 export function M365SettingsPanel({ serviceId }: { serviceId: string }) {
   const me = useCurrentUser();
@@ -205,7 +205,8 @@ export function M365SettingsPanel({ serviceId }: { serviceId: string }) {
                 {summary.notificationApp ? `app ${summary.notificationApp.clientId}` : 'not configured'}.
               </Text>
               <Text size="sm" mt={4}>
-                Next: step 10, Configure M365 default routing, is not available in this release yet.
+                Next: step 10, Configure M365 default routing — preview the plan in the Default routing
+                section below.
               </Text>
             </Alert>
           )}

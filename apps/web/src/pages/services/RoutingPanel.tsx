@@ -9,7 +9,6 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -18,8 +17,8 @@ import { stepLabels, type PlanChange, type Workflow, type WorkflowStep } from '@
 import { errorMessage } from '../../api/client.ts';
 import { services } from '../../api/services.ts';
 import { useCurrentUser } from '../../auth/CurrentUser.tsx';
-import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { formatDateTime } from '../../ui/format.ts';
+import { RemoveServiceModal } from './RemoveServiceModal.tsx';
 
 const actionColor: Record<PlanChange['action'], string> = {
   create: 'green',
@@ -135,7 +134,6 @@ export function RoutingPanel({
   const [configureDns, setConfigureDns] = useState(true);
   const [showPlan, setShowPlan] = useState(false);
   const [removing, setRemoving] = useState(false);
-  const [confirmName, setConfirmName] = useState('');
   const workflow = useLiveWorkflow(service.id);
   const plan = useQuery({
     queryKey: services.planKey(service.id, configureDns),
@@ -254,35 +252,7 @@ export function RoutingPanel({
         {removed && <Alert color="gray">The service was removed from the tenant and from DNS.</Alert>}
       </Stack>
       {removing && (
-        <ConfirmModal
-          title={`Remove ${service.fullName}`}
-          confirmLabel="Remove service"
-          action={async () => {
-            done(await services.offboard(service.id, confirmName));
-          }}
-          invalidate={[services.key]}
-          successMessage={() => `Removing ${service.fullName}…`}
-          onClose={() => {
-            setRemoving(false);
-            setConfirmName('');
-          }}
-        >
-          <Stack gap="xs">
-            <Text size="sm">
-              This deletes, in the customer tenant and in DNS, what Trunkline created for {service.trunkFqdn}:
-            </Text>
-            <Text size="sm" component="ul">
-              <li>the voice routing policy, voice route and PSTN usage (only if Trunkline created them)</li>
-              <li>the activation user and the domain {service.trunkFqdn}</li>
-              <li>the DNS records of {service.trunkFqdn} that Trunkline wrote</li>
-            </Text>
-            <TextInput
-              label={`Type ${service.shortName} to confirm`}
-              value={confirmName}
-              onChange={(e) => setConfirmName(e.currentTarget.value)}
-            />
-          </Stack>
-        </ConfirmModal>
+        <RemoveServiceModal service={service} onClose={() => setRemoving(false)} onStarted={done} />
       )}
     </Paper>
   );
