@@ -23,6 +23,8 @@ export default defineConfig({
           name: 'integration',
           include: ['apps/server/test/**/*.test.ts', 'emulators/*/test/**/*.test.ts'],
           exclude: ['apps/server/test/system/**', UNIT, '**/node_modules/**'],
+          // Builds the migrated template database each file copies (apps/server/test/support/database.ts).
+          globalSetup: ['apps/server/test/support/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

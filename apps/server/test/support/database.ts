@@ -1,21 +1,36 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
 import pg from 'pg';
-import { openDatabase, type DatabaseHandle } from '../../src/platform/db/database.ts';
+import { inject } from 'vitest';
+import { openDatabase, type Database, type DatabaseHandle } from '../../src/platform/db/database.ts';
+import * as schema from '../../src/platform/db/schema.ts';
+
+export type TestDatabase = { handle: DatabaseHandle; drop(): Promise<void> };
 
 /**
- * A fresh, empty database for one test file: in-memory PGlite by default, or a new database on the
- * PostgreSQL server named by TEST_DATABASE_URL (the system tier runs the same suite that way).
+ * A fresh database for one test file: in-memory PGlite by default, or a new database on the PostgreSQL server
+ * named by TEST_DATABASE_URL (the system tier runs the same suite that way). Empty by default; with
+ * `{ migrated: true }` it already holds the committed migrations and pg-boss's schema and queues, as
+ * `startRuntime` would leave them (copied from the template that support/global-setup.ts built for this run;
+ * without that setup, e.g. in another Vitest project, it is migrated here).
  */
-export async function createTestDatabase(): Promise<{ handle: DatabaseHandle; drop(): Promise<void> }> {
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const templates = inject('testDatabaseTemplates');
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const handle = await openDatabase({ kind: 'pglite' });
+    const dump =
+      templates?.kind === 'pglite' ? (options.migrated ? templates.migrated : templates.empty) : null;
+    const handle = dump ? await loadPglite(dump) : await openDatabase({ kind: 'pglite' });
     return { handle, drop: () => handle.close() };
   }
   const name = `tl_test_${randomBytes(6).toString('hex')}`;
+  const template =
+    options.migrated && templates?.kind === 'postgres' ? ` template ${templates.migrated}` : '';
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(`create database ${name}${template}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
@@ -30,6 +45,13 @@ export async function createTestDatabase(): Promise<{ handle: DatabaseHandle; dr
       await c.end();
     },
   };
+}
+
+/** An in-memory PGlite loaded from a dumped data directory (no initdb), as openDatabase would hand it out. */
+async function loadPglite(dumpFile: string): Promise<DatabaseHandle> {
+  const pglite = await PGlite.create({ loadDataDir: new Blob([await readFile(dumpFile)]) });
+  const db = drizzle(pglite, { schema }) as unknown as Database;
+  return { kind: 'pglite', db, pglite, close: () => pglite.close() };
 }
 
 export const usingPostgres = () => Boolean(process.env.TEST_DATABASE_URL);

@@ -24,12 +24,15 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-/** Starts the real runtime (HTTP on a free port, workers, migrations) on a fresh test database. */
+/**
+ * Starts the real runtime (HTTP on a free port, workers, migrations) on a fresh test database, copied from the
+ * run's migrated template (the runtime still applies migrations and prepares pg-boss: it finds them done).
+ */
 export async function startTestServer(
   env: Record<string, string> = {},
   extraJobs?: { definitions: JobDefinition[]; registrations: JobRegistration[] },
 ): Promise<TestServer> {
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ migrated: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-test-'));
   const config = {
     ...loadConfig({
