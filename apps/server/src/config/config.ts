@@ -52,10 +52,39 @@ const BannerLinksSchema = z
     return z.NEVER;
   });
 
+/**
+ * TRUST_PROXY: which hops may name the client in X-Forwarded-For. Nothing by default; a hop count (`1`
+ * behind one reverse proxy), or addresses and CIDR ranges of the proxies (proxy-addr's `loopback`,
+ * `linklocal` and `uniquelocal` included). "Everyone" (`true`) is refused: anyone could pick their address.
+ */
+const TrustProxySchema = z
+  .string()
+  .optional()
+  .transform((v, ctx): false | number | string[] => {
+    const value = (v ?? '').trim();
+    if (value === '' || value === 'false') return false;
+    if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 32) return Number(value);
+    const list = value
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    const address = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+    for (const a of list)
+      if (!['loopback', 'linklocal', 'uniquelocal'].includes(a) && !address.safeParse(a).success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be empty (trust no proxy), a hop count from 1 to 32, or a comma-separated list of proxy addresses and CIDR ranges (${a})`,
+        });
+        return z.NEVER;
+      }
+    return list;
+  });
+
 const EnvSchema = z
   .object({
     PORT: port(8080),
     HOST: z.string().trim().min(1).default('localhost'),
+    TRUST_PROXY: TrustProxySchema,
     PUBLIC_URL: httpUrl.optional(),
     DATA_DIR: z.string().trim().min(1, { error: 'must not be empty' }).default('./data'),
     DATABASE_URL: optionalString.pipe(
@@ -151,6 +180,8 @@ const EnvSchema = z
   .transform((env) => ({
     port: env.PORT,
     host: env.HOST,
+    /** Fastify's `trustProxy`: which hops may name the client in X-Forwarded-For (see TRUST_PROXY). */
+    trustProxy: env.TRUST_PROXY,
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     dataDir: path.resolve(env.DATA_DIR),
     database: env.DATABASE_URL

@@ -31,7 +31,7 @@ import { installProblemHandlers, sendProblem } from './problem.ts';
 import type { App } from './types.ts';
 
 export type HttpDeps = {
-  config: Pick<Config, 'publicUrl' | 'web' | 'banner'>;
+  config: Pick<Config, 'publicUrl' | 'web' | 'banner' | 'trustProxy'>;
   logger: Logger;
   services: Services;
   health: { database(): Promise<void>; jobs(): Promise<void> };
@@ -50,7 +50,13 @@ const SystemInfoSchema = z.object({
 export async function buildHttpApp({ config, logger, services, health, version }: HttpDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    trustProxy: true,
+    // X-Forwarded-For names the client only behind a configured proxy (TRUST_PROXY; none by default).
+    // A hop count is honoured as given (Fastify itself refuses bare numbers): only safe when nobody can reach
+    // the server except through that many proxies, which SECURITY.md says; addresses are preferred.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
