@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
+import { ConsoleGuard } from './console-guard.ts';
 
 /** What global-setup.ts started; missing values mean the suite runs without its server, which is an error. */
 function required(name: string): string {
@@ -21,11 +22,26 @@ export const admin = {
   },
 };
 
-export const test = base.extend({
+export const test = base.extend<{ consoleGuard: ConsoleGuard }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright fixtures must destructure their first argument.
   baseURL: async ({}, use) => {
     await use(required('E2E_BASE_URL'));
   },
+  /**
+   * Every spec fails on a console error or an uncaught exception in any page it opened (its own context and
+   * any context it opens through `browser`). A test that provokes an error on purpose allows it by pattern:
+   * `consoleGuard.allow(/own-app/)`.
+   */
+  consoleGuard: [
+    async ({ context, browser }, use) => {
+      const guard = new ConsoleGuard();
+      guard.watch(context);
+      await guard.watchBrowser(browser, () => use(guard));
+      const unexpected = guard.unexpected();
+      expect(unexpected, 'console errors or uncaught exceptions in the browser').toEqual([]);
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };

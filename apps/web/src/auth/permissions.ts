@@ -22,3 +22,19 @@ export const canChooseChannel = isProviderAdmin;
 
 /** A customer admin works inside one customer and creates no others. */
 export const canCreateCustomers = (me: Me) => me.role !== 'customer_admin';
+
+/** The pages of the main menu. */
+export type NavPage = 'services' | 'invitations' | 'customers' | 'channels' | 'users' | 'audit' | 'settings';
+
+/** Whether the role has anything to do on a page: a customer admin has no channel to see. */
+export function mayOpen(me: Me, page: NavPage): boolean {
+  switch (page) {
+    case 'channels':
+      return me.role !== 'customer_admin';
+    default:
+      return true;
+  }
+}
+
+/** Adding a Direct Routing service (Add Service, Add New Tenant) is the provider's and the channel's work. */
+export const canAddServices = (me: Me) => me.role !== 'customer_admin';
