@@ -31,7 +31,16 @@ export const MeSchema = z.object({
 });
 export type Me = z.infer<typeof MeSchema>;
 
-export const ApiTokenCreateSchema = z.object({ name: nameField(100) });
+/** API tokens expire: 90 days unless chosen otherwise, at most the provider's maximum (API_TOKEN_MAX_DAYS). */
+export const ApiTokenCreateSchema = z.object({
+  name: nameField(100),
+  expiresInDays: z
+    .number({ error: 'Must be a whole number of days.' })
+    .int({ error: 'Must be a whole number of days.' })
+    .min(1, { error: 'At least 1 day.' })
+    .max(3650, { error: 'At most 3650 days.' })
+    .optional(),
+});
 export type ApiTokenCreate = z.infer<typeof ApiTokenCreateSchema>;
 
 /** The token is in this response only; the server keeps a hash. */
@@ -40,8 +49,22 @@ export const ApiTokenCreatedSchema = z.object({
   name: z.string(),
   token: z.string(),
   createdAt: TimestampSchema,
+  expiresAt: TimestampSchema,
 });
 export type ApiTokenCreated = z.infer<typeof ApiTokenCreatedSchema>;
+
+/** An API token as its owner sees it: never its value. */
+export const ApiTokenSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  createdAt: TimestampSchema,
+  expiresAt: TimestampSchema,
+  lastUsedAt: TimestampSchema.nullable(),
+  /** The address the token was last used from. */
+  lastUsedIp: z.string().nullable(),
+});
+export type ApiToken = z.infer<typeof ApiTokenSchema>;
+export const ApiTokenListSchema = z.object({ items: z.array(ApiTokenSchema) });
 
 /** "Sign in with Microsoft": the work e-mail tells which tenant to send the browser to. */
 export const MicrosoftSignInStartSchema = z.object({ email: EmailSchema });

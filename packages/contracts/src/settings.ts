@@ -14,12 +14,18 @@ export const DomainNameSchema = z
 export const ProviderSettingsSchema = z.object({
   providerName: z.string(),
   sbcBaseDomain: z.string(),
+  /** Provider and channel admins who sign in with a password must use a second factor (TOTP). */
+  requireTwoFactorForAdmins: z.boolean(),
 });
 export type ProviderSettings = z.infer<typeof ProviderSettingsSchema>;
 
 export const ProviderSettingsUpdateSchema = z
-  .object({ providerName: nameField(200).optional(), sbcBaseDomain: DomainNameSchema.optional() })
-  .refine((v) => v.providerName !== undefined || v.sbcBaseDomain !== undefined, {
+  .object({
+    providerName: nameField(200).optional(),
+    sbcBaseDomain: DomainNameSchema.optional(),
+    requireTwoFactorForAdmins: z.boolean({ error: 'Must be true or false.' }).optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), {
     error: 'Give at least one field to change.',
     path: ['providerName'],
   });

@@ -11,6 +11,8 @@ export const UserSchema = z.object({
   channelId: IdSchema.nullable(),
   customerId: IdSchema.nullable(),
   disabled: z.boolean(),
+  /** Whether the user signs in with a second factor (TOTP). */
+  twoFactorEnabled: z.boolean(),
   lastLoginAt: TimestampSchema.nullable(),
   createdAt: TimestampSchema,
 });
@@ -46,8 +48,10 @@ export const UserUpdateSchema = z
     name: nameField().optional(),
     password: PasswordSchema.optional(),
     disabled: z.boolean({ error: 'Must be true or false.' }).optional(),
+    /** Turns the user's two-factor sign-in off (lost authenticator and recovery codes); they set it up again. */
+    resetTwoFactor: z.literal(true, { error: 'Must be true.' }).optional(),
   })
-  .refine((v) => v.name !== undefined || v.password !== undefined || v.disabled !== undefined, {
+  .refine((v) => Object.values(v).some((x) => x !== undefined), {
     error: 'Give at least one field to change.',
     path: ['name'],
   });

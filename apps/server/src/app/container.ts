@@ -29,7 +29,10 @@ export type ServiceDeps = {
   db: Database;
   jobs: JobQueue;
   masterKey: Buffer;
-  config: Pick<Config, 'session' | 'login' | 'publicUrl' | 'invitations' | 'microsoft' | 'routing'>;
+  config: Pick<
+    Config,
+    'session' | 'login' | 'apiTokens' | 'publicUrl' | 'invitations' | 'microsoft' | 'routing'
+  >;
 };
 
 /** The composition root of the domain: every service with its dependencies, nothing global. */
@@ -95,7 +98,9 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
         sessionTtlHours: config.session.ttlHours,
         maxFailures: config.login.maxFailures,
         windowMinutes: config.login.windowMinutes,
+        apiTokenMaxDays: config.apiTokens.maxDays,
       },
+      vault,
     }),
     audit: createAuditService({ repos }),
     channels: createChannelsService({ repos, uow }),

@@ -2,28 +2,19 @@ import { z } from 'zod';
 import {
   ApiTokenCreateSchema,
   ApiTokenCreatedSchema,
+  ApiTokenListSchema,
   IdParamsSchema,
   LoginBodySchema,
   MicrosoftSignInStartSchema,
   MeSchema,
   ProblemSchema,
-  TimestampSchema,
+  SignInChallengeSchema,
 } from '@trunkline/contracts';
 import { actorOf, clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../http/auth.ts';
 import { NoContent, problems, type App } from '../http/types.ts';
 import { meOf, type AuthService } from './auth.service.ts';
 import { MICROSOFT_SIGN_IN_CALLBACK_PATH, type MicrosoftSignInService } from './microsoft-sign-in.service.ts';
-
-const ApiTokenListSchema = z.object({
-  items: z.array(
-    z.object({
-      id: z.uuid(),
-      name: z.string(),
-      createdAt: TimestampSchema,
-      lastUsedAt: TimestampSchema.nullable(),
-    }),
-  ),
-});
+import { registerTwoFactorRoutes } from './two-factor.routes.ts';
 
 export function registerAuthRoutes(
   app: App,
@@ -40,17 +31,26 @@ export function registerAuthRoutes(
       schema: {
         tags: ['session'],
         summary: 'Sign in with e-mail and password; sets the session cookie',
+        description:
+          'With two-factor sign-in (or when the provider requires it for the role) a correct password answers 202 with a short-lived challenge for POST /api/v1/session/two-factor instead of a session.',
         body: LoginBodySchema,
-        response: { 200: MeSchema, 401: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema },
+        response: {
+          200: MeSchema,
+          202: SignInChallengeSchema,
+          401: ProblemSchema,
+          422: ProblemSchema,
+          429: ProblemSchema,
+        },
       },
     },
     async (request, reply) => {
-      const { token, expiresAt, me } = await auth.login(request.body, {
+      const result = await auth.login(request.body, {
         ip: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
       });
-      setSessionCookie(reply, token, expiresAt, publicUrl);
-      return me;
+      if ('challenge' in result) return reply.status(202).send(result.challenge);
+      setSessionCookie(reply, result.token, result.expiresAt, publicUrl);
+      return result.me;
     },
   );
 
@@ -168,4 +168,6 @@ export function registerAuthRoutes(
       return reply.status(204).send(null);
     },
   );
+
+  registerTwoFactorRoutes(app, { auth, publicUrl });
 }

@@ -52,6 +52,13 @@ const BannerLinksSchema = z
     return z.NEVER;
   });
 
+/** Entra role template ids: Global Administrator, Teams Administrator, Teams Communications Administrator. */
+export const DEFAULT_ENTRA_ADMIN_ROLE_IDS = [
+  '62e90394-69f5-4237-9190-012177145e10',
+  '69091246-20e8-4a56-aa4d-066075b2a7a8',
+  'baf37b3a-610e-45da-9e62-d9d1e5e8914b',
+];
+
 /**
  * TRUST_PROXY: which hops may name the client in X-Forwarded-For. Nothing by default; a hop count (`1`
  * behind one reverse proxy), or addresses and CIDR ranges of the proxies (proxy-addr's `loopback`,
@@ -119,6 +126,29 @@ const EnvSchema = z
     SESSION_TTL_HOURS: positiveInt(12, 24 * 30),
     LOGIN_MAX_FAILURES: positiveInt(5, 1000),
     LOGIN_WINDOW_MINUTES: positiveInt(15, 24 * 60),
+    API_TOKEN_MAX_DAYS: positiveInt(365, 3650),
+    ENTRA_ADMIN_ROLE_IDS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return DEFAULT_ENTRA_ADMIN_ROLE_IDS;
+        const list = v
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean);
+        for (const id of list)
+          if (!z.uuid().safeParse(id).success) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `must be a comma-separated list of Entra role template ids (GUIDs) (${id})`,
+            });
+            return z.NEVER;
+          }
+        return list;
+      }),
+    ENTRA_ADMIN_GROUP_ID: optionalString.pipe(
+      z.uuid({ error: 'must be the object id (GUID) of an Entra group' }).optional(),
+    ),
     WORKER_CONCURRENCY: positiveInt(4, 64),
     WEB_DIST_DIR: z.string().trim().min(1).default(path.join(repoRoot, 'apps/web/dist')),
     SMTP_URL: optionalString.pipe(
@@ -192,6 +222,8 @@ const EnvSchema = z
     logLevel: env.LOG_LEVEL,
     session: { ttlHours: env.SESSION_TTL_HOURS },
     login: { maxFailures: env.LOGIN_MAX_FAILURES, windowMinutes: env.LOGIN_WINDOW_MINUTES },
+    /** The longest lifetime an API token may be given (days); 90 days is the default at creation. */
+    apiTokens: { maxDays: env.API_TOKEN_MAX_DAYS },
     worker: { concurrency: env.WORKER_CONCURRENCY },
     web: { distDir: path.resolve(env.WEB_DIST_DIR) },
     microsoft: {
@@ -203,6 +235,11 @@ const EnvSchema = z
       graphBaseUrl: env.GRAPH_BASE_URL,
       teamsAdminBaseUrl: env.TEAMS_ADMIN_BASE_URL,
     },
+    /**
+     * Who of a tenant whose service grants its admins access may sign in with Microsoft as customer admin:
+     * holders of these directory roles (the ID token's `wids`), or members of this group (its `groups` claim).
+     */
+    entraAdmins: { roleIds: env.ENTRA_ADMIN_ROLE_IDS, groupId: env.ENTRA_ADMIN_GROUP_ID ?? null },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     invitations: { ttlDays: env.INVITATION_TTL_DAYS },
     banner: env.UI_BANNER_TEXT ? { text: env.UI_BANNER_TEXT, links: env.UI_BANNER_LINKS } : null,

@@ -9,7 +9,11 @@ export function createSettingsRepository(db: Executor) {
     async get(): Promise<ProviderSettings> {
       const [row] = await db.select().from(providerSettings).where(eq(providerSettings.id, 1));
       if (!row) throw new Error('provider_settings row missing: migrations not applied');
-      return { providerName: row.providerName, sbcBaseDomain: row.sbcBaseDomain };
+      return {
+        providerName: row.providerName,
+        sbcBaseDomain: row.sbcBaseDomain,
+        requireTwoFactorForAdmins: row.requireTwoFactorForAdmins,
+      };
     },
     async update(patch: Partial<ProviderSettings>): Promise<ProviderSettings> {
       await db

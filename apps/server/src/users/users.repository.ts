@@ -1,4 +1,4 @@
-import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Role, User, UserListQuery } from '@trunkline/contracts';
 import type { Scope } from '../access/actor.ts';
 import type { Executor } from '../platform/db/database.ts';
@@ -29,6 +29,8 @@ export type UserCredentials = {
   customerId: string | null;
   disabled: boolean;
   passwordHash: string;
+  /** When two-factor sign-in was confirmed; null without it. */
+  totpEnabledAt: Date | null;
 };
 
 const publicColumns = {
@@ -39,9 +41,29 @@ const publicColumns = {
   channelId: users.channelId,
   customerId: users.customerId,
   disabled: users.disabled,
+  twoFactorEnabled: sql<boolean>`${users.totpEnabledAt} is not null`.mapWith(Boolean),
   lastLoginAt: users.lastLoginAt,
   createdAt: users.createdAt,
 };
+
+const credentialColumns = {
+  ...publicColumns,
+  passwordHash: users.passwordHash,
+  totpEnabledAt: users.totpEnabledAt,
+};
+const toCredentials = (
+  r: Omit<Row, 'twoFactorEnabled'> & { passwordHash: string; totpEnabledAt: Date | null },
+): UserCredentials => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  role: r.role,
+  channelId: r.channelId,
+  customerId: r.customerId,
+  disabled: r.disabled,
+  passwordHash: r.passwordHash,
+  totpEnabledAt: r.totpEnabledAt,
+});
 
 type Row = Omit<User, 'createdAt' | 'lastLoginAt'> & { createdAt: Date; lastLoginAt: Date | null };
 const toUser = (r: Row): User => ({
@@ -92,19 +114,19 @@ export function createUsersRepository(db: Executor) {
     /** Unscoped by design: sign-in looks a user up before any actor exists. */
     async credentialsByEmail(email: string): Promise<UserCredentials | null> {
       const [row] = await db
-        .select({ ...publicColumns, passwordHash: users.passwordHash })
+        .select(credentialColumns)
         .from(users)
         .where(eq(users.email, email.toLowerCase()));
-      return row ?? null;
+      return row ? toCredentials(row) : null;
     },
 
     /** Unscoped by design: the user behind a Microsoft sign-in (tenant and object id). */
     async credentialsByEntraIdentity(tenantId: string, objectId: string): Promise<UserCredentials | null> {
       const [row] = await db
-        .select({ ...publicColumns, passwordHash: users.passwordHash })
+        .select(credentialColumns)
         .from(users)
         .where(and(eq(users.entraTenantId, tenantId), eq(users.entraObjectId, objectId)));
-      return row ?? null;
+      return row ? toCredentials(row) : null;
     },
 
     /** A customer admin created on first sign-in with Microsoft; the password hash is of a secret nobody knows. */
@@ -119,8 +141,8 @@ export function createUsersRepository(db: Executor) {
       const [row] = await db
         .insert(users)
         .values({ ...input, role: 'customer_admin', channelId: null })
-        .returning({ ...publicColumns, passwordHash: users.passwordHash });
-      return row!;
+        .returning(credentialColumns);
+      return toCredentials(row!);
     },
 
     async linkEntraIdentity(id: string, entraTenantId: string, entraObjectId: string) {
@@ -129,11 +151,56 @@ export function createUsersRepository(db: Executor) {
 
     /** Unscoped by design: resolves the owner of a session or API token. */
     async credentialsById(id: string): Promise<UserCredentials | null> {
+      const [row] = await db.select(credentialColumns).from(users).where(eq(users.id, id));
+      return row ? toCredentials(row) : null;
+    },
+
+    /** The user's own two-factor state (the user id is the scope); the secret stays sealed. */
+    async twoFactorOf(
+      id: string,
+    ): Promise<{ secretSealed: string | null; enabledAt: Date | null; lastStep: number | null } | null> {
       const [row] = await db
-        .select({ ...publicColumns, passwordHash: users.passwordHash })
+        .select({
+          secretSealed: users.totpSecretSealed,
+          enabledAt: users.totpEnabledAt,
+          lastStep: users.totpLastStep,
+        })
         .from(users)
         .where(eq(users.id, id));
       return row ?? null;
+    },
+    /** Stores a new, not yet confirmed secret (only while two-factor sign-in is off). */
+    async setPendingTotp(id: string, secretSealed: string): Promise<boolean> {
+      const rows = await db
+        .update(users)
+        .set({ totpSecretSealed: secretSealed, totpEnabledAt: null, totpLastStep: null })
+        .where(and(eq(users.id, id), isNull(users.totpEnabledAt)))
+        .returning({ id: users.id });
+      return rows.length > 0;
+    },
+    /**
+     * Accepts a code's time step once: true only if it is later than the last accepted one (a code cannot be
+     * replayed); enables two-factor sign-in when `enable` is set.
+     */
+    async acceptTotpStep(id: string, step: number, enable: boolean): Promise<boolean> {
+      const rows = await db
+        .update(users)
+        .set({ totpLastStep: step, ...(enable ? { totpEnabledAt: new Date() } : {}) })
+        .where(
+          and(
+            eq(users.id, id),
+            sql`${users.totpSecretSealed} is not null`,
+            or(isNull(users.totpLastStep), lt(users.totpLastStep, step)),
+          ),
+        )
+        .returning({ id: users.id });
+      return rows.length > 0;
+    },
+    async clearTotp(id: string) {
+      await db
+        .update(users)
+        .set({ totpSecretSealed: null, totpEnabledAt: null, totpLastStep: null })
+        .where(eq(users.id, id));
     },
 
     async create(
@@ -156,6 +223,7 @@ export function createUsersRepository(db: Executor) {
       id: string,
       patch: { name?: string; passwordHash?: string; disabled?: boolean },
     ): Promise<User | null> {
+      if (Object.values(patch).every((v) => v === undefined)) return this.get(scope, id);
       const [row] = await db
         .update(users)
         .set(patch)

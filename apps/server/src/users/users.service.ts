@@ -76,13 +76,25 @@ export function createUsersService({ repos, uow }: { repos: Repositories; uow: U
       if (input.disabled === true && id === actor.userId)
         throw conflict('disabled', 'You cannot disable your own account.');
       const patch: { name?: string; passwordHash?: string; disabled?: boolean } = {};
+      if (input.resetTwoFactor && id === actor.userId)
+        throw conflict('resetTwoFactor', 'Turn your own two-factor sign-in off in your settings.');
       if (input.name !== undefined) patch.name = input.name;
       if (input.disabled !== undefined) patch.disabled = input.disabled;
       if (input.password !== undefined) patch.passwordHash = await hashPassword(input.password);
       return uow(async (r) => {
         const user = await r.users.update(scope, id, patch);
         if (!user) throw notFound('User');
-        if (patch.passwordHash || patch.disabled) await r.auth.deleteSessionsOfUser(id);
+        // A password reset or disabling ends every session and revokes every API token for good: re-enabling
+        // the user later revives none of them.
+        let tokensRevoked = 0;
+        if (patch.passwordHash || patch.disabled) {
+          await r.auth.deleteSessionsOfUser(id);
+          tokensRevoked = await r.auth.deleteApiTokensOfUser(id);
+        }
+        if (input.resetTwoFactor) {
+          await r.users.clearTotp(id);
+          await r.auth.replaceRecoveryCodes(id, []);
+        }
         await recordAudit(r.audit, actor, {
           action: 'user.update',
           targetType: 'user',
@@ -92,9 +104,11 @@ export function createUsersService({ repos, uow }: { repos: Repositories; uow: U
             name: input.name,
             disabled: input.disabled,
             passwordChanged: input.password !== undefined,
+            ...(tokensRevoked ? { apiTokensRevoked: tokensRevoked } : {}),
+            ...(input.resetTwoFactor ? { twoFactorReset: true } : {}),
           },
         });
-        return user;
+        return input.resetTwoFactor ? { ...user, twoFactorEnabled: false } : user;
       });
     },
 
