@@ -73,7 +73,11 @@ describe('cross-site request forgery', () => {
     const failures: string[] = [];
     for (const r of writes) {
       const path = r.path.replaceAll(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
-      for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+      const foreign: Record<string, string>[] = [
+        { origin: 'https://evil.example' },
+        { 'sec-fetch-site': 'cross-site' },
+      ];
+      for (const headers of foreign) {
         const res = await admin.request(r.method, path, {}, headers);
         if (res.status !== 403 || res.body?.code !== 'csrf_rejected')
           failures.push(`${r.method} ${r.path} ${JSON.stringify(headers)}: ${res.status}`);
