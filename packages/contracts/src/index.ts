@@ -6,6 +6,7 @@ export * from './channels.ts';
 export * from './customers.ts';
 export * from './users.ts';
 export * from './services.ts';
+export * from './trunk-name.ts';
 export * from './invitations.ts';
 export * from './audit.ts';
 export * from './settings.ts';

@@ -7,7 +7,6 @@ import {
   SubdomainLabelSchema,
   deriveSubdomainLabel,
   shortNameProblem,
-  trunkFqdnProblem,
 } from './services.ts';
 
 const ok = (v: string) => ShortNameSchema.safeParse(v).success;
@@ -104,11 +103,6 @@ describe('subdomain label', () => {
       expect(SubdomainLabelSchema.safeParse(label).success).toBe(false);
     },
   );
-
-  it('limits the whole FQDN to 63 characters', () => {
-    expect(trunkFqdnProblem('a'.repeat(41), 'sbc.trunkline.example')).toBeNull();
-    expect(trunkFqdnProblem('a'.repeat(42), 'sbc.trunkline.example')).toMatch(/64 characters/);
-  });
 });
 
 describe('new service body', () => {

@@ -63,15 +63,6 @@ export const SubdomainLabelSchema = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-export const trunkFqdn = (label: string, baseDomain: string) => `${label}.${baseDomain}`;
-
-export function trunkFqdnProblem(label: string, baseDomain: string): string | null {
-  const fqdn = trunkFqdn(label, baseDomain);
-  return fqdn.length > TRUNK_FQDN_MAX
-    ? `The trunk FQDN ${fqdn} is ${fqdn.length} characters; Microsoft allows at most ${TRUNK_FQDN_MAX}.`
-    : null;
-}
-
 export const ServiceStatuses = [
   'draft',
   'pending-invitation',
@@ -164,7 +155,8 @@ export const ServiceUpdateSchema = z
   .object({
     fullName: nameField(200).optional(),
     shortName: ShortNameSchema.optional(),
-    subdomain: SubdomainLabelSchema.optional(),
+    /** A label of its own; null derives it from the short name again. */
+    subdomain: SubdomainLabelSchema.nullable().optional(),
     licensedUsers: LicensedUsersSchema.optional(),
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), {
@@ -181,7 +173,13 @@ export const ServiceSchema = z.object({
   fullName: z.string(),
   shortName: z.string(),
   subdomain: z.string(),
+  /** The subdomain was chosen rather than derived from the short name, so it stays when the short name changes. */
+  subdomainOverridden: z.boolean(),
+  /** The trunk's zone: the SBC base domain when the service was created (later changes leave it). */
+  zone: z.string(),
   trunkFqdn: z.string(),
+  /** Default routing has run, so the trunk name may exist in the tenant and in DNS: it can no longer change. */
+  trunkNameFixed: z.boolean(),
   licenseType: z.string(),
   licenseTypeName: z.string(),
   licensedUsers: z.number().int(),

@@ -3,6 +3,7 @@ import type { Channel, ListQuery } from '@trunkline/contracts';
 import type { Scope } from '../access/actor.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { nameContains, offsetOf } from '../platform/db/queries.ts';
+import { takenAs } from '../platform/errors.ts';
 import { channels } from '../platform/db/schema.ts';
 
 const inScope = (scope: Scope): SQL | undefined => {
@@ -30,6 +31,9 @@ const toChannel = (r: { id: string; name: string; createdAt: Date; customerCount
   customerCount: r.customerCount,
   createdAt: r.createdAt.toISOString(),
 });
+
+/** A write that hits the unique channel name answers 409 on `name`. */
+const nameTaken = takenAs({ channels_name_lower_uq: ['name', 'A channel with this name exists already.'] });
 
 export function createChannelsRepository(db: Executor) {
   return {
@@ -61,7 +65,7 @@ export function createChannelsRepository(db: Executor) {
 
     async create(scope: Scope, input: { name: string }): Promise<Channel> {
       if (scope.kind !== 'provider') throw new Error('only the provider creates channels');
-      const [row] = await db.insert(channels).values({ name: input.name }).returning();
+      const [row] = await db.insert(channels).values({ name: input.name }).returning().catch(nameTaken);
       return toChannel({ ...row!, customerCount: 0 });
     },
 
@@ -70,7 +74,8 @@ export function createChannelsRepository(db: Executor) {
         .update(channels)
         .set({ name: patch.name })
         .where(and(inScope(scope), eq(channels.id, id)))
-        .returning({ id: channels.id });
+        .returning({ id: channels.id })
+        .catch(nameTaken);
       return row ? this.get(scope, row.id) : null;
     },
   };

@@ -2,12 +2,8 @@ import type { Channel, ChannelCreate, ChannelUpdate, ListQuery, Page } from '@tr
 import { scopeOf, type Actor } from '../access/actor.ts';
 import type { Repositories } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { conflict, forbidden, notFound } from '../platform/errors.ts';
-import { uniqueViolation } from '../platform/db/queries.ts';
+import { forbidden, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
-
-const nameTaken = (e: unknown) =>
-  uniqueViolation(e) !== null ? conflict('name', 'A channel with this name exists already.') : e;
 
 export function createChannelsService({
   repos,
@@ -29,9 +25,7 @@ export function createChannelsService({
     async create(actor: Actor, input: ChannelCreate): Promise<Channel> {
       if (actor.role !== 'provider_admin') throw forbidden('Only provider admins create channels.');
       return uow(async (r) => {
-        const channel = await r.channels
-          .create(scopeOf(actor), input)
-          .catch((e) => Promise.reject(nameTaken(e)));
+        const channel = await r.channels.create(scopeOf(actor), input);
         await recordAudit(r.audit, actor, {
           action: 'channel.create',
           targetType: 'channel',
@@ -48,7 +42,7 @@ export function createChannelsService({
       if (!(await repos.channels.get(scope, id))) throw notFound('Channel');
       if (actor.role !== 'provider_admin') throw forbidden('Only provider admins rename channels.');
       return uow(async (r) => {
-        const channel = await r.channels.update(scope, id, input).catch((e) => Promise.reject(nameTaken(e)));
+        const channel = await r.channels.update(scope, id, input);
         if (!channel) throw notFound('Channel');
         await recordAudit(r.audit, actor, {
           action: 'channel.update',

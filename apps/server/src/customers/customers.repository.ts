@@ -3,6 +3,7 @@ import type { Customer, CustomerListQuery } from '@trunkline/contracts';
 import type { Scope } from '../access/actor.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { nameContains, offsetOf } from '../platform/db/queries.ts';
+import { takenAs } from '../platform/errors.ts';
 import { channels, customers } from '../platform/db/schema.ts';
 
 /** The customers a scope may see, as a condition on the customers table. */
@@ -33,6 +34,11 @@ type Row = {
   createdAt: Date;
 };
 const toCustomer = (r: Row): Customer => ({ ...r, createdAt: r.createdAt.toISOString() });
+
+/** A write that hits the unique name within the channel answers 409 on `name`. */
+const nameTaken = takenAs({
+  customers_channel_name_lower_uq: ['name', 'A customer with this name exists already.'],
+});
 
 export function createCustomersRepository(db: Executor) {
   const base = () =>
@@ -75,7 +81,7 @@ export function createCustomersRepository(db: Executor) {
     },
 
     async create(_scope: Scope, input: { name: string; channelId: string | null }): Promise<string> {
-      const [row] = await db.insert(customers).values(input).returning({ id: customers.id });
+      const [row] = await db.insert(customers).values(input).returning({ id: customers.id }).catch(nameTaken);
       return row!.id;
     },
 
@@ -88,7 +94,8 @@ export function createCustomersRepository(db: Executor) {
         .update(customers)
         .set(patch)
         .where(and(customerInScope(scope), eq(customers.id, id)))
-        .returning({ id: customers.id });
+        .returning({ id: customers.id })
+        .catch(nameTaken);
       return rows.length > 0;
     },
   };

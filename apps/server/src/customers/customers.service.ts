@@ -2,12 +2,8 @@ import type { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate, Page 
 import { scopeOf, type Actor } from '../access/actor.ts';
 import type { Repositories } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { AppError, conflict, forbidden, notFound } from '../platform/errors.ts';
-import { uniqueViolation } from '../platform/db/queries.ts';
+import { AppError, forbidden, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
-
-const nameTaken = (e: unknown) =>
-  uniqueViolation(e) !== null ? conflict('name', 'A customer with this name exists already.') : e;
 
 export function createCustomersService({
   repos,
@@ -48,9 +44,7 @@ export function createCustomersService({
       const channelId = await resolveChannel(actor, input.channelId);
       const scope = scopeOf(actor);
       return uow(async (r) => {
-        const id = await r.customers
-          .create(scope, { name: input.name, channelId })
-          .catch((e) => Promise.reject(nameTaken(e)));
+        const id = await r.customers.create(scope, { name: input.name, channelId });
         await recordAudit(r.audit, actor, {
           action: 'customer.create',
           targetType: 'customer',
@@ -72,7 +66,7 @@ export function createCustomersService({
       if (input.name !== undefined) patch.name = input.name;
       if (input.channelId !== undefined) patch.channelId = await resolveChannel(actor, input.channelId);
       return uow(async (r) => {
-        const ok = await r.customers.update(scope, id, patch).catch((e) => Promise.reject(nameTaken(e)));
+        const ok = await r.customers.update(scope, id, patch);
         if (!ok) throw notFound('Customer');
         const updated = (await r.customers.get({ kind: 'provider' }, id))!;
         await recordAudit(r.audit, actor, {

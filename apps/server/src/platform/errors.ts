@@ -1,4 +1,5 @@
 import type { ErrorCode, FieldError } from '@trunkline/contracts';
+import { uniqueViolation } from './db/queries.ts';
 
 const statusOf: Record<ErrorCode, number> = {
   validation_failed: 422,
@@ -61,3 +62,20 @@ export const conflict = (path: string, message: string) =>
   new AppError('conflict', message, { errors: [{ path, code: 'taken', message }] });
 export const invalid = (errors: FieldError[]) =>
   new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join(' '), { errors });
+
+/** A unique name is taken: 409 naming the field. Repositories raise it; services do not decode SQLSTATEs. */
+export const nameTaken = (field: string, message: string) => conflict(field, message);
+
+/**
+ * For a repository's write: a unique violation of one of the named constraints becomes `nameTaken` for its
+ * field (`.catch(takenAs({ users_email_uq: ['email', 'A user with this e-mail exists already.'] }))`); any other
+ * error passes through unchanged.
+ */
+export const takenAs =
+  (byConstraint: Record<string, readonly [field: string, message: string]>) =>
+  (error: unknown): never => {
+    const constraint = uniqueViolation(error);
+    const taken = constraint === null ? undefined : byConstraint[constraint];
+    if (taken) throw nameTaken(taken[0], taken[1]);
+    throw error;
+  };

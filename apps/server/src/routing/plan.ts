@@ -27,15 +27,15 @@ export type RoutingPlan = {
   teamsActivationDeadlineHours: number;
 };
 
-export function buildPlan(
-  service: { trunkFqdn: string; shortName: string },
-  tenantId: string,
-  s: EffectiveRouting,
-): RoutingPlan {
+/** What a plan needs of the service: its trunk name in its own zone (not the current SBC base domain). */
+export type PlannedService = { trunkFqdn: string; zone: string; shortName: string };
+
+export function buildPlan(service: PlannedService, tenantId: string, s: EffectiveRouting): RoutingPlan {
   return {
     tenantId,
     trunkFqdn: service.trunkFqdn,
-    zone: s.sbcBaseDomain,
+    // The service's zone: a later change of the base domain does not move an existing trunk.
+    zone: service.zone,
     ttl: s.dnsTtl,
     addresses: {
       a: s.sbcAddresses.filter((a) => !a.includes(':')),

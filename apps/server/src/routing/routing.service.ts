@@ -8,7 +8,7 @@ import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { renderPowerShell } from '../teams/powershell.ts';
 import { stepContext, type RoutingAdapters } from './context.ts';
-import { buildPlan } from './plan.ts';
+import { buildPlan, type PlannedService } from './plan.ts';
 import type { StoredPlan } from './runner.ts';
 import { offboardingSteps, onboardingSteps, steps, type Outcome } from './steps.ts';
 import { toWorkflow } from './workflow.repository.ts';
@@ -41,7 +41,7 @@ export function createRoutingService({
       throw forbidden('Only the provider or the channel configures routing and removes services.');
   };
 
-  async function planFor(serviceId: string, service: { trunkFqdn: string; shortName: string }) {
+  async function planFor(serviceId: string, service: PlannedService) {
     const connection = await adapters.access.connected(serviceId);
     const settings = await adapters.routingSettings.effective();
     return { plan: buildPlan(service, connection.tenantId, settings), settings };

@@ -10,7 +10,8 @@ import type { Scope } from '../access/actor.ts';
 import { customerInScope } from '../customers/customers.repository.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { nameContains, offsetOf } from '../platform/db/queries.ts';
-import { customers, licenseTypes, serviceDrafts, services } from '../platform/db/schema.ts';
+import { takenAs } from '../platform/errors.ts';
+import { customers, licenseTypes, serviceDrafts, services, workflows } from '../platform/db/schema.ts';
 
 /** Services a scope may see: those of the customers it may see. */
 export const serviceInScope = (scope: Scope): SQL | undefined => {
@@ -40,7 +41,11 @@ const columns = {
   fullName: services.fullName,
   shortName: services.shortName,
   subdomain: services.subdomain,
+  subdomainOverridden: services.subdomainOverridden,
+  zone: services.zone,
   trunkFqdn: services.trunkFqdn,
+  // Once a routing run exists, the trunk name may be in the tenant and in DNS.
+  trunkNameFixed: sql<boolean>`exists (select 1 from ${workflows} where ${workflows.serviceId} = ${services.id})`,
   licenseType: services.licenseType,
   licenseTypeName: licenseTypes.name,
   licensedUsers: services.licensedUsers,
@@ -82,6 +87,8 @@ export type NewService = {
   fullName: string;
   shortName: string;
   subdomain: string;
+  subdomainOverridden: boolean;
+  zone: string;
   trunkFqdn: string;
   licenseType: string;
   licensedUsers: number;
@@ -90,6 +97,12 @@ export type NewService = {
   adminUsername: string | null;
   createdBy: string | null;
 };
+
+/** The unique indexes a write may hit, as the field each one is about. */
+const nameTakenOnWrite = takenAs({
+  services_short_name_lower_uq: ['shortName', 'This short name is taken.'],
+  services_subdomain_uq: ['subdomain', 'This subdomain is taken.'],
+});
 
 export function createServicesRepository(db: Executor) {
   const base = () =>
@@ -144,6 +157,16 @@ export function createServicesRepository(db: Executor) {
       return row?.n ?? 0;
     },
 
+    /** Whether the trunk name may be in the tenant and in DNS (a routing run exists), read at once. */
+    async trunkNameFixed(id: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: workflows.id })
+        .from(workflows)
+        .where(eq(workflows.serviceId, id))
+        .limit(1);
+      return rows.length > 0;
+    },
+
     /**
      * Uniqueness is provider-wide, so these look across every scope; they reveal only that a name is taken.
      */
@@ -176,7 +199,8 @@ export function createServicesRepository(db: Executor) {
       const [row] = await db
         .insert(services)
         .values({ ...input, type: 'direct-routing' })
-        .returning({ id: services.id });
+        .returning({ id: services.id })
+        .catch(nameTakenOnWrite);
       return row!.id;
     },
 
@@ -184,14 +208,24 @@ export function createServicesRepository(db: Executor) {
       scope: Scope,
       id: string,
       patch: Partial<
-        Pick<NewService, 'fullName' | 'shortName' | 'subdomain' | 'trunkFqdn' | 'licensedUsers' | 'status'>
+        Pick<
+          NewService,
+          | 'fullName'
+          | 'shortName'
+          | 'subdomain'
+          | 'subdomainOverridden'
+          | 'trunkFqdn'
+          | 'licensedUsers'
+          | 'status'
+        >
       >,
     ): Promise<boolean> {
       const rows = await db
         .update(services)
         .set({ ...patch, updatedAt: new Date() })
         .where(and(serviceInScope(scope), eq(services.id, id)))
-        .returning({ id: services.id });
+        .returning({ id: services.id })
+        .catch(nameTakenOnWrite);
       return rows.length > 0;
     },
 

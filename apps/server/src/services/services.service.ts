@@ -4,11 +4,10 @@ import {
   DELETABLE_SERVICE_STATUSES,
   EDITABLE_SERVICE_STATUSES,
   PRE_CONNECTION_STATUSES,
-  deriveSubdomainLabel,
+  TRUNK_NAME_FIXED_MESSAGE,
+  editTrunkName,
+  resolveTrunkName,
   shortNameProblem,
-  subdomainLabelProblem,
-  trunkFqdn,
-  trunkFqdnProblem,
   type AdminAuth,
   type Availability,
   type CustomerUsage,
@@ -30,7 +29,6 @@ import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import { sendInvitationJob } from '../jobs/definitions.ts';
 import type { JobQueue } from '../jobs/job.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
-import { uniqueViolation } from '../platform/db/queries.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Executor } from '../platform/db/database.ts';
 
@@ -52,21 +50,16 @@ const customerNotFound = () =>
     errors: [{ path: 'customerId', code: 'not_found', message: 'No such customer.' }],
   });
 
-/** Maps a unique violation raced past the checks to the field it concerns. */
-const takenFromConstraint = (e: unknown) => {
-  const constraint = uniqueViolation(e);
-  if (constraint === null) return e;
-  const path = constraint.includes('subdomain') ? 'subdomain' : 'shortName';
-  return new AppError('conflict', `This ${path === 'subdomain' ? 'subdomain' : 'short name'} is taken.`, {
+const trunkNameFixed = () =>
+  new AppError('conflict', TRUNK_NAME_FIXED_MESSAGE, {
     errors: [
       {
-        path,
-        code: 'taken',
-        message: path === 'subdomain' ? 'This subdomain is taken.' : 'This short name is taken.',
+        path: 'subdomain',
+        code: 'fixed',
+        message: 'The trunk name may be in the tenant and in DNS already: it can no longer change.',
       },
     ],
   });
-};
 
 export function createServicesService({
   repos,
@@ -77,16 +70,6 @@ export function createServicesService({
   invitationTtlDays,
   now = () => new Date(),
 }: Deps) {
-  /** The subdomain label that applies and the problems with it, given the provider's SBC base domain. */
-  function resolveSubdomain(shortName: string, override: string | undefined, baseDomain: string) {
-    const label = override ?? deriveSubdomainLabel(shortName);
-    const problem =
-      label === ''
-        ? `"${shortName}" gives no usable DNS label: enter a subdomain yourself.`
-        : (subdomainLabelProblem(label) ?? trunkFqdnProblem(label, baseDomain));
-    return { label, fqdn: label ? trunkFqdn(label, baseDomain) : '', problem };
-  }
-
   /** Checks names and the customer's user limit inside the transaction that writes; all 409s at once. */
   async function assertFree(
     r: Repositories,
@@ -185,8 +168,11 @@ export function createServicesService({
         exceptServiceId?: string | undefined;
       },
     ): Promise<Availability> {
-      void actor;
-      const { sbcBaseDomain } = await repos.settings.get();
+      // A service being edited keeps its zone; a new one gets the provider's SBC base domain.
+      const editing = query.exceptServiceId
+        ? await repos.services.get(scopeOf(actor), query.exceptServiceId)
+        : null;
+      const zone = editing?.zone ?? (await repos.settings.get()).sbcBaseDomain;
       let shortName: Availability['shortName'] = null;
       if (query.shortName !== undefined) {
         const problem = shortNameProblem(query.shortName);
@@ -201,8 +187,11 @@ export function createServicesService({
       }
       let subdomain: Availability['subdomain'] = null;
       if (query.subdomain !== undefined || (query.shortName !== undefined && shortName?.valid)) {
-        const override = query.subdomain?.trim().toLowerCase() || undefined;
-        const resolved = resolveSubdomain(query.shortName ?? '', override, sbcBaseDomain);
+        const resolved = resolveTrunkName({
+          shortName: query.shortName ?? '',
+          override: query.subdomain?.trim() || undefined,
+          baseDomain: zone,
+        });
         const taken =
           !resolved.problem && (await repos.services.subdomainTaken(resolved.label, query.exceptServiceId));
         subdomain = {
@@ -249,7 +238,11 @@ export function createServicesService({
           },
         ]);
       const { sbcBaseDomain } = await repos.settings.get();
-      const sub = resolveSubdomain(input.shortName, input.subdomain, sbcBaseDomain);
+      const sub = resolveTrunkName({
+        shortName: input.shortName,
+        override: input.subdomain,
+        baseDomain: sbcBaseDomain,
+      });
       if (sub.problem) throw invalid([{ path: 'subdomain', code: 'invalid', message: sub.problem }]);
 
       const invite = input.adminAuth.method === 'invite' ? input.adminAuth : null;
@@ -262,21 +255,21 @@ export function createServicesService({
         if (!(await r.customers.lock(scope, input.customerId))) throw customerNotFound();
         await assertFree(r, { shortName: input.shortName, subdomain: sub.label });
         await assertWithinLimit(r, scope, input.customerId, input.licensedUsers);
-        const id = await r.services
-          .create(scope, {
-            customerId: input.customerId,
-            fullName: input.fullName,
-            shortName: input.shortName,
-            subdomain: sub.label,
-            trunkFqdn: sub.fqdn,
-            licenseType: input.licenseType,
-            licensedUsers: input.licensedUsers,
-            status: invite ? 'pending-invitation' : 'awaiting-token',
-            adminAuthMethod: input.adminAuth.method,
-            adminUsername,
-            createdBy: actor.userId,
-          })
-          .catch((e) => Promise.reject(takenFromConstraint(e)));
+        const id = await r.services.create(scope, {
+          customerId: input.customerId,
+          fullName: input.fullName,
+          shortName: input.shortName,
+          subdomain: sub.label,
+          subdomainOverridden: sub.overridden,
+          zone: sub.zone,
+          trunkFqdn: sub.fqdn,
+          licenseType: input.licenseType,
+          licensedUsers: input.licensedUsers,
+          status: invite ? 'pending-invitation' : 'awaiting-token',
+          adminAuthMethod: input.adminAuth.method,
+          adminUsername,
+          createdBy: actor.userId,
+        });
         const customer = (await r.customers.get(scope, input.customerId))!;
         await recordAudit(r.audit, actor, {
           action: 'service.create',
@@ -369,6 +362,13 @@ export function createServicesService({
       const scope = scopeOf(actor);
       const current = await repos.services.get(scope, id);
       if (!current) throw notFound('Service');
+      // The trunk name has its own reason, on its own field (the name may be in the tenant and in DNS).
+      if (
+        input.subdomain !== undefined &&
+        current.trunkNameFixed &&
+        editTrunkName(current, input).label !== current.subdomain
+      )
+        throw trunkNameFixed();
       if (!EDITABLE_SERVICE_STATUSES.includes(current.status))
         throw new AppError('conflict', `A service that is ${current.status} cannot be edited.`, {
           errors: [{ path: 'status', code: 'not_editable', message: 'Not editable in this status.' }],
@@ -378,19 +378,28 @@ export function createServicesService({
       if (input.shortName !== undefined) patch.shortName = input.shortName;
       if (input.licensedUsers !== undefined) patch.licensedUsers = input.licensedUsers;
       if (input.subdomain !== undefined || input.shortName !== undefined) {
-        const { sbcBaseDomain } = await repos.settings.get();
-        const override =
-          input.subdomain ??
-          (input.shortName !== undefined && deriveSubdomainLabel(current.shortName) !== current.subdomain
-            ? current.subdomain
-            : undefined);
-        const sub = resolveSubdomain(input.shortName ?? current.shortName, override, sbcBaseDomain);
-        if (sub.problem) throw invalid([{ path: 'subdomain', code: 'invalid', message: sub.problem }]);
-        patch.subdomain = sub.label;
-        patch.trunkFqdn = sub.fqdn;
+        // In the service's own zone: a later change of the SBC base domain does not move it.
+        const name = editTrunkName(current, input);
+        if (name.label !== current.subdomain && current.trunkNameFixed) {
+          // A new short name only (a new subdomain was refused above): the trunk keeps its name, which from
+          // now on no longer follows the short name.
+          patch.subdomainOverridden = true;
+        } else {
+          if (name.problem) throw invalid([{ path: 'subdomain', code: 'invalid', message: name.problem }]);
+          patch.subdomain = name.label;
+          patch.subdomainOverridden = name.overridden;
+          patch.trunkFqdn = name.fqdn;
+        }
       }
       return uow(async (r) => {
         await r.customers.lock(scope, current.customerId);
+        // A routing run that started since the read above fixes the name as well.
+        if (
+          patch.subdomain !== undefined &&
+          patch.subdomain !== current.subdomain &&
+          (await r.services.trunkNameFixed(id))
+        )
+          throw trunkNameFixed();
         await assertFree(r, {
           ...(patch.shortName !== undefined ? { shortName: patch.shortName } : {}),
           ...(patch.subdomain !== undefined ? { subdomain: patch.subdomain } : {}),
@@ -398,7 +407,7 @@ export function createServicesService({
         });
         if (patch.licensedUsers !== undefined)
           await assertWithinLimit(r, scope, current.customerId, patch.licensedUsers, id);
-        await r.services.update(scope, id, patch).catch((e) => Promise.reject(takenFromConstraint(e)));
+        await r.services.update(scope, id, patch);
         const customer = await r.customers.get(scope, current.customerId);
         await recordAudit(r.audit, actor, {
           action: 'service.update',

@@ -206,6 +206,40 @@ describe('services API (new tenant form)', () => {
     ).toBe('Renamed_1');
   });
 
+  it('keeps a chosen subdomain when the short name changes, even one equal to the derived label, until it is set back', async () => {
+    const created = expectStatus(
+      await admin.post(
+        '/api/v1/services',
+        body(customerId, { shortName: 'Sticky', subdomain: 'Sticky', licensedUsers: 1 }),
+      ),
+      201,
+    );
+    expect(created).toMatchObject({
+      subdomain: 'sticky',
+      subdomainOverridden: true,
+      zone: 'sbc.trunkline.example',
+      trunkNameFixed: false,
+    });
+    const renamed = expectStatus(
+      await admin.patch(`/api/v1/services/${created.id}`, { shortName: 'Sticky2' }),
+      200,
+    );
+    expect(renamed).toMatchObject({ subdomain: 'sticky', trunkFqdn: 'sticky.sbc.trunkline.example' });
+    const derived = expectStatus(
+      await admin.patch(`/api/v1/services/${created.id}`, { subdomain: null }),
+      200,
+    );
+    expect(derived).toMatchObject({
+      subdomain: 'sticky2',
+      subdomainOverridden: false,
+      trunkFqdn: 'sticky2.sbc.trunkline.example',
+    });
+    // A derived label that would clash is refused on the field the operator typed.
+    const clash = await admin.patch(`/api/v1/services/${created.id}`, { shortName: 'Contoso!' });
+    expect(clash.status).toBe(409);
+    expect(clash.body.errors.map((e: { path: string }) => e.path)).toEqual(['subdomain']);
+  });
+
   it('deletes a pending service, and 404s afterwards', async () => {
     const created = expectStatus(
       await admin.post('/api/v1/services', body(customerId, { shortName: 'Doomed', licensedUsers: 1 })),

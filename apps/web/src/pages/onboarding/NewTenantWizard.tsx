@@ -28,13 +28,11 @@ import {
   formPath,
   fromDraft,
   lastStep,
-  overriding,
   stepOf,
-  subdomainLabel,
   tenantSteps,
   toBody,
   toDraft,
-  validOverride,
+  trunkNameOf,
 } from './tenantForm.ts';
 import type { TenantValues } from './tenantForm.ts';
 import { useDraftAutosave } from './useDraftAutosave.ts';
@@ -53,7 +51,7 @@ type NewTenantWizardProps = {
 /** The inputs the form shows for its values: a server error for any other path goes into the alert. */
 function shownPaths(values: TenantValues): string[] {
   const paths = ['fullName', 'shortName', 'licenseType', 'licensedUsers'];
-  if (overriding(values)) paths.push('subdomain');
+  if (trunkNameOf(values).overridden) paths.push('subdomain');
   if (values.sendInvite) paths.push('adminAuth.email');
   else paths.push('adminAuth.username', 'adminAuth.password');
   return paths;
@@ -111,8 +109,7 @@ export function NewTenantWizard({
 
   const names = useNameAvailability({
     shortName: values.shortName,
-    subdomain: validOverride(values) ? subdomainLabel(values) : null,
-    label: subdomainLabel(values),
+    trunkName: trunkNameOf(values, baseDomain),
   });
 
   const goTo = (step: number) => {

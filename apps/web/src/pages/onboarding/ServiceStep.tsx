@@ -5,12 +5,11 @@ import {
   SHORT_NAME_MAX,
   SHORT_NAME_MIN,
   shortNameProblem,
-  subdomainLabelProblem,
 } from '@trunkline/contracts';
 import { NameStatus } from '../services/NameStatus.tsx';
 import type { NameCheck } from '../services/useNameAvailability.ts';
 import { problemOf } from '../services/useNameAvailability.ts';
-import { overrideRequired, overriding, subdomainLabel } from './tenantForm.ts';
+import { trunkNameOf } from './tenantForm.ts';
 import type { TenantValues } from './tenantForm.ts';
 
 export const shortNameRules = `${SHORT_NAME_MIN}–${SHORT_NAME_MAX} characters: letters, digits and symbols, but no dot (.), no spaces and none of ${FORBIDDEN_SHORT_NAME_CHARS.join(' ')}. Unique across all services.`;
@@ -24,19 +23,20 @@ type ServiceStepProps = {
 /** Step 1: full name, unique short name, and the trunk subdomain derived from it (or overridden). */
 export function ServiceStep({ form, baseDomain, names }: ServiceStepProps) {
   const { values } = form;
-  const override = overriding(values);
-  const forced = overrideRequired(values);
-  const label = subdomainLabel(values);
+  const name = trunkNameOf(values, baseDomain);
+  const override = name.overridden;
+  const forced = name.overrideRequired;
+  const label = name.label;
 
   // Live: the rules as the user types, then whether the server still has the name free.
   const shortNameError =
     form.errors.shortName ??
-    (values.shortName ? shortNameProblem(values.shortName) : null) ??
+    (values.shortName ? (override ? shortNameProblem(values.shortName) : name.problem) : null) ??
     problemOf(names.shortName) ??
     (override ? null : problemOf(names.subdomain));
   const subdomainError =
     form.errors.subdomain ??
-    (values.subdomain ? subdomainLabelProblem(label) : null) ??
+    (override && values.subdomain ? name.problem : null) ??
     (override && values.subdomain ? problemOf(names.subdomain) : null);
 
   return (
@@ -65,7 +65,7 @@ export function ServiceStep({ form, baseDomain, names }: ServiceStepProps) {
         </Text>
         <Text size="sm" aria-live="polite">
           {label ? (
-            <Code>{`${label}.${baseDomain ?? '…'}`}</Code>
+            <Code>{name.fqdn || `${label}.…`}</Code>
           ) : (
             <Text span c="dimmed" size="sm">
               Derived from the short name

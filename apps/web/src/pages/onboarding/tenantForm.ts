@@ -1,11 +1,5 @@
-import {
-  deriveSubdomainLabel,
-  ServiceCreateSchema,
-  shortNameProblem,
-  subdomainLabelProblem,
-  trunkFqdnProblem,
-} from '@trunkline/contracts';
-import type { LicenseType, ServiceCreate, ServiceDraftData } from '@trunkline/contracts';
+import { resolveTrunkName, ServiceCreateSchema } from '@trunkline/contracts';
+import type { LicenseType, ServiceCreate, ServiceDraftData, TrunkName } from '@trunkline/contracts';
 import type { FormErrors } from '@mantine/form';
 import { zodErrors } from '../../ui/form.ts';
 
@@ -84,28 +78,24 @@ export function toDraft(values: TenantValues, step: number): ServiceDraftData {
   };
 }
 
-/** The label the trunk gets from a valid short name alone; empty when the name has no letters or digits. */
-export function derivedLabel(values: Pick<TenantValues, 'shortName'>): string {
-  return shortNameProblem(values.shortName) ? '' : deriveSubdomainLabel(values.shortName);
-}
-
-/** A valid short name whose derived label is empty (e.g. "+++") needs a subdomain of its own. */
-export function overrideRequired(values: Pick<TenantValues, 'shortName'>): boolean {
-  return values.shortName !== '' && !shortNameProblem(values.shortName) && derivedLabel(values) === '';
-}
-
-export const overriding = (values: Pick<TenantValues, 'shortName' | 'overrideSubdomain'>) =>
-  values.overrideSubdomain || overrideRequired(values);
-
-/** The trunk's subdomain label as it stands: the override (normalised as the server does) or the derived one. */
-export function subdomainLabel(
+/**
+ * The trunk name as the form stands, resolved as the server resolves it: the override when switched on, or
+ * when the short name has no letter or digit to derive a label from; otherwise the label derived from the
+ * short name. Without the base domain (still loading) it has no FQDN and no length check.
+ */
+export function trunkNameOf(
   values: Pick<TenantValues, 'shortName' | 'overrideSubdomain' | 'subdomain'>,
-): string {
-  return overriding(values) ? values.subdomain.trim().toLowerCase() : derivedLabel(values);
+  baseDomain?: string | null,
+): TrunkName<string | null> {
+  const derived = resolveTrunkName({ shortName: values.shortName, baseDomain: baseDomain ?? null });
+  return values.overrideSubdomain || derived.overrideRequired
+    ? resolveTrunkName({
+        shortName: values.shortName,
+        override: values.subdomain,
+        baseDomain: baseDomain ?? null,
+      })
+    : derived;
 }
-
-export const validOverride = (values: TenantValues) =>
-  overriding(values) && subdomainLabelProblem(subdomainLabel(values)) === null;
 
 export function toBody(values: TenantValues, customerId: string): ServiceCreate {
   return {
@@ -113,7 +103,7 @@ export function toBody(values: TenantValues, customerId: string): ServiceCreate 
     type: 'direct-routing',
     fullName: values.fullName,
     shortName: values.shortName,
-    ...(overriding(values) ? { subdomain: values.subdomain } : {}),
+    ...(trunkNameOf(values).overridden ? { subdomain: values.subdomain } : {}),
     licenseType: values.licenseType ?? '',
     // NaN fails the schema with its own message; a body is only sent once the schema passes.
     licensedUsers: typeof values.licensedUsers === 'number' ? values.licensedUsers : Number.NaN,
@@ -125,8 +115,7 @@ export function toBody(values: TenantValues, customerId: string): ServiceCreate 
 
 /** Where a field error goes in the form: a derived subdomain has no input, so its problems show on the short name. */
 export function formPath(path: string, values: TenantValues): string {
-  if (path === 'subdomain' && !overriding(values)) return 'shortName';
-  return path;
+  return path === 'subdomain' ? trunkNameOf(values).field : path;
 }
 
 export type CheckContext = {
@@ -135,17 +124,14 @@ export type CheckContext = {
   remaining: number | undefined;
 };
 
-/** Everything the browser can check: the server's schema, plus the trunk FQDN length and the customer's budget. */
+/** Everything the browser can check: the server's schema, the trunk name (FQDN length too), the customer's budget. */
 export function clientErrors(values: TenantValues, customerId: string, ctx: CheckContext): FormErrors {
   const errors: FormErrors = {};
   for (const [path, message] of Object.entries(zodErrors(ServiceCreateSchema, toBody(values, customerId)))) {
     errors[formPath(path, values)] ??= message;
   }
-  const label = subdomainLabel(values);
-  if (ctx.baseDomain && label && !subdomainLabelProblem(label)) {
-    const problem = trunkFqdnProblem(label, ctx.baseDomain);
-    if (problem) errors[overriding(values) ? 'subdomain' : 'shortName'] ??= problem;
-  }
+  const name = trunkNameOf(values, ctx.baseDomain);
+  if (name.problem) errors[name.field] ??= name.problem;
   const problem = licensedUsersProblem(values.licensedUsers, ctx.remaining);
   if (problem) errors.licensedUsers ??= problem;
   return errors;

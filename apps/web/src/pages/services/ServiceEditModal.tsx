@@ -1,16 +1,15 @@
 import { NumberInput, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useQuery } from '@tanstack/react-query';
 import {
   CUSTOMER_LICENSED_USER_LIMIT,
-  deriveSubdomainLabel,
+  editTrunkName,
+  resolveTrunkName,
   ServiceUpdateSchema,
   shortNameProblem,
-  subdomainLabelProblem,
+  TRUNK_NAME_FIXED_MESSAGE,
 } from '@trunkline/contracts';
 import type { Service, ServiceUpdate } from '@trunkline/contracts';
 import { services } from '../../api/services.ts';
-import { providerSettings } from '../../api/settings.ts';
 import { FormModal } from '../../ui/FormModal.tsx';
 import { useFormMutation, zodErrors } from '../../ui/form.ts';
 import { shortNameRules } from '../onboarding/ServiceStep.tsx';
@@ -29,28 +28,33 @@ type Values = {
 /** Names and user count of a service not yet fully onboarded; only what changed is sent. */
 export function ServiceEditModal({ service, onClose }: { service: Service; onClose: () => void }) {
   const usage = useCustomerUsage(service.customerId).data?.licensedUsers;
-  const baseDomain = useQuery({ queryKey: providerSettings.key, queryFn: providerSettings.get }).data
-    ?.sbcBaseDomain;
   // This service's own users are part of "used": editing may give them back or take more.
   const available = usage ? usage.remaining + service.licensedUsers : undefined;
-  const derivedAtStart = deriveSubdomainLabel(service.shortName) === service.subdomain;
+  // Once routing ran, the trunk keeps its name whatever happens to the short name (the server says the same).
+  const fixed = service.trunkNameFixed;
 
-  const labelOf = (values: Values) =>
-    values.overrideSubdomain
-      ? values.subdomain.trim().toLowerCase()
-      : shortNameProblem(values.shortName)
-        ? ''
-        : deriveSubdomainLabel(values.shortName);
+  /** The trunk name the service would get, in its own zone. */
+  const nameOf = (values: Values) =>
+    fixed
+      ? resolveTrunkName({
+          shortName: values.shortName,
+          override: service.subdomain,
+          baseDomain: service.zone,
+        })
+      : editTrunkName(service, {
+          shortName: values.shortName,
+          subdomain: values.overrideSubdomain ? values.subdomain : null,
+        });
 
   const toBody = (values: Values): ServiceUpdate => {
-    const label = labelOf(values);
+    const name = nameOf(values);
+    const trunkChanged =
+      !fixed && (name.label !== service.subdomain || name.overridden !== service.subdomainOverridden);
     return {
       ...(values.fullName !== service.fullName ? { fullName: values.fullName } : {}),
       ...(values.shortName !== service.shortName ? { shortName: values.shortName } : {}),
-      // Sent explicitly whenever the trunk label changes, derived or not, so the server never has to guess.
-      ...(label && label !== service.subdomain
-        ? { subdomain: values.overrideSubdomain ? values.subdomain : label }
-        : {}),
+      // Sent whenever the trunk name changes: the label chosen, or null to derive it from the short name.
+      ...(trunkChanged ? { subdomain: name.overridden ? values.subdomain : null } : {}),
       ...(values.licensedUsers !== service.licensedUsers
         ? { licensedUsers: typeof values.licensedUsers === 'number' ? values.licensedUsers : Number.NaN }
         : {}),
@@ -61,17 +65,14 @@ export function ServiceEditModal({ service, onClose }: { service: Service; onClo
     initialValues: {
       fullName: service.fullName,
       shortName: service.shortName,
-      overrideSubdomain: !derivedAtStart,
-      subdomain: derivedAtStart ? '' : service.subdomain,
+      overrideSubdomain: service.subdomainOverridden,
+      subdomain: service.subdomainOverridden ? service.subdomain : '',
       licensedUsers: service.licensedUsers,
     },
     validate: (values) => {
       const errors = zodErrors(ServiceUpdateSchema, toBody(values));
-      if (values.overrideSubdomain && !values.subdomain.trim())
-        errors.subdomain ??= 'Enter a subdomain label.';
-      if (!values.overrideSubdomain && values.shortName !== service.shortName && labelOf(values) === '')
-        errors.shortName ??=
-          'This short name has no letters or digits for a DNS name: override the subdomain.';
+      const name = nameOf(values);
+      if (!fixed && name.problem) errors[name.field] ??= name.problem;
       if (
         typeof values.licensedUsers === 'number' &&
         available !== undefined &&
@@ -79,17 +80,15 @@ export function ServiceEditModal({ service, onClose }: { service: Service; onClo
       )
         errors.licensedUsers ??= `Only ${available} licensed users are available for this service.`;
       if (names.shortName.state === 'taken') errors.shortName ??= names.shortName.message;
-      if (names.subdomain.state === 'taken')
-        errors[values.overrideSubdomain ? 'subdomain' : 'shortName'] ??= names.subdomain.message;
+      if (names.subdomain.state === 'taken') errors[nameOf(values).field] ??= names.subdomain.message;
       return errors;
     },
   });
   const { values } = form;
-  const label = labelOf(values);
+  const name = nameOf(values);
   const names = useNameAvailability({
     shortName: values.shortName,
-    subdomain: values.overrideSubdomain && !subdomainLabelProblem(label) ? label : null,
-    label,
+    trunkName: name,
     exceptServiceId: service.id,
   });
 
@@ -104,7 +103,7 @@ export function ServiceEditModal({ service, onClose }: { service: Service; onClo
     form.errors.shortName ??
     (values.shortName ? shortNameProblem(values.shortName) : null) ??
     problemOf(names.shortName) ??
-    (values.overrideSubdomain ? null : problemOf(names.subdomain));
+    (name.overridden ? null : problemOf(names.subdomain));
 
   return (
     <FormModal
@@ -128,23 +127,35 @@ export function ServiceEditModal({ service, onClose }: { service: Service; onClo
       </div>
       <Stack gap={4}>
         <Text size="sm">
-          Trunk: <strong>{label ? `${label}.${baseDomain ?? '…'}` : 'enter a subdomain'}</strong>
+          Trunk: <strong>{name.fqdn || 'enter a subdomain'}</strong>
         </Text>
+        {fixed && (
+          <Text size="sm" c="dimmed" id="trunk-name-fixed">
+            {TRUNK_NAME_FIXED_MESSAGE}
+          </Text>
+        )}
         {!values.overrideSubdomain && form.errors.subdomain && (
           <Text size="sm" c="red" role="alert">
             {form.errors.subdomain}
           </Text>
         )}
-        <Switch label="Override" {...form.getInputProps('overrideSubdomain', { type: 'checkbox' })} />
+        <Switch
+          label="Override"
+          disabled={fixed}
+          aria-describedby={fixed ? 'trunk-name-fixed' : undefined}
+          {...form.getInputProps('overrideSubdomain', { type: 'checkbox' })}
+        />
       </Stack>
       {values.overrideSubdomain && (
         <TextInput
           label="Subdomain"
           spellCheck={false}
+          disabled={fixed}
+          aria-describedby={fixed ? 'trunk-name-fixed' : undefined}
           {...form.getInputProps('subdomain')}
           error={
             form.errors.subdomain ??
-            (values.subdomain ? subdomainLabelProblem(label) : null) ??
+            (!fixed && values.subdomain ? name.problem : null) ??
             problemOf(names.subdomain)
           }
         />

@@ -1,7 +1,7 @@
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { shortNameProblem, subdomainLabelProblem } from '@trunkline/contracts';
-import type { Availability } from '@trunkline/contracts';
+import { shortNameProblem } from '@trunkline/contracts';
+import type { Availability, TrunkName } from '@trunkline/contracts';
 import { services } from '../../api/services.ts';
 import type { AvailabilityParams } from '../../api/services.ts';
 
@@ -15,18 +15,16 @@ export type NameCheck =
 
 type NamesInput = {
   shortName: string;
-  /** The override label, or null when the subdomain is derived from the short name. */
-  subdomain: string | null;
-  /** The label the trunk gets (override or derived), to match the server's answer against. */
-  label: string;
+  /** The trunk name as the form stands (`resolveTrunkName`): its label is matched against the server's answer. */
+  trunkName: TrunkName<string | null>;
   exceptServiceId?: string;
 };
 
-/** Only what is valid by itself is worth asking about. */
-function paramsOf({ shortName, subdomain, exceptServiceId }: NamesInput): AvailabilityParams | null {
+/** Only what is valid by itself is worth asking about; a derived label is checked through the short name. */
+function paramsOf({ shortName, trunkName, exceptServiceId }: NamesInput): AvailabilityParams | null {
   const params: AvailabilityParams = {};
   if (!shortNameProblem(shortName)) params.shortName = shortName;
-  if (subdomain !== null && !subdomainLabelProblem(subdomain)) params.subdomain = subdomain;
+  if (trunkName.overridden && trunkName.problem === null) params.subdomain = trunkName.label;
   if (!params.shortName && !params.subdomain) return null;
   return exceptServiceId ? { ...params, exceptServiceId } : params;
 }
@@ -51,7 +49,11 @@ function interpret(
 function checksOf(input: NamesInput, data: Availability | undefined) {
   return {
     shortName: interpret(data?.shortName, input.shortName, 'This short name is already taken.'),
-    subdomain: interpret(data?.subdomain, input.label, `The subdomain ${input.label} is already taken.`),
+    subdomain: interpret(
+      data?.subdomain,
+      input.trunkName.label,
+      `The subdomain ${input.trunkName.label} is already taken.`,
+    ),
   };
 }
 
@@ -80,7 +82,7 @@ export function useNameAvailability(input: NamesInput) {
     (params?.shortName ? (pending.state === 'checking' ? pending : failed) : { state: 'idle' });
   const subdomain: NameCheck =
     current.subdomain ??
-    (input.label ? (pending.state === 'checking' ? pending : failed) : { state: 'idle' });
+    (input.trunkName.label ? (pending.state === 'checking' ? pending : failed) : { state: 'idle' });
 
   return {
     shortName,
