@@ -4,13 +4,9 @@ import type { Repositories } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { AppError, conflict, forbidden, notFound } from '../platform/errors.ts';
 import { hashPassword } from '../platform/crypto.ts';
-import { uniqueViolation } from '../platform/db/queries.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 
 const rank: Record<Role, number> = { customer_admin: 1, channel_admin: 2, provider_admin: 3 };
-
-const emailTaken = (e: unknown) =>
-  uniqueViolation(e) !== null ? conflict('email', 'A user with this e-mail exists already.') : e;
 
 const scopeFieldNotFound = (path: 'channelId' | 'customerId', what: string) =>
   new AppError('not_found', `${what} was not found.`, {
@@ -48,16 +44,14 @@ export function createUsersService({ repos, uow }: { repos: Repositories; uow: U
       await assertMayCreate(actor, input);
       const passwordHash = await hashPassword(input.password);
       return uow(async (r) => {
-        const user = await r.users
-          .create(scopeOf(actor), {
-            email: input.email,
-            name: input.name,
-            role: input.role,
-            passwordHash,
-            channelId: input.channelId ?? null,
-            customerId: input.customerId ?? null,
-          })
-          .catch((e) => Promise.reject(emailTaken(e)));
+        const user = await r.users.create(scopeOf(actor), {
+          email: input.email,
+          name: input.name,
+          role: input.role,
+          passwordHash,
+          channelId: input.channelId ?? null,
+          customerId: input.customerId ?? null,
+        });
         await recordAudit(r.audit, actor, {
           action: 'user.create',
           targetType: 'user',
@@ -104,7 +98,7 @@ export function createUsersService({ repos, uow }: { repos: Repositories; uow: U
             name: input.name,
             disabled: input.disabled,
             passwordChanged: input.password !== undefined,
-            ...(tokensRevoked ? { apiTokensRevoked: tokensRevoked } : {}),
+            ...(tokensRevoked ? { revokedApiAccess: tokensRevoked } : {}),
             ...(input.resetTwoFactor ? { twoFactorReset: true } : {}),
           },
         });

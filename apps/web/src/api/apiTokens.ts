@@ -1,13 +1,8 @@
-import type { ApiTokenCreate, ApiTokenCreated } from '@trunkline/contracts';
+import type { ApiToken, ApiTokenCreate, ApiTokenCreated } from '@trunkline/contracts';
 import { api } from './client.ts';
 
-/** A token as the list shows it; the secret itself is only in the create response. */
-export type ApiToken = {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-};
+/** A token as the list shows it (expiry, last use and address); the secret itself is only in the create response. */
+export type { ApiToken };
 
 export const apiTokens = {
   key: ['/api-tokens'] as const,

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { ApiTokenCreated } from '@trunkline/contracts';
 import { apiTokens } from '../../api/apiTokens.ts';
@@ -26,7 +26,26 @@ export function ApiTokensSection() {
   const columns: Column<ApiToken>[] = [
     { key: 'name', header: 'Name', render: (t) => t.name },
     { key: 'created', header: 'Created', render: (t) => formatDateTime(t.createdAt) },
-    { key: 'lastUsed', header: 'Last used', render: (t) => formatDateTime(t.lastUsedAt) },
+    {
+      key: 'expires',
+      header: 'Expires',
+      render: (t) =>
+        Date.parse(t.expiresAt) <= Date.now() ? (
+          <Badge color="gray" variant="light">
+            Expired {formatDateTime(t.expiresAt)}
+          </Badge>
+        ) : (
+          formatDateTime(t.expiresAt)
+        ),
+    },
+    {
+      key: 'lastUsed',
+      header: 'Last used',
+      render: (t) =>
+        t.lastUsedAt
+          ? `${formatDateTime(t.lastUsedAt)} from ${t.lastUsedIp ?? 'an unknown address'}`
+          : 'Never',
+    },
     actionsColumn<ApiToken>([
       { label: 'Revoke', danger: true, onClick: (token) => setDialog({ kind: 'revoke', token }) },
     ]),
@@ -42,8 +61,9 @@ export function ApiTokensSection() {
           <NewButton onClick={() => setDialog({ kind: 'create' })}>New API token</NewButton>
         </Group>
         <Text size="sm" c="dimmed">
-          Scripts and other systems call the Trunkline API with an API token instead of your password. Revoke
-          a token as soon as it is no longer needed.
+          Scripts and other systems call the Trunkline API with an API token instead of your password. Tokens
+          expire (90 days unless you choose otherwise) and are revoked when an admin resets your password or
+          disables your account. Revoke a token as soon as it is no longer needed.
         </Text>
         <DataTable
           columns={columns}

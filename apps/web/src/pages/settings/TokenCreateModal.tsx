@@ -1,10 +1,13 @@
-import { TextInput } from '@mantine/core';
+import { Select, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { ApiTokenCreateSchema } from '@trunkline/contracts';
 import type { ApiTokenCreate, ApiTokenCreated } from '@trunkline/contracts';
 import { apiTokens } from '../../api/apiTokens.ts';
 import { FormModal } from '../../ui/FormModal.tsx';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
+
+/** Common lifetimes; the server refuses more than the portal's maximum with a message on this field. */
+const EXPIRY_CHOICES = [7, 30, 90, 180, 365];
 
 type TokenCreateModalProps = {
   onClose: () => void;
@@ -13,7 +16,7 @@ type TokenCreateModalProps = {
 
 export function TokenCreateModal({ onClose, onCreated }: TokenCreateModalProps) {
   const form = useForm<ApiTokenCreate>({
-    initialValues: { name: '' },
+    initialValues: { name: '', expiresInDays: 90 },
     validate: zodValidate(ApiTokenCreateSchema),
   });
   const create = useFormMutation(form, {
@@ -36,6 +39,15 @@ export function TokenCreateModal({ onClose, onCreated }: TokenCreateModalProps) 
         description="What the token is for, e.g. the script or system that uses it."
         data-autofocus
         {...form.getInputProps('name')}
+      />
+      <Select
+        label="Expires after"
+        description="The token stops working then; create a new one when it does."
+        data={EXPIRY_CHOICES.map((d) => ({ value: String(d), label: `${d} days` }))}
+        allowDeselect={false}
+        value={String(form.values.expiresInDays ?? 90)}
+        onChange={(v) => form.setFieldValue('expiresInDays', Number(v ?? 90))}
+        error={form.errors.expiresInDays}
       />
     </FormModal>
   );

@@ -1,6 +1,7 @@
 import { Alert, Button, CopyButton, Group, Modal, Stack, TextInput } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
 import type { ApiTokenCreated } from '@trunkline/contracts';
+import { formatDateTime } from '../../ui/format.ts';
 
 /** The one time the secret is visible: the server keeps only its hash. */
 export function TokenShownOnceModal({ token, onClose }: { token: ApiTokenCreated; onClose: () => void }) {
@@ -8,7 +9,8 @@ export function TokenShownOnceModal({ token, onClose }: { token: ApiTokenCreated
     <Modal opened onClose={onClose} title={`API token ${token.name} created`}>
       <Stack>
         <Alert color="yellow" icon={<IconAlertTriangle />} role="alert">
-          Copy this token now and keep it somewhere safe. It will not be shown again.
+          Copy this token now and keep it somewhere safe. It will not be shown again. It expires on{' '}
+          {formatDateTime(token.expiresAt)}.
         </Alert>
         <TextInput
           label="API token"
