@@ -50,3 +50,4 @@ export function createOAuthStatesRepository(db: Executor) {
     },
   };
 }
+export type OAuthStatesRepository = ReturnType<typeof createOAuthStatesRepository>;

@@ -20,6 +20,7 @@ import { registerCustomerRoutes } from '../customers/customers.routes.ts';
 import { registerUserRoutes } from '../users/users.routes.ts';
 import { registerAuditRoutes } from '../audit/audit.routes.ts';
 import { registerInvitationRoutes } from '../invitations/invitations.routes.ts';
+import { registerMicrosoftCallbackRoutes } from '../connections/microsoft-callbacks.routes.ts';
 import { registerServiceRoutes } from '../services/services.routes.ts';
 import { registerSettingsRoutes } from '../settings/settings.routes.ts';
 import { registerM365Routes } from '../m365/m365.routes.ts';
@@ -126,6 +127,7 @@ export async function buildHttpApp({ config, logger, services, health, version }
   registerUserRoutes(app, services);
   registerServiceRoutes(app, services);
   registerInvitationRoutes(app, services);
+  registerMicrosoftCallbackRoutes(app, services);
   registerAuditRoutes(app, services);
   registerSettingsRoutes(app, services);
   registerM365Routes(app, services);

@@ -14,7 +14,6 @@ import { actorOf } from '../http/auth.ts';
 import { problems, type App } from '../http/types.ts';
 import type { InvitationsService } from './invitations.service.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
-import { CONSENT_CALLBACK_PATH, SIGN_IN_CALLBACK_PATH } from '../connections/connections.service.ts';
 import { z } from 'zod';
 
 export function registerInvitationRoutes(
@@ -150,48 +149,5 @@ export function registerInvitationRoutes(
       },
     },
     async (request) => connections.startDelegated(request.body.token, request.body.loginHint),
-  );
-
-  app.get(
-    SIGN_IN_CALLBACK_PATH,
-    {
-      config: { auth: 'public' },
-      schema: {
-        tags: ['microsoft'],
-        summary:
-          "Microsoft's redirect after the admin signed in; redeems the code and returns to the invitation page",
-        security: [],
-        querystring: z.object({
-          state: z.string().max(200).optional(),
-          code: z.string().max(4000).optional(),
-          session_state: z.string().max(200).optional(),
-          error: z.string().max(200).optional(),
-          error_description: z.string().max(4000).optional(),
-        }),
-      },
-    },
-    async (request, reply) => reply.redirect(await connections.completeDelegated(request.query), 302),
-  );
-
-  app.get(
-    CONSENT_CALLBACK_PATH,
-    {
-      config: { auth: 'public' },
-      schema: {
-        tags: ['microsoft'],
-        summary:
-          "Microsoft's redirect after admin consent; confirms the tenant and returns to the invitation page",
-        security: [],
-        querystring: z.object({
-          state: z.string().max(200).optional(),
-          admin_consent: z.string().max(20).optional(),
-          tenant: z.string().max(200).optional(),
-          scope: z.string().max(2000).optional(),
-          error: z.string().max(200).optional(),
-          error_description: z.string().max(4000).optional(),
-        }),
-      },
-    },
-    async (request, reply) => reply.redirect(await connections.completeAdminConsent(request.query), 302),
   );
 }

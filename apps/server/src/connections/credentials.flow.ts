@@ -1,0 +1,101 @@
+import type { ConnectionAttempt } from '@trunkline/contracts';
+import { scopeOf, type Actor } from '../access/actor.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import { assignTeamsRoleJob } from '../jobs/definitions.ts';
+import type { JobQueue } from '../jobs/job.ts';
+import { EntraError, type EntraClient } from '../microsoft/entra.ts';
+import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
+import { notFound } from '../platform/errors.ts';
+import type { Vault } from '../secrets/vault.ts';
+import type { ServicesRepository } from '../services/services.repository.ts';
+import { PRE_CONNECTION } from '../services/services.service.ts';
+import type { ConnectionsRepository } from './connections.repository.ts';
+import { guidance } from './guidance.ts';
+import { refreshTokenContext } from './tenant-access.ts';
+
+/**
+ * The credentials path: one password grant, with the password held only for this call. On success the service
+ * is connected and the refresh token is kept, sealed; on failure the operator learns why and what to do
+ * instead. The password is discarded either way.
+ */
+export function createCredentialsFlow({
+  repos,
+  uow,
+  entra,
+  vault,
+  jobs,
+}: {
+  repos: { services: ServicesRepository };
+  uow: UnitOfWork<{
+    connections: ConnectionsRepository;
+    services: ServicesRepository;
+    audit: AuditRepository;
+  }>;
+  entra: EntraClient;
+  vault: Vault;
+  jobs: JobQueue;
+}) {
+  return {
+    async connectWithPassword(
+      actor: Actor,
+      serviceId: string,
+      username: string,
+      password: string,
+    ): Promise<ConnectionAttempt> {
+      const service = await repos.services.get(scopeOf(actor), serviceId);
+      if (!service) throw notFound('Service');
+      const domain = username.split('@')[1] ?? username;
+      try {
+        const token = await entra.passwordGrant(domain, username, password);
+        const sealed = token.refreshToken
+          ? await vault.seal(token.refreshToken, refreshTokenContext(serviceId))
+          : null;
+        await uow(async (r, tx) => {
+          await jobs.send(assignTeamsRoleJob, { serviceId }, { within: tx });
+          await r.connections.recordSuccess(serviceId, {
+            method: 'credentials',
+            tenantId: token.tenantId,
+            adminUsername: token.username ?? username,
+            grantedPermissions: token.scopes,
+            refreshTokenSealed: sealed,
+            tokenExpiresAt: token.expiresAt,
+          });
+          if (PRE_CONNECTION.has(service.status))
+            await r.services.update(scopeOf(actor), serviceId, { status: 'connected' });
+          await recordAudit(r.audit, actor, {
+            action: 'connection.establish',
+            targetType: 'service',
+            targetId: serviceId,
+            customerId: service.customerId,
+            summary: { method: 'credentials', tenantId: token.tenantId, username },
+          });
+        });
+        return {
+          state: 'connected',
+          reason: null,
+          message: `Connected to tenant ${token.tenantId} as ${token.username ?? username}.`,
+        };
+      } catch (e) {
+        if (!(e instanceof EntraError)) throw e;
+        const message = `${guidance[e.kind]}${e.aadsts ? ` (Microsoft: ${e.aadsts})` : ''}`;
+        await uow(async (r) => {
+          await r.connections.recordFailure(serviceId, {
+            method: 'credentials',
+            adminUsername: username,
+            error: message,
+          });
+          await recordAudit(r.audit, actor, {
+            action: 'connection.establish',
+            targetType: 'service',
+            targetId: serviceId,
+            customerId: service.customerId,
+            outcome: 'failure',
+            summary: { method: 'credentials', username, reason: e.kind, aadsts: e.aadsts },
+          });
+        });
+        return { state: 'failed', reason: e.kind, message };
+      }
+    },
+  };
+}
