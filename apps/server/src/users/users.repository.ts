@@ -3,6 +3,7 @@ import type { Role, User, UserListQuery } from '@trunkline/contracts';
 import type { Scope } from '../access/actor.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { nameContains, offsetOf } from '../platform/db/queries.ts';
+import { takenAs } from '../platform/errors.ts';
 import { customers, users } from '../platform/db/schema.ts';
 
 const inScope = (scope: Scope): SQL | undefined => {
@@ -214,7 +215,11 @@ export function createUsersRepository(db: Executor) {
         customerId: string | null;
       },
     ): Promise<User> {
-      const [row] = await db.insert(users).values(input).returning(publicColumns);
+      const [row] = await db
+        .insert(users)
+        .values(input)
+        .returning(publicColumns)
+        .catch(takenAs({ users_email_uq: ['email', 'A user with this e-mail exists already.'] }));
       return toUser(row!);
     },
 
