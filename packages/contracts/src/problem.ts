@@ -32,6 +32,9 @@ export const ErrorCodes = [
   'rate_limited',
   'unsupported_media_type',
   'payload_too_large',
+  'uri_too_long',
+  'headers_too_large',
+  'request_timeout',
   'upstream_failed',
   'internal',
 ] as const;

@@ -28,7 +28,7 @@ import { registerRoutingRoutes } from '../routing/routing.routes.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installAuthentication } from './auth.ts';
-import { installProblemHandlers, sendProblem } from './problem.ts';
+import { clientErrorHandler, frameworkErrors, installProblemHandlers, sendProblem } from './problem.ts';
 import type { App } from './types.ts';
 
 export type HttpDeps = {
@@ -59,6 +59,9 @@ export async function buildHttpApp({ config, logger, services, health, version }
         ? (_address: string, hop: number) => hop < (config.trustProxy as number)
         : config.trustProxy,
     bodyLimit: 1024 * 1024,
+    // The router's and Node's own answers to broken requests are problem+json too (http/problem.ts).
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -13,6 +13,9 @@ const statusOf: Record<ErrorCode, number> = {
   rate_limited: 429,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  uri_too_long: 414,
+  headers_too_large: 431,
+  request_timeout: 408,
   upstream_failed: 502,
   internal: 500,
 };
@@ -29,6 +32,9 @@ const titleOf: Record<ErrorCode, string> = {
   rate_limited: 'Too many attempts',
   unsupported_media_type: 'Unsupported media type',
   payload_too_large: 'Payload too large',
+  uri_too_long: 'URI too long',
+  headers_too_large: 'Request headers too large',
+  request_timeout: 'Request timeout',
   upstream_failed: 'An outside service failed',
   internal: 'Internal error',
 };
