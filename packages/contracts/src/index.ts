@@ -14,3 +14,4 @@ export * from './routing.ts';
 export * from './routing-outcomes.ts';
 export * from './lifecycle.ts';
 export * from './two-factor.ts';
+export * from './live.ts';

@@ -166,13 +166,26 @@ export const PlanChangeSchema = z.object({
 });
 export type PlanChange = z.infer<typeof PlanChangeSchema>;
 
+/** A row of the preview that means the run would fail: starting is refused (409) until it is fixed. */
+export const PlanBlockerSchema = z.object({
+  /** A step name, or `settings` / `teams-role`. */
+  row: z.string(),
+  /** What is wrong, in plain words (e.g. "The Teams admin API refused (403): …"). */
+  reason: z.string(),
+  /** What fixes it (e.g. "Assign Teams Administrator …, then Re-check the role."). */
+  fix: z.string(),
+});
+export type PlanBlocker = z.infer<typeof PlanBlockerSchema>;
+
 export const PlanPreviewSchema = z.object({
   serviceId: IdSchema,
   trunkFqdn: z.string(),
   configureDns: z.boolean(),
   changes: z.array(PlanChangeSchema),
-  /** Steps that could not be previewed (e.g. Microsoft refused a read), with the reason. */
+  /** Steps that could not be previewed for a passing reason, with the reason (they do not block). */
   warnings: z.array(z.string()),
+  /** Rows that block the run; "Configure M365 default routing" is disabled with these reasons. */
+  blocking: z.array(PlanBlockerSchema),
 });
 export type PlanPreview = z.infer<typeof PlanPreviewSchema>;
 

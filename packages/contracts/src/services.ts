@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, ListQuerySchema, TimestampSchema, nameField, pageOf } from './common.ts';
 import { EmailSchema } from './auth.ts';
+import { LifecycleStateSchema, ServiceLifecycleSchema } from './lifecycle.ts';
 
 /** A customer's Direct Routing services together may not license more users than this. */
 export const CUSTOMER_LICENSED_USER_LIMIT = 500;
@@ -190,6 +191,11 @@ export const ServiceSchema = z.object({
   adminUsername: z.string().nullable(),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
+  /**
+   * The lifecycle derived from the service's facets (`deriveLifecycle`): state, label, colour, progress, next
+   * action, allowed actions. `status` and `progress` above are derived from it too.
+   */
+  lifecycle: ServiceLifecycleSchema,
 });
 export type Service = z.infer<typeof ServiceSchema>;
 
@@ -204,6 +210,8 @@ export const ServiceSortFields = [
 export const ServiceListQuerySchema = ListQuerySchema.extend({
   customerId: IdSchema.optional(),
   status: ServiceStatusSchema.optional(),
+  /** Filter by the derived lifecycle state. */
+  state: LifecycleStateSchema.optional(),
   sort: z.enum(ServiceSortFields).default('createdAt'),
   order: z.enum(['asc', 'desc']).default('desc'),
 });

@@ -23,12 +23,16 @@ import { createM365SettingsService } from '../m365/m365-settings.service.ts';
 import { createMicrosoftSignInService } from '../auth/microsoft-sign-in.service.ts';
 import { createRoutingSettingsService } from '../routing/routing-settings.service.ts';
 import { createRoutingService } from '../routing/routing.service.ts';
+import type { ChangeFeed } from '../platform/changes/change-feed.ts';
+import { createLiveViews } from '../lifecycle/live.ts';
 import type { RoutingAdapters } from '../routing/context.ts';
 
 export type ServiceDeps = {
   db: Database;
   jobs: JobQueue;
   masterKey: Buffer;
+  /** Committed changes of services' facets (the database's notifications), for the live views. */
+  changes: ChangeFeed;
   config: Pick<
     Config,
     'session' | 'login' | 'apiTokens' | 'publicUrl' | 'invitations' | 'microsoft' | 'routing'
@@ -36,7 +40,7 @@ export type ServiceDeps = {
 };
 
 /** The composition root of the domain: every service with its dependencies, nothing global. */
-export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
+export function createServices({ db, jobs, masterKey, config, changes }: ServiceDeps) {
   const repos = createRepositories(db);
   const uow = createUnitOfWork(db, createRepositories);
   const tokens = createInvitationTokens(masterKey, config.publicUrl);
@@ -71,7 +75,7 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
     initial: config.routing.initial,
   });
   const routingAdapters: RoutingAdapters = { access, graph, entraForApp, routingSettings, config };
-  return {
+  const built = {
     repos,
     uow,
     tokens,
@@ -110,5 +114,6 @@ export function createServices({ db, jobs, masterKey, config }: ServiceDeps) {
     invitations: createInvitationsService({ repos, uow, jobs, tokens, invitationTtlDays }),
     settings: createSettingsService({ repos, uow }),
   };
+  return { ...built, changes, live: createLiveViews(built) };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -12,6 +12,7 @@ import { createOAuthStatesRepository } from '../connections/oauth-states.reposit
 import { createM365SettingsRepository } from '../m365/m365-settings.repository.ts';
 import { createRoutingSettingsRepository } from '../routing/routing-settings.repository.ts';
 import { createWorkflowsRepository } from '../routing/workflow.repository.ts';
+import { createLifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -29,6 +30,7 @@ export function createRepositories(db: Executor) {
     m365Settings: createM365SettingsRepository(db),
     routingSettings: createRoutingSettingsRepository(db),
     workflows: createWorkflowsRepository(db),
+    lifecycle: createLifecycleRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

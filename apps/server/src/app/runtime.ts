@@ -15,6 +15,7 @@ import { ensureProviderAdmin } from './bootstrap.ts';
 import { createServices, type Services } from './container.ts';
 import { createRepositories } from './repositories.ts';
 import { createUnitOfWork } from '../platform/db/unit-of-work.ts';
+import { openChangeFeed } from '../platform/changes/change-feed.ts';
 
 export type RunMode = 'all' | 'api' | 'worker';
 
@@ -55,7 +56,8 @@ export async function startRuntime(options: {
       { file: `${config.dataDir}/master.key`, generated },
       'MASTER_KEY is not set: secrets are encrypted with a key file in DATA_DIR. Set MASTER_KEY in production and keep it safe.',
     );
-  const services = createServices({ db: handle.db, jobs, masterKey: key, config });
+  const changes = await openChangeFeed(handle, logger.child({ component: 'changes' }));
+  const services = createServices({ db: handle.db, jobs, masterKey: key, config, changes });
 
   if (mode !== 'worker') {
     const result = await ensureProviderAdmin(createUnitOfWork(handle.db, createRepositories), config.admin);
@@ -118,6 +120,7 @@ export async function startRuntime(options: {
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);
       await app?.close();
+      await changes.close();
       await jobs.stop();
       if (!options.handle) await handle.close();
     },

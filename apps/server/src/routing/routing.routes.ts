@@ -9,19 +9,27 @@ import {
   RoutingStartSchema,
   WorkflowSchema,
 } from '@trunkline/contracts';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../http/auth.ts';
-import { AppError } from '../platform/errors.ts';
+import { streamChanges } from '../http/sse.ts';
 import { problems, type App } from '../http/types.ts';
+import type { LiveViews } from '../lifecycle/live.ts';
+import type { ChangeFeed } from '../platform/changes/change-feed.ts';
 import type { RoutingSettingsService } from './routing-settings.service.ts';
 import type { RoutingService } from './routing.service.ts';
 
-const EVENT_POLL_MS = 1000;
-const KEEP_ALIVE_TICKS = 15;
-
 export function registerRoutingRoutes(
   app: App,
-  { routing, routingSettings }: { routing: RoutingService; routingSettings: RoutingSettingsService },
+  {
+    routing,
+    routingSettings,
+    changes,
+    live,
+  }: {
+    routing: RoutingService;
+    routingSettings: RoutingSettingsService;
+    changes: ChangeFeed;
+    live: LiveViews;
+  },
 ) {
   const tags = ['routing'];
   app.get(
@@ -106,9 +114,9 @@ export function registerRoutingRoutes(
       config: { resource: 'service' },
       schema: {
         tags,
-        summary: 'The latest routing run of the service, step by step',
+        summary: 'The latest routing run of the service, step by step (null when it never had one)',
         params: IdParamsSchema,
-        response: { 200: WorkflowSchema, ...problems },
+        response: { 200: WorkflowSchema.nullable(), ...problems },
       },
     },
     async (request) => routing.workflow(actorOf(request), request.params.id),
@@ -144,26 +152,74 @@ export function registerRoutingRoutes(
         .send(await routing.offboard(actorOf(request), request.params.id, request.body.confirmShortName)),
   );
   app.get(
-    '/api/v1/services/:id/routing/events',
+    '/api/v1/services/:id/events',
     {
       config: { resource: 'service' },
       schema: {
-        tags,
-        summary: 'Server-sent events: the routing run each time it changes (event "workflow")',
+        tags: ['services'],
+        summary:
+          'Server-sent events: the whole service view (lifecycle, connection, invitations, run) on each change (event "service")',
+        description: `Each event's data is a ServiceView. Driven by the database's change notifications, not polling.`,
         params: IdParamsSchema,
         produces: ['text/event-stream'],
       },
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const load = () =>
-        routing.workflow(actor, request.params.id).catch((e: unknown) => {
-          // No run yet is not an error for the stream; outside the scope is (the service is checked first).
-          if (e instanceof AppError && e.code === 'not_found' && e.message.startsWith('Routing run'))
-            return null;
-          throw e;
-        });
-      await stream(request, reply, 'workflow', load);
+      const serviceId = request.params.id;
+      await streamChanges(request, reply, {
+        event: 'service',
+        load: () => live.service(actor, serviceId),
+        changes,
+        concerns: (c) => c.serviceId === serviceId,
+      });
+    },
+  );
+  app.get(
+    '/api/v1/customers/:id/events',
+    {
+      config: { resource: 'customer' },
+      schema: {
+        tags: ['customers'],
+        summary:
+          'Server-sent events: every service of the customer with its lifecycle, and their latest runs, on each change (event "customer")',
+        description: `Each event's data is a CustomerView (the Onboarding view).`,
+        params: IdParamsSchema,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const customerId = request.params.id;
+      await streamChanges(request, reply, {
+        event: 'customer',
+        load: () => live.customer(actor, customerId),
+        changes,
+        concerns: (c) => c.customerId === customerId,
+      });
+    },
+  );
+  app.get(
+    '/api/v1/services/:id/routing/events',
+    {
+      config: { resource: 'service' },
+      schema: {
+        tags,
+        summary:
+          'Server-sent events: the routing run each time it changes (event "workflow"); /services/{id}/events streams the whole view',
+        params: IdParamsSchema,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const serviceId = request.params.id;
+      await streamChanges(request, reply, {
+        event: 'workflow',
+        load: () => routing.workflow(actor, serviceId),
+        changes,
+        concerns: (c) => c.serviceId === serviceId,
+      });
     },
   );
   app.get(
@@ -180,47 +236,13 @@ export function registerRoutingRoutes(
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      await stream(request, reply, 'workflows', () => routing.customerRuns(actor, request.params.id));
+      const customerId = request.params.id;
+      await streamChanges(request, reply, {
+        event: 'workflows',
+        load: () => routing.customerRuns(actor, customerId),
+        changes,
+        concerns: (c) => c.customerId === customerId,
+      });
     },
   );
-}
-
-/**
- * Streams `load()` as server-sent events whenever it changes (checked every second; any process may have
- * changed it, so the database is the source). The first load runs before the stream opens, so an object outside
- * the actor's scope is the usual 404 problem.
- */
-async function stream(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  event: string,
-  load: () => Promise<unknown>,
-) {
-  const first = await load();
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  let last = '';
-  let ticks = 0;
-  const push = (value: unknown) => {
-    if (value === null) return;
-    const data = JSON.stringify(value);
-    if (data === last) return;
-    last = data;
-    res.write(`event: ${event}\ndata: ${data}\n\n`);
-  };
-  push(first);
-  if (first === null) res.write(': nothing yet\n\n');
-  const timer = setInterval(() => {
-    load()
-      .then(push)
-      .catch(() => undefined);
-    if (++ticks % KEEP_ALIVE_TICKS === 0) res.write(': keep-alive\n\n');
-  }, EVENT_POLL_MS);
-  request.raw.on('close', () => clearInterval(timer));
 }

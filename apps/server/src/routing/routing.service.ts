@@ -1,4 +1,4 @@
-import type { PlanChange, PlanPreview, StepName, Workflow } from '@trunkline/contracts';
+import type { PlanBlocker, PlanChange, PlanPreview, StepName, Workflow } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
 import type { Repositories } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -12,9 +12,34 @@ import { buildPlan, type PlannedService } from './plan.ts';
 import type { StoredPlan } from './runner.ts';
 import { offboardingSteps, onboardingSteps, steps, type Outcome } from './steps.ts';
 import { toWorkflow } from './workflow.repository.ts';
+import { lifecycleOf } from '../lifecycle/lifecycle.ts';
+import { TeamsError } from '../teams/teams-executor.ts';
+import { GraphError } from '../microsoft/graph.ts';
 
-/** Service statuses from which default routing may be configured (again: a run reconciles). */
-const ROUTABLE = new Set(['connected', 'failed', 'active']);
+const ROLE_FIX =
+  "Assign Teams Administrator to Trunkline's automation in the tenant, then Re-check the role.";
+
+/**
+ * Whether a step's preview failure means the run would fail too: Microsoft refused for lack of rights (not a
+ * passing outage). Answers the blocking row with its fix, or null. A DNS provider's refusal stays a warning: the
+ * run fails at that step with the reason, and Retry resumes once the provider admin fixed the settings.
+ */
+function blockerOf(step: StepName, e: unknown): PlanBlocker | null {
+  const reason = e instanceof Error ? e.message : String(e);
+  if (e instanceof TeamsError && e.kind === 'forbidden')
+    return {
+      row: step,
+      reason: `The Teams admin API refused (${e.status ?? 403}): ${reason}`,
+      fix: ROLE_FIX,
+    };
+  if (e instanceof GraphError && (e.status === 401 || e.status === 403))
+    return {
+      row: step,
+      reason: `Microsoft Graph refused (${e.status}): ${reason}`,
+      fix: 'Grant the missing permission in the tenant or re-authenticate the service, then preview again.',
+    };
+  return null;
+}
 
 /**
  * Step 10 and offboarding: the plan preview (computed from the actual state), starting the durable run,
@@ -47,25 +72,53 @@ export function createRoutingService({
     return { plan: buildPlan(service, connection.tenantId, settings), settings };
   }
 
+  /**
+   * The plan preview from the actual state, with the rows that block a run: the facts `start` checks too, so a
+   * run the preview knows will fail cannot start.
+   */
+  async function previewOf(serviceId: string, service: Parameters<typeof planFor>[1], configureDns: boolean) {
+    const { plan, settings } = await planFor(serviceId, service);
+    const changes: PlanChange[] = [];
+    const warnings: string[] = [];
+    const blocking: PlanBlocker[] = [];
+    if (!settings.saved)
+      blocking.push({
+        row: 'settings',
+        reason: 'The default-routing settings were never saved.',
+        fix: 'A provider admin saves them under Settings → Default routing.',
+      });
+    const lifecycle = await lifecycleOf(repos, serviceId);
+    if (lifecycle.facets.teamsRole === 'missing')
+      blocking.push({
+        row: 'teams-role',
+        reason: 'The automation does not hold the Teams Administrator role in the tenant.',
+        fix: ROLE_FIX,
+      });
+    for (const name of onboardingSteps(configureDns)) {
+      try {
+        const ctx = await stepContext(adapters, serviceId, plan, configureDns, {});
+        changes.push(...(await steps[name].preview(ctx)));
+      } catch (e) {
+        const blocker = blockerOf(name, e);
+        if (blocker) blocking.push(blocker);
+        else warnings.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const preview: PlanPreview = {
+      serviceId,
+      trunkFqdn: plan.trunkFqdn,
+      configureDns,
+      changes,
+      warnings,
+      blocking,
+    };
+    return { preview, plan, settings, lifecycle };
+  }
+
   return {
     async preview(actor: Actor, serviceId: string, configureDns: boolean): Promise<PlanPreview> {
       const service = await inScope(actor, serviceId);
-      const { plan, settings } = await planFor(serviceId, service);
-      const changes: PlanChange[] = [];
-      const warnings: string[] = [];
-      if (!settings.saved)
-        warnings.push(
-          'The default-routing settings were never saved: a provider admin reviews them under Settings.',
-        );
-      for (const name of onboardingSteps(configureDns)) {
-        try {
-          const ctx = await stepContext(adapters, serviceId, plan, configureDns, {});
-          changes.push(...(await steps[name].preview(ctx)));
-        } catch (e) {
-          warnings.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
-      return { serviceId, trunkFqdn: plan.trunkFqdn, configureDns, changes, warnings };
+      return (await previewOf(serviceId, service, configureDns)).preview;
     },
 
     /** The PowerShell rendering of the plan's Teams part, to download. */
@@ -78,16 +131,37 @@ export function createRoutingService({
     async start(actor: Actor, serviceId: string, configureDns: boolean): Promise<Workflow> {
       mayRun(actor);
       const service = await inScope(actor, serviceId);
-      if (!ROUTABLE.has(service.status))
+      const before = await lifecycleOf(repos, serviceId);
+      if (before.facets.connection.state !== 'connected')
         throw new AppError(
           'conflict',
-          `The service is ${service.status}: connect it to Microsoft 365 first.`,
+          `The service is ${before.label.toLowerCase()}: connect it to Microsoft 365 first.`,
         );
-      const { plan, settings } = await planFor(serviceId, service);
+      if (before.facets.routing && before.facets.routing.status !== 'done')
+        throw new AppError(
+          'conflict',
+          'A routing run for this service is unfinished: Retry it or remove the service.',
+        );
+      if (before.facets.routing?.kind === 'offboard')
+        throw new AppError('conflict', 'The service was removed.');
+      const { preview, plan, settings } = await previewOf(serviceId, service, configureDns);
       if (!settings.saved)
         throw new AppError(
           'conflict',
           'Default routing is not set up: a provider admin saves the settings under Settings → Default routing first.',
+        );
+      const [first] = preview.blocking;
+      if (first)
+        throw new AppError(
+          'conflict',
+          `The plan preview has a blocking row (${first.row}): ${first.reason} ${first.fix}`,
+          {
+            errors: preview.blocking.map((b) => ({
+              path: `blocking.${b.row}`,
+              code: 'blocked',
+              message: `${b.reason} ${b.fix}`,
+            })),
+          },
         );
       if (!plan.addresses.a.length && !plan.addresses.aaaa.length)
         throw new AppError('conflict', 'No SBC address is set under Settings → Default routing.');
@@ -110,7 +184,6 @@ export function createRoutingService({
           steps: names,
           outcomes,
         });
-        await r.services.update(scopeOf(actor), serviceId, { status: 'configuring' });
         await jobs.send(routingStepJob, { workflowId: w.id }, { within: tx });
         await recordAudit(r.audit, actor, {
           action: 'routing.start',
@@ -142,9 +215,6 @@ export function createRoutingService({
             finishedAt: null,
           });
         await r.workflows.setStatus(open.id, 'running');
-        await r.services.update(scopeOf(actor), serviceId, {
-          status: open.kind === 'onboard' ? 'configuring' : 'offboarding',
-        });
         await jobs.send(routingStepJob, { workflowId: open.id }, { within: tx });
         await recordAudit(r.audit, actor, {
           action: 'routing.retry',
@@ -154,7 +224,7 @@ export function createRoutingService({
           summary: { workflow: open.kind, step: step?.name ?? null },
         });
       });
-      return this.workflow(actor, serviceId);
+      return (await this.workflow(actor, serviceId))!;
     },
 
     /** Remove service: the inverse run, of only what Trunkline created; the short name confirms it. */
@@ -185,7 +255,6 @@ export function createRoutingService({
           plan,
           steps: names,
         });
-        await r.services.update(scopeOf(actor), serviceId, { status: 'offboarding' });
         await jobs.send(routingStepJob, { workflowId: w.id }, { within: tx });
         await recordAudit(r.audit, actor, {
           action: 'routing.offboard',
@@ -195,21 +264,21 @@ export function createRoutingService({
           summary: { trunkFqdn: plan.trunkFqdn, steps: names },
         });
       });
-      return this.workflow(actor, serviceId);
+      return (await this.workflow(actor, serviceId))!;
     },
 
-    /** The latest run of each of a customer's services (for the Onboarding view). */
+    /** The latest run of each of a customer's services (for the Onboarding view), in one query. */
     async customerRuns(actor: Actor, customerId: string): Promise<Workflow[]> {
       if (!(await repos.customers.get(scopeOf(actor), customerId))) throw notFound('Customer');
-      const runs = await repos.workflows.latestOfCustomer(customerId);
+      const runs = await repos.lifecycle.latestRunsOfCustomer(customerId);
       return runs.map((r) => toWorkflow(r.workflow, r.steps));
     },
 
-    async workflow(actor: Actor, serviceId: string): Promise<Workflow> {
+    /** The latest run of the service, or null when it never had one. */
+    async workflow(actor: Actor, serviceId: string): Promise<Workflow | null> {
       await inScope(actor, serviceId);
       const found = await repos.workflows.latest(serviceId);
-      if (!found) throw notFound('Routing run');
-      return toWorkflow(found.workflow, found.steps);
+      return found ? toWorkflow(found.workflow, found.steps) : null;
     },
   };
 }

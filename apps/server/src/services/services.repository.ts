@@ -56,12 +56,18 @@ const columns = {
   updatedAt: services.updatedAt,
 };
 
-type Row = Omit<Service, 'createdAt' | 'updatedAt' | 'status' | 'progress'> & {
+/**
+ * A service as stored. `status` and `progress` here come from the legacy `services.status` column and are
+ * replaced by the derived lifecycle (`lifecycle/lifecycle.ts`) in every answer and every decision.
+ */
+export type StoredService = Omit<Service, 'lifecycle'>;
+
+type Row = Omit<Service, 'createdAt' | 'updatedAt' | 'status' | 'progress' | 'lifecycle'> & {
   status: string;
   createdAt: Date;
   updatedAt: Date;
 };
-const toService = (r: Row): Service => {
+const toService = (r: Row): StoredService => {
   const status = r.status as ServiceStatus;
   return {
     ...r,
@@ -113,11 +119,13 @@ export function createServicesRepository(db: Executor) {
       .innerJoin(licenseTypes, eq(licenseTypes.id, services.licenseType));
 
   return {
-    async list(scope: Scope, query: ServiceListQuery): Promise<{ items: Service[]; total: number }> {
+    async list(
+      scope: Scope,
+      query: Omit<ServiceListQuery, 'status' | 'state'>,
+    ): Promise<{ items: StoredService[]; total: number }> {
       const where = and(
         serviceInScope(scope),
         query.customerId ? eq(services.customerId, query.customerId) : undefined,
-        query.status ? eq(services.status, query.status) : undefined,
         query.q
           ? sql`(${nameContains(services.fullName, query.q)} or ${nameContains(services.shortName, query.q)} or ${nameContains(customers.name, query.q)})`
           : undefined,
@@ -138,7 +146,7 @@ export function createServicesRepository(db: Executor) {
       return { items: rows.map(toService), total: count?.n ?? 0 };
     },
 
-    async get(scope: Scope, id: string): Promise<Service | null> {
+    async get(scope: Scope, id: string): Promise<StoredService | null> {
       const [row] = await base().where(and(serviceInScope(scope), eq(services.id, id)));
       return row ? toService(row) : null;
     },

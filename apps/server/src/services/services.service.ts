@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   CUSTOMER_LICENSED_USER_LIMIT,
-  DELETABLE_SERVICE_STATUSES,
-  EDITABLE_SERVICE_STATUSES,
   PRE_CONNECTION_STATUSES,
   TRUNK_NAME_FIXED_MESSAGE,
   editTrunkName,
@@ -31,6 +29,7 @@ import type { JobQueue } from '../jobs/job.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Executor } from '../platform/db/database.ts';
+import { lifecycleOf, withLifecycle } from '../lifecycle/lifecycle.ts';
 
 type Deps = {
   repos: Repositories;
@@ -151,13 +150,47 @@ export function createServicesService({
   };
 
   return {
+    /**
+     * Status, state and the status sort are of the derived lifecycle, so those lists derive every matching
+     * service, then filter, sort and page; the others page in SQL and derive the page.
+     */
     async list(actor: Actor, query: ServiceListQuery): Promise<Page<Service>> {
-      const { items, total } = await repos.services.list(scopeOf(actor), query);
-      return { items, total, page: query.page, pageSize: query.pageSize };
+      const { status, state, ...rest } = query;
+      if (!status && !state && query.sort !== 'status') {
+        const { items, total } = await repos.services.list(scopeOf(actor), rest);
+        return {
+          items: await withLifecycle(repos, items),
+          total,
+          page: query.page,
+          pageSize: query.pageSize,
+        };
+      }
+      const { items } = await repos.services.list(scopeOf(actor), {
+        ...rest,
+        sort: query.sort === 'status' ? 'createdAt' : query.sort,
+        page: 1,
+        pageSize: Number.MAX_SAFE_INTEGER,
+      });
+      let all = (await withLifecycle(repos, items)).filter(
+        (s) => (!status || s.status === status) && (!state || s.lifecycle.state === state),
+      );
+      if (query.sort === 'status') {
+        const sign = query.order === 'asc' ? 1 : -1;
+        all = all.sort((a, b) => sign * a.lifecycle.label.localeCompare(b.lifecycle.label));
+      }
+      const start = (query.page - 1) * query.pageSize;
+      return {
+        items: all.slice(start, start + query.pageSize),
+        total: all.length,
+        page: query.page,
+        pageSize: query.pageSize,
+      };
     },
 
     async get(actor: Actor, id: string): Promise<Service> {
-      return (await repos.services.get(scopeOf(actor), id)) ?? Promise.reject(notFound('Service'));
+      const found = await repos.services.get(scopeOf(actor), id);
+      if (!found) throw notFound('Service');
+      return (await withLifecycle(repos, [found]))[0]!;
     },
 
     async availability(
@@ -309,9 +342,9 @@ export function createServicesService({
               input.adminAuth.password,
             )
           : null;
-      const service = (await repos.services.get(scope, serviceId))!;
+      const [service] = await withLifecycle(repos, [(await repos.services.get(scope, serviceId))!]);
       return {
-        ...service,
+        ...service!,
         invitation: invite
           ? { id: invitationId, email: invite.email, expiresAt: expiresAt.toISOString() }
           : null,
@@ -327,13 +360,20 @@ export function createServicesService({
       const scope = scopeOf(actor);
       const current = await repos.services.get(scope, id);
       if (!current) throw notFound('Service');
-      if (current.status === 'offboarding')
-        throw new AppError('conflict', 'The service is being offboarded.', {
-          errors: [{ path: 'status', code: 'offboarding', message: 'Offboarding.' }],
-        });
+      // Re-authenticating changes only the connection facet: the run, its history, Retry and Remove stay.
+      const { allowedActions, label } = await lifecycleOf(repos, id);
+      if (!allowedActions.includes('reauthenticate'))
+        throw new AppError(
+          'conflict',
+          `The service is ${label.toLowerCase()}: it cannot be re-authenticated.`,
+          {
+            errors: [{ path: 'status', code: 'not_reauthenticable', message: label }],
+          },
+        );
+      const fresh = async () => (await withLifecycle(repos, [(await repos.services.get(scope, id))!]))[0]!;
       if (input.method === 'credentials') {
         const connection = await connections.connectWithPassword(actor, id, input.username, input.password);
-        return { ...(await repos.services.get(scope, id))!, invitation: null, connection };
+        return { ...(await fresh()), invitation: null, connection };
       }
       const customer = await repos.customers.get(scope, current.customerId);
       const invitationId = randomUUID();
@@ -348,11 +388,9 @@ export function createServicesService({
           email: input.email,
           expiresAt,
         });
-        if (PRE_CONNECTION.has(current.status))
-          await r.services.update(scope, id, { status: 'pending-invitation' });
       });
       return {
-        ...(await repos.services.get(scope, id))!,
+        ...(await fresh()),
         invitation: { id: invitationId, email: input.email, expiresAt: expiresAt.toISOString() },
         connection: null,
       };
@@ -369,10 +407,13 @@ export function createServicesService({
         editTrunkName(current, input).label !== current.subdomain
       )
         throw trunkNameFixed();
-      if (!EDITABLE_SERVICE_STATUSES.includes(current.status))
-        throw new AppError('conflict', `A service that is ${current.status} cannot be edited.`, {
-          errors: [{ path: 'status', code: 'not_editable', message: 'Not editable in this status.' }],
-        });
+      const { allowedActions } = await lifecycleOf(repos, id);
+      if (!allowedActions.includes('edit'))
+        throw new AppError(
+          'conflict',
+          'Names and users can change only before default routing was configured (the trunk FQDN is on DNS then).',
+          { errors: [{ path: 'status', code: 'not_editable', message: 'Not editable any more.' }] },
+        );
       const patch: Parameters<Repositories['services']['update']>[2] = {};
       if (input.fullName !== undefined) patch.fullName = input.fullName;
       if (input.shortName !== undefined) patch.shortName = input.shortName;
@@ -417,7 +458,7 @@ export function createServicesService({
           channelId: customer?.channelId ?? null,
           summary: { ...input },
         });
-        return (await r.services.get(scope, id))!;
+        return (await withLifecycle(r, [(await r.services.get(scope, id))!]))[0]!;
       });
     },
 
@@ -425,13 +466,15 @@ export function createServicesService({
       const scope = scopeOf(actor);
       const current = await repos.services.get(scope, id);
       if (!current) throw notFound('Service');
-      if (!DELETABLE_SERVICE_STATUSES.includes(current.status))
-        throw new AppError(
-          'conflict',
-          `A service that is ${current.status} is removed by offboarding, not deleted.`,
-          { errors: [{ path: 'status', code: 'not_deletable', message: 'Offboard it instead.' }] },
-        );
       await uow(async (r) => {
+        // Decided from the facets read inside the transaction that deletes.
+        const { allowedActions } = await lifecycleOf(r, id);
+        if (!allowedActions.includes('delete'))
+          throw new AppError(
+            'conflict',
+            'Trunkline created objects in the tenant or on DNS for this service: use Remove service, which removes them, instead of Delete.',
+            { errors: [{ path: 'status', code: 'not_deletable', message: 'Remove the service instead.' }] },
+          );
         const customer = await r.customers.get(scope, current.customerId);
         if (!(await r.services.remove(scope, id))) throw notFound('Service');
         await recordAudit(r.audit, actor, {
