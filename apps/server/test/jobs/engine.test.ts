@@ -1,18 +1,12 @@
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJobEngine, type JobEngine } from '../../src/jobs/engine.ts';
 import { defineJob, handle } from '../../src/jobs/job.ts';
-import { migrateDatabase } from '../../src/platform/db/database.ts';
+import { migrateDatabase, queryRows } from '../../src/platform/db/database.ts';
 import { createTestDatabase } from '../support/database.ts';
+import { eventually } from '../support/eventually.ts';
 import { captureLogs } from '../support/log-capture.ts';
-
-const until = async (check: () => boolean, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting for jobs');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('job engine (pg-boss on the application database)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -60,14 +54,27 @@ describe('job engine (pg-boss on the application database)', () => {
 
   it('runs every job sent, once', async () => {
     for (let n = 0; n < 20; n++) await engine.send(echo, { n });
-    await until(() => seen.length >= 20);
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait for pg-boss to record every job as completed: a completed job is never handed out again, so the
+    // handler calls seen by then are all there will be.
+    await eventually('every echo job to complete', async () => {
+      const [row] = await queryRows<{ n: number }>(
+        db.handle.db,
+        sql`select count(*)::int as n from pgboss.job where name = ${echo.name} and state = 'completed'`,
+      );
+      return row!.n === 20;
+    });
     expect([...seen].sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
   });
 
   it('retries a failing job by its definition until it succeeds', async () => {
-    await engine.send(flaky, { key: 'k1' });
-    await until(() => (attempts.get('k1') ?? 0) >= 3);
+    const id = await engine.send(flaky, { key: 'k1' });
+    await eventually('the flaky job to complete', async () => {
+      const [row] = await queryRows<{ state: string }>(
+        db.handle.db,
+        sql`select state from pgboss.job where id = ${id}`,
+      );
+      return row?.state === 'completed';
+    });
     expect(attempts.get('k1')).toBe(3);
     expect(logs.text()).toContain('transient failure 0');
   });

@@ -1,3 +1,6 @@
+import { ProblemSchema, type Problem } from '@trunkline/contracts';
+import { z } from 'zod';
+
 export type Response<T = unknown> = { status: number; headers: Headers; body: T; text: string };
 
 /**
@@ -61,4 +64,34 @@ export class Client {
 export function expectStatus<T>(res: Response<T>, status: number): T {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${res.text}`);
   return res.body;
+}
+
+/**
+ * The body of a response with the expected status, parsed by its contracts schema, so a test reads a typed body
+ * and fails when the server answers something the contract does not describe:
+ *
+ *   const me = expectBody(await admin.get('/api/v1/session'), 200, MeSchema);
+ */
+export function expectBody<S extends z.ZodType>(
+  res: Response<unknown>,
+  status: number,
+  schema: S,
+): z.output<S> {
+  expectStatus(res, status);
+  const parsed = schema.safeParse(res.body);
+  if (!parsed.success)
+    throw new Error(
+      `the ${status} body does not match its contract:\n${z.prettifyError(parsed.error)}\n${res.text}`,
+    );
+  return parsed.data;
+}
+
+/** An RFC 9457 problem+json answer with the expected status (and stable code, when given). */
+export function expectProblem(res: Response<unknown>, status: number, code?: Problem['code']): Problem {
+  const problem = expectBody(res, status, ProblemSchema);
+  if (!(res.headers.get('content-type') ?? '').startsWith('application/problem+json'))
+    throw new Error(`expected application/problem+json, got ${res.headers.get('content-type')}`);
+  if (code !== undefined && problem.code !== code)
+    throw new Error(`expected code ${code}, got ${problem.code}: ${res.text}`);
+  return problem;
 }

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator, type Seed } from '@trunkline/emulator-m365';
 import { expectStatus, type Client } from './client.ts';
+import { eventually } from './eventually.ts';
 import { PUBLIC_URL, startTestServer } from './server.ts';
 
 export const ZONE = 'sbc.trunkline.example';
@@ -97,17 +98,16 @@ export async function waitForWorkflow(
   done: (w: { status: string; steps: { name: string; status: string }[] }) => boolean,
   timeoutMs = 20_000,
 ) {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    const res = await admin.get(`/api/v1/services/${serviceId}/routing`);
-    if (res.status === 200) {
-      last = res.body;
+  return eventually(
+    'the routing run to get there',
+    async () => {
+      const res = await admin.get(`/api/v1/services/${serviceId}/routing`);
+      if (res.status !== 200) throw new Error(`GET routing answered ${res.status}: ${res.text}`);
       if (done(res.body)) return res.body;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the routing run did not get there in time: ${JSON.stringify(last)}`);
+      throw new Error(`not yet: ${JSON.stringify(res.body)}`);
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
 }
 
 export type RoutingWorld = Awaited<ReturnType<typeof startRoutingWorld>>;
