@@ -15,10 +15,12 @@ import { useForm } from '@mantine/form';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { LoginBodySchema, MicrosoftSignInStartSchema } from '@trunkline/contracts';
-import type { LoginBody, MicrosoftSignInStart } from '@trunkline/contracts';
+import type { LoginBody, Me, MicrosoftSignInStart, SignInChallenge } from '@trunkline/contracts';
 import { api } from '../api/client.ts';
 import { useSystemInfo } from '../api/system.ts';
-import { login, meKey, safeNext } from '../auth/session.ts';
+import { isChallenge, signInWithPassword } from '../api/twoFactor.ts';
+import { meKey, safeNext } from '../auth/session.ts';
+import { TwoFactorStep } from './login/TwoFactorStep.tsx';
 import { SystemBanner } from '../layout/SystemBanner.tsx';
 import { useFormMutation, zodValidate } from '../ui/form.ts';
 
@@ -32,12 +34,15 @@ export function LoginPage() {
     initialValues: { email: '', password: '' },
     validate: zodValidate(LoginBodySchema),
   });
+  const signedIn = (me: Me) => {
+    queryClient.setQueryData(meKey, me);
+    void navigate(safeNext(searchParams.get('next')), { replace: true });
+  };
+  // With two-factor sign-in the password answers a challenge for the second step, not a session.
+  const [challenge, setChallenge] = useState<SignInChallenge | null>(null);
   const signIn = useFormMutation(form, {
-    mutationFn: login,
-    onSuccess: (me) => {
-      queryClient.setQueryData(meKey, me);
-      void navigate(safeNext(searchParams.get('next')), { replace: true });
-    },
+    mutationFn: signInWithPassword,
+    onSuccess: (result) => (isChallenge(result) ? setChallenge(result) : signedIn(result)),
   });
 
   // Sign in with Microsoft: the work e-mail names the tenant; the browser goes to Microsoft and comes back.
@@ -58,67 +63,80 @@ export function LoginPage() {
       <Stack w={380} maw="100%">
         <SystemBanner />
         <Paper withBorder shadow="sm" p="xl" radius="md">
-          <form onSubmit={form.onSubmit((values) => signIn.mutate(values))} noValidate>
-            <Stack>
-              <div>
-                <Title order={2}>Trunkline</Title>
-                <Text c="dimmed" size="sm">
-                  Sign in to manage Teams Direct Routing
-                </Text>
-              </div>
-              {signIn.alert && (
-                <Alert color="red" role="alert">
-                  {signIn.alert}
+          {challenge ? (
+            <TwoFactorStep
+              challenge={challenge}
+              onSignedIn={signedIn}
+              onRestart={() => {
+                setChallenge(null);
+                form.setFieldValue('password', '');
+              }}
+            />
+          ) : (
+            <>
+              <form onSubmit={form.onSubmit((values) => signIn.mutate(values))} noValidate>
+                <Stack>
+                  <div>
+                    <Title order={2}>Trunkline</Title>
+                    <Text c="dimmed" size="sm">
+                      Sign in to manage Teams Direct Routing
+                    </Text>
+                  </div>
+                  {signIn.alert && (
+                    <Alert color="red" role="alert">
+                      {signIn.alert}
+                    </Alert>
+                  )}
+                  <TextInput
+                    label="Email"
+                    type="email"
+                    autoComplete="username"
+                    autoFocus
+                    {...form.getInputProps('email')}
+                  />
+                  <PasswordInput
+                    label="Password"
+                    autoComplete="current-password"
+                    {...form.getInputProps('password')}
+                  />
+                  <Button type="submit" loading={signIn.isPending} fullWidth>
+                    Sign in
+                  </Button>
+                </Stack>
+              </form>
+              <Divider my="md" label="or" labelPosition="center" />
+              {returnedError && (
+                <Alert color="red" role="alert" mb="sm" title="Sign in with Microsoft">
+                  {returnedError}
                 </Alert>
               )}
-              <TextInput
-                label="Email"
-                type="email"
-                autoComplete="username"
-                autoFocus
-                {...form.getInputProps('email')}
-              />
-              <PasswordInput
-                label="Password"
-                autoComplete="current-password"
-                {...form.getInputProps('password')}
-              />
-              <Button type="submit" loading={signIn.isPending} fullWidth>
-                Sign in
-              </Button>
-            </Stack>
-          </form>
-          <Divider my="md" label="or" labelPosition="center" />
-          {returnedError && (
-            <Alert color="red" role="alert" mb="sm" title="Sign in with Microsoft">
-              {returnedError}
-            </Alert>
-          )}
-          {withMicrosoft ? (
-            <form onSubmit={msForm.onSubmit((values) => msStart.mutate(values))} noValidate>
-              <Stack gap="sm">
-                <TextInput
-                  label="Work e-mail"
-                  description="Your Microsoft 365 account; your organization's service must grant customer admins access."
-                  type="email"
-                  autoComplete="username"
-                  autoFocus
-                  {...msForm.getInputProps('email')}
-                />
-                {msStart.alert && (
-                  <Alert color="red" role="alert">
-                    {msStart.alert}
-                  </Alert>
-                )}
-                <Button type="submit" variant="default" loading={msStart.isPending} fullWidth>
-                  Continue with Microsoft
+              {withMicrosoft ? (
+                <form onSubmit={msForm.onSubmit((values) => msStart.mutate(values))} noValidate>
+                  <Stack gap="sm">
+                    <TextInput
+                      label="Work e-mail"
+                      description="Your Microsoft 365 account; your organization's service must grant customer admins access."
+                      type="email"
+                      autoComplete="username"
+                      autoFocus
+                      {...msForm.getInputProps('email')}
+                    />
+                    {msStart.alert && (
+                      <Alert color="red" role="alert">
+                        {msStart.alert}
+                      </Alert>
+                    )}
+                    <Button type="submit" variant="default" loading={msStart.isPending} fullWidth>
+                      Continue with Microsoft
+                    </Button>
+                  </Stack>
+                </form>
+              ) : (
+                <Button variant="default" fullWidth onClick={() => setWithMicrosoft(true)}>
+                  Sign in with Microsoft
                 </Button>
-              </Stack>
-            </form>
-          ) : (
-            <Button variant="default" fullWidth onClick={() => setWithMicrosoft(true)}>
-              Sign in with Microsoft
-            </Button>
+              )}
+            </>
           )}
         </Paper>
         {system.data && (

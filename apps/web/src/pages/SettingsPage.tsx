@@ -2,6 +2,7 @@ import { Stack, Title } from '@mantine/core';
 import { ApiTokensSection } from './settings/ApiTokensSection.tsx';
 import { ProviderSection } from './settings/ProviderSection.tsx';
 import { RoutingSection } from './settings/RoutingSection.tsx';
+import { TwoFactorSection } from './settings/TwoFactorSection.tsx';
 import { useCurrentUser } from '../auth/CurrentUser.tsx';
 import { isProviderAdmin } from '../auth/permissions.ts';
 
@@ -12,6 +13,7 @@ export function SettingsPage() {
       <Title order={2}>Settings</Title>
       <ProviderSection />
       {providerAdmin && <RoutingSection />}
+      <TwoFactorSection />
       <ApiTokensSection />
     </Stack>
   );
