@@ -4,12 +4,19 @@ import type { Browser, BrowserContext, ConsoleMessage } from '@playwright/test';
 export type ConsoleProblem = { kind: 'console' | 'exception'; url: string; text: string };
 
 /**
- * Collects the console errors and uncaught exceptions of every page of the browser contexts it watches. A spec
- * fails on any (see fixtures.ts) unless it allowed that one by pattern, for an answer the test provokes on
- * purpose (e.g. a wrong secret that Microsoft refuses with 401).
+ * Collects the console errors and uncaught exceptions of Trunkline's pages (the app's origin) in every browser
+ * context it watches; pages of others (Microsoft's emulated sign-in pages) are not ours to judge. A spec fails
+ * on any (see fixtures.ts) unless it allowed that one by pattern, for an answer the test provokes on purpose
+ * (e.g. a wrong secret that Microsoft refuses).
  */
 export class ConsoleGuard {
   readonly problems: ConsoleProblem[] = [];
+  private readonly origin: string;
+
+  constructor(appUrl: string) {
+    this.origin = new URL(appUrl).origin;
+  }
+
   private readonly allowed: RegExp[] = [];
   private readonly watched = new WeakSet<BrowserContext>();
 
@@ -59,6 +66,7 @@ export class ConsoleGuard {
   }
 
   private record(problem: ConsoleProblem) {
+    if (!problem.url.startsWith(this.origin)) return;
     this.problems.push(problem);
   }
 }

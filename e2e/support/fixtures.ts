@@ -33,8 +33,8 @@ export const test = base.extend<{ consoleGuard: ConsoleGuard }>({
    * `consoleGuard.allow(/own-app/)`.
    */
   consoleGuard: [
-    async ({ context, browser }, use) => {
-      const guard = new ConsoleGuard();
+    async ({ context, browser, baseURL }, use) => {
+      const guard = new ConsoleGuard(baseURL ?? required('E2E_BASE_URL'));
       guard.watch(context);
       await guard.watchBrowser(browser, () => use(guard));
       const unexpected = guard.unexpected();

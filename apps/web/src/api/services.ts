@@ -54,7 +54,10 @@ export const services = {
       configureDns: String(configureDns),
     }),
   powershellUrl: (id: string) => `/api/v1/services/${encodeURIComponent(id)}/routing/plan.ps1`,
-  eventsUrl: (id: string) => `/api/v1/services/${encodeURIComponent(id)}/routing/events`,
+  /** The service page's one event stream (event "service": a ServiceView). */
+  liveUrl: (id: string) => `/api/v1/services/${encodeURIComponent(id)}/events`,
+  /** The Onboarding view's one event stream (event "customer": a CustomerView). */
+  customerLiveUrl: (customerId: string) => `/api/v1/customers/${encodeURIComponent(customerId)}/events`,
   workflowKey: (id: string) => ['/services', id, 'routing'] as const,
   /** The latest routing run, or null when there is none (200 `null` or 204; an older server's 404). */
   workflow: (id: string) =>

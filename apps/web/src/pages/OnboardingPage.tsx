@@ -2,7 +2,6 @@ import { Alert, Anchor, Button, Group, Paper, Stack, Text, Title } from '@mantin
 import { IconFileDescription, IconPlus } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import type { ServiceStatus } from '@trunkline/contracts';
 import { errorMessage } from '../api/client.ts';
 import { customers } from '../api/customers.ts';
 import { serviceDrafts, services } from '../api/services.ts';
@@ -10,22 +9,19 @@ import { DataTable } from '../ui/DataTable.tsx';
 import { formatDateTime } from '../ui/format.ts';
 import { useListParams, usePagedQuery } from '../ui/list.ts';
 import { Pager } from '../ui/Pager.tsx';
+import { useCurrentUser } from '../auth/CurrentUser.tsx';
+import { canAddServices } from '../auth/permissions.ts';
+import { useCustomerLive } from './services/live.ts';
 import { LicenceUsage } from './services/LicenceUsage.tsx';
 import { RoutingActivity } from './services/RoutingActivity.tsx';
 import { serviceColumns, serviceSort } from './services/serviceColumns.tsx';
-
-const AWAITING: readonly ServiceStatus[] = [
-  'pending-invitation',
-  'awaiting-token',
-  'configuring',
-  'offboarding',
-];
-const POLL_MS = 3000;
 
 /** One customer's Direct Routing services, its licence budget, and the way to add a tenant. */
 export function OnboardingPage() {
   const customerId = useParams().customerId ?? '';
   const navigate = useNavigate();
+  const me = useCurrentUser();
+  const adds = canAddServices(me);
   const customer = useQuery({
     queryKey: customers.itemKey(customerId),
     queryFn: () => customers.get(customerId),
@@ -33,14 +29,12 @@ export function OnboardingPage() {
   const draft = useQuery({
     queryKey: serviceDrafts.key(customerId),
     queryFn: () => serviceDrafts.get(customerId),
+    enabled: adds,
   });
   const list = useListParams([], serviceSort);
-  // While a tenant admin is still to connect, or a routing run is under way, the view follows by itself.
-  const query = usePagedQuery(
-    services,
-    { ...list.params, customerId, q: undefined },
-    { refetchInterval: (page) => (page?.items.some((s) => AWAITING.includes(s.status)) ? POLL_MS : false) },
-  );
+  // One event stream for the page: runs, connections, roles and invitations of the customer's services.
+  const runs = useCustomerLive(customerId);
+  const query = usePagedQuery(services, { ...list.params, customerId, q: undefined });
   const newTenant = `/onboarding/${encodeURIComponent(customerId)}/new`;
 
   if (customer.isError) {
@@ -61,12 +55,14 @@ export function OnboardingPage() {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Onboarding — {customer.data?.name ?? '…'}</Title>
-        <Button leftSection={<IconPlus size={16} />} onClick={() => void navigate(newTenant)}>
-          Add New Tenant
-        </Button>
+        {adds && (
+          <Button leftSection={<IconPlus size={16} />} onClick={() => void navigate(newTenant)}>
+            Add New Tenant
+          </Button>
+        )}
       </Group>
       <LicenceUsage customerId={customerId} />
-      {draft.data && (
+      {adds && draft.data && (
         <Alert color="blue" icon={<IconFileDescription />} title="Resume draft">
           <Group justify="space-between">
             <Text size="sm">
@@ -81,7 +77,7 @@ export function OnboardingPage() {
         </Alert>
       )}
       <RoutingActivity
-        customerId={customerId}
+        runs={runs}
         names={Object.fromEntries((query.data?.items ?? []).map((s) => [s.id, s.fullName]))}
       />
       <Paper withBorder p="md" component="section" aria-labelledby="dr-services-title">
@@ -95,7 +91,11 @@ export function OnboardingPage() {
             rowKey={(s) => s.id}
             loading={query.isFetching}
             error={query.error}
-            emptyText="No Direct Routing services yet. Add one with Add New Tenant."
+            emptyText={
+              adds
+                ? 'No Direct Routing services yet. Add one with Add New Tenant.'
+                : 'No Direct Routing services yet.'
+            }
             sort={list.sort}
           />
           {query.data && <Pager page={query.data} onChange={list.setPage} />}

@@ -1,23 +1,20 @@
 import { useState } from 'react';
 import type { ReactNode } from 'react';
-import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import {
-  DELETABLE_SERVICE_STATUSES,
-  EDITABLE_SERVICE_STATUSES,
-  PRE_CONNECTION_STATUSES,
-} from '@trunkline/contracts';
 import { errorMessage } from '../api/client.ts';
 import { services } from '../api/services.ts';
+import { useCurrentUser } from '../auth/CurrentUser.tsx';
 import { ConfirmModal } from '../ui/ConfirmModal.tsx';
 import { formatDateTime } from '../ui/format.ts';
-import { OnboardingProgress } from './services/OnboardingProgress.tsx';
 import { ConnectionPanel } from './services/ConnectionPanel.tsx';
+import { connectionMethodLabels } from './services/connectionLabels.ts';
+import { blockedReason, LifecycleBadge, LifecycleProgress, may, NextAction } from './services/lifecycle.tsx';
 import { M365SettingsPanel } from './services/M365SettingsPanel.tsx';
 import { RoutingPanel } from './services/RoutingPanel.tsx';
 import { ServiceEditModal } from './services/ServiceEditModal.tsx';
-import { ServiceStatusBadge } from './services/ServiceStatusBadge.tsx';
+import { useServiceLive } from './services/live.ts';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -36,7 +33,15 @@ export function ServiceDetailPage() {
   const id = useParams().id ?? '';
   const navigate = useNavigate();
   const [dialog, setDialog] = useState<'edit' | 'delete' | null>(null);
+  const me = useCurrentUser();
   const query = useQuery({ queryKey: services.itemKey(id), queryFn: () => services.get(id) });
+  // One server-sent event stream for the whole page: the service, its connection, role, invitation, step 9 and
+  // runs follow every change, whoever made it (a worker, the tenant's admin, another operator).
+  useServiceLive(id);
+  const connection = useQuery({
+    queryKey: services.connectionKey(id),
+    queryFn: () => services.connection(id),
+  }).data;
   const service = query.data;
 
   if (!service) {
@@ -57,8 +62,22 @@ export function ServiceDetailPage() {
   }
 
   const onboarding = `/onboarding/${encodeURIComponent(service.customerId)}`;
-  const editable = EDITABLE_SERVICE_STATUSES.includes(service.status);
-  const deletable = DELETABLE_SERVICE_STATUSES.includes(service.status);
+  const { lifecycle } = service;
+  const { facets } = lifecycle;
+  const operator = me.role !== 'customer_admin';
+  const deleteBlocked = blockedReason(lifecycle, 'delete');
+  // Never hide what exists: step 9 once connected or saved, step 10 once connected or once a run exists.
+  const connected = facets.connection.state === 'connected';
+  const showSettings = lifecycle.state !== 'removed' && (connected || facets.m365Settings === 'set');
+  const showRouting = connected || facets.routing !== null || facets.objectsCreated;
+  const adminAuth =
+    connected && connection?.method
+      ? `Connected — ${connectionMethodLabels[connection.method]}${connection.adminUsername ? ` (${connection.adminUsername})` : ''}`
+      : facets.invitation.state !== 'none'
+        ? `Invitation link sent${facets.invitation.email ? ` to ${facets.invitation.email}` : ''}`
+        : facets.connection.state === 'failed'
+          ? 'Not connected — Microsoft did not issue a token'
+          : 'Not connected yet';
 
   return (
     <Stack>
@@ -68,21 +87,29 @@ export function ServiceDetailPage() {
       <Group justify="space-between">
         <Group gap="sm">
           <Title order={2}>{service.fullName}</Title>
-          <ServiceStatusBadge status={service.status} />
+          <LifecycleBadge lifecycle={lifecycle} />
         </Group>
         <Group>
-          {editable && (
+          {operator && may(lifecycle, 'edit') && (
             <Button variant="default" onClick={() => setDialog('edit')}>
               Edit
             </Button>
           )}
-          {deletable && (
+          {operator && may(lifecycle, 'delete') && (
             <Button color="red" variant="light" onClick={() => setDialog('delete')}>
               Delete
             </Button>
           )}
+          {operator && !may(lifecycle, 'delete') && deleteBlocked && lifecycle.state !== 'removed' && (
+            <Tooltip label={deleteBlocked} withinPortal>
+              <Button color="red" variant="light" disabled aria-label={`Delete: ${deleteBlocked}`}>
+                Delete
+              </Button>
+            </Tooltip>
+          )}
         </Group>
       </Group>
+      <NextAction lifecycle={lifecycle} />
       <Paper withBorder p="md">
         <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="lg">
           <Field label="Full name">{service.fullName}</Field>
@@ -97,26 +124,18 @@ export function ServiceDetailPage() {
           <Field label="Licensed users">{service.licensedUsers}</Field>
           <Field label="Trunk FQDN">{service.trunkFqdn}</Field>
           <Field label="Subdomain">{service.subdomain}</Field>
-          <Field label="Admin authentication">
-            {service.adminAuthMethod === 'invite'
-              ? 'Link sent to the IT administrator'
-              : `Credentials${service.adminUsername ? ` of ${service.adminUsername}` : ''}`}
-          </Field>
-          <Field label="Onboarding progress">
-            <OnboardingProgress value={service.progress} width={160} />
+          <Field label="Admin authentication">{adminAuth}</Field>
+          <Field label={lifecycle.phase === 'offboarding' ? 'Removal progress' : 'Onboarding progress'}>
+            <LifecycleProgress lifecycle={lifecycle} width={160} />
           </Field>
           <Field label="Created">{formatDateTime(service.createdAt)}</Field>
           <Field label="Updated">{formatDateTime(service.updatedAt)}</Field>
         </SimpleGrid>
       </Paper>
       <ConnectionPanel service={service} />
-      {!PRE_CONNECTION_STATUSES.includes(service.status) && service.status !== 'removed' && (
-        <M365SettingsPanel serviceId={service.id} />
-      )}
-      {(!PRE_CONNECTION_STATUSES.includes(service.status) || service.status === 'failed') && (
-        <RoutingPanel service={service} />
-      )}
-      {service.adminAuthMethod === 'invite' && (
+      {showSettings && <M365SettingsPanel serviceId={service.id} />}
+      {showRouting && <RoutingPanel service={service} />}
+      {facets.invitation.state !== 'none' && (
         <Anchor component={Link} to={`/invitations?q=${encodeURIComponent(service.fullName)}`} size="sm">
           See the invitation
         </Anchor>

@@ -6,9 +6,12 @@ import type { ListState } from './list.ts';
 export function StatusCustomerFilters({
   list,
   statusOptions,
+  statusKey = 'status',
 }: {
   list: ListState;
   statusOptions: { value: string; label: string }[];
+  /** The query parameter the status filter sets (services filter by their lifecycle `state`). */
+  statusKey?: string;
 }) {
   return (
     <>
@@ -18,8 +21,8 @@ export function StatusCustomerFilters({
         clearable
         w={200}
         data={statusOptions}
-        value={list.filter('status')}
-        onChange={(value) => list.setFilter('status', value)}
+        value={list.filter(statusKey)}
+        onChange={(value) => list.setFilter(statusKey, value)}
       />
       <CustomerSelect
         label="Filter by customer"

@@ -3,7 +3,8 @@ import { IconCheck, IconMailForward } from '@tabler/icons-react';
 import { Link } from 'react-router-dom';
 import type { ServiceCreated } from '@trunkline/contracts';
 import { formatDateTime } from '../../ui/format.ts';
-import { ServiceStatusBadge } from '../services/ServiceStatusBadge.tsx';
+import { MicrosoftText } from '../../ui/MicrosoftText.tsx';
+import { LifecycleBadge } from '../services/lifecycle.tsx';
 
 /** What follows a successful submit: the invitation went out, or what the one-time token request gave. */
 export function TenantCreated({ service }: { service: ServiceCreated }) {
@@ -46,7 +47,7 @@ export function TenantCreated({ service }: { service: ServiceCreated }) {
         </Group>
         <Group gap="xs">
           <Text size="sm">Status:</Text>
-          <ServiceStatusBadge status={service.status} />
+          <LifecycleBadge lifecycle={service.lifecycle} />
         </Group>
         <Text size="sm">Trunk: {service.trunkFqdn}</Text>
         {service.connection && (
@@ -59,7 +60,7 @@ export function TenantCreated({ service }: { service: ServiceCreated }) {
             }
             role="status"
           >
-            <Text size="sm">{service.connection.message}</Text>
+            <MicrosoftText text={service.connection.message} />
             <Text size="xs" c="dimmed" mt={4}>
               The password was used once for this request and has not been kept.
             </Text>

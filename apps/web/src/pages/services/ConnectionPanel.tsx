@@ -1,33 +1,17 @@
 import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { notifications } from '@mantine/notifications';
-import type { ConnectionAttempt, ConnectionStatus } from '@trunkline/contracts';
+import { connectionStateMeta, teamsRoleStateMeta, type ConnectionAttempt } from '@trunkline/contracts';
+import { useCurrentUser } from '../../auth/CurrentUser.tsx';
+import { connectionMethodLabels } from './connectionLabels.ts';
+import { may, type Lifecycle } from './lifecycle.tsx';
 import { ReauthenticateModal } from './ReauthenticateModal.tsx';
 import { services } from '../../api/services.ts';
 import { formatDateTime } from '../../ui/format.ts';
 import { MicrosoftText } from '../../ui/MicrosoftText.tsx';
 import { notifyError } from '../../ui/notify.ts';
 import { TeamsRoleMessage } from './TeamsRoleSteps.tsx';
-
-const methodLabels: Record<NonNullable<ConnectionStatus['method']>, string> = {
-  credentials: 'Admin credentials (one-time password sign-in)',
-  delegated: 'Delegated token',
-  'admin-consent': "Consent to the provider's app",
-  'own-app': "Customer's own app registration",
-};
-
-const stateBadge: Record<ConnectionStatus['state'], { color: string; label: string }> = {
-  'not-connected': { color: 'gray', label: 'Not connected' },
-  connected: { color: 'green', label: 'Connected' },
-  failed: { color: 'red', label: 'Not connected' },
-};
-
-const roleBadge: Record<ConnectionStatus['teamsRole']['state'], { color: string; label: string }> = {
-  unknown: { color: 'gray', label: 'Checking…' },
-  assigned: { color: 'green', label: 'Assigned' },
-  missing: { color: 'orange', label: 'Missing' },
-};
 
 /** "12 days left", "3 hours left", "expired": how long a token or secret still works. */
 const timeLeft = (iso: string) => {
@@ -43,18 +27,17 @@ const timeLeft = (iso: string) => {
 export function ConnectionPanel({
   service,
 }: {
-  service: { id: string; fullName: string; adminUsername: string | null };
+  service: { id: string; fullName: string; adminUsername: string | null; lifecycle: Lifecycle };
 }) {
   const serviceId = service.id;
+  const { lifecycle } = service;
+  const me = useCurrentUser();
+  const operator = me.role !== 'customer_admin';
   const queryClient = useQueryClient();
+  // Live through the page's event stream (useServiceLive): no polling here.
   const query = useQuery({
     queryKey: services.connectionKey(serviceId),
     queryFn: () => services.connection(serviceId),
-    // Follows the tenant admin's invitation and the role check that runs after connecting, by itself.
-    refetchInterval: (q) =>
-      !q.state.data || q.state.data.state !== 'connected' || q.state.data.teamsRole.state === 'unknown'
-        ? 3000
-        : false,
   });
   const recheck = useMutation({
     mutationFn: () => services.checkTeamsRole(serviceId),
@@ -76,31 +59,32 @@ export function ConnectionPanel({
     },
     onError: notifyError,
   });
-  const previousState = useRef<ConnectionStatus['state'] | null>(null);
-  useEffect(() => {
-    const state = query.data?.state ?? null;
-    // Connecting moves the service on (its status, the M365 settings step): refresh what shows it.
-    if (previousState.current && state !== previousState.current)
-      void queryClient.invalidateQueries({ queryKey: services.key });
-    previousState.current = state;
-  }, [query.data?.state, queryClient]);
   const [reauth, setReauth] = useState(false);
   const [outcome, setOutcome] = useState<ConnectionAttempt | { state: 'invited'; message: string } | null>(
     null,
   );
   const c = query.data;
   if (!c) return null;
-  const badge = stateBadge[c.state];
+  // The connection's own facet, coloured as everywhere else; an open invitation is what "not connected" waits for.
+  const badge =
+    c.state !== 'connected' && lifecycle.facets.invitation.state !== 'none'
+      ? connectionStateMeta['pending-invitation']
+      : connectionStateMeta[c.state];
+  const role = teamsRoleStateMeta[c.teamsRole.state];
   return (
     <Paper withBorder p="md">
       <Stack gap="sm">
         <Group justify="space-between">
           <Title order={4}>Microsoft 365 connection</Title>
           <Group gap="sm">
-            <Badge color={badge.color}>{badge.label}</Badge>
-            <Button size="xs" variant="default" onClick={() => setReauth(true)}>
-              Re-initiate authentication flow
-            </Button>
+            <Badge color={badge.color} variant="light" aria-label="Connection state">
+              {badge.label}
+            </Badge>
+            {operator && may(lifecycle, 'reauthenticate') && (
+              <Button size="xs" variant="default" onClick={() => setReauth(true)}>
+                Re-initiate authentication flow
+              </Button>
+            )}
           </Group>
         </Group>
         {/* A failed attempt is the connection's last error below: said once, there. */}
@@ -132,7 +116,7 @@ export function ConnectionPanel({
         )}
         {c.state !== 'not-connected' && (
           <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-            <Text size="sm">Method: {c.method ? methodLabels[c.method] : '—'}</Text>
+            <Text size="sm">Method: {c.method ? connectionMethodLabels[c.method] : '—'}</Text>
             <Text size="sm">Tenant ID: {c.tenantId ?? '—'}</Text>
             <Text size="sm">Signed-in admin: {c.adminUsername ?? '—'}</Text>
             <Text size="sm">
@@ -153,17 +137,19 @@ export function ConnectionPanel({
               <Text size="sm" fw={600}>
                 Teams Administrator role for the automation:
               </Text>
-              <Badge color={roleBadge[c.teamsRole.state].color} variant="light">
-                {roleBadge[c.teamsRole.state].label}
+              <Badge color={role.color} variant="light">
+                {role.label}
               </Badge>
-              <Button
-                size="xs"
-                variant="default"
-                loading={recheck.isPending}
-                onClick={() => recheck.mutate()}
-              >
-                Re-check role
-              </Button>
+              {may(lifecycle, 'recheck-role') && (
+                <Button
+                  size="xs"
+                  variant="default"
+                  loading={recheck.isPending}
+                  onClick={() => recheck.mutate()}
+                >
+                  Re-check role
+                </Button>
+              )}
             </Group>
             {c.teamsRole.message && (
               <TeamsRoleMessage message={c.teamsRole.message} missing={c.teamsRole.state === 'missing'} />

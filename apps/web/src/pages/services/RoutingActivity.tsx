@@ -1,5 +1,4 @@
 import { Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { stepLabels, type Workflow } from '@trunkline/contracts';
 
@@ -10,21 +9,14 @@ const open = (w: Workflow) => w.status === 'running' || w.status === 'waiting' |
  * is doing or waiting for, and which failed.
  */
 export function RoutingActivity({
-  customerId,
+  runs,
   names,
 }: {
-  customerId: string;
+  /** The latest runs of the customer's services, from the page's event stream (useCustomerLive). */
+  runs: Workflow[];
   /** Service id → full name, for the labels. */
   names: Record<string, string>;
 }) {
-  const [runs, setRuns] = useState<Workflow[]>([]);
-  useEffect(() => {
-    const source = new EventSource(`/api/v1/customers/${encodeURIComponent(customerId)}/routing/events`);
-    source.addEventListener('workflows', (event) =>
-      setRuns(JSON.parse((event as MessageEvent<string>).data) as Workflow[]),
-    );
-    return () => source.close();
-  }, [customerId]);
   const shown = runs.filter(open);
   if (!shown.length) return null;
   return (

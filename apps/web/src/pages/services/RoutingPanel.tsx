@@ -5,6 +5,7 @@ import {
   Button,
   Checkbox,
   Group,
+  List,
   Paper,
   Stack,
   Table,
@@ -12,13 +13,18 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { stepLabels, type PlanChange, type Workflow, type WorkflowStep } from '@trunkline/contracts';
 import { errorMessage } from '../../api/client.ts';
 import { services } from '../../api/services.ts';
 import { useCurrentUser } from '../../auth/CurrentUser.tsx';
 import { formatDateTime } from '../../ui/format.ts';
+import { MicrosoftText } from '../../ui/MicrosoftText.tsx';
+import { blockedReason, may, type Lifecycle } from './lifecycle.tsx';
 import { RemoveServiceModal } from './RemoveServiceModal.tsx';
+
+/** States before the first run in which the set-up shows, its start disabled with the reason. */
+const SETUP_STATES = new Set<Lifecycle['state']>(['checking-role', 'role-missing', 'settings-needed']);
 
 const actionColor: Record<PlanChange['action'], string> = {
   create: 'green',
@@ -35,26 +41,12 @@ const stepColor: Record<WorkflowStep['status'], string> = {
   skipped: 'gray',
 };
 
-/** The routing run, live: server-sent events while it is unfinished, the cached copy otherwise. */
-function useLiveWorkflow(serviceId: string) {
-  const queryClient = useQueryClient();
-  const query = useQuery({
+/** The routing run; the page's event stream (useServiceLive) keeps it current. */
+function useWorkflow(serviceId: string) {
+  return useQuery({
     queryKey: services.workflowKey(serviceId),
     queryFn: () => services.workflow(serviceId),
   });
-  const open = query.data && (query.data.status === 'running' || query.data.status === 'waiting');
-  useEffect(() => {
-    if (!open) return;
-    const source = new EventSource(services.eventsUrl(serviceId));
-    source.addEventListener('workflow', (event) => {
-      const w = JSON.parse((event as MessageEvent<string>).data) as Workflow;
-      queryClient.setQueryData(services.workflowKey(serviceId), w);
-      if (w.status !== 'running' && w.status !== 'waiting')
-        void queryClient.invalidateQueries({ queryKey: services.key });
-    });
-    return () => source.close();
-  }, [open, serviceId, queryClient]);
-  return query;
 }
 
 function PlanTable({ changes }: { changes: PlanChange[] }) {
@@ -126,17 +118,19 @@ function Steps({ workflow }: { workflow: Workflow }) {
 export function RoutingPanel({
   service,
 }: {
-  service: { id: string; shortName: string; fullName: string; trunkFqdn: string; status: string };
+  service: { id: string; shortName: string; fullName: string; trunkFqdn: string; lifecycle: Lifecycle };
 }) {
+  const { lifecycle } = service;
   const me = useCurrentUser();
   const operator = me.role !== 'customer_admin';
   const queryClient = useQueryClient();
   const [configureDns, setConfigureDns] = useState(true);
   const [showPlan, setShowPlan] = useState(false);
   const [removing, setRemoving] = useState(false);
-  const workflow = useLiveWorkflow(service.id);
+  const workflow = useWorkflow(service.id);
   const plan = useQuery({
-    queryKey: services.planKey(service.id, configureDns),
+    // A new state (a role assigned, settings saved) reads the actual state again.
+    queryKey: [...services.planKey(service.id, configureDns), lifecycle.state],
     queryFn: () => services.plan(service.id, configureDns),
     enabled: showPlan,
   });
@@ -151,10 +145,15 @@ export function RoutingPanel({
   const retry = useMutation({ mutationFn: () => services.retryRouting(service.id), onSuccess: done });
 
   const w = workflow.data;
-  const unfinished = w && w.status !== 'succeeded' && w.status !== 'cancelled';
-  const removed = service.status === 'removed';
-  const canStart =
-    operator && !removed && !unfinished && ['connected', 'failed', 'active'].includes(service.status);
+  const removed = lifecycle.state === 'removed';
+  // The set-up (preview, then start) shows whenever starting is allowed, or blocked only by something still to
+  // do before the first run (role, settings): then the button is disabled and says why.
+  const startBlocked = blockedReason(lifecycle, 'configure-routing');
+  const canStart = may(lifecycle, 'configure-routing');
+  const showSetup = operator && (canStart || (SETUP_STATES.has(lifecycle.state) && startBlocked !== null));
+  const blockers = plan.data?.blocking ?? [];
+  const startDisabled = !canStart || blockers.length > 0;
+  const removeBlocked = blockedReason(lifecycle, 'remove');
 
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="routing-panel-title">
@@ -182,7 +181,7 @@ export function RoutingPanel({
               </Badge>
             </Group>
             <Steps workflow={w} />
-            {operator && (w.status === 'failed' || w.status === 'waiting') && (
+            {operator && may(lifecycle, 'retry') && (
               <Group>
                 <Button onClick={() => retry.mutate()} loading={retry.isPending}>
                   Retry
@@ -192,7 +191,7 @@ export function RoutingPanel({
             )}
           </>
         )}
-        {canStart && (
+        {showSetup && (
           <Stack gap="sm">
             <Text size="sm">
               Configure the derived trunk {service.trunkFqdn} in the customer tenant: DNS, domain, activation
@@ -228,10 +227,41 @@ export function RoutingPanel({
                     {warning}
                   </Alert>
                 ))}
+                {startDisabled && (
+                  <div aria-label="Why the run cannot start">
+                    <Alert color="orange" title="The run cannot start yet" role="status">
+                      <List type="ordered" size="sm" spacing={4}>
+                        {blockers.map((b) => (
+                          <List.Item key={`${b.row}-${b.reason}`}>
+                            <MicrosoftText
+                              text={b.reason}
+                              extra={
+                                <Text size="sm" fw={600}>
+                                  Fix: {b.fix}
+                                </Text>
+                              }
+                            />
+                          </List.Item>
+                        ))}
+                        {blockers.length === 0 && startBlocked && <List.Item>{startBlocked}</List.Item>}
+                      </List>
+                    </Alert>
+                  </div>
+                )}
                 <Group>
-                  <Button onClick={() => start.mutate()} loading={start.isPending}>
+                  <Button
+                    onClick={() => start.mutate()}
+                    loading={start.isPending}
+                    disabled={startDisabled}
+                    aria-describedby={startDisabled ? 'routing-start-blocked' : undefined}
+                  >
                     Configure M365 default routing
                   </Button>
+                  {startDisabled && (
+                    <Text size="sm" c="orange.8" id="routing-start-blocked">
+                      {blockers[0] ? blockers[0].fix : startBlocked}
+                    </Text>
+                  )}
                 </Group>
               </>
             )}
@@ -242,9 +272,19 @@ export function RoutingPanel({
             )}
           </Stack>
         )}
-        {operator && w && !removed && !(w.kind === 'offboard' && unfinished) && w.status !== 'running' && (
+        {operator && (may(lifecycle, 'remove') || removeBlocked) && !removed && (
           <Group justify="flex-end">
-            <Button color="red" variant="light" onClick={() => setRemoving(true)}>
+            {removeBlocked && (
+              <Text size="sm" c="dimmed">
+                {removeBlocked}
+              </Text>
+            )}
+            <Button
+              color="red"
+              variant="light"
+              disabled={!may(lifecycle, 'remove')}
+              onClick={() => setRemoving(true)}
+            >
               Remove service
             </Button>
           </Group>

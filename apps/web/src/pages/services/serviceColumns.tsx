@@ -1,12 +1,11 @@
 import { Anchor } from '@mantine/core';
 import { Link } from 'react-router-dom';
-import { ServiceSortFields, ServiceStatuses, serviceStatusLabels } from '@trunkline/contracts';
+import { LifecycleStates, lifecycleStateMeta, ServiceSortFields } from '@trunkline/contracts';
 import type { Service } from '@trunkline/contracts';
 import type { Column } from '../../ui/DataTable.tsx';
 import { formatDateTime } from '../../ui/format.ts';
 import type { SortOptions } from '../../ui/list.ts';
-import { OnboardingProgress } from './OnboardingProgress.tsx';
-import { ServiceStatusBadge } from './ServiceStatusBadge.tsx';
+import { LifecycleBadge, LifecycleProgress } from './lifecycle.tsx';
 
 export const serviceSort: SortOptions = {
   fields: ServiceSortFields,
@@ -14,9 +13,10 @@ export const serviceSort: SortOptions = {
   defaultOrder: 'desc',
 };
 
-export const serviceStatusOptions = ServiceStatuses.map((status) => ({
-  value: status,
-  label: serviceStatusLabels[status],
+/** The states of the one lifecycle derivation, as the list filter offers them (`?state=`). */
+export const serviceStateOptions = LifecycleStates.map((state) => ({
+  value: state,
+  label: lifecycleStateMeta[state].label,
 }));
 
 /** The columns of a services table; a customer's own list leaves out the customer. */
@@ -58,13 +58,13 @@ export function serviceColumns({ withCustomer }: { withCustomer: boolean }): Col
       key: 'status',
       header: 'Status',
       sortKey: 'status',
-      render: (s) => <ServiceStatusBadge status={s.status} />,
+      render: (s) => <LifecycleBadge lifecycle={s.lifecycle} />,
     },
     {
       key: 'progress',
       header: 'Onboarding',
       nowrap: true,
-      render: (s) => <OnboardingProgress value={s.progress} />,
+      render: (s) => <LifecycleProgress lifecycle={s.lifecycle} />,
     },
     {
       key: 'created',
