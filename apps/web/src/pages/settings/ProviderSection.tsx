@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useQuery } from '@tanstack/react-query';
 import { ProviderSettingsUpdateSchema } from '@trunkline/contracts';
@@ -14,6 +14,9 @@ function ProviderForm({ settings }: { settings: ProviderSettings }) {
   const toBody = (values: ProviderSettings): ProviderSettingsUpdate => ({
     ...(values.providerName !== settings.providerName ? { providerName: values.providerName } : {}),
     ...(values.sbcBaseDomain !== settings.sbcBaseDomain ? { sbcBaseDomain: values.sbcBaseDomain } : {}),
+    ...(values.requireTwoFactorForAdmins !== settings.requireTwoFactorForAdmins
+      ? { requireTwoFactorForAdmins: values.requireTwoFactorForAdmins }
+      : {}),
   });
   const form = useForm<ProviderSettings>({
     initialValues: settings,
@@ -44,6 +47,11 @@ function ProviderForm({ settings }: { settings: ProviderSettings }) {
           description="Trunks are named <subdomain>.<base domain>. Existing services keep their trunk name."
           spellCheck={false}
           {...form.getInputProps('sbcBaseDomain')}
+        />
+        <Switch
+          label="Require two-factor sign-in for provider and channel admins"
+          description="Admins who sign in with a password and have no authenticator app yet set one up at their next sign-in; open sessions last until they end."
+          {...form.getInputProps('requireTwoFactorForAdmins', { type: 'checkbox' })}
         />
         <Group>
           <Button type="submit" loading={save.isPending} disabled={!form.isDirty()}>
