@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { systemActor } from '../access/actor.ts';
-import type { EntraClient } from '../microsoft/entra.ts';
-import type { GraphClient } from '../microsoft/graph.ts';
+import { EntraError, type EntraClient } from '../microsoft/entra.ts';
+import { GraphError, type GraphClient } from '../microsoft/graph.ts';
 import { hashToken } from '../platform/crypto.ts';
 import { AppError } from '../platform/errors.ts';
 import { guidance } from './guidance.ts';
 import type { InvitationFlow } from './invitation-flow.ts';
+import { isMicrosoftOutage } from './microsoft-outage.ts';
 import type { OAuthStatesRepository } from './oauth-states.repository.ts';
 
 export const CONSENT_CALLBACK_PATH = '/api/v1/microsoft/consent/callback';
@@ -62,9 +63,10 @@ export function createAdminConsentFlow({
       if (!callback) return flow.invalidStateUrl;
       const { invitation, back } = callback;
       const actor = { ...systemActor('admin-consent'), email: `consent:${invitation.email}` };
-      const fail = (reason: string, message: string) =>
+      const fail = (reason: string, message: string, summary: Record<string, unknown> = {}) =>
         flow.recordCallbackFailure(callback, actor, 'admin-consent', reason, message, {
           tenant: query.tenant ?? null,
+          ...summary,
         });
 
       if (query.error || query.admin_consent?.toLowerCase() !== 'true' || !query.tenant) {
@@ -72,16 +74,26 @@ export function createAdminConsentFlow({
         return fail('denied', `Consent was not granted: ${detail}`);
       }
       let token;
+      let confirmed = false;
       try {
         token = await entra.clientCredentials(query.tenant);
         const org = await graph.organization(token.accessToken);
-        if (token.tenantId !== query.tenant || org.id !== query.tenant) throw new Error('tenant mismatch');
-      } catch {
+        confirmed = token.tenantId === query.tenant && org.id === query.tenant;
+      } catch (e) {
+        // Microsoft failing is not a verdict on the consent: the admin tries again, nothing else changes.
+        if (isMicrosoftOutage(e))
+          return fail(
+            'failed',
+            `Microsoft could not be reached to confirm access to tenant ${query.tenant} (${(e as Error).message}). Nothing is wrong with the consent: try again shortly from this page.`,
+            { microsoft: 'unavailable' },
+          );
+        if (!(e instanceof EntraError) && !(e instanceof GraphError)) throw e;
+      }
+      if (!token || !confirmed)
         return fail(
           'failed',
           `Trunkline could not confirm access to tenant ${query.tenant}: no app-only token or organization for it. Ask for a new link and consent again.`,
         );
-      }
       await flow.completeThroughInvitation(
         invitation,
         actor,

@@ -5,10 +5,11 @@ import {
 } from '@trunkline/contracts';
 import { systemActor } from '../access/actor.ts';
 import { EntraError, type EntraClient } from '../microsoft/entra.ts';
-import type { GraphClient } from '../microsoft/graph.ts';
+import { GraphError, type GraphClient } from '../microsoft/graph.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Vault } from '../secrets/vault.ts';
 import type { InvitationFlow } from './invitation-flow.ts';
+import { isMicrosoftOutage } from './microsoft-outage.ts';
 import { clientSecretContext } from './tenant-access.ts';
 
 /**
@@ -31,6 +32,11 @@ export function createOwnAppFlow({
   return {
     async connectOwnApp(input: OwnAppConnection): Promise<ConnectionAttempt> {
       const invitation = await flow.usableInvitation(input.token);
+      const unavailable = (e: Error) =>
+        new AppError(
+          'upstream_failed',
+          `Microsoft could not be reached to validate the app (${e.message}). Nothing is wrong with what you entered: try again shortly.`,
+        );
       const field = (path: string, message: string) =>
         new AppError('validation_failed', message, { errors: [{ path, code: 'rejected', message }] });
       let token;
@@ -41,6 +47,7 @@ export function createOwnAppFlow({
         }).clientCredentials(input.tenantId);
       } catch (e) {
         if (!(e instanceof EntraError)) throw e;
+        if (isMicrosoftOutage(e)) throw unavailable(e);
         const where =
           e.kind === 'unknown_tenant'
             ? 'tenantId'
@@ -55,7 +62,12 @@ export function createOwnAppFlow({
           'clientId',
           `The app lacks these application permissions (with admin consent): ${missing.join(', ')}.`,
         );
-      const org = await graph.organization(token.accessToken).catch(() => null);
+      // Graph failing says nothing about the tenant; only an organization that is not this tenant does.
+      const org = await graph.organization(token.accessToken).catch((e: unknown) => {
+        if (isMicrosoftOutage(e)) throw unavailable(e as Error);
+        if (e instanceof GraphError) return null;
+        throw e;
+      });
       if (token.tenantId !== input.tenantId || org?.id !== input.tenantId)
         throw field('tenantId', 'The token is not for this tenant.');
       const sealed = await vault.seal(input.clientSecret, clientSecretContext(invitation.serviceId));

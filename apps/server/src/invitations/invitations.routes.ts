@@ -125,6 +125,7 @@ export function registerInvitationRoutes(
           404: ProblemSchema,
           409: ProblemSchema,
           422: ProblemSchema,
+          502: ProblemSchema,
         },
       },
     },
