@@ -57,6 +57,41 @@ export default tseslint.config(
     rules: reactHooks.configs.recommended.rules,
   },
   {
+    // The web app talks to the server over HTTP only; shared types and schemas come from packages/contracts.
+    files: ['apps/web/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@trunkline/server', '@trunkline/server/**', '**/apps/server/**', '**/server/src/**'],
+              message: 'The web app never imports server code; use @trunkline/contracts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The contracts are the boundary both sides share: zod and their own files, nothing else.
+    files: ['packages/contracts/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!zod(/|$)|\\./)',
+              message: 'packages/contracts may import only zod and its own files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['apps/server/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
