@@ -37,6 +37,22 @@ describe('configuration', () => {
     expect((error as ConfigError).message).toMatch(message);
   });
 
+  it.each(['ENTRA_AUTHORITY', 'GRAPH_BASE_URL', 'TEAMS_ADMIN_BASE_URL', 'AZURE_ARM_BASE_URL'])(
+    'accepts http:// for %s only on a loopback host, so bearer tokens never travel in clear text',
+    (name) => {
+      for (const url of ['http://graph.example.com', 'http://10.0.0.5:8443', 'http://127.0.0.1.example.com'])
+        expect(() => loadConfig({ [name]: url })).toThrow(new RegExp(`${name} must be an https:// URL`));
+      for (const url of [
+        'https://graph.example.com',
+        'http://127.0.0.1:4010',
+        'http://localhost:4010',
+        'http://[::1]:4010',
+        'http://emulator.localhost',
+      ])
+        expect(() => loadConfig({ [name]: url })).not.toThrow();
+    },
+  );
+
   it('never echoes a secret value in its message', () => {
     expect(() => loadConfig({ TRUNKLINE_ADMIN_PASSWORD: 'tiny-secret' })).toThrow(/got "\*\*\*"/);
   });

@@ -35,6 +35,21 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
   .transform((v) => v.replace(/\/+$/, ''));
 
+/** Loopback hosts: the only ones where plain http:// keeps a bearer token on this machine. */
+const isLoopback = (hostname: string) =>
+  hostname === 'localhost' ||
+  hostname.endsWith('.localhost') ||
+  hostname === '[::1]' ||
+  /^127(\.\d{1,3}){3}$/.test(hostname);
+
+/**
+ * A base URL that receives bearer tokens (Microsoft, Azure Resource Manager): https://, or http:// only on a
+ * loopback host (the sandbox's emulators). Anything else would send tokens in clear text.
+ */
+const bearerUrl = httpUrl.refine((v) => new URL(v).protocol === 'https:' || isLoopback(new URL(v).hostname), {
+  error: 'must be an https:// URL (http:// only on a loopback host such as 127.0.0.1 or localhost)',
+});
+
 const BannerLinksSchema = z
   .string()
   .optional()
@@ -161,14 +176,14 @@ const EnvSchema = z
     ),
     MAIL_FROM: z.string().trim().min(3).default('Trunkline <no-reply@trunkline.example>'),
     INVITATION_TTL_DAYS: positiveInt(7, 90),
-    ENTRA_AUTHORITY: httpUrl.default('https://login.microsoftonline.com'),
+    ENTRA_AUTHORITY: bearerUrl.default('https://login.microsoftonline.com'),
     ENTRA_CLIENT_ID: optionalString,
     ENTRA_CLIENT_SECRET: optionalString,
-    GRAPH_BASE_URL: httpUrl.default('https://graph.microsoft.com/v1.0'),
-    TEAMS_ADMIN_BASE_URL: httpUrl.default('https://api.interfaces.records.teams.microsoft.com'),
+    GRAPH_BASE_URL: bearerUrl.default('https://graph.microsoft.com/v1.0'),
+    TEAMS_ADMIN_BASE_URL: bearerUrl.default('https://api.interfaces.records.teams.microsoft.com'),
     UI_BANNER_TEXT: optionalString,
     UI_BANNER_LINKS: BannerLinksSchema,
-    AZURE_ARM_BASE_URL: httpUrl.default('https://management.azure.com'),
+    AZURE_ARM_BASE_URL: bearerUrl.default('https://management.azure.com'),
     SBC_ADDRESSES: z
       .string()
       .optional()
