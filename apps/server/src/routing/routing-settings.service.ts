@@ -62,11 +62,17 @@ export function createRoutingSettingsService({
   vault: Vault;
   initial: Config['routing']['initial'];
 }) {
-  async function load(): Promise<{ stored: StoredRouting; sealed: string | null; saved: boolean }> {
+  async function load(): Promise<{
+    stored: StoredRouting;
+    sealed: string | null;
+    parked: Record<string, string>;
+    saved: boolean;
+  }> {
     const row = await repos.routingSettings.get();
     const parsed = row ? StoredSchema.safeParse(row.settings) : null;
-    if (row && parsed?.success) return { stored: parsed.data, sealed: row.dnsSecretSealed, saved: true };
-    return { stored: defaults(initial), sealed: null, saved: false };
+    if (row && parsed?.success)
+      return { stored: parsed.data, sealed: row.dnsSecretSealed, parked: row.dnsSecretsParked, saved: true };
+    return { stored: defaults(initial), sealed: null, parked: {}, saved: false };
   }
 
   const view = (
@@ -101,22 +107,41 @@ export function createRoutingSettingsService({
         throw forbidden('Only provider admins change the routing settings.');
       const { sbcBaseDomain, dnsSecret, ...stored } = input;
       const current = await load();
-      const kindChanged = current.stored.dns.kind !== stored.dns.kind;
+      const oldKind = current.stored.dns.kind;
+      const newKind = stored.dns.kind;
+      // One secret per provider kind: switching kinds parks the old kind's secret and brings back the new
+      // kind's, so switching and back loses nothing (the sealed value is bound to the row, not the slot).
+      const parked = { ...current.parked };
+      let kept = current.sealed;
+      if (oldKind !== newKind) {
+        if (current.sealed) parked[oldKind] = current.sealed;
+        else delete parked[oldKind];
+        kept = parked[newKind] ?? null;
+        delete parked[newKind];
+      }
       const sealed = dnsSecret
         ? await vault.seal(dnsSecret, dnsSecretContext)
-        : kindChanged
-          ? null
-          : (current.sealed ??
-            (!current.saved && initial.rfc2136 && stored.dns.kind === 'rfc2136'
-              ? await vault.seal(initial.rfc2136.secret, dnsSecretContext)
-              : null));
+        : (kept ??
+          (!current.saved && initial.rfc2136 && newKind === 'rfc2136'
+            ? await vault.seal(initial.rfc2136.secret, dnsSecretContext)
+            : null));
       await uow(async (r) => {
-        await r.routingSettings.save(stored, sealed);
+        await r.routingSettings.save({ settings: stored, dnsSecretSealed: sealed, dnsSecretsParked: parked });
         await r.settings.update({ sbcBaseDomain });
         await recordAudit(r.audit, actor, {
           action: 'settings.routing',
           targetType: 'provider-settings',
-          summary: { ...stored, sbcBaseDomain, dnsSecret: dnsSecret ? 'changed' : 'unchanged' },
+          summary: {
+            ...stored,
+            sbcBaseDomain,
+            dnsSecret: dnsSecret
+              ? 'changed'
+              : oldKind !== newKind
+                ? sealed
+                  ? 'restored'
+                  : 'none'
+                : 'unchanged',
+          },
         });
       });
       return view(stored, sbcBaseDomain, Boolean(sealed), true);
