@@ -12,6 +12,7 @@ import {
 } from '@trunkline/contracts';
 import { actorOf, clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../http/auth.ts';
 import { NoContent, problems, type App } from '../http/types.ts';
+import { AppError } from '../platform/errors.ts';
 import { meOf, type AuthService } from './auth.service.ts';
 import { MICROSOFT_SIGN_IN_CALLBACK_PATH, type MicrosoftSignInService } from './microsoft-sign-in.service.ts';
 import { registerTwoFactorRoutes } from './two-factor.routes.ts';
@@ -117,13 +118,26 @@ export function registerAuthRoutes(
   app.get(
     '/api/v1/me',
     {
+      // Signed out is an ordinary answer here (the login page asks), not an error: 200 with null.
+      config: { auth: 'public' },
       schema: {
         tags: ['session'],
-        summary: 'The signed-in user',
-        response: { 200: MeSchema, 401: ProblemSchema },
+        summary: 'The signed-in user, or null when signed out',
+        description:
+          'Without any credential the answer is 200 null (the login page asks); a session or token that no longer works answers 401.',
+        response: { 200: MeSchema.nullable(), 401: ProblemSchema },
       },
     },
-    async (request) => meOf(actorOf(request)),
+    async (request, reply) => {
+      if (request.actor) return meOf(request.actor);
+      // A credential that no longer works (an ended session, a revoked token) is still 401, so the client learns
+      // that it ended; the dead cookie is dropped, so the next question is answered with null.
+      if (request.headers.authorization || request.cookies[SESSION_COOKIE]) {
+        clearSessionCookie(reply, publicUrl);
+        throw new AppError('unauthenticated', 'The session has ended: sign in again.');
+      }
+      return null;
+    },
   );
 
   app.get(

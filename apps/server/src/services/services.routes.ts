@@ -162,12 +162,15 @@ export function registerServiceRoutes(
       config: { resource: 'customer' },
       schema: {
         tags,
-        summary: 'Your unfinished new-tenant form for this customer',
+        summary: 'Your unfinished new-tenant form for this customer (204 when there is none)',
         params: IdParamsSchema,
-        response: { 200: ServiceDraftSchema, ...problems },
+        response: { 200: ServiceDraftSchema, 204: NoContent, ...problems },
       },
     },
-    async (request) => services.getDraft(actorOf(request), request.params.id),
+    async (request, reply) => {
+      const draft = await services.getDraft(actorOf(request), request.params.id);
+      return draft ? draft : reply.status(204).send(null);
+    },
   );
   app.put(
     '/api/v1/customers/:id/service-draft',

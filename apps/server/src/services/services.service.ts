@@ -488,9 +488,10 @@ export function createServicesService({
       });
     },
 
-    async getDraft(actor: Actor, customerId: string): Promise<ServiceDraft> {
+    /** The actor's draft for the customer, or null when there is none (an ordinary answer, not an error). */
+    async getDraft(actor: Actor, customerId: string): Promise<ServiceDraft | null> {
       if (!(await repos.customers.get(scopeOf(actor), customerId))) throw notFound('Customer');
-      return (await repos.services.getDraft(actor.userId!, customerId)) ?? Promise.reject(notFound('Draft'));
+      return repos.services.getDraft(actor.userId!, customerId);
     },
     async saveDraft(actor: Actor, customerId: string, data: ServiceDraftData): Promise<ServiceDraft> {
       if (!(await repos.customers.get(scopeOf(actor), customerId))) throw notFound('Customer');

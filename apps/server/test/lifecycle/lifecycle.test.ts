@@ -157,4 +157,17 @@ describe('service lifecycle over the API', () => {
       await world.saveSettings();
     }
   });
+
+  it('answers ordinary absences without errors, and takes whole numbers only', async () => {
+    const draft = await world.admin.get(`/api/v1/customers/${customerId}/service-draft`);
+    expect(draft.status).toBe(204);
+    const { svc } = await inviteService(world.admin, customerId, 'life-numbers');
+    expect(expectStatus(await world.admin.get(`/api/v1/services/${svc.id}/routing`), 200)).toBeNull();
+    const half = await world.admin.patch(`/api/v1/services/${svc.id}`, { licensedUsers: 12.5 });
+    expect(half.status).toBe(422);
+    expect(half.body.errors).toEqual([
+      expect.objectContaining({ path: 'licensedUsers', message: 'Enter a whole number from 1 to 500.' }),
+    ]);
+    expect(expectStatus(await world.admin.get(`/api/v1/services/${svc.id}`), 200).licensedUsers).toBe(5);
+  });
 });
