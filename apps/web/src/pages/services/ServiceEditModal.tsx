@@ -2,8 +2,6 @@ import { NumberInput, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import {
   CUSTOMER_LICENSED_USER_LIMIT,
-  editTrunkName,
-  resolveTrunkName,
   ServiceUpdateSchema,
   shortNameProblem,
   TRUNK_NAME_FIXED_MESSAGE,
@@ -15,15 +13,8 @@ import { useFormMutation, zodErrors } from '../../ui/form.ts';
 import { shortNameRules } from '../onboarding/ServiceStep.tsx';
 import { useCustomerUsage } from './LicenceUsage.tsx';
 import { NameStatus } from './NameStatus.tsx';
+import { editBody, editedTrunkName, editValuesOf, type EditValues } from './serviceEdit.ts';
 import { problemOf, useNameAvailability } from './useNameAvailability.ts';
-
-type Values = {
-  fullName: string;
-  shortName: string;
-  overrideSubdomain: boolean;
-  subdomain: string;
-  licensedUsers: number | string;
-};
 
 /** Names and user count of a service not yet fully onboarded; only what changed is sent. */
 export function ServiceEditModal({ service, onClose }: { service: Service; onClose: () => void }) {
@@ -33,42 +24,11 @@ export function ServiceEditModal({ service, onClose }: { service: Service; onClo
   // Once routing ran, the trunk keeps its name whatever happens to the short name (the server says the same).
   const fixed = service.trunkNameFixed;
 
-  /** The trunk name the service would get, in its own zone. */
-  const nameOf = (values: Values) =>
-    fixed
-      ? resolveTrunkName({
-          shortName: values.shortName,
-          override: service.subdomain,
-          baseDomain: service.zone,
-        })
-      : editTrunkName(service, {
-          shortName: values.shortName,
-          subdomain: values.overrideSubdomain ? values.subdomain : null,
-        });
+  const nameOf = (values: EditValues) => editedTrunkName(service, values);
+  const toBody = (values: EditValues) => editBody(service, values);
 
-  const toBody = (values: Values): ServiceUpdate => {
-    const name = nameOf(values);
-    const trunkChanged =
-      !fixed && (name.label !== service.subdomain || name.overridden !== service.subdomainOverridden);
-    return {
-      ...(values.fullName !== service.fullName ? { fullName: values.fullName } : {}),
-      ...(values.shortName !== service.shortName ? { shortName: values.shortName } : {}),
-      // Sent whenever the trunk name changes: the label chosen, or null to derive it from the short name.
-      ...(trunkChanged ? { subdomain: name.overridden ? values.subdomain : null } : {}),
-      ...(values.licensedUsers !== service.licensedUsers
-        ? { licensedUsers: typeof values.licensedUsers === 'number' ? values.licensedUsers : Number.NaN }
-        : {}),
-    };
-  };
-
-  const form = useForm<Values>({
-    initialValues: {
-      fullName: service.fullName,
-      shortName: service.shortName,
-      overrideSubdomain: service.subdomainOverridden,
-      subdomain: service.subdomainOverridden ? service.subdomain : '',
-      licensedUsers: service.licensedUsers,
-    },
+  const form = useForm<EditValues>({
+    initialValues: editValuesOf(service),
     validate: (values) => {
       const errors = zodErrors(ServiceUpdateSchema, toBody(values));
       const name = nameOf(values);
