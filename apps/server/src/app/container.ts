@@ -25,7 +25,7 @@ import { createRoutingSettingsService } from '../routing/routing-settings.servic
 import { createRoutingService } from '../routing/routing.service.ts';
 import type { ChangeFeed } from '../platform/changes/change-feed.ts';
 import { createLiveViews } from '../lifecycle/live.ts';
-import type { RoutingAdapters } from '../routing/context.ts';
+import { createRoutingAdapters } from './routing-adapters.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -74,7 +74,7 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     vault,
     initial: config.routing.initial,
   });
-  const routingAdapters: RoutingAdapters = { access, graph, entraForApp, routingSettings, config };
+  const routingAdapters = createRoutingAdapters({ access, graph, entraForApp, routingSettings, config });
   const built = {
     repos,
     uow,

@@ -12,6 +12,10 @@ export class GraphError extends Error {
     this.status = status;
     this.code = code;
   }
+  /** Worth trying again soon (the port errors' one rule): throttled or Microsoft failing. */
+  get transient(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
 }
 
 export type Organization = {

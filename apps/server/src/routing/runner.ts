@@ -9,7 +9,7 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { stepContext, type RoutingAdapters } from './context.ts';
 import type { RoutingPlan } from './plan.ts';
 import { DnsError } from '../dns/dns-provider.ts';
-import { isTransient, StepFailure, steps, type Outcome, type StepResult } from './steps.ts';
+import { steps, type Outcome, type StepResult } from './steps.ts';
 import type { StepRow, WorkflowRow } from './workflow.repository.ts';
 
 /** Attempts of a step that fails for a passing reason (Microsoft or DNS unreachable) before it counts as failed. */
@@ -17,6 +17,25 @@ const TRANSIENT_ATTEMPTS = 6;
 const MAX_WAIT_SECONDS = 3600;
 
 export type StoredPlan = RoutingPlan & { onboardingOutcomes?: Record<string, Outcome> };
+
+/**
+ * Failures worth trying again soon, by one rule: the port errors (directory, Teams, DNS) say so in `transient`;
+ * anything else (a StepFailure, a bug) is not.
+ */
+export function isTransient(e: unknown): boolean {
+  const flag = (e as { transient?: unknown } | null)?.transient;
+  if (typeof flag === 'boolean') return flag;
+  // DnsError does not carry the flag yet (dns/ is being split): its passing kinds until it does.
+  return e instanceof DnsError && ['unreachable', 'timeout', 'server-failure'].includes(e.kind);
+}
+
+/** Thrown where a worker finds that its lease on the run has gone to another: it stops without writing. */
+class LeaseLost extends Error {
+  constructor() {
+    super('The lease on this routing run was lost; another worker carries on.');
+    this.name = 'LeaseLost';
+  }
+}
 
 /**
  * Runs routing workflows: each step reads the actual state, applies only the difference and verifies, so a
@@ -102,7 +121,7 @@ export function createRoutingRunner({
     Math.min(MAX_WAIT_SECONDS, retryBaseSeconds * 2 ** Math.max(0, Math.min(attempt - 1, 12)));
 
   /** Runs one step; answers whether the workflow should go on with the next one now. */
-  async function runStep(w: WorkflowRow, step: StepRow): Promise<boolean> {
+  async function runStep(w: WorkflowRow, step: StepRow, held: () => void): Promise<boolean> {
     const plan = w.plan as StoredPlan;
     const attempts = step.attempts + 1;
     await repos.workflows.updateStep(w.id, step.name, {
@@ -116,16 +135,20 @@ export function createRoutingRunner({
         ? (plan.onboardingOutcomes?.[step.name] ?? {})
         : ((step.outcome as Outcome | null) ?? {});
     const impl = steps[step.name as keyof typeof steps];
+    // What the step recorded so far (onboarding only: offboarding keeps what onboarding recorded).
+    let recorded = previous;
     let result: StepResult;
     try {
-      let recorded = previous;
       const checkpoint = async (outcome: Outcome) => {
-        recorded = { ...recorded, ...outcome };
-        if (w.kind === 'onboard') await repos.workflows.updateStep(w.id, step.name, { outcome: recorded });
+        held();
+        if (w.kind !== 'onboard') return;
+        recorded = outcome;
+        await repos.workflows.updateStep(w.id, step.name, { outcome: recorded });
       };
       const ctx = await stepContext(adapters, w.serviceId, plan, w.configureDns, previous, checkpoint);
       result = await (w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx));
     } catch (e) {
+      if (e instanceof LeaseLost) return false;
       if (e instanceof DnsError && e.kind === 'manual-action-required') {
         // Manual DNS: the step shows the records to create and checks again until they resolve.
         result = {
@@ -134,27 +157,37 @@ export function createRoutingRunner({
           deadlineMinutes: plan.dnsVerifyDeadlineMinutes,
           then: 'keep-waiting',
         };
-        return afterResult(w, step, attempts, previous, result);
+        return afterResult(w, step, attempts, recorded, result, held);
       }
+      held();
       const message = e instanceof Error ? e.message : String(e);
       log.warn({ workflowId: w.id, step: step.name, attempts, err: e }, 'routing step failed');
-      if (!(e instanceof StepFailure) && isTransient(e) && attempts < TRANSIENT_ATTEMPTS) {
+      if (isTransient(e) && attempts < TRANSIENT_ATTEMPTS) {
         await later(w, { ...step, attempts }, backoff(attempts), { lastError: `${message} (trying again)` });
         return false;
       }
       await fail(w, step, message);
       return false;
     }
-    return afterResult(w, step, attempts, previous, result);
+    try {
+      return await afterResult(w, step, attempts, recorded, result, held);
+    } catch (e) {
+      if (e instanceof LeaseLost) return false;
+      throw e;
+    }
   }
 
   async function afterResult(
     w: WorkflowRow,
     step: StepRow,
     attempts: number,
-    previous: Outcome,
+    recorded: Outcome,
     result: StepResult,
+    held: () => void,
   ): Promise<boolean> {
+    held();
+    // The step's own outcome is its whole record (merged monotonically by the step); offboarding keeps onboarding's.
+    const outcome = w.kind === 'onboard' ? (result.outcome ?? recorded) : recorded;
     if (result.kind === 'done') {
       await repos.workflows.updateStep(w.id, step.name, {
         status: 'succeeded',
@@ -163,7 +196,7 @@ export function createRoutingRunner({
         lastError: null,
         nextAttemptAt: null,
         waitingSince: null,
-        outcome: { ...previous, ...(w.kind === 'onboard' ? (result.outcome ?? {}) : {}) },
+        outcome,
       });
       return true;
     }
@@ -177,7 +210,7 @@ export function createRoutingRunner({
       message: pastDeadline ? `Past the deadline, still checking hourly. ${result.message}` : result.message,
       lastError: null,
       waitingSince: since,
-      ...(result.outcome ? { outcome: { ...previous, ...result.outcome } } : {}),
+      outcome,
     });
     return false;
   }
@@ -186,13 +219,26 @@ export function createRoutingRunner({
     /** Runs a workflow's due steps under its lease; returns at once if another worker holds it. */
     async run(workflowId: string, owner: string): Promise<'busy' | 'done' | 'stopped'> {
       if (!(await repos.workflows.lease(workflowId, owner, leaseUntil(), now()))) return 'busy';
-      // Heartbeat: the lease stays ours while we work; if this process dies, it lapses and the run is free.
+      // Heartbeat: the lease stays ours while we work; if this process dies, it lapses and the run is free. If a
+      // renewal finds it taken (this worker stalled past it and another took over), the run stops here: no
+      // checkpoint, no step result is written any more.
+      let lost = false;
       const heartbeat = setInterval(
-        () => void repos.workflows.lease(workflowId, owner, leaseUntil(), now()).catch(() => undefined),
+        () =>
+          void repos.workflows
+            .lease(workflowId, owner, leaseUntil(), now())
+            .then((ok) => {
+              if (!ok) lost = true;
+            })
+            .catch((e: unknown) => log.warn({ workflowId, err: e }, 'routing lease renewal failed')),
         Math.max(200, (leaseSeconds * 1000) / 3),
       );
+      const held = () => {
+        if (lost) throw new LeaseLost();
+      };
       try {
         for (;;) {
+          if (lost) return 'stopped';
           const found = await repos.workflows.get(workflowId);
           if (!found) return 'stopped';
           const { workflow, steps: rows } = found;
@@ -209,11 +255,11 @@ export function createRoutingRunner({
           }
           // A delayed attempt that is not due yet (an early duplicate job): its own job comes later.
           if (step.status === 'waiting' && step.nextAttemptAt && step.nextAttemptAt > now()) return 'stopped';
-          if (!(await runStep(workflow, step))) return 'stopped';
+          if (!(await runStep(workflow, step, held))) return 'stopped';
         }
       } finally {
         clearInterval(heartbeat);
-        await repos.workflows.release(workflowId, owner);
+        if (!lost) await repos.workflows.release(workflowId, owner);
       }
     },
 

@@ -1,8 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import type { PlanChange, StepName } from '@trunkline/contracts';
-import { DnsError, type DnsProvider, type RecordType } from '../dns/dns-provider.ts';
-import { GraphError, type GraphClient } from '../microsoft/graph.ts';
-import { TeamsError, type TeamsExecutor } from '../teams/teams-executor.ts';
+import {
+  ActivationOutcomeSchema,
+  DnsOutcomeSchema,
+  DomainOutcomeSchema,
+  mergeActivationOutcome,
+  mergeDnsOutcome,
+  mergeDomainOutcome,
+  VoiceRoutingOutcomeSchema,
+  type ActivationOutcome,
+  type DnsOutcome,
+  type DomainOutcome,
+  type PlanChange,
+  type StepName,
+  type VoiceRoutingOutcome,
+} from '@trunkline/contracts';
+import type { DnsProvider, RecordType } from '../dns/dns-provider.ts';
+import { DirectoryError, type SubscribedSku, type TenantDirectory } from '../microsoft/tenant-directory.ts';
+import { recordOf, TeamsError, type TeamsExecutor } from '../teams/teams-executor.ts';
 import type { RoutingPlan } from './plan.ts';
 
 /** A step that cannot succeed by trying again (until someone changes something and presses Retry). */
@@ -11,8 +25,11 @@ export class StepFailure extends Error {
     super(message, options);
     this.name = 'StepFailure';
   }
+  /** Never worth trying again by itself. */
+  readonly transient = false;
 }
 
+/** A step's outcome as stored (`workflow_steps.outcome`); each step reads it with its schema (routing-outcomes.ts). */
 export type Outcome = Record<string, unknown>;
 
 export type StepContext = {
@@ -20,14 +37,14 @@ export type StepContext = {
   configureDns: boolean;
   /** The DNS provider of the SBC zone; a StepFailure when none is usable. */
   dns: () => Promise<DnsProvider>;
-  graphToken: () => Promise<string>;
+  /** The customer tenant's directory (domains, users, licences). */
+  directory: TenantDirectory;
   teamsToken: () => Promise<string>;
   executor: () => TeamsExecutor;
-  graph: GraphClient;
-  /** What earlier attempts of this step recorded. */
+  /** What earlier runs and attempts of this step recorded (onboarding), or what onboarding recorded (offboarding). */
   previous: Outcome;
   /**
-   * Records part of the outcome at once, before a change whose record must survive a crash (e.g. "Trunkline
+   * Records the step's whole outcome at once, before a change whose record must survive a crash (e.g. "Trunkline
    * created this domain", written before the domain is created: if it never was, removal finds nothing).
    */
   checkpoint: (outcome: Outcome) => Promise<void>;
@@ -46,84 +63,106 @@ export type StepResult =
 
 export type Step = {
   apply(ctx: StepContext): Promise<StepResult>;
+  /** Undoes only what `ctx.previous` records; a second removal finds nothing left to do. */
   remove(ctx: StepContext): Promise<StepResult>;
   preview(ctx: StepContext): Promise<PlanChange[]>;
 };
 
 const sameSet = (a: string[], b: string[]) =>
   a.length === b.length && a.every((x) => b.some((y) => y.toLowerCase() === x.toLowerCase()));
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-const notFound = (e: unknown) => e instanceof GraphError && e.status === 404;
-
-type Domain = { id: string; isVerified: boolean };
-type User = { id: string; userPrincipalName: string; assignedLicenses?: { skuId: string }[] };
-type Sku = {
-  skuId: string;
-  skuPartNumber: string;
-  consumedUnits: number;
-  prepaidUnits: { enabled: number };
+/** A stored outcome read with its step's schema; a record that does not parse owns nothing (removal leaves all). */
+const read = <T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  raw: unknown,
+  empty: unknown = {},
+): T => {
+  const r = schema.safeParse(raw ?? {});
+  if (r.success) return r.data;
+  return (schema.safeParse(empty) as { success: true; data: T }).data;
 };
 
 // ------------------------------------------------------------------------------------------------ DNS
 
-const addressSets = (plan: RoutingPlan): [RecordType, string[]][] => [
+const addressSets = (plan: RoutingPlan): ['A' | 'AAAA', string[]][] => [
   ['A', plan.addresses.a],
   ['AAAA', plan.addresses.aaaa],
 ];
+const values = async (dns: DnsProvider, name: string, type: RecordType) =>
+  (await dns.read(name, type)).map((r) => r.value);
 
-const dnsStep: Step = {
+export const dnsStep: Step = {
   async apply(ctx) {
+    const fqdn = ctx.plan.trunkFqdn;
     const dns = await ctx.dns();
+    let rec: DnsOutcome = mergeDnsOutcome(read(DnsOutcomeSchema, ctx.previous), { fqdn, records: [] });
     const changed: string[] = [];
-    for (const [type, values] of addressSets(ctx.plan)) {
-      const current = (await dns.read(ctx.plan.trunkFqdn, type)).map((r) => r.value);
-      if (sameSet(current, values)) continue;
-      await dns.replace(ctx.plan.trunkFqdn, type, values, ctx.plan.ttl, current);
-      changed.push(`${type} ${values.join(', ') || '(none)'}`);
+    for (const [type, want] of addressSets(ctx.plan)) {
+      const current = await values(dns, fqdn, type);
+      if (sameSet(current, want)) continue;
+      rec = mergeDnsOutcome(rec, { fqdn, records: [{ type, before: current, wrote: want }] });
+      await ctx.checkpoint(rec);
+      await dns.replace(fqdn, type, want, ctx.plan.ttl, current);
+      changed.push(`${type} ${want.join(', ') || '(none)'}`);
     }
-    const now = await Promise.all(addressSets(ctx.plan).map(([type]) => dns.read(ctx.plan.trunkFqdn, type)));
-    const ok = addressSets(ctx.plan).every(([, values], i) =>
-      sameSet(
-        now[i]!.map((r) => r.value),
-        values,
-      ),
-    );
-    if (!ok) throw new StepFailure(`The DNS server did not keep the records of ${ctx.plan.trunkFqdn}.`);
+    for (const [type, want] of addressSets(ctx.plan))
+      if (!sameSet(await values(dns, fqdn, type), want))
+        throw new StepFailure(`The DNS server did not keep the records of ${fqdn}.`);
     return {
       kind: 'done',
       message: changed.length
-        ? `${ctx.plan.trunkFqdn}: ${changed.join('; ')} in zone ${dns.zone}.`
-        : `${ctx.plan.trunkFqdn} already points at ${[...ctx.plan.addresses.a, ...ctx.plan.addresses.aaaa].join(', ')}.`,
-      outcome: { wrote: [...((ctx.previous.wrote as string[]) ?? []), ...changed] },
+        ? `${fqdn}: ${changed.join('; ')} in zone ${dns.zone}.`
+        : `${fqdn} already points at ${[...ctx.plan.addresses.a, ...ctx.plan.addresses.aaaa].join(', ')}.`,
+      outcome: rec,
     };
   },
   async remove(ctx) {
+    const rec = read(DnsOutcomeSchema, ctx.previous);
+    if (!rec.fqdn || !rec.records.length)
+      return {
+        kind: 'done',
+        message: `Trunkline wrote no address records of ${ctx.plan.trunkFqdn}; nothing to remove.`,
+      };
     const dns = await ctx.dns();
-    for (const type of ['A', 'AAAA', 'TXT'] as const) {
-      const ours =
-        type === 'TXT'
-          ? (await dns.read(ctx.plan.trunkFqdn, 'TXT')).filter((r) => r.value.startsWith('MS=ms'))
-          : (await dns.read(ctx.plan.trunkFqdn, type)).filter((r) =>
-              (type === 'A' ? ctx.plan.addresses.a : ctx.plan.addresses.aaaa).includes(r.value),
-            );
-      for (const r of ours) await dns.remove({ name: r.name, type: r.type, value: r.value });
+    const done: string[] = [];
+    for (const r of rec.records) {
+      const current = await values(dns, rec.fqdn, r.type);
+      if (sameSet(current, r.before)) continue;
+      if (!sameSet(current, r.wrote)) {
+        done.push(
+          `${r.type} left alone (changed since Trunkline wrote it: ${current.join(', ') || '(none)'})`,
+        );
+        continue;
+      }
+      await dns.replace(rec.fqdn, r.type, r.before, ctx.plan.ttl, current);
+      done.push(
+        r.before.length
+          ? `${r.type} back to ${r.before.join(', ')}`
+          : `${r.type} ${r.wrote.join(', ')} removed`,
+      );
     }
-    return { kind: 'done', message: `DNS records of ${ctx.plan.trunkFqdn} removed.` };
+    return {
+      kind: 'done',
+      message: done.length
+        ? `${rec.fqdn}: ${done.join('; ')}.`
+        : `${rec.fqdn}: the address records are as before Trunkline.`,
+    };
   },
   async preview(ctx) {
     const dns = await ctx.dns();
     const out: PlanChange[] = [];
-    for (const [type, values] of addressSets(ctx.plan)) {
-      const current = (await dns.read(ctx.plan.trunkFqdn, type)).map((r) => r.value);
-      if (!values.length && !current.length) continue;
+    for (const [type, want] of addressSets(ctx.plan)) {
+      const current = await values(dns, ctx.plan.trunkFqdn, type);
+      if (!want.length && !current.length) continue;
       out.push({
         area: 'dns',
         object: `${type} record`,
         identity: ctx.plan.trunkFqdn,
-        action: sameSet(current, values) ? 'none' : current.length ? 'update' : 'create',
-        detail: sameSet(current, values)
-          ? `${type} ${values.join(', ')} (already there)`
-          : `${type} ${current.join(', ') || '(none)'} → ${values.join(', ') || '(none)'} in zone ${dns.zone}`,
+        action: sameSet(current, want) ? 'none' : current.length ? 'update' : 'create',
+        detail: sameSet(current, want)
+          ? `${type} ${want.join(', ')} (already there)`
+          : `${type} ${current.join(', ') || '(none)'} → ${want.join(', ') || '(none)'} in zone ${dns.zone}`,
       });
     }
     return out;
@@ -132,77 +171,72 @@ const dnsStep: Step = {
 
 // ------------------------------------------------------------------------------------------------ domain
 
-async function getDomain(ctx: StepContext, token: string): Promise<Domain | null> {
-  try {
-    return await ctx.graph.request<Domain>(
-      token,
-      'GET',
-      `/domains/${encodeURIComponent(ctx.plan.trunkFqdn)}`,
-    );
-  } catch (e) {
-    if (notFound(e)) return null;
-    throw e;
-  }
-}
+/** Records of runs before the typed outcomes said `createdDomain`. */
+const readDomain = (raw: Outcome): DomainOutcome =>
+  read(
+    DomainOutcomeSchema,
+    'createdDomain' in raw && !('created' in raw) ? { created: raw.createdDomain === true } : raw,
+  );
 
-const domainStep: Step = {
+export const domainStep: Step = {
   async apply(ctx) {
     const fqdn = ctx.plan.trunkFqdn;
-    const token = await ctx.graphToken();
-    let domain = await getDomain(ctx, token);
-    let created = Boolean(ctx.previous.createdDomain);
+    let rec = mergeDomainOutcome(readDomain(ctx.previous), { fqdn, created: false, txtWritten: [] });
+    let domain = await ctx.directory.getDomain(fqdn);
     if (!domain) {
-      await ctx.checkpoint({ createdDomain: true });
-      domain = await ctx.graph.request<Domain>(token, 'POST', '/domains', { id: fqdn });
-      created = true;
+      rec = mergeDomainOutcome(rec, { fqdn, created: true, txtWritten: [] });
+      await ctx.checkpoint(rec);
+      domain = await ctx.directory.addDomain(fqdn);
     }
     if (domain.isVerified)
-      return {
-        kind: 'done',
-        message: `${fqdn} is verified in the tenant.`,
-        outcome: { createdDomain: created },
-      };
-    const records = await ctx.graph.request<{
-      value: { recordType: string; text?: string; ttl: number; label: string }[];
-    }>(token, 'GET', `/domains/${encodeURIComponent(fqdn)}/verificationDnsRecords`);
-    const txt = records.value.find((r) => r.recordType.toLowerCase() === 'txt' && r.text);
-    if (!txt) throw new StepFailure(`Microsoft gave no TXT verification record for ${fqdn}.`);
+      return { kind: 'done', message: `${fqdn} is verified in the tenant.`, outcome: rec };
+    const txt = (await ctx.directory.verificationRecords(fqdn)).find(
+      (r) => r.recordType.toLowerCase() === 'txt' && r.text,
+    );
+    if (!txt?.text) throw new StepFailure(`Microsoft gave no TXT verification record for ${fqdn}.`);
     if (ctx.configureDns) {
       const dns = await ctx.dns();
-      await dns.add({ name: fqdn, type: 'TXT', ttl: Math.min(txt.ttl, 3600), value: txt.text! });
+      if (!(await values(dns, fqdn, 'TXT')).includes(txt.text)) {
+        rec = mergeDomainOutcome(rec, { fqdn, created: false, txtWritten: [txt.text] });
+        await ctx.checkpoint(rec);
+        await dns.add({ name: fqdn, type: 'TXT', ttl: Math.min(txt.ttl, 3600), value: txt.text });
+      }
     }
-    try {
-      await ctx.graph.request(token, 'POST', `/domains/${encodeURIComponent(fqdn)}/verify`);
-    } catch (e) {
-      if (!(e instanceof GraphError) || e.status >= 500 || e.status === 429) throw e;
+    const verified = await ctx.directory.verifyDomain(fqdn);
+    if (!verified.verified)
       return {
         kind: 'wait',
         message: ctx.configureDns
-          ? `Waiting for DNS: the TXT record "${txt.text}" at ${fqdn} is written; Microsoft has not seen it yet (${e.message}).`
-          : `Create the TXT record "${txt.text}" at ${fqdn} (TTL ${txt.ttl}) at your DNS host; Trunkline checks again by itself (Microsoft: ${e.message}).`,
-        outcome: { createdDomain: created, txt: txt.text },
+          ? `Waiting for DNS: the TXT record "${txt.text}" at ${fqdn} is written; Microsoft has not seen it yet (${verified.reason}).`
+          : `Create the TXT record "${txt.text}" at ${fqdn} (TTL ${txt.ttl}) at your DNS host; Trunkline checks again by itself (Microsoft: ${verified.reason}).`,
+        outcome: rec,
         deadlineMinutes: ctx.plan.dnsVerifyDeadlineMinutes,
         then: 'keep-waiting',
       };
-    }
-    return {
-      kind: 'done',
-      message: `${fqdn} added to the tenant and verified.`,
-      outcome: { createdDomain: created, txt: txt.text },
-    };
+    return { kind: 'done', message: `${fqdn} added to the tenant and verified.`, outcome: rec };
   },
   async remove(ctx) {
-    const token = await ctx.graphToken();
-    const domain = await getDomain(ctx, token);
-    if (!domain) return { kind: 'done', message: `${ctx.plan.trunkFqdn} is not in the tenant.` };
-    if (ctx.previous.createdDomain === false)
-      return { kind: 'done', message: `${ctx.plan.trunkFqdn} was there before Trunkline; left in place.` };
-    await ctx.graph.request(token, 'DELETE', `/domains/${encodeURIComponent(ctx.plan.trunkFqdn)}`);
-    return { kind: 'done', message: `${ctx.plan.trunkFqdn} removed from the tenant.` };
+    const rec = readDomain(ctx.previous);
+    const fqdn = rec.fqdn ?? ctx.plan.trunkFqdn;
+    const done: string[] = [];
+    if (!rec.created) done.push(`${fqdn} was there before Trunkline; left in place`);
+    else if (!(await ctx.directory.getDomain(fqdn))) done.push(`${fqdn} is not in the tenant`);
+    else {
+      await ctx.directory.deleteDomain(fqdn);
+      done.push(`${fqdn} removed from the tenant`);
+    }
+    if (rec.txtWritten.length) {
+      const dns = await ctx.dns();
+      const current = await values(dns, fqdn, 'TXT');
+      const ours = rec.txtWritten.filter((t) => current.includes(t));
+      for (const value of ours) await dns.remove({ name: fqdn, type: 'TXT', value });
+      if (ours.length) done.push(`its verification TXT record removed from the zone`);
+    }
+    return { kind: 'done', message: `${done.join('; ')}.` };
   },
   async preview(ctx) {
-    const domain = await getDomain(ctx, await ctx.graphToken());
     const fqdn = ctx.plan.trunkFqdn;
+    const domain = await ctx.directory.getDomain(fqdn);
     return [
       {
         area: 'tenant',
@@ -232,89 +266,97 @@ const domainStep: Step = {
 
 // ------------------------------------------------------------------------------------------------ activation
 
-async function getUser(ctx: StepContext, token: string): Promise<User | null> {
-  try {
-    return await ctx.graph.request<User>(
-      token,
-      'GET',
-      `/users/${encodeURIComponent(ctx.plan.activation.upn)}?$select=id,userPrincipalName,assignedLicenses`,
-    );
-  } catch (e) {
-    if (notFound(e)) return null;
-    throw e;
-  }
-}
+const noFreeLicence = (acceptable: string[], byPart: (p: string) => SubscribedSku | undefined) =>
+  new StepFailure(
+    `No free licence for the activation user: none of ${acceptable.join(', ')} has free units in the tenant (${
+      acceptable
+        .map(byPart)
+        .filter((s): s is SubscribedSku => Boolean(s))
+        .map((s) => `${s.skuPartNumber} ${s.consumedUnits}/${s.prepaidUnits.enabled} used`)
+        .join(', ') || 'the tenant has none of them'
+    }). Free a unit or buy one, then Retry.`,
+  );
 
-const activationStep: Step = {
+export const activationStep: Step = {
   async apply(ctx) {
     const { upn, usageLocation, skus: acceptable } = ctx.plan.activation;
-    const token = await ctx.graphToken();
-    let user = await getUser(ctx, token);
-    const created = Boolean(ctx.previous.createdUser) || !user;
+    let rec: ActivationOutcome = mergeActivationOutcome(read(ActivationOutcomeSchema, ctx.previous), {
+      upn,
+      createdUser: false,
+      licence: null,
+    });
+    let user = await ctx.directory.getUser(upn);
     if (!user) {
-      await ctx.checkpoint({ createdUser: true });
-      user = await ctx.graph.request<User>(token, 'POST', '/users', {
-        accountEnabled: true,
+      rec = mergeActivationOutcome(rec, { upn, createdUser: true, licence: null });
+      await ctx.checkpoint(rec);
+      user = await ctx.directory.createUser({
+        userPrincipalName: upn,
         displayName: `Trunkline activation (${ctx.plan.trunkFqdn})`,
         mailNickname: upn.split('@')[0]!.replace(/[^A-Za-z0-9]/g, ''),
-        userPrincipalName: upn,
         usageLocation,
         // Nobody signs in with this account: a random password, never stored.
-        passwordProfile: {
-          forceChangePasswordNextSignIn: false,
-          password: `${randomBytes(24).toString('base64url')}aA1!`,
-        },
+        password: `${randomBytes(24).toString('base64url')}aA1!`,
       });
     }
-    const skus = (await ctx.graph.request<{ value: Sku[] }>(token, 'GET', '/subscribedSkus')).value;
-    const byPart = (part: string) => skus.find((s) => s.skuPartNumber.toLowerCase() === part.toLowerCase());
-    const held = (user.assignedLicenses ?? [])
+    const skus = await ctx.directory.subscribedSkus();
+    const byPart = (part: string) => skus.find((s) => same(s.skuPartNumber, part));
+    const held = user.assignedLicenses
       .map((l) => skus.find((s) => s.skuId === l.skuId)?.skuPartNumber)
-      .find((p) => p && acceptable.some((a) => a.toLowerCase() === p.toLowerCase()));
+      .find((p) => p && acceptable.some((a) => same(a, p)));
     if (held)
       return {
         kind: 'done',
         message: `${upn} holds ${held}: the domain is activated for Teams.`,
-        outcome: { createdUser: created, sku: held },
+        outcome: rec,
       };
     const free = acceptable
       .map(byPart)
-      .find((s): s is Sku => Boolean(s && s.prepaidUnits.enabled - s.consumedUnits > 0));
-    if (!free)
-      throw new StepFailure(
-        `No free licence for the activation user: none of ${acceptable.join(', ')} has free units in the tenant (${
-          acceptable
-            .map(byPart)
-            .filter((s): s is Sku => Boolean(s))
-            .map((s) => `${s.skuPartNumber} ${s.consumedUnits}/${s.prepaidUnits.enabled} used`)
-            .join(', ') || 'the tenant has none of them'
-        }). Free a unit or buy one, then Retry.`,
-      );
+      .find((s): s is SubscribedSku => Boolean(s && s.prepaidUnits.enabled - s.consumedUnits > 0));
+    if (!free) throw noFreeLicence(acceptable, byPart);
+    rec = mergeActivationOutcome(rec, {
+      upn,
+      createdUser: false,
+      licence: { skuId: free.skuId, skuPartNumber: free.skuPartNumber },
+    });
+    await ctx.checkpoint(rec);
     try {
-      await ctx.graph.request(token, 'POST', `/users/${encodeURIComponent(user.id)}/assignLicense`, {
-        addLicenses: [{ skuId: free.skuId, disabledPlans: [] }],
-        removeLicenses: [],
-      });
+      await ctx.directory.assignLicense(user.id, free.skuId);
     } catch (e) {
-      if (e instanceof GraphError && e.status === 400)
+      if (e instanceof DirectoryError && e.kind === 'rejected')
         throw new StepFailure(`Microsoft refused the licence ${free.skuPartNumber} for ${upn}: ${e.message}`);
       throw e;
     }
     return {
       kind: 'done',
-      message: `${upn} created with ${free.skuPartNumber}: the domain is activated for Teams.`,
-      outcome: { createdUser: created, sku: free.skuPartNumber },
+      message: `${upn} ${rec.createdUser ? 'created' : 'found'} with ${free.skuPartNumber}: the domain is activated for Teams.`,
+      outcome: rec,
     };
   },
   async remove(ctx) {
-    const token = await ctx.graphToken();
-    const user = await getUser(ctx, token);
-    if (!user) return { kind: 'done', message: `${ctx.plan.activation.upn} does not exist.` };
-    await ctx.graph.request(token, 'DELETE', `/users/${encodeURIComponent(user.id)}`);
-    return { kind: 'done', message: `${ctx.plan.activation.upn} deleted.` };
+    const rec = read(ActivationOutcomeSchema, ctx.previous);
+    const upn = rec.upn ?? ctx.plan.activation.upn;
+    if (!rec.createdUser && !rec.licence)
+      return { kind: 'done', message: `${upn} was there before Trunkline with its licence; left in place.` };
+    const user = await ctx.directory.getUser(upn);
+    if (!user) return { kind: 'done', message: `${upn} does not exist.` };
+    if (rec.createdUser) {
+      await ctx.directory.deleteUser(user.id);
+      return { kind: 'done', message: `${upn} deleted.` };
+    }
+    const licence = rec.licence!;
+    if (!user.assignedLicenses.some((l) => same(l.skuId, licence.skuId)))
+      return {
+        kind: 'done',
+        message: `${upn} (there before Trunkline) no longer holds ${licence.skuPartNumber}.`,
+      };
+    await ctx.directory.removeLicense(user.id, licence.skuId);
+    return {
+      kind: 'done',
+      message: `${upn} was there before Trunkline: left in place, the licence ${licence.skuPartNumber} Trunkline assigned removed.`,
+    };
   },
   async preview(ctx) {
-    const user = await getUser(ctx, await ctx.graphToken());
+    const user = await ctx.directory.getUser(ctx.plan.activation.upn);
     const { upn, skus } = ctx.plan.activation;
     return [
       {
@@ -332,11 +374,12 @@ const activationStep: Step = {
 
 // ------------------------------------------------------------------------------------------------ Teams
 
-const teamsFailure = (e: unknown, ctx: StepContext): StepResult | never => {
+const teamsFailure = (e: unknown, ctx: StepContext, outcome: VoiceRoutingOutcome): StepResult | never => {
   if (e instanceof TeamsError && e.kind === 'gateway-not-ready')
     return {
       kind: 'wait',
       message: `Microsoft does not accept ${ctx.plan.trunkFqdn} as a gateway yet (it can take up to 24 hours after activation): ${e.message}`,
+      outcome,
       deadlineMinutes: ctx.plan.teamsActivationDeadlineHours * 60,
       then: 'fail',
     };
@@ -345,30 +388,43 @@ const teamsFailure = (e: unknown, ctx: StepContext): StepResult | never => {
   throw e;
 };
 
-const voiceRoutingStep: Step = {
+export const voiceRoutingStep: Step = {
   async apply(ctx) {
+    let rec = read(VoiceRoutingOutcomeSchema, ctx.previous);
     let changes;
     try {
-      changes = await ctx.executor().apply(await ctx.teamsToken(), ctx.plan.teams);
+      changes = await ctx.executor().apply(await ctx.teamsToken(), ctx.plan.teams, async (c) => {
+        rec = recordOf([c], rec);
+        await ctx.checkpoint(rec);
+      });
     } catch (e) {
-      return teamsFailure(e, ctx);
+      return teamsFailure(e, ctx, rec);
     }
-    const created = changes.filter((c) => c.action === 'create').map((c) => `${c.object}:${c.identity}`);
+    rec = recordOf(changes, rec);
     const made = changes.filter((c) => c.action !== 'none');
     return {
       kind: 'done',
       message: made.length
         ? made.map((c) => c.detail).join('; ')
         : 'PSTN usage, voice route and policy were already in place.',
-      outcome: { created: [...((ctx.previous.created as string[]) ?? []), ...created] },
+      outcome: rec,
     };
   },
   async remove(ctx) {
+    const rec = read(VoiceRoutingOutcomeSchema, ctx.previous);
+    // A grant Trunkline recorded is read (and reverted) even if the settings stopped granting since.
+    const plan = {
+      ...ctx.plan.teams,
+      policy: {
+        ...ctx.plan.teams.policy,
+        grantGlobal: ctx.plan.teams.policy.grantGlobal || Boolean(rec.globalGrant),
+      },
+    };
     let changes;
     try {
-      changes = await ctx.executor().remove(await ctx.teamsToken(), ctx.plan.teams);
+      changes = await ctx.executor().remove(await ctx.teamsToken(), plan, rec);
     } catch (e) {
-      return teamsFailure(e, ctx);
+      return teamsFailure(e, ctx, rec);
     }
     return { kind: 'done', message: changes.map((c) => c.detail).join('; ') || 'Nothing to remove.' };
   },
@@ -396,12 +452,3 @@ export const onboardingSteps = (configureDns: boolean): StepName[] =>
 /** Offboarding undoes in reverse; DNS records are removed only where Trunkline wrote them. */
 export const offboardingSteps = (configureDns: boolean): StepName[] =>
   configureDns ? ['voice-routing', 'activation', 'domain', 'dns'] : ['voice-routing', 'activation', 'domain'];
-
-/** Failures worth trying again soon: Microsoft or the DNS server unreachable, throttling. */
-export function isTransient(e: unknown): boolean {
-  if (e instanceof StepFailure) return false;
-  if (e instanceof GraphError) return e.status >= 500 || e.status === 429;
-  if (e instanceof DnsError) return ['unreachable', 'timeout', 'server-failure'].includes(e.kind);
-  if (e instanceof TeamsError) return e.kind === 'throttled' || e.kind === 'unavailable';
-  return (e as { kind?: string }).kind === 'unavailable';
-}

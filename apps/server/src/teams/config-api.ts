@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  NOTHING_OWNED,
   planApply,
   planRemoval,
   policyName,
@@ -95,7 +96,8 @@ const strings = (v: unknown): string[] =>
 
 /**
  * The Teams executor over the ConfigAPI: preview reads three lists (and, with `policy.grantGlobal`, the tenant's
- * global grant), apply and remove add only the difference (see `planApply` / `planRemoval`). Errors become
+ * global grant), apply adds only the difference (`planApply`), each change announced to `beforeChange` before it
+ * is made; remove undoes only what the recorded outcome says Trunkline did (`planRemoval`; no record: nothing). Errors become
  * `TeamsError`s: 400 "Cannot find specified Gateway" → `gateway-not-ready`, 401/403 → `forbidden`, 429 →
  * `throttled`, 5xx/network → `unavailable`, other 4xx → `rejected` with Microsoft's message.
  */
@@ -254,7 +256,11 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
         : null,
       policy: policy ? { identity: String(policy.Identity), usages: strings(policy.OnlinePstnUsages) } : null,
       usageUsedBy: [
-        ...routes.filter(uses).map((r) => ({ object: 'voice-route' as const, identity: String(r.Identity) })),
+        ...routes.filter(uses).map((r) => ({
+          object: 'voice-route' as const,
+          identity: String(r.Identity),
+          gateways: strings(r.OnlinePstnGatewayList),
+        })),
         ...policies
           .filter(uses)
           .map((p) => ({ object: 'voice-routing-policy' as const, identity: String(p.Identity) })),
@@ -302,24 +308,29 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
     }
   }
 
-  /** Runs planned changes in order; a 409 on a create (it exists after all) re-reads and plans the rest again, once. */
+  /**
+   * Runs planned changes in order, awaiting `before` ahead of each; a 409 on a create (it exists after all)
+   * re-reads and plans the rest again, once.
+   */
   async function run(
     call: Call,
     plan: VoiceRoutingPlan,
-    decide: (plan: VoiceRoutingPlan, state: TeamsState) => PlannedChange[],
+    decide: (state: TeamsState) => PlannedChange[],
+    before: (change: PlannedChange) => Promise<void> = async () => undefined,
   ) {
-    let planned = decide(plan, await readState(call, plan));
+    let planned = decide(await readState(call, plan));
     let replanned = false;
     const done: PlannedChange[] = [];
     while (done.length < planned.length) {
       const c = planned[done.length]!;
       try {
+        if (c.action !== 'none') await before(c);
         await execute(call, c);
         done.push(c);
       } catch (e) {
         if (replanned || !(e instanceof TeamsError && e.status === 409 && c.action === 'create')) throw e;
         replanned = true;
-        planned = decide(plan, await readState(call, plan));
+        planned = decide(await readState(call, plan));
       }
     }
     return done.map(toChange);
@@ -329,13 +340,19 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
     kind: 'config-api',
     async preview(token, plan) {
       const call = await connect(token);
-      return planApply(plan, await readState(call, plan)).map(toChange);
+      // A preview records nothing.
+      return planApply(plan, await readState(call, plan)).map(({ record: _record, ...c }) => toChange(c));
     },
-    async apply(token, plan) {
-      return run(await connect(token), plan, planApply);
+    async apply(token, plan, beforeChange) {
+      return run(
+        await connect(token),
+        plan,
+        (state) => planApply(plan, state),
+        beforeChange && ((c) => beforeChange(toChange(c))),
+      );
     },
-    async remove(token, plan) {
-      return run(await connect(token), plan, planRemoval);
+    async remove(token, plan, owned = NOTHING_OWNED) {
+      return run(await connect(token), plan, (state) => planRemoval(plan, state, owned));
     },
   };
 }

@@ -7,7 +7,12 @@ import { GRAPH_RESOURCE, TEAMS_ADMIN_RESOURCE } from '../../src/connections/tena
 import { createEntraClient, type EntraClient } from '../../src/microsoft/entra.ts';
 import { createGraphClient, type GraphClient } from '../../src/microsoft/graph.ts';
 import { createConfigApiExecutor } from '../../src/teams/config-api.ts';
-import { TeamsError, type TeamsChange, type VoiceRoutingPlan } from '../../src/teams/teams-executor.ts';
+import {
+  recordOf,
+  TeamsError,
+  type TeamsChange,
+  type VoiceRoutingPlan,
+} from '../../src/teams/teams-executor.ts';
 
 /**
  * Contract tests of the ConfigAPI Teams executor against the M365 emulator over real HTTP, with an app-only token
@@ -271,7 +276,17 @@ describe('Teams executor over the ConfigAPI', () => {
       detail: `Voice route 'Trunkline-acme': gateways ${FOREIGN_GATEWAY} → + ${TRUNK}; PSTN usages 'Other' → + 'Trunkline'; number pattern '^\\+1' → '.*'; priority 5 → 1; description '' → 'Trunkline: acme through ${TRUNK}'`,
     });
     const changes = await executor().apply(token, plan());
-    expect(changes).toEqual(preview);
+    expect(changes.map(({ record: _record, ...c }) => c)).toEqual(preview);
+    // What it changed on the customer's route is recorded, with the values it had.
+    expect(changes[1]!.record).toEqual({
+      route: {
+        identity: 'Trunkline-acme',
+        created: false,
+        gatewaysAdded: [TRUNK],
+        usageAdded: true,
+        prior: { numberPattern: '^\\+1', priority: 5, description: '' },
+      },
+    });
 
     const route = teamsState().OnlineVoiceRoute.find((r) => r.Identity === 'Trunkline-acme')!;
     expect(route.OnlinePstnGatewayList).toEqual([FOREIGN_GATEWAY, TRUNK]);
@@ -288,7 +303,7 @@ describe('Teams executor over the ConfigAPI', () => {
     await addTrunkDomain();
     await foreignConfiguration();
     const changes = await executor().apply(token, plan({ policy: { identity: 'Contoso-own' } }));
-    expect(changes[2]).toEqual({
+    expect(changes[2]).toMatchObject({
       object: 'voice-routing-policy',
       identity: 'Contoso-own',
       action: 'update',
@@ -402,10 +417,10 @@ describe('Teams executor over the ConfigAPI', () => {
     await addTrunkDomain();
     await foreignConfiguration();
     const before = teamsState();
-    await executor().apply(token, plan());
+    const owned = recordOf(await executor().apply(token, plan()));
     expect(teamsState()).not.toEqual(before);
 
-    const removed = await executor().remove(token, plan());
+    const removed = await executor().remove(token, plan(), owned);
     expect(removed).toEqual([
       {
         object: 'voice-route',
@@ -430,7 +445,7 @@ describe('Teams executor over the ConfigAPI', () => {
 
     // Missing objects count as done.
     emu.control.clearRequests();
-    expect(actions(await executor().remove(token, plan()))).toEqual([
+    expect(actions(await executor().remove(token, plan(), owned))).toEqual([
       'voice-route:none',
       'voice-routing-policy:none',
       'pstn-usage:none',
@@ -441,12 +456,12 @@ describe('Teams executor over the ConfigAPI', () => {
   it('takes only our gateway off a route someone else also uses, keeping the route, policy and usage it needs', async () => {
     await addTrunkDomain();
     await foreignConfiguration();
-    await executor().apply(token, plan());
+    const owned = recordOf(await executor().apply(token, plan()));
     await teams('PUT', `${CONFIG}/OnlineVoiceRoute/configuration/Trunkline-acme`, {
       OnlinePstnGatewayList: { Add: [FOREIGN_GATEWAY] },
     });
 
-    const removed = await executor().remove(token, plan());
+    const removed = await executor().remove(token, plan(), owned);
     expect(removed).toEqual([
       {
         object: 'voice-route',
@@ -475,6 +490,56 @@ describe('Teams executor over the ConfigAPI', () => {
     });
     expect(state.OnlinePstnUsages).toEqual(['Other', 'Trunkline']);
     expect(state.OnlineVoiceRoutingPolicy.map((p) => p.Identity)).toContain('Tag:Trunkline');
+  });
+
+  it("undoes only its share of a customer's own route and policy, putting back the values it changed", async () => {
+    await addTrunkDomain();
+    await foreignConfiguration();
+    // The customer's route and policy happen to carry the plan's names.
+    await teams('POST', `${CONFIG}/OnlineVoiceRoute`, {
+      Identity: 'Trunkline-acme',
+      NumberPattern: '^\\+44',
+      Priority: 5,
+      Description: 'mine',
+      OnlinePstnGatewayList: [FOREIGN_GATEWAY],
+      OnlinePstnUsages: ['Other'],
+    });
+    await teams('POST', `${CONFIG}/OnlineVoiceRoutingPolicy`, {
+      Identity: 'Trunkline',
+      OnlinePstnUsages: ['Other'],
+    });
+    const before = teamsState();
+    const owned = recordOf(await executor().apply(token, plan()));
+    expect(owned).toEqual({
+      usage: { name: 'Trunkline', added: true },
+      route: {
+        identity: 'Trunkline-acme',
+        created: false,
+        gatewaysAdded: [TRUNK],
+        usageAdded: true,
+        prior: { numberPattern: '^\\+44', priority: 5, description: 'mine' },
+      },
+      policy: { identity: 'Trunkline', created: false, usageAdded: true },
+      globalGrant: null,
+    });
+
+    // Without the record nothing is Trunkline's: nothing is removed.
+    const applied = teamsState();
+    emu.control.clearRequests();
+    expect(actions(await executor().remove(token, plan()))).toEqual([
+      'voice-route:none',
+      'voice-routing-policy:none',
+      'pstn-usage:none',
+    ]);
+    expect(writes()).toEqual([]);
+    expect(teamsState()).toEqual(applied);
+
+    expect(actions(await executor().remove(token, plan(), owned))).toEqual([
+      'voice-route:update',
+      'voice-routing-policy:update',
+      'pstn-usage:delete',
+    ]);
+    expect(teamsState()).toEqual(before);
   });
 
   describe("granting the policy as the tenant's global default", () => {
@@ -507,7 +572,7 @@ describe('Teams executor over the ConfigAPI', () => {
         'voice-routing-policy:create',
         'global-policy:update',
       ]);
-      expect(changes[3]).toEqual({
+      expect(changes[3]).toMatchObject({
         object: 'global-policy',
         identity: 'Trunkline',
         action: 'update',
@@ -566,9 +631,9 @@ describe('Teams executor over the ConfigAPI', () => {
       await addTrunkDomain();
       await foreignConfiguration();
       const before = teamsState();
-      await executor().apply(token, granting());
+      const owned = recordOf(await executor().apply(token, granting()));
 
-      const removed = await executor().remove(token, granting());
+      const removed = await executor().remove(token, granting(), owned);
       expect(removed.find((c) => c.object === 'global-policy')).toEqual({
         object: 'global-policy',
         identity: 'Trunkline',
@@ -586,7 +651,7 @@ describe('Teams executor over the ConfigAPI', () => {
       expect(teamsState()).toEqual(before);
 
       emu.control.clearRequests();
-      expect(actions(await executor().remove(token, granting()))).toEqual([
+      expect(actions(await executor().remove(token, granting(), owned))).toEqual([
         'voice-route:none',
         'global-policy:none',
         'voice-routing-policy:none',
@@ -598,10 +663,10 @@ describe('Teams executor over the ConfigAPI', () => {
     it('leaves the global default alone when someone else changed it since', async () => {
       await addTrunkDomain();
       await foreignConfiguration();
-      await executor().apply(token, granting());
+      const owned = recordOf(await executor().apply(token, granting()));
       await teams('PATCH', GRANT, { PolicyName: 'Contoso-own' });
 
-      const removed = await executor().remove(token, granting());
+      const removed = await executor().remove(token, granting(), owned);
       expect(removed[1]).toEqual({
         object: 'global-policy',
         identity: 'Trunkline',
@@ -620,8 +685,7 @@ describe('Teams executor over the ConfigAPI', () => {
       await addTrunkDomain();
       await teams('PATCH', GRANT, { PolicyName: null });
       emu.control.clearRequests();
-      await executor().apply(token, plan());
-      await executor().remove(token, plan());
+      await executor().remove(token, plan(), recordOf(await executor().apply(token, plan())));
       expect(
         emu.control
           .requests({ tenant: 'contoso', surface: 'teams' })
@@ -755,7 +819,7 @@ describe('Teams executor over the ConfigAPI', () => {
     it('grants with PATCH {PolicyName} on the tenant-wide path and reverts with null', async () => {
       await addTrunkDomain();
       const granting = plan({ policy: { identity: 'Trunkline', grantGlobal: true } });
-      await viaProxy().apply(token, granting);
+      const owned = recordOf(await viaProxy().apply(token, granting));
       const grant = '/Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy';
       const read = seen.find((r) => r.method === 'GET' && r.path === grant)!;
       expect(read.headers['x-ms-cmdletname']).toBe('Grant-CsOnlineVoiceRoutingPolicy');
@@ -767,7 +831,7 @@ describe('Teams executor over the ConfigAPI', () => {
       expect(seen.at(-1)!.method).toBe('PATCH');
 
       seen = [];
-      await viaProxy().remove(token, granting);
+      await viaProxy().remove(token, granting, owned);
       expect(patches().map((r) => JSON.parse(r.body))).toEqual([{ PolicyName: null }]);
       // Reverted before the policy is deleted.
       expect(seen.findIndex((r) => r.method === 'PATCH')).toBeLessThan(
@@ -814,11 +878,11 @@ describe('Teams executor over the ConfigAPI', () => {
     it('encodes identities with quotes and spaces in paths', async () => {
       await addTrunkDomain();
       const odd = plan({ policy: { identity: "O'Brien & Co $HOME" } });
-      await viaProxy().apply(token, odd);
+      const owned = recordOf(await viaProxy().apply(token, odd));
       expect(teamsState().OnlineVoiceRoutingPolicy).toContainEqual(
         expect.objectContaining({ Identity: "Tag:O'Brien & Co $HOME" }),
       );
-      expect(actions(await viaProxy().remove(token, odd))).toEqual([
+      expect(actions(await viaProxy().remove(token, odd, owned))).toEqual([
         'voice-route:delete',
         'voice-routing-policy:delete',
         'pstn-usage:delete',
