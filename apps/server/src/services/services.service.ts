@@ -205,6 +205,8 @@ export function createServicesService({
       const editing = query.exceptServiceId
         ? await repos.services.get(scopeOf(actor), query.exceptServiceId)
         : null;
+      // An id outside the actor's scope is not found: it must not be tied to a name by the answer.
+      if (query.exceptServiceId && !editing) throw notFound('Service');
       const zone = editing?.zone ?? (await repos.settings.get()).sbcBaseDomain;
       let shortName: Availability['shortName'] = null;
       if (query.shortName !== undefined) {
