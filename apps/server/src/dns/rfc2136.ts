@@ -1,8 +1,29 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import dgram from 'node:dgram';
+import { randomInt } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import * as dnsPacket from 'dns-packet';
+import {
+  addressValue,
+  CLASS,
+  encodeMessage,
+  type Message,
+  OPCODE,
+  opcodeFlags,
+  parseMessage,
+  RCODE,
+  rcodeName,
+  readTsig,
+  type Rr,
+  signRequest,
+  toRdata,
+  TSIG_ALGORITHM,
+  TSIG_ERROR,
+  tsigErrorName,
+  type TsigKey,
+  type TsigRecord,
+  txtValue,
+  TYPE,
+  verifyResponse,
+} from '@trunkline/dns-wire';
 import { canonicalName, ownerInZone } from './names.ts';
 import {
   DnsError,
@@ -11,14 +32,21 @@ import {
   type DnsRecord,
   type RecordType,
 } from './dns-provider.ts';
+import {
+  parseServer,
+  tcpExchange,
+  TransportError,
+  udpExchange,
+  type Exchanged,
+  type Target,
+} from './rfc2136-transport.ts';
 
 /**
  * RFC 2136 dynamic DNS update with TSIG (RFC 8945, HMAC-SHA256), over UDP with TCP fallback.
  *
- * `dns-packet` formats decoded addresses (RFC 5952 for IPv6). It cannot encode class NONE, RRs with empty RDATA
- * (RFC 2136 deletes and prerequisites), the UPDATE opcode or TSIG, it ignores RDLENGTH when decoding A/AAAA (so
- * it misreads the empty-RDATA RRs a server may echo), and its encoder misreads some valid IPv6 forms; so the
- * message framing (header, names, RRs), address encoding and TSIG are written and walked here.
+ * The message framing, RDATA and TSIG are `@trunkline/dns-wire` (shared with the DNS emulator; BIND9 and `dig`
+ * in the system tier are the independent check); the sockets are `rfc2136-transport.ts`. This file decides what
+ * to send and what an answer means.
  */
 
 export type Rfc2136Options = {
@@ -34,515 +62,13 @@ export type Rfc2136Options = {
   retries?: number;
 };
 
-const TYPE = { A: 1, CNAME: 5, SOA: 6, TXT: 16, AAAA: 28, TSIG: 250, ANY: 255 } as const;
-const CLASS = { IN: 1, NONE: 254, ANY: 255 } as const;
-const OPCODE = { QUERY: 0, UPDATE: 5 } as const;
-const RCODE_NAMES = [
-  'NOERROR',
-  'FORMERR',
-  'SERVFAIL',
-  'NXDOMAIN',
-  'NOTIMP',
-  'REFUSED',
-  'YXDOMAIN',
-  'YXRRSET',
-  'NXRRSET',
-  'NOTAUTH',
-  'NOTZONE',
-];
-const RCODE = {
-  NOERROR: 0,
-  FORMERR: 1,
-  NXDOMAIN: 3,
-  NOTIMP: 4,
-  REFUSED: 5,
-  YXDOMAIN: 6,
-  YXRRSET: 7,
-  NXRRSET: 8,
-  NOTAUTH: 9,
-  NOTZONE: 10,
-} as const;
-const TSIG_ERROR_NAMES: Record<number, string> = {
-  16: 'BADSIG',
-  17: 'BADKEY',
-  18: 'BADTIME',
-  19: 'BADMODE',
-  20: 'BADNAME',
-  21: 'BADALG',
-  22: 'BADTRUNC',
-};
-const TSIG_ERROR = { BADSIG: 16, BADKEY: 17, BADTIME: 18 } as const;
-const ALGORITHM = 'hmac-sha256';
-const MAC_LENGTH = 32;
-/** Seconds of clock difference accepted in either direction (RFC 8945 recommends 300). */
-const FUDGE = 300;
 /** The largest DNS message over UDP without EDNS (RFC 1035 §4.2.1); we send no EDNS OPT record. */
 const UDP_LIMIT = 512;
 const EMPTY = Buffer.alloc(0);
 
-const rcodeName = (rcode: number) => RCODE_NAMES[rcode] ?? `RCODE${rcode}`;
-const tsigErrorName = (error: number) => TSIG_ERROR_NAMES[error] ?? `TSIG error ${error}`;
-
-// --- Wire format ----------------------------------------------------------------------------------------
-
-type Rr = { name: string; type: number; klass: number; ttl: number; rdata: Buffer };
-type ParsedRr = Rr & { start: number; rdataStart: number };
-type Question = { name: string; type: number; klass: number };
-type Message = {
-  id: number;
-  qr: boolean;
-  opcode: number;
-  aa: boolean;
-  tc: boolean;
-  rcode: number;
-  arcount: number;
-  questions: Question[];
-  answers: ParsedRr[];
-  authorities: ParsedRr[];
-  additionals: ParsedRr[];
-};
-
-const u16 = (value: number) => {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(value);
-  return b;
-};
-
-const u48 = (value: number) => {
-  const b = Buffer.alloc(6);
-  b.writeUIntBE(value, 0, 6);
-  return b;
-};
-
-/** Uncompressed wire form of a name given without the trailing dot ('' is the root). */
-function encodeName(name: string): Buffer {
-  const labels = name === '' ? [] : name.split('.');
-  return Buffer.concat([
-    ...labels.map((label) => {
-      const bytes = Buffer.from(label, 'ascii');
-      return Buffer.concat([Buffer.from([bytes.length]), bytes]);
-    }),
-    Buffer.from([0]),
-  ]);
-}
-
-function encodeRr({ name, type, klass, ttl, rdata }: Rr): Buffer {
-  const fixed = Buffer.alloc(10);
-  fixed.writeUInt16BE(type, 0);
-  fixed.writeUInt16BE(klass, 2);
-  fixed.writeUInt32BE(ttl, 4);
-  fixed.writeUInt16BE(rdata.length, 8);
-  return Buffer.concat([encodeName(name), fixed, rdata]);
-}
-
-/**
- * A message from its header fields and sections. For UPDATE the four sections are Zone (in question format),
- * Prerequisite, Update and Additional (RFC 2136 §2).
- */
-function encodeMessage(m: {
-  id: number;
-  opcode: number;
-  questions: Question[];
-  answers?: Rr[];
-  authorities?: Rr[];
-}): Buffer {
-  const answers = m.answers ?? [];
-  const authorities = m.authorities ?? [];
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(m.id, 0);
-  header.writeUInt16BE(m.opcode << 11, 2); // QR=0, RD=0: we ask the primary itself, never a recursor
-  header.writeUInt16BE(m.questions.length, 4);
-  header.writeUInt16BE(answers.length, 6);
-  header.writeUInt16BE(authorities.length, 8);
-  header.writeUInt16BE(0, 10);
-  return Buffer.concat([
-    header,
-    ...m.questions.map((q) => Buffer.concat([encodeName(q.name), u16(q.type), u16(q.klass)])),
-    ...answers.map(encodeRr),
-    ...authorities.map(encodeRr),
-  ]);
-}
-
-/** A name at `offset` (following compression pointers, which must point backwards), lower-cased. */
-function decodeName(buf: Buffer, offset: number): { name: string; end: number } {
-  const labels: string[] = [];
-  let position = offset;
-  let end = -1;
-  for (let hops = 0; ; hops++) {
-    if (hops > 127) throw new Error('name too long or looping');
-    const length = buf.readUInt8(position);
-    if (length === 0) {
-      if (end < 0) end = position + 1;
-      break;
-    }
-    if ((length & 0xc0) === 0xc0) {
-      const pointer = buf.readUInt16BE(position) & 0x3fff;
-      if (pointer >= position) throw new Error('forward compression pointer');
-      if (end < 0) end = position + 2;
-      position = pointer;
-      continue;
-    }
-    if (length > 63) throw new Error('bad label length');
-    if (position + 1 + length > buf.length) throw new Error('label past the end');
-    labels.push(buf.toString('latin1', position + 1, position + 1 + length).toLowerCase());
-    position += 1 + length;
-  }
-  return { name: labels.join('.'), end };
-}
-
-/** Walks a message; throws on anything that does not fit its buffer. */
-function parseMessage(buf: Buffer): Message {
-  if (buf.length < 12) throw new Error('shorter than a header');
-  const flags = buf.readUInt16BE(2);
-  let offset = 12;
-  const questions: Question[] = [];
-  for (let i = 0; i < buf.readUInt16BE(4); i++) {
-    const { name, end } = decodeName(buf, offset);
-    questions.push({ name, type: buf.readUInt16BE(end), klass: buf.readUInt16BE(end + 2) });
-    offset = end + 4;
-  }
-  const section = (count: number) => {
-    const rrs: ParsedRr[] = [];
-    for (let i = 0; i < count; i++) {
-      const start = offset;
-      const { name, end } = decodeName(buf, offset);
-      const length = buf.readUInt16BE(end + 8);
-      const rdataStart = end + 10;
-      if (rdataStart + length > buf.length) throw new Error('RDATA past the end');
-      rrs.push({
-        name,
-        type: buf.readUInt16BE(end),
-        klass: buf.readUInt16BE(end + 2),
-        ttl: buf.readUInt32BE(end + 4),
-        rdata: buf.subarray(rdataStart, rdataStart + length),
-        start,
-        rdataStart,
-      });
-      offset = rdataStart + length;
-    }
-    return rrs;
-  };
-  const answers = section(buf.readUInt16BE(6));
-  const authorities = section(buf.readUInt16BE(8));
-  const arcount = buf.readUInt16BE(10);
-  const additionals = section(arcount);
-  return {
-    id: buf.readUInt16BE(0),
-    qr: (flags & 0x8000) !== 0,
-    opcode: (flags >> 11) & 0xf,
-    aa: (flags & 0x0400) !== 0,
-    tc: (flags & 0x0200) !== 0,
-    rcode: flags & 0xf,
-    arcount,
-    questions,
-    answers,
-    authorities,
-    additionals,
-  };
-}
-
-// --- RDATA ------------------------------------------------------------------------------------------------
-
-/** TXT text as RDATA: its UTF-8 bytes cut into character strings of at most 255 bytes (RFC 1035 §3.3.14). */
-function txtRdata(value: string): Buffer {
-  const bytes = Buffer.from(value, 'utf8');
-  const parts: Buffer[] = [];
-  for (let i = 0; i === 0 || i < bytes.length; i += 255) {
-    const chunk = bytes.subarray(i, i + 255);
-    parts.push(Buffer.from([chunk.length]), chunk);
-  }
-  return Buffer.concat(parts);
-}
-
-function txtValue(rdata: Buffer): string {
-  const parts: Buffer[] = [];
-  for (let i = 0; i < rdata.length;) {
-    const length = rdata.readUInt8(i);
-    if (i + 1 + length > rdata.length) throw new Error('TXT character string past the end');
-    parts.push(rdata.subarray(i + 1, i + 1 + length));
-    i += 1 + length;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
-/** An address's RDATA. dns-packet's encoder mis-reads some valid IPv6 forms (`::0:0:0:0:0:0:1` becomes `::`). */
-function addressRdata(value: string): Buffer {
-  if (net.isIPv4(value)) return Buffer.from(value.split('.').map(Number));
-  const groups = (part: string) =>
-    part === ''
-      ? []
-      : part.split(':').flatMap((group) => {
-          if (!group.includes('.')) return [parseInt(group, 16)];
-          const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number);
-          return [(a << 8) | b, (c << 8) | d];
-        });
-  const [head = '', tail] = value.split('::');
-  const start = groups(head);
-  const end = tail === undefined ? [] : groups(tail);
-  const all = [...start, ...Array<number>(8 - start.length - end.length).fill(0), ...end];
-  const rdata = Buffer.alloc(16);
-  all.forEach((group, i) => rdata.writeUInt16BE(group, 2 * i));
-  return rdata;
-}
-
-/** RDATA of a value already checked (`checkValue`): an address, or TXT text. */
-const rdataOf = (type: RecordType, value: string): Buffer =>
-  type === 'TXT' ? txtRdata(value) : addressRdata(value);
-
-function valueOf(type: RecordType, rdata: Buffer): string {
-  if (type === 'TXT') return txtValue(rdata);
-  if (rdata.length !== (type === 'A' ? 4 : 16)) throw new Error(`${type} RDATA of ${rdata.length} bytes`);
-  // dns-packet formats addresses (RFC 5952 for IPv6); it needs a whole message around the RDATA.
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(1, 6);
-  const rr = encodeRr({ name: '', type: TYPE[type], klass: CLASS.IN, ttl: 0, rdata });
-  const answer = dnsPacket.decode(Buffer.concat([header, rr])).answers?.[0];
-  if (!answer || !('data' in answer) || typeof answer.data !== 'string')
-    throw new Error(`undecodable ${type} RDATA`);
-  return answer.data;
-}
-
-// --- TSIG (RFC 8945) --------------------------------------------------------------------------------------
-
-type Tsig = {
-  rr: ParsedRr;
-  algorithm: string;
-  timeSigned: number;
-  fudge: number;
-  mac: Buffer;
-  originalId: number;
-  error: number;
-  other: Buffer;
-};
-
-/** The TSIG variables the MAC covers after the message (RFC 8945 §4.3.3), names in canonical form. */
-function tsigVariables(
-  keyName: string,
-  t: { timeSigned: number; fudge: number; error: number; other: Buffer },
-) {
-  return Buffer.concat([
-    encodeName(keyName),
-    u16(CLASS.ANY),
-    Buffer.alloc(4), // TTL 0
-    encodeName(ALGORITHM),
-    u48(t.timeSigned),
-    u16(t.fudge),
-    u16(t.error),
-    u16(t.other.length),
-    t.other,
-  ]);
-}
-
-/** The TSIG RR of a message: the last additional record (anywhere else it is a format error). */
-function readTsig(buf: Buffer, message: Message): Tsig | undefined {
-  const index = message.additionals.findIndex((rr) => rr.type === TYPE.TSIG);
-  if (index < 0) return undefined;
-  if (index !== message.additionals.length - 1) throw new Error('TSIG is not the last record');
-  const rr = message.additionals[index]!;
-  const { name: algorithm, end } = decodeName(buf, rr.rdataStart);
-  const macSize = buf.readUInt16BE(end + 8);
-  const afterMac = end + 10 + macSize;
-  const otherLength = buf.readUInt16BE(afterMac + 4);
-  if (afterMac + 6 + otherLength !== rr.rdataStart + rr.rdata.length) throw new Error('bad TSIG RDATA');
-  return {
-    rr,
-    algorithm,
-    timeSigned: buf.readUIntBE(end, 6),
-    fudge: buf.readUInt16BE(end + 6),
-    mac: buf.subarray(end + 10, afterMac),
-    originalId: buf.readUInt16BE(afterMac),
-    error: buf.readUInt16BE(afterMac + 2),
-    other: buf.subarray(afterMac + 6, afterMac + 6 + otherLength),
-  };
-}
-
-type Key = { name: string; secret: Buffer };
-
-/** Appends a TSIG RR to an unsigned message: MAC over the message and the TSIG variables (RFC 8945 §4.3.3). */
-function sign(unsigned: Buffer, key: Key, nowSeconds: number): { bytes: Buffer; mac: Buffer } {
-  const variables = { timeSigned: nowSeconds, fudge: FUDGE, error: 0, other: EMPTY };
-  const mac = createHmac('sha256', key.secret)
-    .update(unsigned)
-    .update(tsigVariables(key.name, variables))
-    .digest();
-  const rdata = Buffer.concat([
-    encodeName(ALGORITHM),
-    u48(nowSeconds),
-    u16(FUDGE),
-    u16(mac.length),
-    mac,
-    u16(unsigned.readUInt16BE(0)), // original ID
-    u16(0), // error
-    u16(0), // other length
-  ]);
-  const bytes = Buffer.concat([
-    unsigned,
-    encodeRr({ name: key.name, type: TYPE.TSIG, klass: CLASS.ANY, ttl: 0, rdata }),
-  ]);
-  bytes.writeUInt16BE(unsigned.readUInt16BE(10) + 1, 10);
-  return { bytes, mac };
-}
-
-/**
- * Checks a response's TSIG (RFC 8945 §5.3): same key and algorithm, a full-length MAC over the request's MAC,
- * the response without its TSIG (original ID, ARCOUNT less one) and the TSIG variables, and a signing time
- * within the fudge. Returns why it does not verify, or undefined.
- */
-function verifyResponse(buf: Buffer, tsig: Tsig, requestMac: Buffer, key: Key, nowSeconds: number) {
-  if (tsig.rr.name !== key.name) return `it is signed with key '${tsig.rr.name}'`;
-  if (tsig.algorithm !== ALGORITHM) return `it is signed with algorithm ${tsig.algorithm}`;
-  if (tsig.mac.length !== MAC_LENGTH) return `its MAC has ${tsig.mac.length} bytes`;
-  const unsigned = Buffer.from(buf.subarray(0, tsig.rr.start));
-  unsigned.writeUInt16BE(tsig.originalId, 0);
-  unsigned.writeUInt16BE(buf.readUInt16BE(10) - 1, 10);
-  const expected = createHmac('sha256', key.secret)
-    .update(u16(requestMac.length))
-    .update(requestMac)
-    .update(unsigned)
-    .update(tsigVariables(key.name, tsig))
-    .digest();
-  if (!timingSafeEqual(expected, tsig.mac)) return 'its MAC does not verify';
-  if (tsig.error !== TSIG_ERROR.BADTIME && Math.abs(nowSeconds - tsig.timeSigned) > tsig.fudge)
-    return `it was signed ${nowSeconds - tsig.timeSigned} s ago, beyond the fudge of ${tsig.fudge} s`;
-  return undefined;
-}
-
-// --- Transport --------------------------------------------------------------------------------------------
-
-type Target = { host: string; port: number; family: 4 | 6 };
-type Exchanged = { buf: Buffer; transport: 'UDP' | 'TCP'; attempts: number };
-type Failure = { kind: 'timeout' | 'unreachable' | 'malformed'; detail: string; cause?: unknown };
-
-class TransportError extends Error {
-  readonly failure: Failure;
-  constructor(failure: Failure) {
-    super(failure.detail, { cause: failure.cause });
-    this.failure = failure;
-  }
-}
-
-const networkFailure = (err: unknown): TransportError => {
-  const code = (err as NodeJS.ErrnoException).code ?? 'error';
-  return new TransportError({
-    kind: code === 'ETIMEDOUT' ? 'timeout' : 'unreachable',
-    detail: `${code}: ${(err as Error).message}`,
-    cause: err,
-  });
-};
-
-/**
- * One request over UDP on a connected socket (only the server's address is heard), retransmitting the same
- * bytes after each `timeoutMs` up to `retries` times; answers with another ID are ignored (RFC 5452).
- */
-function udpExchange(
-  target: Target,
-  request: Buffer,
-  timeoutMs: number,
-  retries: number,
-): Promise<Exchanged> {
-  const id = request.readUInt16BE(0);
-  const socket = dgram.createSocket(target.family === 6 ? 'udp6' : 'udp4');
-  return new Promise((resolve, reject) => {
-    let attempts = 0;
-    let timer: NodeJS.Timeout | undefined;
-    let done = false;
-    const finish = (outcome: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.close();
-      outcome();
-    };
-    const attempt = () => {
-      attempts++;
-      socket.send(request, (err) => {
-        if (err) finish(() => reject(networkFailure(err)));
-      });
-      timer = setTimeout(() => {
-        if (attempts <= retries) return attempt();
-        finish(() =>
-          reject(
-            new TransportError({
-              kind: 'timeout',
-              detail: `no answer within ${timeoutMs} ms to ${attempts} attempts over UDP`,
-            }),
-          ),
-        );
-      }, timeoutMs);
-    };
-    socket.on('error', (err) => finish(() => reject(networkFailure(err))));
-    socket.on('message', (buf) => {
-      if (buf.length < 12 || buf.readUInt16BE(0) !== id) return;
-      finish(() => resolve({ buf, transport: 'UDP', attempts }));
-    });
-    socket.connect(target.port, target.host, attempt);
-  });
-}
-
-/** One request over TCP, framed with the 2-byte length prefix (RFC 1035 §4.2.2 / RFC 7766). */
-function tcpExchange(target: Target, request: Buffer, timeoutMs: number): Promise<Exchanged> {
-  const id = request.readUInt16BE(0);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port });
-    let received = EMPTY;
-    let done = false;
-    const finish = (outcome: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      outcome();
-    };
-    const timer = setTimeout(
-      () =>
-        finish(() =>
-          reject(
-            new TransportError({ kind: 'timeout', detail: `no answer within ${timeoutMs} ms over TCP` }),
-          ),
-        ),
-      timeoutMs,
-    );
-    socket.on('connect', () => socket.write(Buffer.concat([u16(request.length), request])));
-    socket.on('data', (chunk) => {
-      received = Buffer.concat([received, chunk]);
-      while (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) {
-        const buf = received.subarray(2, 2 + received.readUInt16BE(0));
-        received = received.subarray(2 + buf.length);
-        if (buf.length >= 12 && buf.readUInt16BE(0) === id)
-          return finish(() => resolve({ buf, transport: 'TCP', attempts: 1 }));
-      }
-    });
-    socket.on('error', (err) => finish(() => reject(networkFailure(err))));
-    socket.on('close', () =>
-      finish(() =>
-        reject(
-          new TransportError({
-            kind: 'malformed',
-            detail: 'the server closed the TCP connection unanswered',
-          }),
-        ),
-      ),
-    );
-  });
-}
-
-function parseServer(server: string): { host: string; port: number } {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(server);
-  const hostPort = /^([^:]+)(?::(\d+))?$/.exec(server);
-  const [host, port] = bracketed
-    ? [bracketed[1]!, bracketed[2]]
-    : hostPort
-      ? [hostPort[1]!, hostPort[2]]
-      : net.isIPv6(server)
-        ? [server, undefined]
-        : [undefined, undefined];
-  const portNumber = port === undefined ? 53 : Number(port);
-  if (!host || !Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535)
-    throw new DnsError('invalid', `The DNS server '${server}' is not a host or host:port.`);
-  return { host, port: portNumber };
-}
-
-// --- The adapter ------------------------------------------------------------------------------------------
+/** The value of an A, AAAA or TXT record's RDATA; throws when it does not decode as its type. */
+const valueOf = (type: RecordType, rdata: Buffer): string =>
+  type === 'TXT' ? txtValue(rdata) : addressValue(type, rdata);
 
 /**
  * The RFC 2136 adapter of the DNS port.
@@ -573,11 +99,11 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
   const keyName = canonicalName(options.tsig.name.replace(/\.$/, ''));
   if (!keyName)
     throw new DnsError('invalid', `The TSIG key name '${options.tsig.name}' is not a valid DNS name.`);
-  if (options.tsig.algorithm !== ALGORITHM)
-    throw new DnsError('invalid', `The TSIG algorithm of key '${keyName}' must be ${ALGORITHM}.`);
+  if (options.tsig.algorithm !== TSIG_ALGORITHM)
+    throw new DnsError('invalid', `The TSIG algorithm of key '${keyName}' must be ${TSIG_ALGORITHM}.`);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(options.tsig.secret) || options.tsig.secret.length % 4 !== 0)
     throw new DnsError('invalid', `The secret of TSIG key '${keyName}' is not base64.`);
-  const key: Key = { name: keyName, secret: Buffer.from(options.tsig.secret, 'base64') };
+  const key: TsigKey = { name: keyName, algorithm: TSIG_ALGORITHM, secret: options.tsig.secret };
   const timeoutMs = options.timeoutMs ?? 2000;
   const retries = options.retries ?? 2;
 
@@ -610,7 +136,7 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
     const ok =
       type === 'A' ? net.isIPv4(value) : type === 'AAAA' ? net.isIPv6(value) && !value.includes('%') : true;
     if (!ok) throw fail('invalid', `'${value}' is not an ${type === 'A' ? 'IPv4' : 'IPv6'} address.`);
-    const rdata = rdataOf(type, value);
+    const rdata = toRdata(type, value);
     if (rdata.length > 65_000)
       throw fail('invalid', `The ${type} value is too long (${rdata.length} bytes).`);
     return rdata;
@@ -628,12 +154,12 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
   const exchange = async (
     what: string,
     build: (id: number) => Buffer,
-  ): Promise<{ message: Message; tsig: Tsig | undefined; attempts: number }> => {
+  ): Promise<{ message: Message; tsig: TsigRecord | undefined; attempts: number }> => {
     const target = await resolveTarget();
     const signed = () => {
       const unsigned = build(randomInt(0x10000));
       if (unsigned.length > 65_000) throw fail('invalid', `The ${what} does not fit in one DNS message.`);
-      return { ...sign(unsigned, key, Math.floor(Date.now() / 1000)), unsigned };
+      return { ...signRequest(unsigned, key, Math.floor(Date.now() / 1000)), unsigned };
     };
     let request = signed();
     let exchanged: Exchanged;
@@ -664,7 +190,7 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
 
     const { buf, attempts } = exchanged;
     let message: Message;
-    let tsig: Tsig | undefined;
+    let tsig: TsigRecord | undefined;
     try {
       message = parseMessage(buf);
       tsig = readTsig(buf, message);
@@ -711,7 +237,7 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
   };
 
   /** Turns a non-success answer into the DnsError of its rcode and TSIG error. */
-  const rejection = (what: string, message: Message, tsig: Tsig | undefined): DnsError => {
+  const rejection = (what: string, message: Message, tsig: TsigRecord | undefined): DnsError => {
     const rcode = rcodeName(message.rcode);
     const where = `(zone '${zone}', key '${key.name}')`;
     if (tsig && tsig.error !== 0) {
@@ -726,7 +252,7 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
       if (tsig.error === TSIG_ERROR.BADKEY)
         return fail(
           'bad-key',
-          `The DNS server ${server} does not know TSIG key '${key.name}' with algorithm ${ALGORITHM} for the ${what} in zone '${zone}' (${rcode}/BADKEY): check the key name and algorithm configured on the server.`,
+          `The DNS server ${server} does not know TSIG key '${key.name}' with algorithm ${TSIG_ALGORITHM} for the ${what} in zone '${zone}' (${rcode}/BADKEY): check the key name and algorithm configured on the server.`,
           extra,
         );
       if (tsig.error === TSIG_ERROR.BADTIME) {
@@ -806,7 +332,7 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
     const { message, tsig, attempts } = await exchange(what, (id) =>
       encodeMessage({
         id,
-        opcode: OPCODE.UPDATE,
+        flags: opcodeFlags(OPCODE.UPDATE),
         questions: [{ name: zone, type: TYPE.SOA, klass: CLASS.IN }],
         answers: prerequisites,
         authorities: updates,
@@ -825,7 +351,7 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
     const { message, tsig } = await exchange(what, (id) =>
       encodeMessage({
         id,
-        opcode: OPCODE.QUERY,
+        flags: opcodeFlags(OPCODE.QUERY),
         questions: [{ name: owner, type: TYPE[type], klass: CLASS.IN }],
       }),
     );
@@ -891,7 +417,7 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider {
         const want = new Set(target.map(({ rdata }) => rdata.toString('hex')));
         return (
           now.length === want.size &&
-          now.every((r) => r.ttl === ttl && want.has(rdataOf(type, r.value).toString('hex')))
+          now.every((r) => r.ttl === ttl && want.has(toRdata(type, r.value).toString('hex')))
         );
       };
       await update(`update of ${owner} ${type}`, prerequisites, updates, holdsTarget);

@@ -1,0 +1,3 @@
+export * from './wire.ts';
+export * from './rdata.ts';
+export * from './tsig.ts';
