@@ -1,9 +1,31 @@
-import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../platform/db/database.ts';
 import type { LoginFailureCounts } from './throttle.ts';
-import { apiTokens, loginFailures, sessions } from '../platform/db/schema.ts';
+import {
+  apiTokens,
+  loginFailures,
+  recoveryCodes,
+  sessions,
+  twoFactorChallenges,
+} from '../platform/db/schema.ts';
 
-export type ApiTokenSummary = { id: string; name: string; createdAt: string; lastUsedAt: string | null };
+export type ApiTokenSummary = {
+  id: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+};
+
+const toTokenSummary = (r: typeof apiTokens.$inferSelect): ApiTokenSummary => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.createdAt.toISOString(),
+  expiresAt: r.expiresAt.toISOString(),
+  lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+  lastUsedIp: r.lastUsedIp,
+});
 
 /** Sessions, API tokens and failed sign-ins. Secrets arrive here only as SHA-256 hashes. */
 export function createAuthRepository(db: Executor) {
@@ -46,19 +68,29 @@ export function createAuthRepository(db: Executor) {
       userId: string;
       name: string;
       tokenHash: string;
+      expiresAt: Date;
     }): Promise<ApiTokenSummary> {
       const [row] = await db.insert(apiTokens).values(input).returning();
-      return { id: row!.id, name: row!.name, createdAt: row!.createdAt.toISOString(), lastUsedAt: null };
+      return toTokenSummary(row!);
     },
-    async findApiToken(tokenHash: string): Promise<{ id: string; userId: string } | null> {
+    /** A token that has not expired. */
+    async findApiToken(tokenHash: string, now: Date): Promise<{ id: string; userId: string } | null> {
       const [row] = await db
         .select({ id: apiTokens.id, userId: apiTokens.userId })
         .from(apiTokens)
-        .where(eq(apiTokens.tokenHash, tokenHash));
+        .where(and(eq(apiTokens.tokenHash, tokenHash), gt(apiTokens.expiresAt, now)));
       return row ?? null;
     },
-    async touchApiToken(id: string) {
-      await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, id));
+    async touchApiToken(id: string, ip: string | null) {
+      await db.update(apiTokens).set({ lastUsedAt: new Date(), lastUsedIp: ip }).where(eq(apiTokens.id, id));
+    },
+    /** Revokes every token of a user (disabled, or password reset by an admin). */
+    async deleteApiTokensOfUser(userId: string): Promise<number> {
+      const rows = await db
+        .delete(apiTokens)
+        .where(eq(apiTokens.userId, userId))
+        .returning({ id: apiTokens.id });
+      return rows.length;
     },
     /** API tokens belong to their user: the user id is the scope. */
     async listApiTokens(userId: string): Promise<ApiTokenSummary[]> {
@@ -67,12 +99,7 @@ export function createAuthRepository(db: Executor) {
         .from(apiTokens)
         .where(eq(apiTokens.userId, userId))
         .orderBy(desc(apiTokens.createdAt));
-      return rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        createdAt: r.createdAt.toISOString(),
-        lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
-      }));
+      return rows.map(toTokenSummary);
     },
     async deleteApiToken(userId: string, id: string): Promise<boolean> {
       const rows = await db
@@ -82,9 +109,82 @@ export function createAuthRepository(db: Executor) {
       return rows.length > 0;
     },
 
+    async createTwoFactorChallenge(input: {
+      id: string;
+      userId: string;
+      kind: 'verify' | 'enrol';
+      expiresAt: Date;
+    }) {
+      await db.insert(twoFactorChallenges).values(input);
+    },
+    /** A challenge that has not expired. */
+    async findTwoFactorChallenge(
+      id: string,
+      now: Date,
+    ): Promise<{ userId: string; kind: 'verify' | 'enrol'; attempts: number } | null> {
+      const [row] = await db
+        .select({
+          userId: twoFactorChallenges.userId,
+          kind: twoFactorChallenges.kind,
+          attempts: twoFactorChallenges.attempts,
+        })
+        .from(twoFactorChallenges)
+        .where(and(eq(twoFactorChallenges.id, id), gt(twoFactorChallenges.expiresAt, now)));
+      return row ?? null;
+    },
+    /** Counts a wrong code; returns the attempts so far. */
+    async failTwoFactorChallenge(id: string): Promise<number> {
+      const [row] = await db
+        .update(twoFactorChallenges)
+        .set({ attempts: sql`${twoFactorChallenges.attempts} + 1` })
+        .where(eq(twoFactorChallenges.id, id))
+        .returning({ attempts: twoFactorChallenges.attempts });
+      return row?.attempts ?? Number.MAX_SAFE_INTEGER;
+    },
+    async deleteTwoFactorChallenge(id: string): Promise<boolean> {
+      const rows = await db
+        .delete(twoFactorChallenges)
+        .where(eq(twoFactorChallenges.id, id))
+        .returning({ id: twoFactorChallenges.id });
+      return rows.length > 0;
+    },
+    async purgeTwoFactorChallenges(now: Date) {
+      await db.delete(twoFactorChallenges).where(lt(twoFactorChallenges.expiresAt, now));
+    },
+
+    /** Replaces a user's recovery codes (hashes only). */
+    async replaceRecoveryCodes(userId: string, codeHashes: string[]) {
+      await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+      if (codeHashes.length)
+        await db.insert(recoveryCodes).values(codeHashes.map((codeHash) => ({ userId, codeHash })));
+    },
+    /** Uses up one unused recovery code; false when there is none with this hash. */
+    async useRecoveryCode(userId: string, codeHash: string): Promise<boolean> {
+      const rows = await db
+        .update(recoveryCodes)
+        .set({ usedAt: new Date() })
+        .where(
+          and(
+            eq(recoveryCodes.userId, userId),
+            eq(recoveryCodes.codeHash, codeHash),
+            isNull(recoveryCodes.usedAt),
+          ),
+        )
+        .returning({ id: recoveryCodes.id });
+      return rows.length > 0;
+    },
+    async countUnusedRecoveryCodes(userId: string): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(recoveryCodes)
+        .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+      return row?.n ?? 0;
+    },
+
     async recordLoginFailure(email: string, ip: string) {
       await db.insert(loginFailures).values({ email, ip });
     },
+    /** Failed sign-ins since `since`: of this e-mail from this address, from this address, of this e-mail. */
     /** Failed sign-ins since `since`: of this e-mail from this address, from this address, of this e-mail. */
     async countLoginFailures(since: Date, by: { email: string; ip: string }): Promise<LoginFailureCounts> {
       const fromIp = sql`${loginFailures.ip} = ${by.ip}`;

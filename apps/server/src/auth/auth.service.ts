@@ -1,12 +1,14 @@
-import type { ApiTokenCreate, ApiTokenCreated, LoginBody, Me } from '@trunkline/contracts';
+import type { ApiTokenCreate, ApiTokenCreated, LoginBody, Me, SignInChallenge } from '@trunkline/contracts';
 import type { Actor } from '../access/actor.ts';
 import type { Repositories } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { AppError, notFound } from '../platform/errors.ts';
+import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import { dummyPasswordHash, hashToken, newSecretToken, verifyPassword } from '../platform/crypto.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { throttleFor } from './throttle.ts';
 import type { UserCredentials } from '../users/users.repository.ts';
+import type { Vault } from '../secrets/vault.ts';
+import { createTwoFactor } from './two-factor.ts';
 
 export const SESSION_PREFIX = 'tls_';
 export const API_TOKEN_PREFIX = 'tlk_';
@@ -14,9 +16,14 @@ export const API_TOKEN_PREFIX = 'tlk_';
 type Deps = {
   repos: Repositories;
   uow: UnitOfWork<Repositories>;
-  settings: { sessionTtlHours: number; maxFailures: number; windowMinutes: number };
+  settings: { sessionTtlHours: number; maxFailures: number; windowMinutes: number; apiTokenMaxDays: number };
+  /** Seals the two-factor secrets. */
+  vault: Vault;
   now?: () => Date;
 };
+
+/** API tokens live 90 days unless their creator chooses otherwise (up to API_TOKEN_MAX_DAYS). */
+export const API_TOKEN_DEFAULT_DAYS = 90;
 
 const actorOf = (u: UserCredentials, via: Actor['via'], ip: string | null): Actor => ({
   userId: u.id,
@@ -39,7 +46,7 @@ export const meOf = (actor: Actor): Me => ({
   authenticatedBy: actor.via === 'api-token' ? 'api-token' : 'session',
 });
 
-export function createAuthService({ repos, uow, settings, now = () => new Date() }: Deps) {
+export function createAuthService({ repos, uow, settings, vault, now = () => new Date() }: Deps) {
   const ttlMs = settings.sessionTtlHours * 3600_000;
   const windowMs = settings.windowMinutes * 60_000;
 
@@ -58,12 +65,47 @@ export function createAuthService({ repos, uow, settings, now = () => new Date()
     });
   }
 
+  /** Opens a session for a user who passed every factor. */
+  async function openSession(
+    user: UserCredentials,
+    meta: { ip: string; userAgent: string | null },
+    summary: Record<string, unknown>,
+  ): Promise<{ token: string; expiresAt: Date; me: Me }> {
+    const token = newSecretToken(SESSION_PREFIX);
+    const expiresAt = new Date(now().getTime() + ttlMs);
+    const actor = actorOf(user, 'session', meta.ip);
+    await uow(async (r) => {
+      await r.auth.createSession({
+        id: hashToken(token),
+        userId: user.id,
+        expiresAt,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      });
+      await r.auth.clearLoginFailures(user.email, meta.ip);
+      await r.users.markLogin(user.id);
+      await recordAudit(r.audit, actor, {
+        action: 'session.login',
+        targetType: 'session',
+        targetId: user.id,
+        channelId: user.channelId,
+        customerId: user.customerId,
+        ...(Object.keys(summary).length ? { summary } : {}),
+      });
+    });
+    return { token, expiresAt, me: meOf(actor) };
+  }
+
+  const twoFactor = createTwoFactor({ repos, uow, vault, now, openSession, assertNotThrottled });
+
   return {
+    ...twoFactor,
+
     /** Verifies e-mail and password and opens a session. The password is used here and forgotten. */
     async login(
       input: LoginBody,
       meta: { ip: string; userAgent: string | null },
-    ): Promise<{ token: string; expiresAt: Date; me: Me }> {
+    ): Promise<{ token: string; expiresAt: Date; me: Me } | { challenge: SignInChallenge }> {
       await assertNotThrottled(input.email, meta.ip);
       const user = await repos.users.credentialsByEmail(input.email);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
@@ -87,28 +129,9 @@ export function createAuthService({ repos, uow, settings, now = () => new Date()
         });
         throw new AppError('unauthenticated', 'The e-mail or password is not correct.');
       }
-      const token = newSecretToken(SESSION_PREFIX);
-      const expiresAt = new Date(now().getTime() + ttlMs);
-      const actor = actorOf(user, 'session', meta.ip);
-      await uow(async (r) => {
-        await r.auth.createSession({
-          id: hashToken(token),
-          userId: user.id,
-          expiresAt,
-          ip: meta.ip,
-          userAgent: meta.userAgent,
-        });
-        await r.auth.clearLoginFailures(input.email, meta.ip);
-        await r.users.markLogin(user.id);
-        await recordAudit(r.audit, actor, {
-          action: 'session.login',
-          targetType: 'session',
-          targetId: user.id,
-          channelId: user.channelId,
-          customerId: user.customerId,
-        });
-      });
-      return { token, expiresAt, me: meOf(actor) };
+      const challenge = await twoFactor.challengeFor(user, meta);
+      if (challenge) return { challenge };
+      return openSession(user, meta, {});
     },
 
     async logout(actor: Actor, token: string | undefined): Promise<void> {
@@ -143,22 +166,35 @@ export function createAuthService({ repos, uow, settings, now = () => new Date()
 
     async authenticateApiToken(token: string, ip: string | null): Promise<Actor | null> {
       if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-      const found = await repos.auth.findApiToken(hashToken(token));
+      const found = await repos.auth.findApiToken(hashToken(token), now());
       if (!found) return null;
       const user = await repos.users.credentialsById(found.userId);
       if (!user || user.disabled) return null;
-      await repos.auth.touchApiToken(found.id);
+      await repos.auth.touchApiToken(found.id, ip);
       return actorOf(user, 'api-token', ip);
     },
 
     /** The token is returned once; only its hash is kept. */
     async createApiToken(actor: Actor, input: ApiTokenCreate): Promise<ApiTokenCreated> {
+      // A token cannot mint tokens: a stolen one would otherwise outlive its own expiry.
+      if (actor.via !== 'session') throw forbidden('API tokens are created in the browser session.');
+      const days = input.expiresInDays ?? Math.min(API_TOKEN_DEFAULT_DAYS, settings.apiTokenMaxDays);
+      if (days > settings.apiTokenMaxDays)
+        throw invalid([
+          {
+            path: 'expiresInDays',
+            code: 'too_big',
+            message: `At most ${settings.apiTokenMaxDays} days on this portal.`,
+          },
+        ]);
       const token = newSecretToken(API_TOKEN_PREFIX);
+      const expiresAt = new Date(now().getTime() + days * 86_400_000);
       const created = await uow(async (r) => {
         const row = await r.auth.createApiToken({
           userId: actor.userId!,
           name: input.name,
           tokenHash: hashToken(token),
+          expiresAt,
         });
         await recordAudit(r.audit, actor, {
           action: 'api-token.create',
@@ -166,11 +202,17 @@ export function createAuthService({ repos, uow, settings, now = () => new Date()
           targetId: row.id,
           channelId: actor.channelId,
           customerId: actor.customerId,
-          summary: { name: input.name },
+          summary: { name: input.name, expiresAt: row.expiresAt },
         });
         return row;
       });
-      return { id: created.id, name: created.name, createdAt: created.createdAt, token };
+      return {
+        id: created.id,
+        name: created.name,
+        createdAt: created.createdAt,
+        expiresAt: created.expiresAt,
+        token,
+      };
     },
 
     listApiTokens: (actor: Actor) => repos.auth.listApiTokens(actor.userId!),
