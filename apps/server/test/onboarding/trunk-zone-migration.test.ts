@@ -8,7 +8,8 @@ const MIGRATION = '0011_service_trunk_zone';
 /** Runs one migration file as drizzle-kit's migrator does: statement by statement. */
 async function apply(db: PGlite, tag: string) {
   const text = await readFile(new URL(`${tag}.sql`, folder), 'utf8');
-  for (const statement of text.split('--> statement-breakpoint')) if (statement.trim()) await db.exec(statement);
+  for (const statement of text.split('--> statement-breakpoint'))
+    if (statement.trim()) await db.exec(statement);
 }
 
 /** Services stored before the zone and the override flag existed get both from what they hold. */
