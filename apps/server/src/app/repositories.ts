@@ -13,6 +13,7 @@ import { createM365SettingsRepository } from '../m365/m365-settings.repository.t
 import { createRoutingSettingsRepository } from '../routing/routing-settings.repository.ts';
 import { createWorkflowsRepository } from '../routing/workflow.repository.ts';
 import { createLifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
+import { createMicrosoftAccessRepository } from '../auth/microsoft-access.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -31,6 +32,7 @@ export function createRepositories(db: Executor) {
     routingSettings: createRoutingSettingsRepository(db),
     workflows: createWorkflowsRepository(db),
     lifecycle: createLifecycleRepository(db),
+    microsoftAccess: createMicrosoftAccessRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

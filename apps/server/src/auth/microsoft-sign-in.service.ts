@@ -11,6 +11,7 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Vault } from '../secrets/vault.ts';
 import { SESSION_PREFIX, meOf } from './auth.service.ts';
 import type { UserCredentials } from '../users/users.repository.ts';
+import { grantingServices } from './microsoft-access.ts';
 
 export const MICROSOFT_SIGN_IN_CALLBACK_PATH = '/api/v1/session/microsoft/callback';
 const STATE_MINUTES = 15;
@@ -51,7 +52,11 @@ export function createMicrosoftSignInService({
 
   /** The one customer whose services grant this tenant's admins access; an error message otherwise. */
   async function customerOfTenant(tenantId: string): Promise<{ customerId: string } | { message: string }> {
-    const grants = await repos.m365Settings.customerAdminGrantsOfTenant(tenantId);
+    // A service being removed grants nothing: offboarding ends Sign in with Microsoft for its tenant.
+    const grants = await grantingServices(
+      repos,
+      await repos.m365Settings.customerAdminGrantsOfTenant(tenantId),
+    );
     const customers = [...new Set(grants.map((g) => g.customerId))];
     if (customers.length === 0) return { message: notGranted };
     if (customers.length > 1)

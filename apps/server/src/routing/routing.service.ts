@@ -6,13 +6,14 @@ import { routingStepJob } from '../jobs/definitions.ts';
 import type { JobQueue } from '../jobs/job.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
-import { renderPowerShell } from '../teams/powershell.ts';
+import { renderPowerShell } from '../teams/powershell-script.ts';
 import { stepContext, type RoutingAdapters } from './context.ts';
 import { buildPlan, type PlannedService } from './plan.ts';
 import type { StoredPlan } from './runner.ts';
 import { offboardingSteps, onboardingSteps, steps, type Outcome } from './steps.ts';
 import { toWorkflow } from './workflow.repository.ts';
 import { lifecycleOf } from '../lifecycle/lifecycle.ts';
+import { endMicrosoftAccessIfLast } from '../auth/microsoft-access.ts';
 import { TeamsError } from '../teams/teams-executor.ts';
 import { GraphError } from '../microsoft/graph.ts';
 
@@ -246,6 +247,7 @@ export function createRoutingService({
       for (const s of last.steps) outcomes[s.name] = (s.outcome as Outcome | null) ?? {};
       const plan: StoredPlan = { ...(last.workflow.plan as StoredPlan), onboardingOutcomes: outcomes };
       const names: StepName[] = offboardingSteps(last.workflow.configureDns);
+      const tenantId = await repos.microsoftAccess.tenantOfService(serviceId);
       await uow(async (r, tx) => {
         if (open) await r.workflows.setStatus(open.id, 'cancelled');
         const w = await r.workflows.create({
@@ -262,6 +264,14 @@ export function createRoutingService({
           targetId: serviceId,
           customerId: service.customerId,
           summary: { trunkFqdn: plan.trunkFqdn, steps: names },
+        });
+        // Removing the tenant's last granting service ends Sign in with Microsoft for it, at once.
+        const customer = await r.customers.get(scopeOf(actor), service.customerId);
+        await endMicrosoftAccessIfLast(r, actor, {
+          serviceId,
+          tenantId,
+          customerId: service.customerId,
+          channelId: customer?.channelId ?? null,
         });
       });
       return (await this.workflow(actor, serviceId))!;

@@ -30,6 +30,7 @@ import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { lifecycleOf, withLifecycle } from '../lifecycle/lifecycle.ts';
+import { endMicrosoftAccessIfLast } from '../auth/microsoft-access.ts';
 
 type Deps = {
   repos: Repositories;
@@ -478,7 +479,14 @@ export function createServicesService({
             { errors: [{ path: 'status', code: 'not_deletable', message: 'Remove the service instead.' }] },
           );
         const customer = await r.customers.get(scope, current.customerId);
+        const tenantId = await r.microsoftAccess.tenantOfService(id);
         if (!(await r.services.remove(scope, id))) throw notFound('Service');
+        await endMicrosoftAccessIfLast(r, actor, {
+          serviceId: id,
+          tenantId,
+          customerId: current.customerId,
+          channelId: customer?.channelId ?? null,
+        });
         await recordAudit(r.audit, actor, {
           action: 'service.delete',
           targetType: 'service',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import { expectStatus } from '../support/client.ts';
+import { PUBLIC_URL } from '../support/server.ts';
 import { followCallback, inviteService, submitMicrosoftPage } from '../support/microsoft.ts';
 import { startRoutingWorld, waitForWorkflow, type RoutingWorld, type Run } from '../support/routing.ts';
 import { openEventStream } from './events.ts';
@@ -169,5 +170,72 @@ describe('service lifecycle over the API', () => {
       expect.objectContaining({ path: 'licensedUsers', message: 'Enter a whole number from 1 to 500.' }),
     ]);
     expect(expectStatus(await world.admin.get(`/api/v1/services/${svc.id}`), 200).licensedUsers).toBe(5);
+  });
+
+  it("removing the tenant's last service ends Sign in with Microsoft for it and the sessions it created", async () => {
+    world.emu.control.setRedirectUris(loadDefaultSeed().apps[0]!.appId, [
+      ...loadDefaultSeed().apps[0]!.redirectUris,
+      `${PUBLIC_URL}/api/v1/microsoft/consent/callback`,
+      `${PUBLIC_URL}/api/v1/microsoft/callback`,
+      `${PUBLIC_URL}/api/v1/session/microsoft/callback`,
+    ]);
+    const alice = CONTOSO.users.find((u) => u.userPrincipalName.startsWith('alice'))!;
+    const signIn = async () => {
+      const browser = world.server.client();
+      const start = await browser.post('/api/v1/session/microsoft', { email: alice.userPrincipalName });
+      if (start.status !== 200) return { start, browser };
+      const fromMicrosoft = await submitMicrosoftPage(start.body.redirectUrl, {
+        username: alice.userPrincipalName,
+        password: alice.password,
+        action: 'accept',
+      });
+      const res = await fetch(`${world.server.url}${fromMicrosoft.pathname}${fromMicrosoft.search}`, {
+        redirect: 'manual',
+      });
+      browser.cookie = res.headers.get('set-cookie')?.split(';')[0] ?? null;
+      return { start, browser };
+    };
+    const accessCustomer = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Access' }),
+      201,
+    ).id;
+    const svc = await world.connectedService(accessCustomer, 'life-access');
+    expectStatus(
+      await world.admin.put(`/api/v1/services/${svc.id}/m365-settings`, {
+        m365Domain: 'contoso.onmicrosoft.com',
+        grantAdminAccess: { channelAdmins: true, customerAdmins: true },
+      }),
+      200,
+    );
+    const { browser } = await signIn();
+    expect(expectStatus(await browser.get('/api/v1/me'), 200)).toMatchObject({
+      role: 'customer_admin',
+      customerId: accessCustomer,
+    });
+
+    expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    const done = await waitForWorkflow(
+      world.admin,
+      svc.id,
+      (w) => w.status === 'succeeded' || w.status === 'failed',
+    );
+    expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
+    expect((await browser.get('/api/v1/services')).status).toBe(200);
+
+    expectStatus(
+      await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: 'life-access' }),
+      202,
+    );
+    // At once: the session Microsoft sign-in created is gone, and signing in again is refused.
+    expect((await browser.get('/api/v1/services')).status).toBe(401);
+    const again = await signIn();
+    expect(again.start.status).toBe(422);
+    expect(again.start.body.errors[0].message).toMatch(/no service on this portal/);
+    const audit = expectStatus(
+      await world.admin.get(`/api/v1/audit?action=auth.microsoft-access-ended&customerId=${accessCustomer}`),
+      200,
+    );
+    expect(audit.items[0].summary).toMatchObject({ sessionsRevoked: 1 });
+    await waitForWorkflow(world.admin, svc.id, (w) => w.kind === 'offboard' && w.status === 'succeeded');
   });
 });
