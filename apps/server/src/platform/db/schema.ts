@@ -182,6 +182,10 @@ export const auditEvents = pgTable(
     summary: jsonb('summary').$type<Record<string, unknown>>().notNull().default({}),
     ip: text('ip'),
     seq: integer('seq').generatedAlwaysAsIdentity(),
+    /** Names as they were when the event was written, so the trail reads well after renames and deletions. */
+    actorName: text('actor_name'),
+    targetName: text('target_name'),
+    customerName: text('customer_name'),
   },
   (t) => [
     index('audit_at_idx').on(t.at),
