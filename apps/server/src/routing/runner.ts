@@ -259,7 +259,8 @@ export function createRoutingRunner({
         }
       } finally {
         clearInterval(heartbeat);
-        if (!lost) await repos.workflows.release(workflowId, owner);
+        if (lost) log.warn({ workflowId, owner }, 'routing run stopped: another worker took its lease');
+        else await repos.workflows.release(workflowId, owner);
       }
     },
 
