@@ -11,7 +11,7 @@ import type { RoutingAdapters } from '../routing/context.ts';
 import type { EffectiveRouting, RoutingSettingsService } from '../routing/routing-settings.service.ts';
 import { StepFailure } from '../routing/steps.ts';
 import { createConfigApiExecutor } from '../teams/config-api.ts';
-import { createPowerShellExecutor } from '../teams/powershell.ts';
+import { createPowerShellExecutor } from '../teams/pwsh-runner.ts';
 import type { TeamsExecutor } from '../teams/teams-executor.ts';
 
 /**

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  createPowerShellExecutor,
   psQuote,
   renderPowerShell,
   renderPowerShellPreview,
   renderPowerShellRemoval,
   RESULT_MARKER,
-} from '../../src/teams/powershell.ts';
+} from '../../src/teams/powershell-script.ts';
+import { createPowerShellExecutor } from '../../src/teams/pwsh-runner.ts';
 import {
   TeamsError,
   type TeamsChange,
