@@ -1,3 +1,5 @@
+// First: zod's configuration must precede every schema (see zod-config.ts).
+import './zod-config.ts';
 export * from './problem.ts';
 export * from './common.ts';
 export * from './access.ts';

@@ -29,6 +29,7 @@ import { AppError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installAuthentication } from './auth.ts';
 import { clientErrorHandler, frameworkErrors, installProblemHandlers, sendProblem } from './problem.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 import type { App } from './types.ts';
 
 export type HttpDeps = {
@@ -66,6 +67,7 @@ export async function buildHttpApp({ config, logger, services, health, version }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandlers(app);
+  await installSecurityHeaders(app, config.publicUrl);
   // The API speaks JSON only: anything else is 415, not a string the schemas would then reject.
   app.removeContentTypeParser('text/plain');
 
