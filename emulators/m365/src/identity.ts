@@ -29,6 +29,22 @@ type ParsedScopes = { oidc: string[]; resources: { resource: Resource; names: st
 const CODE_LIFETIME_MS = 10 * 60_000;
 const DEVICE_CODE_LIFETIME_S = 900;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+/**
+ * Entra puts `wids` (directory role template ids) and `groups` (security group ids) into ID tokens only when the
+ * app's manifest asks for them through `groupMembershipClaims` (DirectoryRole / SecurityGroup, or All).
+ */
+export const membershipClaims = (
+  setting: string | undefined,
+  of: { wids: string[]; groups: string[] },
+): { wids?: string[]; groups?: string[] } => {
+  const asked = new Set((setting ?? 'None').split(',').map((v) => v.trim().toLowerCase()));
+  const all = asked.has('all');
+  return {
+    ...(all || asked.has('directoryrole') ? { wids: of.wids } : {}),
+    ...(all || asked.has('securitygroup') ? { groups: of.groups } : {}),
+  };
+};
+
 const CONSENT_DECLINED = 'User declined to consent to access the app.';
 const EXPIRED_GRANT =
   'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.';
@@ -302,6 +318,10 @@ export const identityRoutes = (emu: Emu): Route[] => {
               }
             : {}),
           ...(parsed.oidc.includes('email') && user.mail ? { email: user.mail } : {}),
+          ...membershipClaims(app.groupMembershipClaims, {
+            wids: [...roles, DEFAULT_USER_ROLE],
+            groups: user.groups ?? [],
+          }),
         },
         3600,
       );

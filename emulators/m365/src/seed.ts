@@ -13,6 +13,11 @@ export type SeedApp = {
   redirectUris: string[];
   /** Permissions configured on the registration: app roles and delegated scopes per resource (app id or URI). */
   requiredResourceAccess: { resource: string; roles: string[]; scopes: string[] }[];
+  /**
+   * The manifest's `groupMembershipClaims`: `None` (default), or a comma-separated list of `SecurityGroup`,
+   * `DirectoryRole`, `ApplicationGroup`, or `All`. ID tokens carry `groups` and/or `wids` only when it asks.
+   */
+  groupMembershipClaims?: string;
 };
 
 export type SeedUser = {
@@ -23,6 +28,8 @@ export type SeedUser = {
   usageLocation?: string;
   /** Directory role names (see catalog.ROLE_TEMPLATES). */
   roles?: string[];
+  /** Object ids of the security groups the user is a member of (the `groups` claim). */
+  groups?: string[];
   /** When present the user must pass MFA: interactive pages ask for this code; ROPC fails with AADSTS50076. */
   mfaCode?: string;
   assignedSkuIds?: string[];

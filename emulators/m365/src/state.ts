@@ -28,6 +28,8 @@ export type User = {
   usageLocation: string | null;
   password: string;
   mfaCode?: string;
+  /** Security groups the user is a member of (object ids). */
+  groups?: string[];
   /** `assignedAt`: epoch ms of the assignment (seeded licences: 0, long ago). */
   assignedLicenses: { skuId: string; disabledPlans: string[]; assignedAt?: number }[];
   createdDateTime: string;
@@ -238,6 +240,7 @@ export const createWorld = (seed: Seed) => {
           usageLocation: u.usageLocation ?? null,
           password: u.password,
           ...(u.mfaCode ? { mfaCode: u.mfaCode } : {}),
+          ...(u.groups ? { groups: [...u.groups] } : {}),
           assignedLicenses: (u.assignedSkuIds ?? []).map((skuId) => ({ skuId, disabledPlans: [] })),
           createdDateTime: tenant.createdDateTime,
         });
