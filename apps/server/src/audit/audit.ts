@@ -17,6 +17,7 @@ export function auditEntry(actor: Actor, record: AuditRecord): AuditEntry {
   return {
     actorId: actor.userId,
     actorEmail: actor.email,
+    actorName: actor.name || null,
     channelId: record.channelId ?? null,
     customerId: record.customerId ?? null,
     action: record.action,
