@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink, type StoredMessage } from '@trunkline/emulator-smtp';
 import { expectStatus, type Client } from '../support/client.ts';
+import { eventually } from '../support/eventually.ts';
 import { PUBLIC_URL, startTestServer, type TestServer } from '../support/server.ts';
 
 const freePort = () =>
@@ -12,20 +13,6 @@ const freePort = () =>
       s.close(() => resolve(port));
     });
   });
-
-const until = async <T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  ms = 40_000,
-): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 describe('invitations over real SMTP', () => {
   let server: TestServer;
@@ -51,7 +38,10 @@ describe('invitations over real SMTP', () => {
     );
   };
   const mailTo = (to: string) =>
-    until<StoredMessage>(`mail to ${to}`, async () => sink?.messages.find((m) => m.to.includes(to)));
+    eventually<StoredMessage>(`mail to ${to}`, () => sink?.messages.find((m) => m.to.includes(to)), {
+      timeoutMs: 40_000,
+      intervalMs: 200,
+    });
   const invitationOf = async (id: string) =>
     (expectStatus(await admin.get('/api/v1/invitations?pageSize=200'), 200).items as { id: string }[]).find(
       (i) => i.id === id,
@@ -89,10 +79,14 @@ describe('invitations over real SMTP', () => {
     }
     const token = tokenIn(mail.text)!;
     expect(token).toHaveLength(43); // 256 bits, base64url
-    const inv = await until('sent status', async () => {
-      const i = await invitationOf(created.invitation.id);
-      return i.status === 'sent' ? i : null;
-    });
+    const inv = await eventually(
+      'the sent status',
+      async () => {
+        const i = await invitationOf(created.invitation.id);
+        return i.status === 'sent' ? i : null;
+      },
+      { timeoutMs: 40_000, intervalMs: 200 },
+    );
     expect(inv).toMatchObject({ sendAttempts: 1, lastError: null, customerName: 'Fabrikam Inc' });
     expect(expectStatus(await admin.get(`/api/v1/invitations/${created.invitation.id}/link`), 200).link).toBe(
       `${PUBLIC_URL}/invite/${token}`,
@@ -178,19 +172,27 @@ describe('invitations over real SMTP', () => {
     await sink!.stop();
     sink = null;
     const created = await invite('retry@fabrikam.example');
-    const failed = await until('send-failed status', async () => {
-      const i = await invitationOf(created.invitation.id);
-      return i.status === 'send-failed' ? i : null;
-    });
+    const failed = await eventually(
+      'the send-failed status',
+      async () => {
+        const i = await invitationOf(created.invitation.id);
+        return i.status === 'send-failed' ? i : null;
+      },
+      { timeoutMs: 40_000, intervalMs: 200 },
+    );
     expect(failed.lastError).toMatch(/ECONNREFUSED|connect/i);
     expect(failed.sendAttempts).toBeGreaterThanOrEqual(1);
     sink = await startSmtpSink({ smtpPort });
     const mail = await mailTo('retry@fabrikam.example');
     expect(tokenIn(mail.text)).toBeTruthy();
-    const sent = await until('sent status', async () => {
-      const i = await invitationOf(created.invitation.id);
-      return i.status === 'sent' ? i : null;
-    });
+    const sent = await eventually(
+      'the sent status',
+      async () => {
+        const i = await invitationOf(created.invitation.id);
+        return i.status === 'sent' ? i : null;
+      },
+      { timeoutMs: 40_000, intervalMs: 200 },
+    );
     expect(sent.sendAttempts).toBeGreaterThanOrEqual(2);
     expect(sent.lastError).toBeNull();
     expect(sink.messages.filter((m) => m.to.includes('retry@fabrikam.example'))).toHaveLength(1);

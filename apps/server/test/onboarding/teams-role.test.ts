@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import { expectStatus, type Client } from '../support/client.ts';
+import { eventually } from '../support/eventually.ts';
 import { followCallback, inviteService, submitMicrosoftPage } from '../support/microsoft.ts';
 import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
@@ -29,12 +30,10 @@ describe('Teams Administrator role for the automation', () => {
 
   /** Waits for the job that runs after a connection to record its outcome. */
   async function settledRole(serviceId: string) {
-    for (let i = 0; i < 100; i++) {
+    return eventually('the Teams role to be checked', async () => {
       const status = expectStatus(await admin.get(`/api/v1/services/${serviceId}/connection`), 200);
-      if (status.teamsRole.state !== 'unknown') return status.teamsRole;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('the Teams role was never checked');
+      return status.teamsRole.state !== 'unknown' && status.teamsRole;
+    });
   }
 
   it('after admin consent (no delegated token): shows the exact steps, and a re-check finds the role once assigned', async () => {
