@@ -76,11 +76,53 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const read = <T>(
   schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
   raw: unknown,
-  empty: unknown = {},
 ): T => {
   const r = schema.safeParse(raw ?? {});
   if (r.success) return r.data;
-  return (schema.safeParse(empty) as { success: true; data: T }).data;
+  return (schema.safeParse({}) as { success: true; data: T }).data;
+};
+
+/*
+ * Records written before the typed outcomes: `wrote: ["A 198.51.100.10", …]` (DNS), `createdDomain` (domain),
+ * `created: ["pstn-usage:Trunkline", "voice-route:…", …]` (voice routing). They are read as what they said
+ * Trunkline created; what they did not say (prior values) counts as nothing.
+ */
+const legacyList = (raw: Outcome, key: string): string[] | null => {
+  const v = raw[key];
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null;
+};
+
+const readDns = (raw: Outcome, fqdn: string): DnsOutcome => {
+  const wrote = 'records' in raw ? null : legacyList(raw, 'wrote');
+  if (!wrote) return read(DnsOutcomeSchema, raw);
+  const records = wrote.flatMap((w) => {
+    const [type, ...rest] = w.split(' ');
+    if (type !== 'A' && type !== 'AAAA') return [];
+    const values = rest.join(' ') === '(none)' ? [] : rest.join(' ').split(', ').filter(Boolean);
+    return [{ type: type as 'A' | 'AAAA', before: [] as string[], wrote: values }];
+  });
+  return records.reduce((acc, r) => mergeDnsOutcome(acc, { fqdn, records: [r] }), read(DnsOutcomeSchema, {}));
+};
+
+const readDomain = (raw: Outcome): DomainOutcome =>
+  read(
+    DomainOutcomeSchema,
+    'createdDomain' in raw && !('created' in raw) ? { created: raw.createdDomain === true } : raw,
+  );
+
+const readVoiceRouting = (raw: Outcome): VoiceRoutingOutcome => {
+  const created = 'usage' in raw || 'route' in raw ? null : legacyList(raw, 'created');
+  if (!created) return read(VoiceRoutingOutcomeSchema, raw);
+  const named = (object: string) =>
+    created.find((c) => c.startsWith(`${object}:`))?.slice(object.length + 1) ?? null;
+  const usage = named('pstn-usage');
+  const route = named('voice-route');
+  const policy = named('voice-routing-policy');
+  return read(VoiceRoutingOutcomeSchema, {
+    usage: usage ? { name: usage, added: true } : null,
+    route: route ? { identity: route, created: true, usageAdded: true } : null,
+    policy: policy ? { identity: policy, created: true, usageAdded: true } : null,
+  });
 };
 
 // ------------------------------------------------------------------------------------------------ DNS
@@ -96,7 +138,7 @@ export const dnsStep: Step = {
   async apply(ctx) {
     const fqdn = ctx.plan.trunkFqdn;
     const dns = await ctx.dns();
-    let rec: DnsOutcome = mergeDnsOutcome(read(DnsOutcomeSchema, ctx.previous), { fqdn, records: [] });
+    let rec: DnsOutcome = mergeDnsOutcome(readDns(ctx.previous, fqdn), { fqdn, records: [] });
     const changed: string[] = [];
     for (const [type, want] of addressSets(ctx.plan)) {
       const current = await values(dns, fqdn, type);
@@ -118,7 +160,7 @@ export const dnsStep: Step = {
     };
   },
   async remove(ctx) {
-    const rec = read(DnsOutcomeSchema, ctx.previous);
+    const rec = readDns(ctx.previous, ctx.plan.trunkFqdn);
     if (!rec.fqdn || !rec.records.length)
       return {
         kind: 'done',
@@ -170,13 +212,6 @@ export const dnsStep: Step = {
 };
 
 // ------------------------------------------------------------------------------------------------ domain
-
-/** Records of runs before the typed outcomes said `createdDomain`. */
-const readDomain = (raw: Outcome): DomainOutcome =>
-  read(
-    DomainOutcomeSchema,
-    'createdDomain' in raw && !('created' in raw) ? { created: raw.createdDomain === true } : raw,
-  );
 
 export const domainStep: Step = {
   async apply(ctx) {
@@ -390,7 +425,7 @@ const teamsFailure = (e: unknown, ctx: StepContext, outcome: VoiceRoutingOutcome
 
 export const voiceRoutingStep: Step = {
   async apply(ctx) {
-    let rec = read(VoiceRoutingOutcomeSchema, ctx.previous);
+    let rec = readVoiceRouting(ctx.previous);
     let changes;
     try {
       changes = await ctx.executor().apply(await ctx.teamsToken(), ctx.plan.teams, async (c) => {
@@ -411,7 +446,7 @@ export const voiceRoutingStep: Step = {
     };
   },
   async remove(ctx) {
-    const rec = read(VoiceRoutingOutcomeSchema, ctx.previous);
+    const rec = readVoiceRouting(ctx.previous);
     // A grant Trunkline recorded is read (and reverted) even if the settings stopped granting since.
     const plan = {
       ...ctx.plan.teams,
