@@ -1,0 +1,91 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ActivationOutcomeSchema,
+  DomainOutcomeSchema,
+  mergeActivationOutcome,
+  mergeDnsOutcome,
+  mergeDomainOutcome,
+  mergeVoiceRoutingOutcome,
+  VoiceRoutingOutcomeSchema,
+  type DnsOutcome,
+  type VoiceRoutingOutcome,
+} from './routing-outcomes.ts';
+
+const FQDN = 'acme.sbc.example';
+const values = fc.subarray(['198.51.100.10', '198.51.100.11', '192.0.2.1']);
+const dns = fc.record({
+  fqdn: fc.constant(FQDN),
+  records: fc.uniqueArray(
+    fc.record({ type: fc.constantFrom('A' as const, 'AAAA' as const), before: values, wrote: values }),
+    { selector: (r) => r.type },
+  ),
+});
+const teams = fc.record({
+  usage: fc.option(fc.record({ name: fc.constant('Trunkline'), added: fc.boolean() })),
+  route: fc.option(
+    fc.record({
+      identity: fc.constant('Trunkline'),
+      created: fc.boolean(),
+      gatewaysAdded: fc.subarray([FQDN, 'other.sbc.example']),
+      usageAdded: fc.boolean(),
+      prior: fc.record({ priority: fc.integer({ min: 0, max: 9 }) }, { requiredKeys: [] }),
+    }),
+  ),
+  policy: fc.option(
+    fc.record({ identity: fc.constant('Unrestricted'), created: fc.boolean(), usageAdded: fc.boolean() }),
+  ),
+  globalGrant: fc.option(
+    fc.record({ policy: fc.constant('Unrestricted'), prior: fc.option(fc.constant('Contoso-own')) }),
+  ),
+}) as fc.Arbitrary<VoiceRoutingOutcome>;
+
+describe('routing outcomes', () => {
+  it('parse {} as nothing owned', () => {
+    expect(DomainOutcomeSchema.parse({})).toEqual({ fqdn: null, created: false, txtWritten: [] });
+    expect(ActivationOutcomeSchema.parse({})).toEqual({ upn: null, createdUser: false, licence: null });
+    expect(VoiceRoutingOutcomeSchema.parse({})).toEqual({
+      usage: null,
+      route: null,
+      policy: null,
+      globalGrant: null,
+    });
+  });
+
+  it('merge monotonically: a later run never erases "Trunkline created it", and the oldest prior value stays', () => {
+    fc.assert(
+      fc.property(teams, teams, (a, b) => {
+        const m = mergeVoiceRoutingOutcome(a, b);
+        if (a.route?.created || b.route?.created) expect(m.route?.created).toBe(true);
+        if (a.policy?.created || b.policy?.created) expect(m.policy?.created).toBe(true);
+        if (a.usage?.added || b.usage?.added) expect(m.usage?.added).toBe(true);
+        for (const g of [...(a.route?.gatewaysAdded ?? []), ...(b.route?.gatewaysAdded ?? [])])
+          expect(m.route?.gatewaysAdded).toContain(g);
+        if (a.route?.prior.priority !== undefined)
+          expect(m.route?.prior.priority).toBe(a.route.prior.priority);
+        if (a.globalGrant) expect(m.globalGrant).toEqual(a.globalGrant);
+        expect(mergeVoiceRoutingOutcome(m, b)).toEqual(m);
+      }),
+    );
+    fc.assert(
+      fc.property(dns, dns, (a: DnsOutcome, b: DnsOutcome) => {
+        const m = mergeDnsOutcome(a, b);
+        for (const r of m.records) {
+          const first = a.records.find((x) => x.type === r.type) ?? b.records.find((x) => x.type === r.type)!;
+          const last = b.records.find((x) => x.type === r.type) ?? a.records.find((x) => x.type === r.type)!;
+          expect(r.before).toEqual(first.before);
+          expect(r.wrote).toEqual(last.wrote);
+        }
+      }),
+    );
+  });
+
+  it('keep the domain, user and licence Trunkline created when a later run finds them', () => {
+    const created = { fqdn: FQDN, created: true, txtWritten: ['MS=ms1'] };
+    expect(mergeDomainOutcome(created, { fqdn: FQDN, created: false, txtWritten: [] })).toEqual(created);
+    const user = { upn: `a@${FQDN}`, createdUser: true, licence: { skuId: 's', skuPartNumber: 'MCOEV' } };
+    expect(mergeActivationOutcome(user, { upn: `a@${FQDN}`, createdUser: false, licence: null })).toEqual(
+      user,
+    );
+  });
+});
