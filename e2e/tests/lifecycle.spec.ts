@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, screenshot, signIn, test } from '../support/fixtures.ts';
 import {
@@ -190,6 +191,25 @@ test('recovery paths: blocked run, partial run kept across re-authentication, li
     await expect(alice.getByRole('link', { name: 'Northwind HQ' })).toBeVisible();
   });
 
+  await test.step('the audit trail reads as sentences with names, the JSON behind Details, and exports CSV', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'configured default routing for' }).first();
+    await expect(row).toBeVisible();
+    await expect(row).toContainText('Northwind HQ');
+    await expect(row).not.toContainText('=');
+    await expect(row.getByText('"action": "routing.start"')).toBeHidden();
+    await row.getByText('Details').click();
+    await expect(row.getByText(/"action": "routing.start"/)).toBeVisible();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^at,actor,.*sentence/);
+    expect(csv).toMatch(/configured default routing for [^,]*Northwind HQ/);
+    await page.goto(`/services/${svc.id}`);
+  });
+
   await test.step('Remove service matches the short name exactly, then offboarding ends Microsoft sign-in', async () => {
     const panel = routingPanel(page);
     await panel.getByRole('button', { name: 'Remove service' }).click();
@@ -214,9 +234,22 @@ test('recovery paths: blocked run, partial run kept across re-authentication, li
     const again = await browser.newContext();
     const bob = await again.newPage();
     await signInWithMicrosoft(bob, NORTHWIND.admin);
-    await expect(bob.getByText(/no service on this portal that grants/)).toBeVisible();
+    // Refused before Microsoft (no service grants the tenant), or on the way back from it: either way the
+    // login page says why and nobody is signed in.
+    const microsoft = bob.getByLabel('Email or username');
+    const refusal = bob.getByText(/grants its administrators access/).or(bob.getByRole('alert'));
+    await expect(microsoft.or(refusal).first()).toBeVisible();
+    if (await microsoft.isVisible()) {
+      await bob.getByLabel('Password').fill(NORTHWIND.admin.password);
+      await bob.getByRole('button', { name: 'Accept' }).click();
+    }
+    await expect(bob).toHaveURL(/\/login/);
+    await expect(refusal.first()).toBeVisible();
+    expect(await (await bob.request.get('/api/v1/me')).json()).toBeNull();
     await again.close();
-    // And the session the tenant's sign-in created ended with the tenant's last service.
+    // And the session the tenant's sign-in created ended with the tenant's last service. The server answers a
+    // session that no longer works with 401 on /me (deliberately, unlike "never signed in", which is 200 null).
+    consoleGuard.allow(/status of 401 .*\/api\/v1\/me\)/);
     await alice.reload();
     await expect(alice).toHaveURL(/\/login/);
     await customerAdmin.close();

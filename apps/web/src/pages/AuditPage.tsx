@@ -1,21 +1,15 @@
-import { Badge, Code, Group, Text, TextInput, Tooltip } from '@mantine/core';
+import { Badge, Button, Code, Group, Stack, Text, TextInput } from '@mantine/core';
+import { IconDownload } from '@tabler/icons-react';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { useState } from 'react';
 import dayjs from 'dayjs';
-import type { AuditEvent } from '@trunkline/contracts';
 import { audit } from '../api/audit.ts';
+import type { AuditEvent } from '@trunkline/contracts';
 import type { Column } from '../ui/DataTable.tsx';
 import { CustomerSelect, UserSelect } from '../ui/EntitySelects.tsx';
 import { ListPage } from '../ui/ListPage.tsx';
 import { formatDateTime } from '../ui/format.ts';
 import { useListParams, usePagedQuery } from '../ui/list.ts';
-
-/** `key=value key=value`, strings bare, everything else as JSON. */
-export function compactSummary(summary: Record<string, unknown>): string {
-  return Object.entries(summary)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(' ');
-}
 
 const isDay = (value: string | null): value is string => Boolean(value && /^\d{4}-\d{2}-\d{2}$/.test(value));
 
@@ -37,22 +31,40 @@ const columns: Column<AuditEvent>[] = [
       </Text>
     ),
   },
-  { key: 'actor', header: 'Actor', render: (e) => e.actorEmail },
-  { key: 'action', header: 'Action', render: (e) => <Code>{e.action}</Code> },
   {
-    key: 'target',
-    header: 'Target',
+    key: 'actor',
+    header: 'Actor',
     render: (e) => (
-      <Text size="sm">
-        {e.targetType}
-        {e.targetId && (
-          <Tooltip label={e.targetId} withinPortal>
-            <Text span size="xs" c="dimmed" ml={4}>
-              {e.targetId.slice(0, 8)}
-            </Text>
-          </Tooltip>
-        )}
+      <Text size="sm" title={e.actorEmail}>
+        {e.actorName ?? e.actorEmail}
       </Text>
+    ),
+  },
+  {
+    key: 'event',
+    header: 'What happened',
+    render: (e) => (
+      <Stack gap={2}>
+        <Text size="sm">{e.sentence}</Text>
+        <details>
+          <Text component="summary" size="xs" c="dimmed">
+            Details
+          </Text>
+          <Code block mt={4} maw={520} style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+            {JSON.stringify(
+              {
+                action: e.action,
+                target: { type: e.targetType, id: e.targetId, name: e.targetName },
+                customer: e.customerName,
+                summary: e.summary,
+                address: e.ip,
+              },
+              null,
+              2,
+            )}
+          </Code>
+        </details>
+      </Stack>
     ),
   },
   {
@@ -65,32 +77,14 @@ const columns: Column<AuditEvent>[] = [
       </Badge>
     ),
   },
-  {
-    key: 'summary',
-    header: 'Summary',
-    render: (e) => {
-      const text = compactSummary(e.summary);
-      return (
-        <Text
-          size="xs"
-          ff="monospace"
-          lineClamp={2}
-          maw={420}
-          title={text}
-          style={{ overflowWrap: 'anywhere' }}
-        >
-          {text}
-        </Text>
-      );
-    },
-  },
 ];
 
 export function AuditPage() {
   const list = useListParams(['customerId', 'actorId', 'action', 'from', 'to']);
   const fromDay = list.filter('from');
   const toDay = list.filter('to');
-  const query = usePagedQuery(audit, { ...list.params, q: undefined, ...dayBounds(fromDay, toDay) });
+  const params = { ...list.params, q: undefined, ...dayBounds(fromDay, toDay) };
+  const query = usePagedQuery(audit, params);
 
   // The action box writes to the URL once typing pauses, like the search box of other lists.
   const [action, setAction] = useState(list.filter('action') ?? '');
@@ -109,6 +103,18 @@ export function AuditPage() {
       rowKey={(e) => e.id}
       emptyText="Nothing recorded yet."
       searchable={false}
+      actions={
+        // The server writes the file (same filters and scope as the list); the browser downloads it.
+        <Button
+          component="a"
+          href={audit.exportUrl(params)}
+          download
+          variant="default"
+          leftSection={<IconDownload size={16} />}
+        >
+          Export CSV
+        </Button>
+      }
       filters={
         <Group align="flex-end">
           <CustomerSelect

@@ -35,13 +35,19 @@ export function useEventStream(url: string | null, handlers: Handlers) {
  */
 export function useServiceLive(serviceId: string) {
   const queryClient = useQueryClient();
+  const step9 = useRef<string | null>(null);
   useEventStream(services.liveUrl(serviceId), {
     service: (data) => {
       const view = data as ServiceView;
       queryClient.setQueryData(services.itemKey(serviceId), view.service);
       queryClient.setQueryData(services.connectionKey(serviceId), view.connection);
       queryClient.setQueryData(services.workflowKey(serviceId), view.run);
-      void queryClient.invalidateQueries({ queryKey: services.m365SettingsKey(serviceId) });
+      // Step 9 reads Microsoft (its verified domains): read it again only when what it depends on changed, never
+      // for every event (each read records the connection's last success, which is itself a change).
+      const basis = `${view.service.lifecycle.facets.m365Settings}|${view.connection.state}|${view.connection.tenantId}`;
+      if (step9.current !== null && step9.current !== basis)
+        void queryClient.invalidateQueries({ queryKey: services.m365SettingsKey(serviceId) });
+      step9.current = basis;
     },
   });
 }
