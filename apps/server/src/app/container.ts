@@ -11,7 +11,7 @@ import { createUnitOfWork } from '../platform/db/unit-of-work.ts';
 import { createServicesService } from '../services/services.service.ts';
 import { createSettingsService } from '../settings/settings.service.ts';
 import { createUsersService } from '../users/users.service.ts';
-import { createRepositories } from './repositories.ts';
+import { createRepositories, createTransactionScope } from './repositories.ts';
 import { createDataKeysRepository } from '../secrets/data-keys.repository.ts';
 import { createVault } from '../secrets/vault.ts';
 import { createConnectionsService } from '../connections/connections.service.ts';
@@ -35,14 +35,15 @@ export type ServiceDeps = {
   changes: ChangeFeed;
   config: Pick<
     Config,
-    'session' | 'login' | 'apiTokens' | 'publicUrl' | 'invitations' | 'microsoft' | 'routing'
+    'session' | 'login' | 'apiTokens' | 'publicUrl' | 'invitations' | 'microsoft' | 'entraAdmins' | 'routing'
   >;
 };
 
 /** The composition root of the domain: every service with its dependencies, nothing global. */
 export function createServices({ db, jobs, masterKey, config, changes }: ServiceDeps) {
   const repos = createRepositories(db);
-  const uow = createUnitOfWork(db, createRepositories);
+  // Repositories and the job queue bound to the transaction: services never pass `tx` around.
+  const uow = createUnitOfWork(db, createTransactionScope(jobs));
   const tokens = createInvitationTokens(masterKey, config.publicUrl);
   const invitationTtlDays = config.invitations.ttlDays;
   const vault = createVault({ dataKeys: createDataKeysRepository(db), masterKey });
@@ -65,7 +66,6 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     graph,
     vault,
     tokens,
-    jobs,
     publicUrl: config.publicUrl,
   });
   const routingSettings = createRoutingSettingsService({
@@ -94,6 +94,7 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
       vault,
       publicUrl: config.publicUrl,
       sessionTtlHours: config.session.ttlHours,
+      admins: config.entraAdmins,
     }),
     auth: createAuthService({
       repos,

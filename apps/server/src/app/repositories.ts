@@ -3,6 +3,7 @@ import { createAuthRepository } from '../auth/auth.repository.ts';
 import { createChannelsRepository } from '../channels/channels.repository.ts';
 import { createCustomersRepository } from '../customers/customers.repository.ts';
 import type { Executor } from '../platform/db/database.ts';
+import { jobsWithin, type JobQueue, type TransactionJobQueue } from '../jobs/job.ts';
 import { createUsersRepository } from '../users/users.repository.ts';
 import { createInvitationsRepository } from '../invitations/invitations.repository.ts';
 import { createServicesRepository } from '../services/services.repository.ts';
@@ -36,3 +37,10 @@ export function createRepositories(db: Executor) {
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;
+
+/** What a unit of work hands out: every repository and the job queue, all bound to its transaction. */
+export const createTransactionScope = (jobs: JobQueue) => (tx: Executor) => ({
+  ...createRepositories(tx),
+  jobs: jobsWithin(jobs, tx),
+});
+export type TransactionScope = Repositories & { jobs: TransactionJobQueue };

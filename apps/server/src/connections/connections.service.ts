@@ -3,7 +3,7 @@ import { scopeOf, type Actor } from '../access/actor.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import type { InvitationsRepository } from '../invitations/invitations.repository.ts';
-import type { JobQueue } from '../jobs/job.ts';
+import type { TransactionJobQueue } from '../jobs/job.ts';
 import type { EntraClient } from '../microsoft/entra.ts';
 import type { GraphClient } from '../microsoft/graph.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
@@ -31,6 +31,7 @@ type Deps = {
     services: ServicesRepository;
     invitations: InvitationsRepository;
     audit: AuditRepository;
+    jobs: TransactionJobQueue;
   }>;
   entra: EntraClient;
   /** The same adapter for another app registration: the customer's own. */
@@ -38,7 +39,6 @@ type Deps = {
   graph: GraphClient;
   vault: Vault;
   tokens: InvitationTokens;
-  jobs: JobQueue;
   publicUrl: string;
   now?: () => Date;
 };
@@ -57,13 +57,12 @@ export function createConnectionsService({
   graph,
   vault,
   tokens,
-  jobs,
   publicUrl,
   now = () => new Date(),
 }: Deps) {
-  const flow = createInvitationFlow({ repos, uow, tokens, jobs, publicUrl, now });
+  const flow = createInvitationFlow({ repos, uow, tokens, publicUrl, now });
   return {
-    ...createCredentialsFlow({ repos, uow, entra, vault, jobs }),
+    ...createCredentialsFlow({ repos, uow, entra, vault }),
     ...createAdminConsentFlow({ repos, flow, entra, graph, publicUrl }),
     ...createOwnAppFlow({ flow, entraForApp, graph, vault }),
     ...createDelegatedFlow({ repos, flow, entra, vault, publicUrl }),

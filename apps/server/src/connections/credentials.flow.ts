@@ -3,7 +3,7 @@ import { scopeOf, type Actor } from '../access/actor.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import { assignTeamsRoleJob } from '../jobs/definitions.ts';
-import type { JobQueue } from '../jobs/job.ts';
+import type { TransactionJobQueue } from '../jobs/job.ts';
 import { EntraError, type EntraClient } from '../microsoft/entra.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { notFound } from '../platform/errors.ts';
@@ -24,17 +24,16 @@ export function createCredentialsFlow({
   uow,
   entra,
   vault,
-  jobs,
 }: {
   repos: { services: ServicesRepository };
   uow: UnitOfWork<{
     connections: ConnectionsRepository;
     services: ServicesRepository;
     audit: AuditRepository;
+    jobs: TransactionJobQueue;
   }>;
   entra: EntraClient;
   vault: Vault;
-  jobs: JobQueue;
 }) {
   return {
     async connectWithPassword(
@@ -51,8 +50,8 @@ export function createCredentialsFlow({
         const sealed = token.refreshToken
           ? await vault.seal(token.refreshToken, refreshTokenContext(serviceId))
           : null;
-        await uow(async (r, tx) => {
-          await jobs.send(assignTeamsRoleJob, { serviceId }, { within: tx });
+        await uow(async (r) => {
+          await r.jobs.send(assignTeamsRoleJob, { serviceId });
           await r.connections.recordSuccess(serviceId, {
             method: 'credentials',
             tenantId: token.tenantId,

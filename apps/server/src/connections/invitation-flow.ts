@@ -5,7 +5,7 @@ import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import type { InvitationForDelivery, InvitationsRepository } from '../invitations/invitations.repository.ts';
 import { assignTeamsRoleJob } from '../jobs/definitions.ts';
-import type { JobQueue } from '../jobs/job.ts';
+import type { TransactionJobQueue } from '../jobs/job.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { AppError, notFound } from '../platform/errors.ts';
 import { hashToken } from '../platform/crypto.ts';
@@ -25,9 +25,9 @@ export type InvitationFlowDeps = {
     services: ServicesRepository;
     invitations: InvitationsRepository;
     audit: AuditRepository;
+    jobs: TransactionJobQueue;
   }>;
   tokens: InvitationTokens;
-  jobs: JobQueue;
   publicUrl: string;
   now: () => Date;
 };
@@ -45,7 +45,7 @@ const USABLE = new Set(['queued', 'sent', 'send-failed', 'opened']);
 
 export const pkceContext = (stateId: string) => ({ table: 'oauth_states', rowId: stateId, purpose: 'pkce' });
 
-export function createInvitationFlow({ repos, uow, tokens, jobs, publicUrl, now }: InvitationFlowDeps) {
+export function createInvitationFlow({ repos, uow, tokens, publicUrl, now }: InvitationFlowDeps) {
   async function resolveCallback(
     state: string | undefined,
     purpose: string,
@@ -127,9 +127,9 @@ export function createInvitationFlow({ repos, uow, tokens, jobs, publicUrl, now 
       success: Parameters<ConnectionsRepository['recordSuccess']>[1],
       summary: Record<string, unknown>,
     ) {
-      await uow(async (r, tx) => {
+      await uow(async (r) => {
         await r.connections.recordSuccess(invitation.serviceId, success);
-        await jobs.send(assignTeamsRoleJob, { serviceId: invitation.serviceId }, { within: tx });
+        await r.jobs.send(assignTeamsRoleJob, { serviceId: invitation.serviceId });
         const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
         if (service && PRE_CONNECTION.has(service.status))
           await r.services.update({ kind: 'provider' }, invitation.serviceId, { status: 'connected' });

@@ -45,3 +45,20 @@ export type JobQueue = {
     options?: SendOptions,
   ): Promise<string | null>;
 };
+
+/**
+ * The job queue of one transaction, as a unit of work hands it out (`uow(async (r) => r.jobs.send(…))`): a job
+ * sent through it exists only if the transaction commits, and services never see the transaction itself.
+ */
+export type TransactionJobQueue = {
+  send<S extends z.ZodType>(
+    definition: JobDefinition<S>,
+    payload: z.input<S>,
+    options?: Omit<SendOptions, 'within'>,
+  ): Promise<string | null>;
+};
+
+/** Binds a job queue to one transaction (pg-boss inserts the job through it). */
+export const jobsWithin = (jobs: JobQueue, tx: Executor): TransactionJobQueue => ({
+  send: (definition, payload, options = {}) => jobs.send(definition, payload, { ...options, within: tx }),
+});

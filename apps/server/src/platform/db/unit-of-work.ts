@@ -1,8 +1,9 @@
 import type { Database, Executor } from './database.ts';
 
 /**
- * Runs `fn` in one transaction with repositories bound to it. Services use this for every write so a
- * change and its audit record commit together or not at all.
+ * Runs `fn` in one transaction with repositories bound to it (the composition root also binds the job queue,
+ * `r.jobs`). Services use this for every write so a change, its audit record and its jobs commit together or
+ * not at all.
  */
 export type UnitOfWork<R> = <T>(fn: (repos: R, tx: Executor) => Promise<T>) => Promise<T>;
 
