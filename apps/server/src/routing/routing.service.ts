@@ -1,3 +1,4 @@
+import { can } from '@trunkline/contracts';
 import type { PlanBlocker, PlanChange, PlanPreview, StepName, Workflow } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
 import type { Repositories } from '../app/repositories.ts';
@@ -63,7 +64,7 @@ export function createRoutingService({
     return service;
   }
   const mayRun = (actor: Actor) => {
-    if (actor.role === 'customer_admin')
+    if (!can(actor.role, 'routing.configure'))
       throw forbidden('Only the provider or the channel configures routing and removes services.');
   };
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   CUSTOMER_LICENSED_USER_LIMIT,
+  can,
   PRE_CONNECTION_STATUSES,
   TRUNK_NAME_FIXED_MESSAGE,
   editTrunkName,
@@ -143,12 +144,9 @@ export function createServicesService({
     });
   }
 
-  const mayManage = (actor: Actor) => {
-    // Every portal role manages services within its scope; customer admins included (their own tenant).
-    return (
-      actor.role === 'provider_admin' || actor.role === 'channel_admin' || actor.role === 'customer_admin'
-    );
-  };
+  // The provider and the channel add services (the permission table in contracts); customer admins see and
+  // follow their own, with their own actions (re-authenticate, invitations, the Teams role).
+  const mayManage = (actor: Actor) => can(actor.role, 'services.create');
 
   return {
     /**
@@ -262,7 +260,7 @@ export function createServicesService({
      */
     async create(actor: Actor, input: ServiceCreate): Promise<ServiceCreated> {
       const scope = scopeOf(actor);
-      if (!mayManage(actor)) throw forbidden('You cannot create services.');
+      if (!mayManage(actor)) throw forbidden('Only the provider or the channel adds services.');
       if (!(await repos.customers.get(scope, input.customerId))) throw customerNotFound();
       const licenseTypes = await repos.settings.licenseTypes();
       if (!licenseTypes.some((l) => l.id === input.licenseType))
