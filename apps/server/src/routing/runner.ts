@@ -1,6 +1,6 @@
 import type { ServiceStatus } from '@trunkline/contracts';
 import { systemActor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { Repositories, TransactionScope } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { routingStepJob } from '../jobs/definitions.ts';
 import type { JobQueue } from '../jobs/job.ts';
@@ -54,7 +54,7 @@ export function createRoutingRunner({
   now = () => new Date(),
 }: {
   repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  uow: UnitOfWork<TransactionScope>;
   jobs: JobQueue;
   adapters: RoutingAdapters;
   retryBaseSeconds: number;
@@ -110,10 +110,10 @@ export function createRoutingRunner({
     patch: { message?: string | null; lastError?: string | null; outcome?: Outcome; waitingSince?: Date },
   ) {
     const at = new Date(now().getTime() + seconds * 1000);
-    await uow(async (r, tx) => {
+    await uow(async (r) => {
       await r.workflows.updateStep(w.id, step.name, { status: 'waiting', nextAttemptAt: at, ...patch });
       await r.workflows.setStatus(w.id, 'waiting');
-      await jobs.send(routingStepJob, { workflowId: w.id }, { startAfterSeconds: seconds, within: tx });
+      await r.jobs.send(routingStepJob, { workflowId: w.id }, { startAfterSeconds: seconds });
     });
   }
 
@@ -121,7 +121,7 @@ export function createRoutingRunner({
     Math.min(MAX_WAIT_SECONDS, retryBaseSeconds * 2 ** Math.max(0, Math.min(attempt - 1, 12)));
 
   /** Runs one step; answers whether the workflow should go on with the next one now. */
-  async function runStep(w: WorkflowRow, step: StepRow, held: () => void): Promise<boolean> {
+  async function runStep(w: WorkflowRow, step: StepRow, lost: () => boolean): Promise<boolean> {
     const plan = w.plan as StoredPlan;
     const attempts = step.attempts + 1;
     await repos.workflows.updateStep(w.id, step.name, {
@@ -140,7 +140,8 @@ export function createRoutingRunner({
     let result: StepResult;
     try {
       const checkpoint = async (outcome: Outcome) => {
-        held();
+        // No change is made (nor recorded) by a worker that lost the run to another.
+        if (lost()) throw new LeaseLost();
         if (w.kind !== 'onboard') return;
         recorded = outcome;
         await repos.workflows.updateStep(w.id, step.name, { outcome: recorded });
@@ -148,33 +149,29 @@ export function createRoutingRunner({
       const ctx = await stepContext(adapters, w.serviceId, plan, w.configureDns, previous, checkpoint);
       result = await (w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx));
     } catch (e) {
-      if (e instanceof LeaseLost) return false;
-      if (e instanceof DnsError && e.kind === 'manual-action-required') {
-        // Manual DNS: the step shows the records to create and checks again until they resolve.
-        result = {
-          kind: 'wait',
-          message: e.message,
-          deadlineMinutes: plan.dnsVerifyDeadlineMinutes,
-          then: 'keep-waiting',
-        };
-        return afterResult(w, step, attempts, recorded, result, held);
-      }
-      held();
-      const message = e instanceof Error ? e.message : String(e);
-      log.warn({ workflowId: w.id, step: step.name, attempts, err: e }, 'routing step failed');
-      if (isTransient(e) && attempts < TRANSIENT_ATTEMPTS) {
-        await later(w, { ...step, attempts }, backoff(attempts), { lastError: `${message} (trying again)` });
+      if (e instanceof LeaseLost || lost()) return false;
+      if (!(e instanceof DnsError && e.kind === 'manual-action-required')) {
+        const message = e instanceof Error ? e.message : String(e);
+        log.warn({ workflowId: w.id, step: step.name, attempts, err: e }, 'routing step failed');
+        if (isTransient(e) && attempts < TRANSIENT_ATTEMPTS) {
+          await later(w, { ...step, attempts }, backoff(attempts), {
+            lastError: `${message} (trying again)`,
+          });
+          return false;
+        }
+        await fail(w, step, message);
         return false;
       }
-      await fail(w, step, message);
-      return false;
+      // Manual DNS: the step shows the records to create and checks again until they resolve.
+      result = {
+        kind: 'wait',
+        message: e.message,
+        deadlineMinutes: plan.dnsVerifyDeadlineMinutes,
+        then: 'keep-waiting',
+      };
     }
-    try {
-      return await afterResult(w, step, attempts, recorded, result, held);
-    } catch (e) {
-      if (e instanceof LeaseLost) return false;
-      throw e;
-    }
+    if (lost()) return false;
+    return afterResult(w, step, attempts, recorded, result);
   }
 
   async function afterResult(
@@ -183,9 +180,7 @@ export function createRoutingRunner({
     attempts: number,
     recorded: Outcome,
     result: StepResult,
-    held: () => void,
   ): Promise<boolean> {
-    held();
     // The step's own outcome is its whole record (merged monotonically by the step); offboarding keeps onboarding's.
     const outcome = w.kind === 'onboard' ? (result.outcome ?? recorded) : recorded;
     if (result.kind === 'done') {
@@ -233,9 +228,6 @@ export function createRoutingRunner({
             .catch((e: unknown) => log.warn({ workflowId, err: e }, 'routing lease renewal failed')),
         Math.max(200, (leaseSeconds * 1000) / 3),
       );
-      const held = () => {
-        if (lost) throw new LeaseLost();
-      };
       try {
         for (;;) {
           if (lost) return 'stopped';
@@ -255,7 +247,7 @@ export function createRoutingRunner({
           }
           // A delayed attempt that is not due yet (an early duplicate job): its own job comes later.
           if (step.status === 'waiting' && step.nextAttemptAt && step.nextAttemptAt > now()) return 'stopped';
-          if (!(await runStep(workflow, step, held))) return 'stopped';
+          if (!(await runStep(workflow, step, () => lost))) return 'stopped';
         }
       } finally {
         clearInterval(heartbeat);
