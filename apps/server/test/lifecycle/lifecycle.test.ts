@@ -105,8 +105,21 @@ describe('service lifecycle over the API', () => {
   });
 
   it('a service whose only invitation is revoked asks for a new one instead of staying "Pending invitation"', async () => {
+    // The Onboarding view's stream sees the new service and then the revocation, without polling.
+    const stream = await openEventStream<{ services: { id: string; lifecycle: Lifecycle }[] }>(
+      world.server.url,
+      world.admin.cookie!,
+      `/api/v1/customers/${customerId}/events`,
+      'customer',
+    );
     const { svc } = await inviteService(world.admin, customerId, 'life-revoke');
+    await stream.next((v) => v.services.some((x) => x.id === svc.id), 2_000);
     expectStatus(await world.admin.post(`/api/v1/invitations/${svc.invitation.id}/revoke`), 200);
+    await stream.next(
+      (v) => v.services.find((x) => x.id === svc.id)?.lifecycle.state === 'not-connected',
+      2_000,
+    );
+    stream.close();
     const after = expectStatus(await world.admin.get(`/api/v1/services/${svc.id}`), 200);
     expect(after.status).not.toBe('pending-invitation');
     expect(after.lifecycle).toMatchObject({ state: 'not-connected', nextAction: { id: 'send-invitation' } });
@@ -221,6 +234,12 @@ describe('service lifecycle over the API', () => {
     );
     expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
     expect((await browser.get('/api/v1/services')).status).toBe(200);
+    const adminName = expectStatus(await world.admin.get('/api/v1/me'), 200).name;
+    const [started] = expectStatus(
+      await world.admin.get(`/api/v1/audit?action=routing.start&customerId=${accessCustomer}`),
+      200,
+    ).items;
+    expect(started.sentence).toBe(`${adminName} configured default routing for Access — Routing life-access`);
 
     expectStatus(
       await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: 'life-access' }),
