@@ -20,6 +20,7 @@ cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export CI=${CI:-}
+export FUZZ_RUNS=${FUZZ_RUNS:-50} # full-size route fuzzing (apps/server/test/security/fuzz.test.ts) in the pg-suite
 
 STAGES=${SYSTEM_STAGES:-web pg-suite system e2e}
 
