@@ -55,8 +55,9 @@ export const InvitationViewSchema = z.object({
   /** `superseded`: a newer link was sent for the same service (a resend, or a new invitation). */
   state: z.enum(['valid', 'expired', 'used', 'revoked', 'superseded']),
   providerName: z.string(),
-  customerName: z.string(),
-  serviceName: z.string(),
+  /** Only while the link is valid: a used, revoked, expired or superseded link names no customer or service. */
+  customerName: z.string().nullable(),
+  serviceName: z.string().nullable(),
   expiresAt: TimestampSchema,
 });
 export type InvitationView = z.infer<typeof InvitationViewSchema>;

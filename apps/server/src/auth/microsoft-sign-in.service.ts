@@ -4,9 +4,9 @@ import type { Me } from '@trunkline/contracts';
 import type { Actor } from '../access/actor.ts';
 import type { Repositories } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { EntraError, type EntraClient } from '../microsoft/entra.ts';
+import { EntraError, type EntraClient, type SignInIdentity } from '../microsoft/entra.ts';
 import { hashPassword, hashToken, newSecretToken } from '../platform/crypto.ts';
-import { AppError, invalid } from '../platform/errors.ts';
+import { AppError } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Vault } from '../secrets/vault.ts';
 import { SESSION_PREFIX, meOf } from './auth.service.ts';
@@ -23,8 +23,16 @@ type Deps = {
   vault: Vault;
   publicUrl: string;
   sessionTtlHours: number;
+  /**
+   * Who of a granting tenant becomes a customer admin: holders of one of these Entra directory roles (role
+   * template ids, the ID token's `wids`), or members of this Entra group (its `groups` claim).
+   */
+  admins: { roleIds: string[]; groupId: string | null };
   now?: () => Date;
 };
+
+/** Microsoft's home realm for people whose e-mail domain names no tenant: the sign-in still goes there. */
+const NO_TENANT = 'organizations';
 
 export type MicrosoftSignInResult =
   { ok: true; token: string; expiresAt: Date; me: Me } | { ok: false; message: string };
@@ -36,6 +44,26 @@ export type MicrosoftSignInResult =
  * service that grants customer admins access, and the person lands as a customer admin of that service's
  * customer (created on first sign-in, found by tenant and object id afterwards).
  */
+/** The actor of a Microsoft identity that is not (yet) a portal user, for the audit trail. */
+const microsoftActor = (identity: SignInIdentity, ip: string): Actor => ({
+  userId: null,
+  email: identity.email,
+  name: identity.name,
+  role: 'customer_admin',
+  channelId: null,
+  customerId: null,
+  via: 'session',
+  ip,
+});
+
+/** Names of the usual roles, for the refusal; any other configured role is named by its template id. */
+const ROLE_NAMES: Record<string, string> = {
+  '62e90394-69f5-4237-9190-012177145e10': 'Global Administrator',
+  '69091246-20e8-4a56-aa4d-066075b2a7a8': 'Teams Administrator',
+  'baf37b3a-610e-45da-9e62-d9d1e5e8914b': 'Teams Communications Administrator',
+  'aa38014f-0993-46e9-9b45-30501a20909d': 'Teams Telephony Administrator',
+};
+
 export function createMicrosoftSignInService({
   repos,
   uow,
@@ -43,6 +71,7 @@ export function createMicrosoftSignInService({
   vault,
   publicUrl,
   sessionTtlHours,
+  admins,
   now = () => new Date(),
 }: Deps) {
   const redirectUri = `${publicUrl}${MICROSOFT_SIGN_IN_CALLBACK_PATH}`;
@@ -59,11 +88,30 @@ export function createMicrosoftSignInService({
     );
     const customers = [...new Set(grants.map((g) => g.customerId))];
     if (customers.length === 0) return { message: notGranted };
+    // Names nothing: the person is not signed in, and the other customers are none of their business.
     if (customers.length > 1)
       return {
-        message: `Your tenant is connected for several customers (${[...new Set(grants.map((g) => g.customerName))].join(', ')}); ask your provider for a password account.`,
+        message:
+          'Your tenant is connected for more than one customer; ask your provider for a password account.',
       };
     return { customerId: customers[0]! };
+  }
+
+  /** Whether the person holds an administrator role (or the configured group) in their tenant; why not otherwise. */
+  function adminOfTenant(identity: SignInIdentity): { message: string } | null {
+    const wanted = new Set(admins.roleIds.map((r) => r.toLowerCase()));
+    const roleNames = [...wanted].map((id) => ROLE_NAMES[id] ?? `directory role ${id}`).join(', ');
+    if (identity.roleIds.some((r) => wanted.has(r))) return null;
+    const group = admins.groupId?.toLowerCase();
+    if (group && identity.groupIds.includes(group)) return null;
+    if (group && identity.groupsOverage)
+      return {
+        message:
+          'You are a member of too many groups for Microsoft to list them in the sign-in; ask your provider for a password account.',
+      };
+    return {
+      message: `Only your organization's administrators (${roleNames}${group ? ', or members of the group your provider named' : ''}) may sign in here. Ask one of them, or your provider, for access.`,
+    };
   }
 
   /** The portal user for a Microsoft identity: found, linked by e-mail, or created; or why not. */
@@ -99,9 +147,12 @@ export function createMicrosoftSignInService({
   }
 
   return {
-    /** Where to send the browser for this work e-mail; 422 when no service lets its organization in. */
+    /**
+     * Where to send the browser for this work e-mail. The answer is the same whether the e-mail's tenant is
+     * unknown, known without a granting service, or granted: who may sign in shows only after Microsoft has
+     * authenticated the person (no anonymous probing for customers).
+     */
     async start(email: string): Promise<{ redirectUrl: string }> {
-      const refuse = (message: string) => invalid([{ path: 'email', code: 'not_allowed', message }]);
       if (!entra.configured)
         throw new AppError('conflict', 'Sign in with Microsoft is not configured on this portal.');
       const domain = email.split('@')[1] ?? '';
@@ -113,9 +164,6 @@ export function createMicrosoftSignInService({
           throw new AppError('upstream_failed', `Microsoft Entra ID could not be reached: ${e.message}`);
         throw e;
       }
-      if (!tenantId) throw refuse(`Microsoft knows no organization for ${domain}.`);
-      const customer = await customerOfTenant(tenantId);
-      if ('message' in customer) throw refuse(customer.message);
       const state = randomBytes(32).toString('base64url');
       const nonce = randomBytes(24).toString('base64url');
       const stateId = hashToken(state);
@@ -125,13 +173,13 @@ export function createMicrosoftSignInService({
         purpose: 'sign-in',
         invitationId: null,
         serviceId: null,
-        tenantId,
+        tenantId: tenantId ?? null,
         nonce,
         expiresAt: new Date(now().getTime() + STATE_MINUTES * 60_000),
         codeVerifierSealed: await vault.seal(codeVerifier, pkceContext(stateId)),
       });
       const url = entra.signInUrl({
-        tenantId,
+        tenantId: tenantId ?? NO_TENANT,
         redirectUri,
         state,
         nonce,
@@ -151,8 +199,10 @@ export function createMicrosoftSignInService({
       if (!state) return { ok: false, message: 'The sign-in link is invalid. Start again.' };
       const stateId = hashToken(state);
       const bound = await repos.oauthStates.consume(stateId, 'sign-in');
-      if (!bound?.tenantId || !bound.nonce || !bound.codeVerifierSealed)
+      if (!bound?.nonce || !bound.codeVerifierSealed)
         return { ok: false, message: 'The sign-in expired or was already used. Start again.' };
+      // The e-mail's domain named no tenant: Microsoft has had its say; nothing here lets the person in.
+      if (!bound.tenantId) return { ok: false, message: notGranted };
       if (q.get('error'))
         return {
           ok: false,
@@ -177,6 +227,18 @@ export function createMicrosoftSignInService({
         return { ok: false, message: 'The sign-in came back from another tenant.' };
       const customer = await customerOfTenant(identity.tenantId);
       if ('message' in customer) return { ok: false, message: customer.message };
+      // Granting a tenant's admins access lets in its administrators, not every member of the tenant.
+      const notAdmin = adminOfTenant(identity);
+      if (notAdmin) {
+        await recordAudit(repos.audit, microsoftActor(identity, meta.ip), {
+          action: 'session.login',
+          targetType: 'session',
+          outcome: 'failure',
+          customerId: customer.customerId,
+          summary: { via: 'microsoft', tenantId: identity.tenantId, reason: 'no administrator role' },
+        });
+        return { ok: false, message: notAdmin.message };
+      }
       const unknownPasswordHash = await hashPassword(randomBytes(32).toString('base64url'));
       const token = newSecretToken(SESSION_PREFIX);
       const expiresAt = new Date(now().getTime() + sessionTtlHours * 3600_000);

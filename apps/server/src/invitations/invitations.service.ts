@@ -143,11 +143,13 @@ export function createInvitationsService({
                 : 'valid';
       if (state === 'valid' && invitation.status !== 'opened')
         await repos.invitations.setStatus(invitation.id, 'opened', { openedAt: now() });
+      // A link that no longer works (forwarded, leaked into a log or a browser history) names nobody.
+      const valid = state === 'valid';
       return {
         state,
         providerName,
-        customerName: invitation.customerName,
-        serviceName: invitation.serviceName,
+        customerName: valid ? invitation.customerName : null,
+        serviceName: valid ? invitation.serviceName : null,
         expiresAt: invitation.expiresAt,
       };
     },

@@ -29,6 +29,12 @@ export type SignInIdentity = {
   objectId: string;
   email: string;
   name: string;
+  /** Directory role template ids the person holds (`wids`; present when the app asks for DirectoryRole). */
+  roleIds: string[];
+  /** Security groups the person is a member of (`groups`; present when the app asks for SecurityGroup). */
+  groupIds: string[];
+  /** More groups than fit in a token: the `groups` claim is replaced by a pointer to Graph. */
+  groupsOverage: boolean;
 };
 
 /** Why Microsoft refused, in terms the product acts on; `aadsts` keeps Microsoft's own code. */
@@ -278,7 +284,17 @@ export function createEntraClient(config: Config['microsoft']): EntraClient {
         const email = String(payload.email ?? payload.preferred_username ?? '').toLowerCase();
         if (!tid || !oid || !email)
           throw new EntraError('rejected', 'The ID token lacks tid, oid or a username.');
-        return { tenantId: tid, objectId: oid, email, name: String(payload.name ?? email) };
+        const strings = (v: unknown) => (Array.isArray(v) ? v.map((x) => String(x).toLowerCase()) : []);
+        const claimNames = (payload._claim_names ?? {}) as Record<string, unknown>;
+        return {
+          tenantId: tid,
+          objectId: oid,
+          email,
+          name: String(payload.name ?? email),
+          roleIds: strings(payload.wids),
+          groupIds: strings(payload.groups),
+          groupsOverage: 'groups' in claimNames || payload.hasgroups === true,
+        };
       } catch (e) {
         if (e instanceof EntraError || e instanceof oidc.ResponseBodyError) throw toEntraError(e);
         // A token that fails validation (state, nonce, issuer, audience, signature) is refused, not retried.

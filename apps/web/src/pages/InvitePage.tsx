@@ -18,6 +18,8 @@ import { useState } from 'react';
 import type { ConnectionAttempt } from '@trunkline/contracts';
 
 function Details({ view }: { view: InvitationView }) {
+  // A link that no longer works names no customer or service.
+  if (view.customerName === null) return null;
   return (
     <Stack gap={4}>
       <Text size="sm">
@@ -147,8 +149,8 @@ export function InvitePage() {
             {query.data && (
               <>
                 <Text size="sm">
-                  {query.data.providerName} is setting up Microsoft Teams calling (Direct Routing) for{' '}
-                  {query.data.customerName}.
+                  {query.data.providerName} is setting up Microsoft Teams calling (Direct Routing)
+                  {query.data.customerName ? ` for ${query.data.customerName}` : ''}.
                 </Text>
                 <Details view={query.data} />
                 <ConsentOutcome />
