@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Three tiers (CODE_STYLE.md, "Tests"):
@@ -12,12 +13,20 @@ const UNIT_LEGACY = ['apps/server/test/config.test.ts', 'apps/server/test/platfo
 
 export default defineConfig({
   test: {
+    // Integration files spend much of their time waiting (pg-boss polling, HTTP between the server and the
+    // emulators), so one worker per core, and at least two: Vitest's default (cores - 1) ran them one by one on a
+    // 2-core machine.
+    maxWorkers: Math.max(2, availableParallelism()),
     projects: [
       {
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', UNIT, ...UNIT_LEGACY],
           exclude: ['**/node_modules/**'],
+          // Pure modules only, so files can share a worker's module cache.
+          isolate: false,
+          // scrypt and long fast-check runs take well under a second, but a shared 2-core machine may be busy.
+          testTimeout: 30_000,
         },
       },
       {
@@ -27,6 +36,10 @@ export default defineConfig({
           exclude: ['apps/server/test/system/**', UNIT, ...UNIT_LEGACY, '**/node_modules/**'],
           // Builds the migrated template database each file copies (apps/server/test/support/database.ts).
           globalSetup: ['apps/server/test/support/global-setup.ts'],
+          // A worker loads the server's modules once for all its files instead of once per file (a quarter of the
+          // CPU time of a run). Safe because every file builds its own runtime, database and emulators through
+          // factories; nothing in src or the emulators keeps module-level state between them.
+          isolate: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
