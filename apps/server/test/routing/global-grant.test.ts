@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import { expectStatus } from '../support/client.ts';
+import { globalDefault } from '../support/ownership.ts';
 import {
   startRoutingWorld,
   tenantState,
@@ -10,37 +10,6 @@ import {
 } from '../support/routing.ts';
 
 type World = RoutingWorld;
-
-const SEED = loadDefaultSeed();
-const APP = SEED.apps[0]!;
-const CONTOSO = SEED.tenants.find((t) => t.name === 'contoso')!;
-const ADMIN = CONTOSO.users[0]!;
-const TEAMS_DEFAULT = '48ac35b8-9aa8-4d74-927d-1f4a14a0b239/.default';
-
-/**
- * The tenant's global voice routing policy as the emulated Teams admin API reports it, read with contoso's admin
- * (a delegated token of the provider app, as the customer's own tooling would).
- */
-async function globalDefault(world: World): Promise<string | null> {
-  const token = await fetch(`${world.emu.urls.login}/${CONTOSO.id}/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      client_id: APP.appId,
-      client_secret: APP.clientSecrets[0]!,
-      username: ADMIN.userPrincipalName,
-      password: ADMIN.password,
-      scope: TEAMS_DEFAULT,
-    }),
-  });
-  expect(token.status).toBe(200);
-  const { access_token } = (await token.json()) as { access_token: string };
-  const res = await fetch(`${world.emu.urls.teams}/Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy`, {
-    headers: { authorization: `Bearer ${access_token}` },
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { PolicyName: string | null }).PolicyName;
-}
 
 describe("default routing with the policy granted as the tenant's global default", () => {
   let world: World;

@@ -86,6 +86,15 @@ export async function customerAdmin(world: RoutingWorld) {
   };
 }
 
+/**
+ * The tenant's global voice routing policy as the emulated Teams admin API reports it (the emulator keeps it
+ * there only), read with contoso's admin as the customer's own tooling would; null: the Global instance.
+ */
+export async function globalDefault(world: RoutingWorld): Promise<string | null> {
+  const admin = await customerAdmin(world);
+  return ((await admin.teams('GET', GRANT)) as { PolicyName: string | null }).PolicyName;
+}
+
 /** Back to the seed (a fresh contoso), with the provider app's redirect URIs as `startRoutingWorld` sets them. */
 export function resetTenant(world: RoutingWorld) {
   world.emu.control.reset();
@@ -184,11 +193,9 @@ export async function wholeState(world: RoutingWorld): Promise<WholeState> {
     created: _c,
     ...tenant
   } = structuredClone(world.emu.control.tenant('contoso'));
-  const admin = await customerAdmin(world);
-  const grant = (await admin.teams('GET', GRANT)) as { PolicyName: string | null };
   return {
     tenant,
-    globalPolicy: grant.PolicyName,
+    globalPolicy: await globalDefault(world),
     zone: world.dns
       .records(ZONE)
       .filter((r) => r.type !== 'SOA')
