@@ -1,7 +1,24 @@
-import { and, eq, inArray, isNotNull, lt, or, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, lt, ne, or, isNull, sql } from 'drizzle-orm';
 import type { ConnectionMethod } from '@trunkline/contracts';
 import type { Executor } from '../platform/db/database.ts';
-import { serviceConnections } from '../platform/db/schema.ts';
+import { serviceConnections, services } from '../platform/db/schema.ts';
+import { AppError } from '../platform/errors.ts';
+
+/** The answer when a tenant is another customer's: it names neither the customer nor the service. */
+export const tenantTaken = () =>
+  new AppError(
+    'conflict',
+    'This Microsoft 365 tenant is already connected for another customer on this portal. One tenant belongs to one customer; ask your provider.',
+    {
+      errors: [
+        {
+          path: 'tenantId',
+          code: 'tenant_taken',
+          message: 'This Microsoft 365 tenant is already connected for another customer.',
+        },
+      ],
+    },
+  );
 
 export type ConnectionRow = typeof serviceConnections.$inferSelect;
 
@@ -32,6 +49,23 @@ export function createConnectionsRepository(db: Executor) {
         tokenExpiresAt: Date;
       },
     ) {
+      // One tenant, one customer: every connection flow writes its tenant here, so this is the one check.
+      // The lock (for the transaction) serialises two flows connecting the same tenant at the same time.
+      const tenantId = input.tenantId.toLowerCase();
+      await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`tenant:${tenantId}`}))`);
+      const [other] = await db
+        .select({ serviceId: serviceConnections.serviceId })
+        .from(serviceConnections)
+        .innerJoin(services, eq(services.id, serviceConnections.serviceId))
+        .where(
+          and(
+            sql`lower(${serviceConnections.tenantId}) = ${tenantId}`,
+            ne(serviceConnections.serviceId, serviceId),
+            sql`${services.customerId} <> (select ${services.customerId} from ${services} where ${services.id} = ${serviceId})`,
+          ),
+        )
+        .limit(1);
+      if (other) throw tenantTaken();
       const now = new Date();
       const values = { ...input, lastSuccessAt: now, lastError: null, lastErrorAt: null, updatedAt: now };
       await db
