@@ -641,33 +641,29 @@ export function usageRemoval(
 
 /**
  * An ownership record read off the tenant's shape, for an adapter that cannot be handed the record (the
- * PowerShell removal script decides by shape itself): a route with only the plan's gateways and usage, a policy
- * with only the plan's usage, the usage, and the global grant of the plan's policy count as Trunkline's.
+ * PowerShell removal script decides by shape itself), so its report matches what the script does: the plan's
+ * route counts as Trunkline's (deleted while nothing else is on it, else only the plan's gateways come off), a
+ * policy listing only the plan's usage and its global grant count as Trunkline's, and so does the usage.
  */
 export function ownershipByShape(plan: VoiceRoutingPlan, state: TeamsState): VoiceRoutingOutcome {
   const usage = plan.pstnUsage;
   const onlyOurs = (usages: string[]) => usages.length === 1 && sameName(usages[0]!, usage);
   const { route, policy } = state;
-  const current = state.globalPolicy ?? null;
+  const ours = policy !== null && onlyOurs(policy.usages);
   return {
     usage: { name: usage, added: true },
     route: route
       ? {
           identity: route.identity,
-          created:
-            onlyOurs(route.usages) && route.gateways.every((g) => includesName(plan.voiceRoute.gateways, g)),
+          created: true,
           gatewaysAdded: [...plan.voiceRoute.gateways],
           usageAdded: false,
           prior: {},
         }
       : null,
-    policy: policy
-      ? { identity: policyName(policy.identity), created: onlyOurs(policy.usages), usageAdded: false }
-      : null,
+    policy: policy ? { identity: policyName(policy.identity), created: ours, usageAdded: false } : null,
     globalGrant:
-      policy && current !== null && samePolicy(current, policy.identity)
-        ? { policy: policyName(policy.identity), prior: null }
-        : null,
+      plan.policy.grantGlobal && policy && ours ? { policy: policyName(policy.identity), prior: null } : null,
   };
 }
 
