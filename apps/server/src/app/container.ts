@@ -81,7 +81,7 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     tokens,
     routingSettings,
     routingAdapters,
-    routing: createRoutingService({ repos, uow, jobs, adapters: routingAdapters }),
+    routing: createRoutingService({ repos, uow, adapters: routingAdapters }),
     /** Encrypts secrets at rest; the connection and routing issues store tokens and credentials through it. */
     vault,
     connections,
@@ -111,8 +111,8 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     channels: createChannelsService({ repos, uow }),
     customers: createCustomersService({ repos, uow }),
     users: createUsersService({ repos, uow }),
-    services: createServicesService({ repos, connections, uow, jobs, tokens, invitationTtlDays }),
-    invitations: createInvitationsService({ repos, uow, jobs, tokens, invitationTtlDays }),
+    services: createServicesService({ repos, connections, uow, tokens, invitationTtlDays }),
+    invitations: createInvitationsService({ repos, uow, tokens, invitationTtlDays }),
     settings: createSettingsService({ repos, uow }),
   };
   return { ...built, changes, live: createLiveViews(built) };

@@ -1,10 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Invitation, InvitationListQuery, InvitationView, Page } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { Repositories, TransactionScope } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { sendInvitationJob } from '../jobs/definitions.ts';
-import type { JobQueue } from '../jobs/job.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { AppError, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
@@ -13,8 +12,7 @@ import type { InvitationTokens } from './invitation-token.ts';
 
 type Deps = {
   repos: Repositories;
-  uow: UnitOfWork<Repositories>;
-  jobs: JobQueue;
+  uow: UnitOfWork<TransactionScope>;
   tokens: InvitationTokens;
   invitationTtlDays: number;
   now?: () => Date;
@@ -25,7 +23,6 @@ const FINAL = new Set(['completed', 'revoked']);
 export function createInvitationsService({
   repos,
   uow,
-  jobs,
   tokens,
   invitationTtlDays,
   now = () => new Date(),
@@ -78,13 +75,13 @@ export function createInvitationsService({
       const channelId = await channelOf(invitation.customerId);
       const generation = invitation.tokenGeneration + 1;
       const expiresAt = new Date(now().getTime() + invitationTtlDays * 86_400_000);
-      await uow(async (r, tx) => {
+      await uow(async (r) => {
         await r.invitations.rotate(scope, id, {
           tokenGeneration: generation,
           tokenHash: tokens.hashOf(tokens.tokenFor(id, generation)),
           expiresAt,
         });
-        await jobs.send(sendInvitationJob, { invitationId: id }, { within: tx });
+        await r.jobs.send(sendInvitationJob, { invitationId: id });
         await recordAudit(r.audit, actor, {
           action: 'invitation.resend',
           targetType: 'invitation',

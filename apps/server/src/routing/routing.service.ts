@@ -1,10 +1,9 @@
 import { can } from '@trunkline/contracts';
 import type { PlanBlocker, PlanChange, PlanPreview, StepName, Workflow } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { Repositories, TransactionScope } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { routingStepJob } from '../jobs/definitions.ts';
-import type { JobQueue } from '../jobs/job.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { renderPowerShell } from '../teams/powershell-script.ts';
@@ -50,12 +49,10 @@ function blockerOf(step: StepName, e: unknown): PlanBlocker | null {
 export function createRoutingService({
   repos,
   uow,
-  jobs,
   adapters,
 }: {
   repos: Repositories;
-  uow: UnitOfWork<Repositories>;
-  jobs: JobQueue;
+  uow: UnitOfWork<TransactionScope>;
   adapters: RoutingAdapters;
 }) {
   async function inScope(actor: Actor, serviceId: string) {
@@ -172,7 +169,7 @@ export function createRoutingService({
       const earlier = await repos.workflows.latest(serviceId, 'onboard');
       const outcomes: Record<string, Outcome> = {};
       for (const s of earlier?.steps ?? []) if (s.outcome) outcomes[s.name] = s.outcome as Outcome;
-      const id = await uow(async (r, tx) => {
+      const id = await uow(async (r) => {
         if (await r.workflows.open(serviceId))
           throw new AppError(
             'conflict',
@@ -186,7 +183,7 @@ export function createRoutingService({
           steps: names,
           outcomes,
         });
-        await jobs.send(routingStepJob, { workflowId: w.id }, { within: tx });
+        await r.jobs.send(routingStepJob, { workflowId: w.id });
         await recordAudit(r.audit, actor, {
           action: 'routing.start',
           targetType: 'service',
@@ -203,7 +200,7 @@ export function createRoutingService({
     async retry(actor: Actor, serviceId: string): Promise<Workflow> {
       mayRun(actor);
       const service = await inScope(actor, serviceId);
-      await uow(async (r, tx) => {
+      await uow(async (r) => {
         const open = await r.workflows.open(serviceId);
         if (!open || (open.status !== 'failed' && open.status !== 'waiting'))
           throw new AppError('conflict', 'There is no failed or waiting run to retry.');
@@ -217,7 +214,7 @@ export function createRoutingService({
             finishedAt: null,
           });
         await r.workflows.setStatus(open.id, 'running');
-        await jobs.send(routingStepJob, { workflowId: open.id }, { within: tx });
+        await r.jobs.send(routingStepJob, { workflowId: open.id });
         await recordAudit(r.audit, actor, {
           action: 'routing.retry',
           targetType: 'service',
@@ -249,7 +246,7 @@ export function createRoutingService({
       const plan: StoredPlan = { ...(last.workflow.plan as StoredPlan), onboardingOutcomes: outcomes };
       const names: StepName[] = offboardingSteps(last.workflow.configureDns);
       const tenantId = await repos.microsoftAccess.tenantOfService(serviceId);
-      await uow(async (r, tx) => {
+      await uow(async (r) => {
         if (open) await r.workflows.setStatus(open.id, 'cancelled');
         const w = await r.workflows.create({
           serviceId,
@@ -258,7 +255,7 @@ export function createRoutingService({
           plan,
           steps: names,
         });
-        await jobs.send(routingStepJob, { workflowId: w.id }, { within: tx });
+        await r.jobs.send(routingStepJob, { workflowId: w.id });
         await recordAudit(r.audit, actor, {
           action: 'routing.offboard',
           targetType: 'service',

@@ -21,23 +21,20 @@ import {
   type ServiceUpdate,
 } from '@trunkline/contracts';
 import { scopeOf, type Actor, type Scope } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { Repositories, TransactionScope } from '../app/repositories.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import { sendInvitationJob } from '../jobs/definitions.ts';
-import type { JobQueue } from '../jobs/job.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
-import type { Executor } from '../platform/db/database.ts';
 import { lifecycleOf, withLifecycle } from '../lifecycle/lifecycle.ts';
 import { endMicrosoftAccessIfLast } from '../auth/microsoft-access.ts';
 
 type Deps = {
   repos: Repositories;
   connections: Pick<ConnectionsService, 'connectWithPassword'>;
-  uow: UnitOfWork<Repositories>;
-  jobs: JobQueue;
+  uow: UnitOfWork<TransactionScope>;
   tokens: InvitationTokens;
   invitationTtlDays: number;
   now?: () => Date;
@@ -66,7 +63,6 @@ export function createServicesService({
   repos,
   connections,
   uow,
-  jobs,
   tokens,
   invitationTtlDays,
   now = () => new Date(),
@@ -113,8 +109,7 @@ export function createServicesService({
 
   /** Creates an invitation and enqueues its e-mail in the caller's transaction, with its audit record. */
   async function issueInvitation(
-    r: Repositories,
-    tx: Executor,
+    r: TransactionScope,
     actor: Actor,
     input: {
       invitationId: string;
@@ -133,7 +128,7 @@ export function createServicesService({
       expiresAt: input.expiresAt,
       createdBy: actor.userId,
     });
-    await jobs.send(sendInvitationJob, { invitationId: input.invitationId }, { within: tx });
+    await r.jobs.send(sendInvitationJob, { invitationId: input.invitationId });
     await recordAudit(r.audit, actor, {
       action: 'invitation.send',
       targetType: 'invitation',
@@ -284,7 +279,7 @@ export function createServicesService({
       const invitationId = randomUUID();
       const expiresAt = new Date(now().getTime() + invitationTtlDays * 86_400_000);
 
-      const serviceId = await uow(async (r, tx) => {
+      const serviceId = await uow(async (r) => {
         // Serialise writers per customer, so parallel requests cannot together pass the user limit.
         if (!(await r.customers.lock(scope, input.customerId))) throw customerNotFound();
         await assertFree(r, { shortName: input.shortName, subdomain: sub.label });
@@ -322,7 +317,7 @@ export function createServicesService({
           },
         });
         if (invite)
-          await issueInvitation(r, tx, actor, {
+          await issueInvitation(r, actor, {
             invitationId,
             serviceId: id,
             customerId: input.customerId,
@@ -379,9 +374,9 @@ export function createServicesService({
       const customer = await repos.customers.get(scope, current.customerId);
       const invitationId = randomUUID();
       const expiresAt = new Date(now().getTime() + invitationTtlDays * 86_400_000);
-      await uow(async (r, tx) => {
+      await uow(async (r) => {
         await r.invitations.revokeAllOfService(id);
-        await issueInvitation(r, tx, actor, {
+        await issueInvitation(r, actor, {
           invitationId,
           serviceId: id,
           customerId: current.customerId,
