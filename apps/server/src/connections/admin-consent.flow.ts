@@ -5,6 +5,7 @@ import { GraphError, type GraphClient } from '../microsoft/graph.ts';
 import { hashToken } from '../platform/crypto.ts';
 import { AppError } from '../platform/errors.ts';
 import { guidance } from './guidance.ts';
+import { isTenantTaken } from './connections.repository.ts';
 import type { InvitationFlow } from './invitation-flow.ts';
 import { isMicrosoftOutage } from './microsoft-outage.ts';
 import type { OAuthStatesRepository } from './oauth-states.repository.ts';
@@ -94,19 +95,25 @@ export function createAdminConsentFlow({
           'failed',
           `Trunkline could not confirm access to tenant ${query.tenant}: no app-only token or organization for it. Ask for a new link and consent again.`,
         );
-      await flow.completeThroughInvitation(
-        invitation,
-        actor,
-        {
-          method: 'admin-consent',
-          tenantId: token.tenantId,
-          adminUsername: null,
-          grantedPermissions: token.roles,
-          refreshTokenSealed: null,
-          tokenExpiresAt: token.expiresAt,
-        },
-        { tenantId: token.tenantId, permissions: token.roles },
-      );
+      try {
+        await flow.completeThroughInvitation(
+          invitation,
+          actor,
+          {
+            method: 'admin-consent',
+            tenantId: token.tenantId,
+            adminUsername: null,
+            grantedPermissions: token.roles,
+            refreshTokenSealed: null,
+            tokenExpiresAt: token.expiresAt,
+          },
+          { tenantId: token.tenantId, permissions: token.roles },
+        );
+      } catch (e) {
+        // One tenant, one customer: the admin's browser comes back to the invitation page with the reason.
+        if (isTenantTaken(e)) return fail('tenant-taken', e.message);
+        throw e;
+      }
       return back('done');
     },
   };

@@ -4,6 +4,10 @@ import type { Executor } from '../platform/db/database.ts';
 import { serviceConnections, services } from '../platform/db/schema.ts';
 import { AppError } from '../platform/errors.ts';
 
+/** Whether an error is the refusal of a tenant that belongs to another customer. */
+export const isTenantTaken = (e: unknown): e is AppError =>
+  e instanceof AppError && e.errors?.some((f) => f.code === 'tenant_taken') === true;
+
 /** The answer when a tenant is another customer's: it names neither the customer nor the service. */
 export const tenantTaken = () =>
   new AppError(

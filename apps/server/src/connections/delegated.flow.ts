@@ -5,6 +5,7 @@ import { EntraError, type EntraClient } from '../microsoft/entra.ts';
 import { hashToken } from '../platform/crypto.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Vault } from '../secrets/vault.ts';
+import { isTenantTaken } from './connections.repository.ts';
 import { guidance } from './guidance.ts';
 import { pkceContext, type InvitationFlow } from './invitation-flow.ts';
 import type { OAuthStatesRepository } from './oauth-states.repository.ts';
@@ -85,19 +86,28 @@ export function createDelegatedFlow({
       }
       if (!token.refreshToken)
         return fail('failed', 'Microsoft issued no refresh token (offline_access was not granted).');
-      await flow.completeThroughInvitation(
-        invitation,
-        actor,
-        {
-          method: 'delegated',
-          tenantId: token.tenantId,
-          adminUsername: token.username,
-          grantedPermissions: token.scopes,
-          refreshTokenSealed: await vault.seal(token.refreshToken, refreshTokenContext(invitation.serviceId)),
-          tokenExpiresAt: token.expiresAt,
-        },
-        { tenantId: token.tenantId, username: token.username },
-      );
+      try {
+        await flow.completeThroughInvitation(
+          invitation,
+          actor,
+          {
+            method: 'delegated',
+            tenantId: token.tenantId,
+            adminUsername: token.username,
+            grantedPermissions: token.scopes,
+            refreshTokenSealed: await vault.seal(
+              token.refreshToken,
+              refreshTokenContext(invitation.serviceId),
+            ),
+            tokenExpiresAt: token.expiresAt,
+          },
+          { tenantId: token.tenantId, username: token.username },
+        );
+      } catch (e) {
+        // One tenant, one customer: the admin's browser comes back to the invitation page with the reason.
+        if (isTenantTaken(e)) return fail('tenant-taken', e.message);
+        throw e;
+      }
       return back('done');
     },
   };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import type { Client } from '../support/client.ts';
 import { expectStatus } from '../support/client.ts';
-import { inviteService } from '../support/microsoft.ts';
+import { followCallback, inviteService, submitMicrosoftPage } from '../support/microsoft.ts';
 import {
   seedTenancy,
   startTestServerWithMicrosoft,
@@ -101,5 +101,24 @@ describe('one Microsoft tenant, one customer', () => {
     expect(expectStatus(await server.client().post('/api/v1/invitations/open', { token }), 200).state).toBe(
       'valid',
     );
+  });
+
+  it('sends the admin back to the invitation page with the reason when the tenant comes through admin consent', async () => {
+    const { svc, token } = await inviteService(admin, t.b.customer.id, 'tenant-b3');
+    const { redirectUrl } = expectStatus(
+      await server.client().post('/api/v1/invitations/consent', { token }),
+      200,
+    );
+    const fromMicrosoft = await submitMicrosoftPage(redirectUrl, {
+      username: contosoAdmin.userPrincipalName,
+      password: contosoAdmin.password,
+      action: 'accept',
+    });
+    const back = await followCallback(server, fromMicrosoft);
+    expect(back.pathname).toBe(`/invite/${token}`);
+    expect(back.searchParams.get('consent')).toBe('tenant-taken');
+    expect(back.searchParams.get('message')).toMatch(/another customer/);
+    expect(back.toString()).not.toContain(encodeURIComponent(t.a.customer.name));
+    expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).not.toBe('connected');
   });
 });
