@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 describe('sign-in throttling', () => {
   let server: TestServer;
   const owner = { email: 'owner@example.com', password: 'the owner password' };
-  const MAX = 3;
+  const MAX = 2;
 
   beforeAll(async () => {
     server = await startTestServer({ LOGIN_MAX_FAILURES: String(MAX), TRUST_PROXY: 'loopback' });
@@ -54,11 +54,11 @@ describe('sign-in throttling', () => {
 
   it('closes a distributed attack on one e-mail to the addresses taking part; the owner still gets in', async () => {
     const victim = owner.email;
-    // Many addresses, each below its own free allowance, together past the e-mail's budget.
+    // Many addresses, each within its own free allowance, together past the e-mail's budget.
     let accepted = 0;
     let refusedAt: string | null = null;
     for (let a = 1; a <= MAX * 10 && !refusedAt; a++)
-      for (let i = 0; i < MAX - 1 && !refusedAt; i++) {
+      for (let i = 0; i < MAX && !refusedAt; i++) {
         const from = `192.0.2.${a}`;
         const res = await signIn(from, { email: victim, password: `bot ${a}.${i}` });
         if (res.status === 429) refusedAt = from;
@@ -71,5 +71,5 @@ describe('sign-in throttling', () => {
     expect(accepted).toBeLessThanOrEqual(MAX * 10);
     expect((await signIn('192.0.2.1', { email: victim, password: 'bot again' })).status).toBe(429);
     expect((await signIn('203.0.113.22', owner)).status).toBe(200);
-  });
+  }, 120_000);
 });
