@@ -166,19 +166,21 @@ describe('default routing on the derived trunk, and offboarding', () => {
 
 describe('Microsoft not yet accepting a newly activated domain (the 24-hour path, shortened)', () => {
   let world: World;
+  // One customer: a Microsoft tenant belongs to one customer.
+  let customerId: string;
 
   beforeAll(async () => {
     world = await startRoutingWorld();
     await world.saveSettings();
+    customerId = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Delay customer' }),
+      201,
+    ).id;
   });
   afterAll(() => world?.close());
 
   it('reschedules the voice-routing step with growing intervals until Microsoft accepts the trunk, without a worker waiting', async () => {
     world.emu.control.setSettings({ teamsActivationDelaySeconds: 4 });
-    const customerId = expectStatus(
-      await world.admin.post('/api/v1/customers', { name: 'Delay customer' }),
-      201,
-    ).id;
     const svc = await world.connectedService(customerId, 'route-delay');
     expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
     const waiting = (await waitForWorkflow(world.admin, svc.id, (w) =>
@@ -200,10 +202,6 @@ describe('Microsoft not yet accepting a newly activated domain (the 24-hour path
   it('fails the step with the reason once past the deadline', async () => {
     world.emu.control.setSettings({ teamsActivationDelaySeconds: 3600 });
     await world.saveSettings({ teamsActivationDeadlineHours: 1 });
-    const customerId = expectStatus(
-      await world.admin.post('/api/v1/customers', { name: 'Deadline customer' }),
-      201,
-    ).id;
     const svc = await world.connectedService(customerId, 'route-late');
     expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
     await waitForWorkflow(world.admin, svc.id, (w) =>
