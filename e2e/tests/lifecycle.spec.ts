@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, screenshot, signIn, test } from '../support/fixtures.ts';
 import {
@@ -45,7 +44,7 @@ test('recovery paths: blocked run, partial run kept across re-authentication, li
   browser,
   consoleGuard,
 }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(480_000);
   await signIn(page);
   await ensureRoutingSettingsSaved(page);
   const api = apiOf(page);
@@ -200,11 +199,14 @@ test('recovery paths: blocked run, partial run kept across re-authentication, li
     await expect(row.getByText('"action": "routing.start"')).toBeHidden();
     await row.getByText('Details').click();
     await expect(row.getByText(/"action": "routing.start"/)).toBeVisible();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export CSV' }).click(),
-    ]);
-    const csv = readFileSync(await download.path(), 'utf8');
+    // Export CSV is a download link to the server's export with the list's filters.
+    const exportLink = page.getByRole('link', { name: 'Export CSV' });
+    await expect(exportLink).toHaveAttribute('download');
+    const href = (await exportLink.getAttribute('href'))!;
+    expect(href).toMatch(/^\/api\/v1\/audit\/export\.csv/);
+    const res = await page.request.get(href);
+    expect(res.headers()['content-disposition']).toMatch(/attachment/);
+    const csv = await res.text();
     expect(csv.split('\r\n')[0]).toMatch(/^at,actor,.*sentence/);
     expect(csv).toMatch(/configured default routing for [^,]*Northwind HQ/);
     await page.goto(`/services/${svc.id}`);

@@ -1,4 +1,4 @@
-import type { Me, Role } from '@trunkline/contracts';
+import { can, shows, type Me, type NavigationItem, type Permission, type Role } from '@trunkline/contracts';
 
 /** The roles a user may give to users they create, as the server enforces them. */
 export function creatableRoles(role: Role): Role[] {
@@ -15,26 +15,26 @@ export function creatableRoles(role: Role): Role[] {
 export const isProviderAdmin = (me: Me) => me.role === 'provider_admin';
 
 /** Only provider admins create and rename channels. */
-export const canManageChannels = isProviderAdmin;
+export const canManageChannels = (me: Me) => can(me.role, 'channels.manage');
 
 /** Only provider admins pick a customer's channel; a channel admin's customers land in their own channel. */
 export const canChooseChannel = isProviderAdmin;
 
 /** A customer admin works inside one customer and creates no others. */
-export const canCreateCustomers = (me: Me) => me.role !== 'customer_admin';
+export const canCreateCustomers = (me: Me) => can(me.role, 'customers.manage');
 
 /** The pages of the main menu. */
-export type NavPage = 'services' | 'invitations' | 'customers' | 'channels' | 'users' | 'audit' | 'settings';
+export type NavPage = NavigationItem;
 
-/** Whether the role has anything to do on a page: a customer admin has no channel to see. */
-export function mayOpen(me: Me, page: NavPage): boolean {
-  switch (page) {
-    case 'channels':
-      return me.role !== 'customer_admin';
-    default:
-      return true;
-  }
-}
+/**
+ * Whether the menu shows a page to the user: the navigation table of contracts (the one the server's permission
+ * table goes with). Settings stays for everyone: besides the provider's settings it holds each person's own
+ * two-factor sign-in and API tokens.
+ */
+export const mayOpen = (me: Me, page: NavPage): boolean => page === 'settings' || shows(me.role, page);
 
-/** Adding a Direct Routing service (Add Service, Add New Tenant) is the provider's and the channel's work. */
-export const canAddServices = (me: Me) => me.role !== 'customer_admin';
+/** Whether the role may do something, by the permission table the server enforces. */
+export const may = (me: Me, permission: Permission): boolean => can(me.role, permission);
+
+/** Adding a Direct Routing service (Add Service, Add New Tenant). */
+export const canAddServices = (me: Me) => may(me, 'services.create');

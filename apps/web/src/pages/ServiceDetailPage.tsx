@@ -6,6 +6,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { errorMessage } from '../api/client.ts';
 import { services } from '../api/services.ts';
 import { useCurrentUser } from '../auth/CurrentUser.tsx';
+import { may as mayDo } from '../auth/permissions.ts';
 import { ConfirmModal } from '../ui/ConfirmModal.tsx';
 import { formatDateTime } from '../ui/format.ts';
 import { ConnectionPanel } from './services/ConnectionPanel.tsx';
@@ -64,7 +65,7 @@ export function ServiceDetailPage() {
   const onboarding = `/onboarding/${encodeURIComponent(service.customerId)}`;
   const { lifecycle } = service;
   const { facets } = lifecycle;
-  const operator = me.role !== 'customer_admin';
+  const operator = mayDo(me, 'services.edit');
   const deleteBlocked = blockedReason(lifecycle, 'delete');
   // Never hide what exists: step 9 once connected or saved, step 10 once connected or once a run exists.
   const connected = facets.connection.state === 'connected';

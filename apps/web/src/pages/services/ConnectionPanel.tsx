@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { notifications } from '@mantine/notifications';
 import { connectionStateMeta, teamsRoleStateMeta, type ConnectionAttempt } from '@trunkline/contracts';
 import { useCurrentUser } from '../../auth/CurrentUser.tsx';
+import { may as mayDo } from '../../auth/permissions.ts';
 import { connectionMethodLabels } from './connectionLabels.ts';
 import { may, type Lifecycle } from './lifecycle.tsx';
 import { ReauthenticateModal } from './ReauthenticateModal.tsx';
@@ -32,7 +33,8 @@ export function ConnectionPanel({
   const serviceId = service.id;
   const { lifecycle } = service;
   const me = useCurrentUser();
-  const operator = me.role !== 'customer_admin';
+  // Re-authenticate and re-check: the permission table's services.edit.
+  const operator = mayDo(me, 'services.edit');
   const queryClient = useQueryClient();
   // Live through the page's event stream (useServiceLive): no polling here.
   const query = useQuery({
@@ -140,7 +142,7 @@ export function ConnectionPanel({
               <Badge color={role.color} variant="light">
                 {role.label}
               </Badge>
-              {may(lifecycle, 'recheck-role') && (
+              {operator && may(lifecycle, 'recheck-role') && (
                 <Button
                   size="xs"
                   variant="default"

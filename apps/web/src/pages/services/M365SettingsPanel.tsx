@@ -19,6 +19,7 @@ import { M365SettingsUpdateSchema, type M365Settings, type M365SettingsUpdate } 
 import { errorMessage } from '../../api/client.ts';
 import { services } from '../../api/services.ts';
 import { useCurrentUser } from '../../auth/CurrentUser.tsx';
+import { may } from '../../auth/permissions.ts';
 import { formatDateTime } from '../../ui/format.ts';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
 
@@ -54,7 +55,7 @@ const valuesOf = (s: M365Settings): Values => ({
  */
 export function M365SettingsPanel({ serviceId }: { serviceId: string }) {
   const me = useCurrentUser();
-  const readOnly = me.role === 'customer_admin';
+  const readOnly = !may(me, 'm365-settings.edit');
   const queryClient = useQueryClient();
   const query = useQuery({
     queryKey: services.m365SettingsKey(serviceId),

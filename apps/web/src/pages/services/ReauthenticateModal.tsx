@@ -31,7 +31,9 @@ export function ReauthenticateModal({
   });
   const mutation = useFormMutation<Values, AdminAuth, ServiceCreated>(form, {
     mutationFn: (body) => services.reauthenticate(service.id, body),
-    invalidate: [services.key, services.connectionKey(service.id)],
+    // The page's event stream brings the new state; only the connection panel is read at once (not step 9,
+    // which reads Microsoft while the role check runs with the same fresh sign-in).
+    invalidate: [services.connectionKey(service.id), [...services.key, 'list']],
     onSuccess: onDone,
   });
   const invite = form.values.sendInvite;

@@ -18,6 +18,7 @@ import { stepLabels, type PlanChange, type Workflow, type WorkflowStep } from '@
 import { errorMessage } from '../../api/client.ts';
 import { services } from '../../api/services.ts';
 import { useCurrentUser } from '../../auth/CurrentUser.tsx';
+import { may as mayDo } from '../../auth/permissions.ts';
 import { formatDateTime } from '../../ui/format.ts';
 import { MicrosoftText } from '../../ui/MicrosoftText.tsx';
 import { blockedReason, may, type Lifecycle } from './lifecycle.tsx';
@@ -122,7 +123,7 @@ export function RoutingPanel({
 }) {
   const { lifecycle } = service;
   const me = useCurrentUser();
-  const operator = me.role !== 'customer_admin';
+  const operator = mayDo(me, 'routing.configure');
   const queryClient = useQueryClient();
   const [configureDns, setConfigureDns] = useState(true);
   const [showPlan, setShowPlan] = useState(false);
