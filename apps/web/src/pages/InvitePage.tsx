@@ -86,6 +86,7 @@ const consentOutcomes: Record<string, { color: string; title: string }> = {
   done: { color: 'green', title: 'Connected — you can close this window' },
   denied: { color: 'orange', title: 'Consent was not given' },
   failed: { color: 'red', title: 'The connection could not be confirmed' },
+  'tenant-taken': { color: 'red', title: 'This tenant belongs to another customer' },
 };
 
 /** The outcome of a consent round trip, from Trunkline's redirect back to this page. */
