@@ -210,7 +210,8 @@ describe('access across tiers', () => {
   });
 
   it('answers conflicts with 409 naming the field', async () => {
-    const dup = await t.admin.post('/api/v1/customers', { name: 'CUSTOMER A1' });
+    // Customer names are unique within a channel (issue #13, item 11).
+    const dup = await t.admin.post('/api/v1/customers', { name: 'CUSTOMER A1', channelId: t.a.channel.id });
     expect(dup.status).toBe(409);
     expect(dup.body.errors).toEqual([expect.objectContaining({ path: 'name' })]);
     const dupUser = await t.admin.post('/api/v1/users', {
