@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/auth/totp.ts';
+import { queryRows } from '../../src/platform/db/database.ts';
 import { Client, expectStatus } from '../support/client.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -84,6 +86,27 @@ describe('two-factor sign-in (TOTP) for password accounts', () => {
     expect((await c.post('/api/v1/me/two-factor/enrolment')).status).toBe(409);
     const audit = expectStatus(await admin.get('/api/v1/audit?action=two-factor.enable'), 200);
     expect(audit.items.some((e: { actorEmail: string }) => e.actorEmail === email)).toBe(true);
+  });
+
+  it('keeps the secret sealed and the recovery codes hashed, in the database and out of the logs', async () => {
+    const { c, user } = await newUser();
+    const { secret, recoveryCodes } = await enrol(c);
+    const db = server.runtime.handle.db;
+    const [row] = await queryRows<{ totp_secret_sealed: string }>(
+      db,
+      sql`select totp_secret_sealed from users where id = ${user.id}`,
+    );
+    expect(row!.totp_secret_sealed).toMatch(/^tlv1\./);
+    const dump = JSON.stringify([
+      await queryRows(db, sql`select * from users`),
+      await queryRows(db, sql`select * from recovery_codes`),
+      await queryRows(db, sql`select * from two_factor_challenges`),
+      await queryRows(db, sql`select * from audit_events`),
+    ]);
+    for (const value of [secret, ...recoveryCodes, ...recoveryCodes.map((r) => r.replace(/-/g, ''))])
+      expect(dump).not.toContain(value);
+    const logs = server.logs.text();
+    for (const value of [secret, ...recoveryCodes]) expect(logs).not.toContain(value);
   });
 
   it('asks for the code after the password: a challenge, not a session; a code works once', async () => {
