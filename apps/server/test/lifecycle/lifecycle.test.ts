@@ -208,10 +208,8 @@ describe('service lifecycle over the API', () => {
       browser.cookie = res.headers.get('set-cookie')?.split(';')[0] ?? null;
       return { start, browser };
     };
-    const accessCustomer = expectStatus(
-      await world.admin.post('/api/v1/customers', { name: 'Access' }),
-      201,
-    ).id;
+    // One tenant belongs to one customer: the tenant's services of this file are all the Lifecycle customer's.
+    const accessCustomer = customerId;
     const svc = await world.connectedService(accessCustomer, 'life-access');
     expectStatus(
       await world.admin.put(`/api/v1/services/${svc.id}/m365-settings`, {
@@ -239,7 +237,9 @@ describe('service lifecycle over the API', () => {
       await world.admin.get(`/api/v1/audit?action=routing.start&customerId=${accessCustomer}`),
       200,
     ).items;
-    expect(started.sentence).toBe(`${adminName} configured default routing for Access — Routing life-access`);
+    expect(started.sentence).toBe(
+      `${adminName} configured default routing for Lifecycle — Routing life-access`,
+    );
 
     expectStatus(
       await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: 'life-access' }),
