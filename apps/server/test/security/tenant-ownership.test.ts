@@ -34,7 +34,7 @@ describe('one Microsoft tenant, one customer', () => {
   let close: () => Promise<void>;
   let t: Tenancy;
   let admin: Client;
-  let first: { id: string };
+  let first: { id: string; connection: { state: string } };
 
   beforeAll(async () => {
     let emu;
@@ -46,7 +46,7 @@ describe('one Microsoft tenant, one customer', () => {
       await admin.post('/api/v1/services', withCredentials(t.a.customer.id, 'tenant-a1')),
       201,
     );
-    expect((first as { connection: { state: string } }).connection.state).toBe('connected');
+    expect(first.connection.state).toBe('connected');
   });
   afterAll(() => close?.());
 
