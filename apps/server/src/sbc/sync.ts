@@ -35,11 +35,41 @@ export const iniDifference = (iniText: string, tables: SbcTables): IniSection[] 
     .map((s) => ({ ...s, rows: s.rows.filter((r) => !holds(find(tables, s.table, r.index), r.values)) }))
     .filter((s) => s.rows.length > 0);
 
+/**
+ * The device names a line of the text it was sent (only the differing rows); says which row of the rendered
+ * fragment that is, and its line there, so the provider finds it in the plan preview and the template.
+ */
+const inFragmentTerms = (e: unknown, sent: IniSection[]): unknown => {
+  if (!(e instanceof SbcError) || e.line === undefined) return e;
+  // formatSections writes, per section: the header, the FORMAT line, the rows, the closing line.
+  let line = 1;
+  for (const s of sent) {
+    const first = line + 2;
+    const row = s.rows[e.line - first];
+    if (e.line >= first && row)
+      return new SbcError(
+        e.kind,
+        `${e.message} (row ${s.table} ${row.index}, line ${row.line} of the fragment)`,
+        {
+          ...(e.status === undefined ? {} : { status: e.status }),
+          line: row.line,
+          cause: e,
+        },
+      );
+    line += s.rows.length + 3;
+  }
+  return e;
+};
+
 /** Writes what differs, saves, verifies. Returns the rows written (empty: the device already held them all). */
 export async function applyFragment(device: SbcDevice, iniText: string): Promise<RowRef[]> {
   const diff = iniDifference(iniText, await readTables(device));
   if (diff.length === 0) return [];
-  await device.applyIncremental(formatSections(diff));
+  try {
+    await device.applyIncremental(formatSections(diff));
+  } catch (e) {
+    throw inFragmentTerms(e, diff);
+  }
   await device.save();
   const after = await readTables(device);
   const missing = iniDifference(iniText, after).flatMap((s) => s.rows.map((r) => `${s.table} ${r.index}`));
