@@ -6,6 +6,10 @@ import { createCustomersService } from '../customers/customers.service.ts';
 import { createInvitationTokens } from '../invitations/invitation-token.ts';
 import { createInvitationsService } from '../invitations/invitations.service.ts';
 import type { JobQueue } from '../jobs/job.ts';
+import { createJobHandlers } from '../jobs/handlers.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { Logger } from '../platform/logger.ts';
+import { createRoutingRunner } from '../routing/runner.ts';
 import type { Database } from '../platform/db/database.ts';
 import { createUnitOfWork } from '../platform/db/unit-of-work.ts';
 import { createServicesService } from '../services/services.service.ts';
@@ -118,3 +122,32 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
   return { ...built, changes, live: createLiveViews(built) };
 }
 export type Services = ReturnType<typeof createServices>;
+
+/**
+ * What worker processes run, built here too so the composition root is one place: the routing runner (one per
+ * job, with the job's logger) and the handler of every job definition.
+ */
+export function createWorkers(
+  services: Services,
+  { jobs, mailer, config }: { jobs: JobQueue; mailer: Mailer; config: Pick<Config, 'routing'> },
+) {
+  const routingRunner = (log: Logger) =>
+    createRoutingRunner({
+      repos: services.repos,
+      uow: services.uow,
+      jobs,
+      adapters: services.routingAdapters,
+      retryBaseSeconds: config.routing.retryBaseSeconds,
+      leaseSeconds: config.routing.leaseSeconds,
+      log,
+    });
+  const handlers = createJobHandlers({
+    repos: services.repos,
+    mailer,
+    tokens: services.tokens,
+    connections: services.connections,
+    teamsRole: services.teamsRole,
+    routing: routingRunner,
+  });
+  return { routingRunner, handlers };
+}

@@ -5,14 +5,12 @@ import type { App } from '../http/types.ts';
 import { jobDefinitions } from '../jobs/definitions.ts';
 import { startJobEngine, type JobEngine } from '../jobs/engine.ts';
 import type { JobDefinition, JobRegistration } from '../jobs/job.ts';
-import { createJobHandlers } from '../jobs/handlers.ts';
-import { createRoutingRunner } from '../routing/runner.ts';
 import { migrateDatabase, openDatabase, pingDatabase, type DatabaseHandle } from '../platform/db/database.ts';
 import type { Logger } from '../platform/logger.ts';
 import { resolveMasterKey } from '../secrets/master-key.ts';
 import { createSmtpMailer } from '../mail/mailer.ts';
 import { ensureProviderAdmin } from './bootstrap.ts';
-import { createServices, type Services } from './container.ts';
+import { createServices, createWorkers, type Services } from './container.ts';
 import { createRepositories } from './repositories.ts';
 import { createUnitOfWork } from '../platform/db/unit-of-work.ts';
 import { openChangeFeed } from '../platform/changes/change-feed.ts';
@@ -65,29 +63,10 @@ export async function startRuntime(options: {
   }
 
   let sweepTimer: NodeJS.Timeout | null = null;
-  const routingRunner = (log: Logger) =>
-    createRoutingRunner({
-      repos: services.repos,
-      uow: services.uow,
-      jobs,
-      adapters: services.routingAdapters,
-      retryBaseSeconds: config.routing.retryBaseSeconds,
-      leaseSeconds: config.routing.leaseSeconds,
-      log,
-    });
   if (mode !== 'api') {
     const mailer = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
-    const registrations = [
-      ...createJobHandlers({
-        repos: services.repos,
-        mailer,
-        tokens: services.tokens,
-        connections: services.connections,
-        teamsRole: services.teamsRole,
-        routing: routingRunner,
-      }),
-      ...(options.extraJobs?.registrations ?? []),
-    ];
+    const { routingRunner, handlers } = createWorkers(services, { jobs, mailer, config });
+    const registrations = [...handlers, ...(options.extraJobs?.registrations ?? [])];
     await jobs.work(registrations, { concurrency: config.worker.concurrency });
     // Each worker looks for routing runs nobody works on (a crashed worker, a lost job) and sends them a job;
     // a duplicate is harmless, the run's lease admits one worker.

@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Invitation, InvitationListQuery, InvitationView, Page } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories, TransactionScope } from '../app/repositories.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { sendInvitationJob } from '../jobs/definitions.ts';
 import type { Mailer } from '../mail/mailer.ts';
@@ -9,10 +8,15 @@ import { AppError, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { invitationEmail } from './invitation-email.ts';
 import type { InvitationTokens } from './invitation-token.ts';
+import type { InvitationsRepository } from './invitations.repository.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { CustomersRepository } from '../customers/customers.repository.ts';
+import type { TransactionJobQueue } from '../jobs/job.ts';
+import type { SettingsRepository } from '../settings/settings.repository.ts';
 
 type Deps = {
-  repos: Repositories;
-  uow: UnitOfWork<TransactionScope>;
+  repos: { invitations: InvitationsRepository; customers: CustomersRepository; settings: SettingsRepository };
+  uow: UnitOfWork<{ invitations: InvitationsRepository; audit: AuditRepository; jobs: TransactionJobQueue }>;
   tokens: InvitationTokens;
   invitationTtlDays: number;
   now?: () => Date;
@@ -163,7 +167,7 @@ export function createInvitationSender({
   mailer,
   tokens,
 }: {
-  repos: Repositories;
+  repos: { invitations: InvitationsRepository; settings: SettingsRepository };
   mailer: Mailer;
   tokens: InvitationTokens;
 }) {

@@ -1,5 +1,7 @@
-import type { Repositories } from '../app/repositories.ts';
+import type { AuthRepository } from '../auth/auth.repository.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
+import type { InvitationsRepository } from '../invitations/invitations.repository.ts';
+import type { SettingsRepository } from '../settings/settings.repository.ts';
 import { createInvitationSender } from '../invitations/invitations.service.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import {
@@ -26,7 +28,7 @@ export function createJobHandlers({
   teamsRole,
   routing,
 }: {
-  repos: Repositories;
+  repos: { auth: AuthRepository; invitations: InvitationsRepository; settings: SettingsRepository };
   mailer: Mailer;
   tokens: InvitationTokens;
   connections: Pick<ConnectionsService, 'refreshTokens'>;
