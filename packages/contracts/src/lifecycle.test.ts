@@ -76,8 +76,8 @@ describe('lifecycle table', () => {
       facets(connected),
       'checking-role',
       'wait-for-role-check',
-      ['recheck-role'],
-      ['configure-routing'],
+      ['recheck-role', 'configure-routing'],
+      ['remove'],
     ],
     [
       'role missing',
@@ -92,8 +92,8 @@ describe('lifecycle table', () => {
       facets({ ...connected, teamsRole: 'assigned' }),
       'settings-needed',
       'fill-m365-settings',
-      ['edit-m365-settings'],
-      ['configure-routing'],
+      ['edit-m365-settings', 'configure-routing'],
+      ['remove'],
     ],
     [
       'ready',

@@ -400,7 +400,14 @@ function actionsOf(state: LifecycleState, f: LifecycleFacets) {
     allowed.add('recheck-role');
     allowed.add('edit-m365-settings');
   }
-  if ((state === 'ready' || state === 'active') && connected) allowed.add('configure-routing');
+  // Configure default routing: connected, the role not known to be missing, no run open. The same facts the
+  // server checks before a run (with the plan preview's blocking rows on top); the M365 settings are the
+  // recommended step before it (the next action), not a precondition.
+  const routable =
+    connected &&
+    f.teamsRole !== 'missing' &&
+    (state === 'checking-role' || state === 'settings-needed' || state === 'ready' || state === 'active');
+  if (routable) allowed.add('configure-routing');
   else if (!removing && !gone) {
     const reason =
       state === 'configuring'
@@ -409,11 +416,7 @@ function actionsOf(state: LifecycleState, f: LifecycleFacets) {
           ? 'The run failed: Retry it, or remove the service.'
           : !connected
             ? 'Connect Microsoft 365 first.'
-            : f.teamsRole === 'missing'
-              ? `${ROLE_FIX}.`
-              : f.teamsRole === 'unknown'
-                ? 'The Teams role is not checked yet: Re-check.'
-                : 'Fill in the M365 settings first.';
+            : `${ROLE_FIX}.`;
     blocked.push({ action: 'configure-routing', reason });
   }
   if (run && (run.status === 'failed' || run.status === 'waiting')) allowed.add('retry');
@@ -490,6 +493,7 @@ export const lifecycleTransitions: Record<LifecycleState, readonly LifecycleStat
     'ready',
   ],
   'checking-role': [
+    'configuring',
     'role-missing',
     'settings-needed',
     'ready',
@@ -506,6 +510,7 @@ export const lifecycleTransitions: Record<LifecycleState, readonly LifecycleStat
     'invitation-failed',
   ],
   'settings-needed': [
+    'configuring',
     'ready',
     'checking-role',
     'role-missing',
