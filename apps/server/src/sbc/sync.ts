@@ -61,42 +61,60 @@ const inFragmentTerms = (e: unknown, sent: IniSection[]): unknown => {
   return e;
 };
 
+export type ApplyPlan = {
+  /** The exact INI text that would be sent (only the differing rows); undefined: nothing to write. */
+  text: string | undefined;
+  rows: RowRef[];
+  sections: IniSection[];
+};
+
+/** What applying the fragment would write to a device holding `tables` (for the plan preview and for applying). */
+export const planApply = (iniText: string, tables: SbcTables): ApplyPlan => {
+  const sections = iniDifference(iniText, tables);
+  return {
+    text: sections.length > 0 ? formatSections(sections) : undefined,
+    rows: sections.flatMap((s) => s.rows.map((r) => ({ table: s.table, index: r.index }))),
+    sections,
+  };
+};
+
 /** Writes what differs, saves, verifies. Returns the rows written (empty: the device already held them all). */
 export async function applyFragment(device: SbcDevice, iniText: string): Promise<RowRef[]> {
-  const diff = iniDifference(iniText, await readTables(device));
-  if (diff.length === 0) return [];
+  const plan = planApply(iniText, await readTables(device));
+  if (plan.text === undefined) return [];
   try {
-    await device.applyIncremental(formatSections(diff));
+    await device.applyIncremental(plan.text);
   } catch (e) {
-    throw inFragmentTerms(e, diff);
+    throw inFragmentTerms(e, plan.sections);
   }
   await device.save();
-  const after = await readTables(device);
-  const missing = iniDifference(iniText, after).flatMap((s) => s.rows.map((r) => `${s.table} ${r.index}`));
+  const missing = planApply(iniText, await readTables(device)).rows;
   if (missing.length > 0)
     throw new SbcError(
       'rejected',
-      `The device accepted the fragment but does not hold ${missing.join(', ')}.`,
+      `The device accepted the fragment but does not hold ${missing.map((r) => `${r.table} ${r.index}`).join(', ')}.`,
     );
-  return diff.flatMap((s) => s.rows.map((r) => ({ table: s.table, index: r.index })));
+  return plan.rows;
 }
 
+export type RemovePlan = {
+  /** The exact CLI script that would be sent; undefined: nothing to remove. */
+  script: string | undefined;
+  removed: RowRef[];
+  /** Rows at a recorded index that no longer hold what onboarding wrote: not Trunkline's any more, left alone. */
+  foreign: RowRef[];
+};
+
 /**
- * Runs the cleanup script for the rows that are still there. A row at a recorded index that no longer holds
- * what the onboarding fragment wrote is not Trunkline's any more: it is left alone and reported in `foreign`.
+ * What the cleanup would remove from a device holding `tables`: the script's rows that are still there and still
+ * hold what `onboardingText` (the fragment as it was applied, recorded then) wrote.
  */
-export async function removeFragment(
-  device: SbcDevice,
-  cleanupText: string,
-  onboardingText: string,
-): Promise<{ removed: RowRef[]; foreign: RowRef[] }> {
-  const deletes = parseCleanupScript(cleanupText);
+export const planRemove = (cleanupText: string, onboardingText: string, tables: SbcTables): RemovePlan => {
   const written = parseIni(onboardingText);
-  const tables = await readTables(device);
   const removed: RowRef[] = [];
   const foreign: RowRef[] = [];
   const lines: string[] = [];
-  for (const d of deletes) {
+  for (const d of parseCleanupScript(cleanupText)) {
     const actual = find(tables, d.table, d.index);
     if (!actual) continue;
     const wanted = written
@@ -109,8 +127,22 @@ export async function removeFragment(
     lines.push(d.text);
     removed.push({ table: d.table, index: d.index });
   }
-  if (lines.length === 0) return { removed, foreign };
-  await device.runCliScript(['configure voip', ...lines, 'exit', ''].join('\n'));
+  return {
+    script: lines.length > 0 ? ['configure voip', ...lines, 'exit', ''].join('\n') : undefined,
+    removed,
+    foreign,
+  };
+};
+
+/** Runs the cleanup for the rows that are still Trunkline's (`planRemove`), saves, verifies they are gone. */
+export async function removeFragment(
+  device: SbcDevice,
+  cleanupText: string,
+  onboardingText: string,
+): Promise<{ removed: RowRef[]; foreign: RowRef[] }> {
+  const { script, removed, foreign } = planRemove(cleanupText, onboardingText, await readTables(device));
+  if (script === undefined) return { removed, foreign };
+  await device.runCliScript(script);
   await device.save();
   const after = await readTables(device);
   const left = removed.filter((r) => find(after, r.table, r.index));

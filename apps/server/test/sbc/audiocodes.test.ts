@@ -1,9 +1,10 @@
 import { startAudioCodesEmulator, type AudioCodesEmulator } from '@trunkline/emulator-audiocodes';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { allocateIndexes } from '../../src/sbc/allocation.ts';
 import { createAudioCodesDevice } from '../../src/sbc/audiocodes.ts';
 import { SbcError, type SbcDevice } from '../../src/sbc/sbc-device.ts';
-import { applyFragment, removeFragment } from '../../src/sbc/sync.ts';
+import { applyFragment, planApply, planRemove, removeFragment } from '../../src/sbc/sync.ts';
 import {
   DEFAULT_TEMPLATES,
   indexNeeds,
@@ -26,7 +27,10 @@ const waits: number[] = [];
 
 beforeAll(async () => {
   sbc = await startAudioCodesEmulator({
-    users: [{ username: 'trunkline', password: 's3cret', privilege: 'admin' }],
+    users: [
+      { username: 'trunkline', password: 's3cret', privilege: 'admin' },
+      { username: 'viewer', password: 'v', privilege: 'monitor' },
+    ],
   });
   device = createAudioCodesDevice({
     url: sbc.url,
@@ -192,6 +196,42 @@ describe('AudioCodes adapter against the emulator', () => {
     expect((rejected as SbcError).message).toMatch(/DP_Missing.*references a DialPlan that does not exist/);
     expect((rejected as SbcError).message).toContain(`row DialPlanRule 100, line ${rowLine} of the fragment`);
     expect(sbc.control.tables().SBCAdmissionProfile).toEqual([]);
+  });
+
+  it('previews the exact text it sends, and the script cleanup will run', async () => {
+    const { onboarding, cleanup } = await prepare(SHARED, customer('tailspin', ['+4970100']));
+    const plan = planApply(onboarding, await device.readTables!());
+    expect(plan.text).toContain(
+      'DialPlanRule 100 = "DP_Teams_Tenant", 100, "tailspin", "+4970100", "tailspin.sbc1.provider.test";',
+    );
+    expect(plan.rows.map((r) => `${r.table} ${r.index}`)).toEqual([
+      'SBCAdmissionProfile 100',
+      'SBCAdmissionRule 100',
+      'DialPlanRule 100',
+    ]);
+    expect(planRemove(cleanup, onboarding, await device.readTables!()).script).toBeUndefined();
+    expect(await applyFragment(device, onboarding)).toEqual(plan.rows);
+    expect(planApply(onboarding, await device.readTables!()).text).toBeUndefined();
+    expect(planRemove(cleanup, onboarding, await device.readTables!()).script).toBe(
+      'configure voip\nno sbc dial-plan-rule 100\nno sbc cac-rule 100\nno sbc cac-profile 100\nexit\n',
+    );
+  });
+
+  it('reports a read-only user as forbidden and an unreachable device as transient', async () => {
+    const { onboarding } = await prepare(SHARED, customer('tailspin', ['+4970100']));
+    const viewer = createAudioCodesDevice({ url: sbc.url, username: 'viewer', password: 'v' });
+    expect((await viewer.status()).product).toBe('Mediant VE SBC');
+    await expect(viewer.applyIncremental(onboarding)).rejects.toMatchObject({
+      kind: 'forbidden',
+      status: 403,
+      transient: false,
+    });
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as { port: number };
+    await new Promise((r) => closed.close(r));
+    const gone = createAudioCodesDevice({ url: `http://127.0.0.1:${port}`, username: 'x', password: 'y' });
+    await expect(gone.status()).rejects.toMatchObject({ kind: 'unavailable', transient: true });
   });
 
   it('reports wrong credentials as unauthorized, not transient', async () => {
