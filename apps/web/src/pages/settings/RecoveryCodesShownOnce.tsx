@@ -9,9 +9,9 @@ export function RecoveryCodesShownOnce({ codes, onDone }: { codes: string[]; onD
         Each code signs you in once if you lose your authenticator app. Keep them somewhere safe; they will
         not be shown again.
       </Alert>
-      <SimpleGrid cols={2} spacing="xs" aria-label="Recovery codes">
+      <SimpleGrid cols={2} spacing="xs" role="list" aria-label="Recovery codes">
         {codes.map((c) => (
-          <Text key={c} ff="monospace" size="sm">
+          <Text key={c} ff="monospace" size="sm" role="listitem">
             {c}
           </Text>
         ))}
