@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAudioCodesEmulator, type AudioCodesEmulator } from '../src/index.ts';
 
@@ -277,5 +278,65 @@ describe('control API', () => {
     expect(tables.DialPlanRule).toHaveLength(1);
     expect((await fetch(`${sbc.controlUrl}/reset`, { method: 'POST' })).status).toBe(204);
     expect(sbc.control.tables().DialPlanRule).toEqual([]);
+  });
+});
+
+describe('routes', () => {
+  it('answers the API probe, 404 for unknown paths and 405 for a wrong method', async () => {
+    const get = (path: string, method = 'GET') =>
+      fetch(`${sbc.url}${path}`, { method, headers: { authorization: AUTH } });
+    expect(await (await get('/api/')).json()).toEqual({ versions: ['v1'] });
+    expect((await get('/api/v1/nothing')).status).toBe(404);
+    expect((await get('/api/v1/status', 'DELETE')).status).toBe(405);
+    expect((await get('/api/v1/actions/saveConfiguration')).status).toBe(405);
+  });
+});
+
+describe('round trip', () => {
+  it('gives back in the full INI exactly the rows an incremental INI wrote', async () => {
+    const value = fc.stringMatching(/^[A-Za-z0-9+*.[\]\- ]{0,30}$/);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(
+          fc.record({
+            index: fc.integer({ min: 0, max: 99_999 }),
+            prefix: fc.stringMatching(/^\+?\d[\d[\]-]{0,20}$/),
+            tag: value,
+            name: value,
+          }),
+          {
+            selector: (r) => r.index,
+            minLength: 1,
+            maxLength: 20,
+          },
+        ),
+        async (rows) => {
+          sbc.control.reset();
+          const text = [
+            '[ DialPlanRule ]',
+            'FORMAT Index = DialPlanName, RuleIndex, Name, Prefix, Tag;',
+            ...rows.map(
+              (r) =>
+                `DialPlanRule ${r.index} = "DP_Teams_Tenant", ${r.index}, "${r.name}", "${r.prefix}", "${r.tag}";`,
+            ),
+            '[ \\DialPlanRule ]',
+          ].join('\r\n');
+          const res = await ini(text);
+          expect(res.status).toBe(200);
+          const full = await (
+            await fetch(`${sbc.url}/api/v1/files/ini`, { headers: { authorization: AUTH } })
+          ).text();
+          const lines = full.split('\r\n').filter((l) => l.startsWith('DialPlanRule '));
+          const expected = [...rows]
+            .sort((a, b) => a.index - b.index)
+            .map(
+              (r) =>
+                `DialPlanRule ${r.index} = "DP_Teams_Tenant", ${r.index}, "${r.name}", "${r.prefix}", "${r.tag}";`,
+            );
+          expect(lines).toEqual(expected);
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 });
