@@ -54,7 +54,7 @@ export const createDevice = (baseIni: string) => {
       const schema = tableSchema(section.table);
       if (!schema) throw new IniError(section.line, `unknown table ${section.table}`);
       const columns = columnsOf(schema);
-      const formatLine = section.line + 1;
+      const formatLine = section.formatLine;
       const mapped = section.format.map((f) => {
         const c = columns.find((col) => col.name.toLowerCase() === f.toLowerCase());
         if (!c) throw new IniError(formatLine, `FORMAT column ${f} is not a column of table ${schema.name}`);
@@ -180,7 +180,9 @@ export const createDevice = (baseIni: string) => {
       ]),
     );
 
+  // A device's full INI starts with parameter sections; the emulator writes a short one so readers cope with it.
   const fullIni = () =>
+    '[SYSTEM Params]\r\nSyslogServerIP = 0.0.0.0\r\n\r\n[SIP Params]\r\nENABLESIPS = 1\r\n\r\n' +
     formatIni(
       TABLES.map((s) => ({
         table: s.name,

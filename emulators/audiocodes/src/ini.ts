@@ -1,7 +1,8 @@
 /**
  * The INI text format of AudioCodes devices (`sbc.md` §2): `[ Table ]`, one `FORMAT Index = col, …;` line, data
  * lines `Table N = v, …;`, `[ \Table ]`; `;` starts a comment; names are case-insensitive. Outside tables, lines
- * are `Parameter = value`. Strict: anything else is an error naming the line.
+ * are `Parameter = value`, optionally under a parameter section header (`[SYSTEM Params]`). Strict: anything
+ * else is an error naming the line.
  */
 
 export class IniError extends Error {
@@ -14,7 +15,13 @@ export class IniError extends Error {
 }
 
 export type IniRow = { index: number; values: string[]; line: number };
-export type IniSection = { table: string; format: string[]; rows: IniRow[]; line: number };
+export type IniSection = {
+  table: string;
+  format: string[];
+  rows: IniRow[];
+  line: number;
+  formatLine: number;
+};
 export type IniDocument = {
   sections: IniSection[];
   parameters: { name: string; value: string; line: number }[];
@@ -70,6 +77,11 @@ export const parseIni = (text: string): IniDocument => {
     const line = i + 1;
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith(';')) return;
+    // Parameter sections of a full INI (`[SYSTEM Params]`, `[SIP Params]`, …): parameter lines follow, unclosed.
+    if (/^\[\s*[A-Za-z][A-Za-z0-9 ]* Params\s*\]$/.test(trimmed)) {
+      if (open) throw new IniError(line, `${trimmed} starts before table ${open.table} is closed`);
+      return;
+    }
     const header = /^\[\s*(\\?)\s*([^\]\s]+)\s*\]$/.exec(trimmed);
     if (header) {
       const [, closing, name = ''] = header;
@@ -83,7 +95,7 @@ export const parseIni = (text: string): IniDocument => {
         return;
       }
       if (open) throw new IniError(line, `table ${name} starts before table ${open.table} is closed`);
-      open = { table: name, format: [], rows: [], line };
+      open = { table: name, format: [], rows: [], line, formatLine: line };
       doc.sections.push(open);
       return;
     }
@@ -99,6 +111,7 @@ export const parseIni = (text: string): IniDocument => {
         for (const c of columns)
           if (!NAME.test(c)) throw new IniError(line, `invalid column name ${JSON.stringify(c)} in FORMAT`);
         open.format = columns;
+        open.formatLine = line;
         return;
       }
       const row = /^(\S+)\s+(\d+)\s*=(.*)$/.exec(stmt);

@@ -180,6 +180,17 @@ describe('incremental INI', () => {
     expect(((await res.json()) as { output: string }).output).toMatch(message);
   });
 
+  it('names the FORMAT line even after comments, and accepts a parameter section', async () => {
+    const res = await ini(
+      '[SYSTEM Params]\nSyslogServerIP = 0.0.0.0\n[ DialPlan ]\n; plans\nFORMAT Index = Title;\n[ \\DialPlan ]\n',
+    );
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      line: 5,
+      output: 'line 5: FORMAT column Title is not a column of table DialPlan',
+    });
+  });
+
   it('refuses to rename a row that others reference', async () => {
     const res = await ini(`[ DialPlan ]\nFORMAT Index = Name;\nDialPlan 0 = "DP_Other";\n[ \\DialPlan ]\n`);
     expect(res.status).toBe(400);

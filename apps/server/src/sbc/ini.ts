@@ -54,7 +54,10 @@ const statement = (raw: string) => {
   return { text: raw.trim(), terminated: false };
 };
 
-/** Parses INI tables. Parameter lines outside tables (`Name = value`) are allowed and ignored. */
+/**
+ * Parses INI tables. Parameter lines outside tables (`Name = value`), also under parameter section headers such as
+ * `[SYSTEM Params]` (as a device's full INI has them), are allowed and ignored.
+ */
 export const parseIni = (text: string): IniSection[] => {
   const sections: IniSection[] = [];
   let open: IniSection | undefined;
@@ -63,6 +66,11 @@ export const parseIni = (text: string): IniSection[] => {
     const line = i + 1;
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith(';')) return;
+    // Parameter sections of a full INI (`[SYSTEM Params]`, `[SIP Params]`, …): parameter lines follow, unclosed.
+    if (/^\[\s*[A-Za-z][A-Za-z0-9 ]* Params\s*\]$/.test(trimmed)) {
+      if (open) throw new ConfigTextError(line, `${trimmed} starts before table ${open.table} is closed`);
+      return;
+    }
     const header = /^\[\s*(\\?)\s*([^\]\s]+)\s*\]$/.exec(trimmed);
     if (header) {
       const [, closing, name = ''] = header;
