@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditExportQuery, AuditListQuery, Page } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from './audit.repository.ts';
 
 /** At most this many events in one CSV export (the newest); narrow the filters for older ones. */
 export const AUDIT_EXPORT_MAX = 100_000;
@@ -45,7 +45,7 @@ const csvRow = (e: AuditEvent) =>
     .join(',');
 
 /** Reads the audit trail within the actor's scope. There is no way to change it through the API. */
-export function createAuditService({ repos }: { repos: Repositories }) {
+export function createAuditService({ repos }: { repos: { audit: AuditRepository } }) {
   return {
     async list(actor: Actor, query: AuditListQuery): Promise<Page<AuditEvent>> {
       const { items, total } = await repos.audit.list(scopeOf(actor), query);

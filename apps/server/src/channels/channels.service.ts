@@ -1,6 +1,7 @@
 import type { Channel, ChannelCreate, ChannelUpdate, ListQuery, Page } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { ChannelsRepository } from './channels.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { forbidden, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
@@ -9,8 +10,8 @@ export function createChannelsService({
   repos,
   uow,
 }: {
-  repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  repos: { channels: ChannelsRepository };
+  uow: UnitOfWork<{ audit: AuditRepository; channels: ChannelsRepository }>;
 }) {
   return {
     async list(actor: Actor, query: ListQuery): Promise<Page<Channel>> {

@@ -1,6 +1,8 @@
 import { TEAMS_ADMINISTRATOR_ROLE } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { ConnectionsRepository } from './connections.repository.ts';
+import type { ServicesRepository } from '../services/services.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { EntraError } from '../microsoft/entra.ts';
 import { GraphError, type GraphClient } from '../microsoft/graph.ts';
@@ -9,8 +11,8 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { TEAMS_ADMIN_RESOURCE, type ConnectedRow, type TenantAccess } from './tenant-access.ts';
 
 type Deps = {
-  repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  repos: { services: ServicesRepository };
+  uow: UnitOfWork<{ audit: AuditRepository; connections: ConnectionsRepository }>;
   access: TenantAccess;
   graph: GraphClient;
 };

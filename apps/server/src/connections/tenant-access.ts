@@ -1,4 +1,4 @@
-import type { Repositories } from '../app/repositories.ts';
+import type { ConnectionsRepository } from './connections.repository.ts';
 import { EntraError, type EntraClient, type TokenResult } from '../microsoft/entra.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Vault } from '../secrets/vault.ts';
@@ -22,7 +22,7 @@ export const clientSecretContext = (serviceId: string) => ({
 export type ConnectedRow = ConnectionRow & { tenantId: string };
 
 type Deps = {
-  repos: Repositories;
+  repos: { connections: ConnectionsRepository };
   entra: EntraClient;
   entraForApp: (app: { clientId: string; clientSecret: string }) => EntraClient;
   vault: Vault;

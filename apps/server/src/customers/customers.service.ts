@@ -1,6 +1,8 @@
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate, Page } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { ChannelsRepository } from '../channels/channels.repository.ts';
+import type { CustomersRepository } from './customers.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { AppError, forbidden, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
@@ -9,8 +11,8 @@ export function createCustomersService({
   repos,
   uow,
 }: {
-  repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  repos: { channels: ChannelsRepository; customers: CustomersRepository };
+  uow: UnitOfWork<{ audit: AuditRepository; customers: CustomersRepository }>;
 }) {
   /** The channel a new or moved customer goes to, checked against what the actor may see. */
   async function resolveChannel(actor: Actor, requested: string | null | undefined): Promise<string | null> {

@@ -4,7 +4,9 @@ import {
   type M365SettingsUpdate,
 } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { M365SettingsRepository } from './m365-settings.repository.ts';
+import type { ServicesRepository } from '../services/services.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { ConnectedRow, TenantAccess } from '../connections/tenant-access.ts';
 import { EntraError, type EntraClient } from '../microsoft/entra.ts';
@@ -14,8 +16,8 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Vault } from '../secrets/vault.ts';
 
 type Deps = {
-  repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  repos: { m365Settings: M365SettingsRepository; services: ServicesRepository };
+  uow: UnitOfWork<{ audit: AuditRepository; m365Settings: M365SettingsRepository }>;
   access: TenantAccess;
   graph: GraphClient;
   entraForApp: (app: { clientId: string; clientSecret: string }) => EntraClient;

@@ -1,6 +1,7 @@
 import type { LicenseType, ProviderSettings, ProviderSettingsUpdate } from '@trunkline/contracts';
 import type { Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { SettingsRepository } from './settings.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { forbidden } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
@@ -9,8 +10,8 @@ export function createSettingsService({
   repos,
   uow,
 }: {
-  repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  repos: { settings: SettingsRepository };
+  uow: UnitOfWork<{ audit: AuditRepository; settings: SettingsRepository }>;
 }) {
   return {
     get: (_actor: Actor): Promise<ProviderSettings> => repos.settings.get(),

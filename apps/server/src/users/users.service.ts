@@ -1,6 +1,10 @@
 import type { Page, Role, User, UserCreate, UserListQuery, UserUpdate } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { AuthRepository } from '../auth/auth.repository.ts';
+import type { ChannelsRepository } from '../channels/channels.repository.ts';
+import type { CustomersRepository } from '../customers/customers.repository.ts';
+import type { UsersRepository } from './users.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { AppError, conflict, forbidden, notFound } from '../platform/errors.ts';
 import { hashPassword } from '../platform/crypto.ts';
@@ -13,7 +17,13 @@ const scopeFieldNotFound = (path: 'channelId' | 'customerId', what: string) =>
     errors: [{ path, code: 'not_found', message: `No such ${what.toLowerCase()}.` }],
   });
 
-export function createUsersService({ repos, uow }: { repos: Repositories; uow: UnitOfWork<Repositories> }) {
+export function createUsersService({
+  repos,
+  uow,
+}: {
+  repos: { channels: ChannelsRepository; customers: CustomersRepository; users: UsersRepository };
+  uow: UnitOfWork<{ audit: AuditRepository; auth: AuthRepository; users: UsersRepository }>;
+}) {
   /** Checks that the actor may create a user with this role and scope; answers 404 for scopes it cannot see. */
   async function assertMayCreate(actor: Actor, input: UserCreate) {
     const scope = scopeOf(actor);
