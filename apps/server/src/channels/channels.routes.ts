@@ -40,7 +40,6 @@ export function registerChannelRoutes(app: App, { channels }: { channels: Channe
   app.get(
     '/api/v1/channels/:id',
     {
-      config: { resource: 'channel' },
       schema: {
         tags,
         summary: 'Get a channel',
@@ -53,7 +52,6 @@ export function registerChannelRoutes(app: App, { channels }: { channels: Channe
   app.patch(
     '/api/v1/channels/:id',
     {
-      config: { resource: 'channel' },
       schema: {
         tags,
         summary: 'Rename a channel',

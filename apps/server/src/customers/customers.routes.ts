@@ -40,7 +40,6 @@ export function registerCustomerRoutes(app: App, { customers }: { customers: Cus
   app.get(
     '/api/v1/customers/:id',
     {
-      config: { resource: 'customer' },
       schema: {
         tags,
         summary: 'Get a customer',
@@ -53,7 +52,6 @@ export function registerCustomerRoutes(app: App, { customers }: { customers: Cus
   app.patch(
     '/api/v1/customers/:id',
     {
-      config: { resource: 'customer' },
       schema: {
         tags,
         summary: 'Rename a customer or move it to another channel',

@@ -36,7 +36,6 @@ export function registerInvitationRoutes(
   app.get(
     '/api/v1/invitations/:id/link',
     {
-      config: { resource: 'invitation' },
       schema: {
         tags,
         summary: 'The invitation link, to copy',
@@ -49,7 +48,6 @@ export function registerInvitationRoutes(
   app.post(
     '/api/v1/invitations/:id/resend',
     {
-      config: { resource: 'invitation' },
       schema: {
         tags,
         summary: 'Send again with a new link and expiry',
@@ -62,7 +60,6 @@ export function registerInvitationRoutes(
   app.post(
     '/api/v1/invitations/:id/revoke',
     {
-      config: { resource: 'invitation' },
       schema: {
         tags,
         summary: 'Revoke the invitation; its link stops working',

@@ -25,7 +25,6 @@ export function registerM365Routes(
   app.post(
     '/api/v1/services/:id/connection/teams-role',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Check (and where possible assign) the Teams Administrator role of the automation',
@@ -48,7 +47,6 @@ export function registerM365Routes(
   app.get(
     '/api/v1/services/:id/m365-settings',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: "Step 9: the service's M365 settings, with the tenant's verified domains",
@@ -61,7 +59,6 @@ export function registerM365Routes(
   app.put(
     '/api/v1/services/:id/m365-settings',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Step 9: set the M365 domain, admin access and the Teams Notification Service app',

@@ -40,7 +40,6 @@ export function registerUserRoutes(app: App, { users }: { users: UsersService })
   app.get(
     '/api/v1/users/:id',
     {
-      config: { resource: 'user' },
       schema: {
         tags,
         summary: 'Get a portal user',
@@ -53,7 +52,6 @@ export function registerUserRoutes(app: App, { users }: { users: UsersService })
   app.patch(
     '/api/v1/users/:id',
     {
-      config: { resource: 'user' },
       schema: {
         tags,
         summary: 'Rename, reset the password of, or disable a user',
@@ -67,7 +65,6 @@ export function registerUserRoutes(app: App, { users }: { users: UsersService })
   app.delete(
     '/api/v1/users/:id',
     {
-      config: { resource: 'user' },
       schema: {
         tags,
         summary: 'Delete a portal user',
