@@ -311,6 +311,3 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 const isSecretName = (name: string) => /KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL|SMTP_URL/i.test(name);
-
-/** Documentation of every variable, rendered into README.md's table by `npm run docs:config` is not needed: keep README in step by hand. */
-export const configVariables = Object.keys(EnvSchema.in.shape);
