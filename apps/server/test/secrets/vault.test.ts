@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase, openDatabase, queryRows } from '../../src/platform/db/database.ts';
+import { openDatabase, queryRows } from '../../src/platform/db/database.ts';
 import { createDataKeysRepository } from '../../src/secrets/data-keys.repository.ts';
 import { createVault, rewrapDataKeys, VaultKeyMismatchError } from '../../src/secrets/vault.ts';
-import { createTestDatabase } from '../support/database.ts';
+import { createMigratedPgliteDir, createTestDatabase } from '../support/database.ts';
 
 const ctx = (rowId: string, purpose = 'refresh-token') => ({ table: 'services', rowId, purpose });
 
@@ -18,8 +18,7 @@ describe('secrets vault (envelope encryption)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const k1 = randomBytes(32);
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await migrateDatabase(db.handle);
+    db = await createTestDatabase({ migrated: true });
   });
   afterAll(() => db?.drop());
 
@@ -79,8 +78,8 @@ describe('npm run secrets:rotate-master-key (embedded installation)', () => {
   it('rewraps the data keys and replaces the key file; secrets stay readable with the new key only', async () => {
     const oldKey = randomBytes(32);
     writeFileSync(path.join(dataDir, 'master.key'), oldKey.toString('base64'), { mode: 0o600 });
+    await createMigratedPgliteDir(path.join(dataDir, 'pglite'));
     let handle = await openDatabase({ kind: 'pglite', dir: path.join(dataDir, 'pglite') });
-    await migrateDatabase(handle);
     const sealed = await createVault({
       dataKeys: createDataKeysRepository(handle.db),
       masterKey: oldKey,

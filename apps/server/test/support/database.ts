@@ -4,7 +4,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type Database, type DatabaseHandle } from '../../src/platform/db/database.ts';
+import {
+  migrateDatabase,
+  openDatabase,
+  type Database,
+  type DatabaseHandle,
+} from '../../src/platform/db/database.ts';
 import * as schema from '../../src/platform/db/schema.ts';
 
 export type TestDatabase = { handle: DatabaseHandle; drop(): Promise<void> };
@@ -45,6 +50,25 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
       await c.end();
     },
   };
+}
+
+/**
+ * Fills `dir` with a migrated PGlite data directory, as an embedded installation's DATA_DIR/pglite holds after its
+ * first start, for tests of what opens one (the CLI, a restart). Copied from the run's template when there is one.
+ */
+export async function createMigratedPgliteDir(dir: string): Promise<void> {
+  const templates = inject('testDatabaseTemplates');
+  if (templates?.kind === 'pglite') {
+    const pglite = await PGlite.create({
+      dataDir: dir,
+      loadDataDir: new Blob([await readFile(templates.migrated)]),
+    });
+    await pglite.close();
+    return;
+  }
+  const handle = await openDatabase({ kind: 'pglite', dir });
+  await migrateDatabase(handle);
+  await handle.close();
 }
 
 /** An in-memory PGlite loaded from a dumped data directory (no initdb), as openDatabase would hand it out. */
