@@ -1,7 +1,14 @@
 import { can } from '@trunkline/contracts';
 import type { PlanBlocker, PlanChange, PlanPreview, StepName, Workflow } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { Repositories, TransactionScope } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { CustomersRepository } from '../customers/customers.repository.ts';
+import type { TransactionJobQueue } from '../jobs/job.ts';
+import type { LifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
+import type { M365SettingsRepository } from '../m365/m365-settings.repository.ts';
+import type { MicrosoftAccessRepository } from '../auth/microsoft-access.ts';
+import type { ServicesRepository } from '../services/services.repository.ts';
+import type { WorkflowsRepository } from './workflow.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { routingStepJob } from '../jobs/definitions.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
@@ -51,8 +58,23 @@ export function createRoutingService({
   uow,
   adapters,
 }: {
-  repos: Repositories;
-  uow: UnitOfWork<TransactionScope>;
+  repos: {
+    customers: CustomersRepository;
+    lifecycle: LifecycleRepository;
+    microsoftAccess: MicrosoftAccessRepository;
+    services: ServicesRepository;
+    workflows: WorkflowsRepository;
+  };
+  uow: UnitOfWork<{
+    audit: AuditRepository;
+    customers: CustomersRepository;
+    jobs: TransactionJobQueue;
+    // endMicrosoftAccessIfLast's share of the transaction
+    lifecycle: LifecycleRepository;
+    m365Settings: M365SettingsRepository;
+    microsoftAccess: MicrosoftAccessRepository;
+    workflows: WorkflowsRepository;
+  }>;
   adapters: RoutingAdapters;
 }) {
   async function inScope(actor: Actor, serviceId: string) {

@@ -1,9 +1,11 @@
 import type { ServiceStatus } from '@trunkline/contracts';
 import { systemActor } from '../access/actor.ts';
-import type { Repositories, TransactionScope } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { ServicesRepository } from '../services/services.repository.ts';
+import type { WorkflowsRepository } from './workflow.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { routingStepJob } from '../jobs/definitions.ts';
-import type { JobQueue } from '../jobs/job.ts';
+import type { JobQueue, TransactionJobQueue } from '../jobs/job.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { stepContext, type RoutingAdapters } from './context.ts';
@@ -53,8 +55,13 @@ export function createRoutingRunner({
   log,
   now = () => new Date(),
 }: {
-  repos: Repositories;
-  uow: UnitOfWork<TransactionScope>;
+  repos: { workflows: WorkflowsRepository };
+  uow: UnitOfWork<{
+    audit: AuditRepository;
+    jobs: TransactionJobQueue;
+    services: ServicesRepository;
+    workflows: WorkflowsRepository;
+  }>;
   jobs: JobQueue;
   adapters: RoutingAdapters;
   retryBaseSeconds: number;
