@@ -145,7 +145,10 @@ async function invitationLink(
 test('the other two paths: delegated token and the customer’s own app registration → connected', async ({
   page,
   context,
+  consoleGuard,
 }) => {
+  // A wrong client secret is refused on purpose below (422 naming the field).
+  consoleGuard.allow(/\/api\/v1\/invitations\/own-app\)/);
   await signIn(page);
 
   // Delegated token: the admin signs in at Microsoft (authorization code with PKCE).
@@ -198,7 +201,13 @@ test('the other two paths: delegated token and the customer’s own app registra
   await expect(page.getByText(/Roles & admins/)).toBeVisible();
 });
 
-test('M365 settings (step 9), then a customer admin signs in with Microsoft', async ({ page, browser }) => {
+test('M365 settings (step 9), then a customer admin signs in with Microsoft', async ({
+  page,
+  browser,
+  consoleGuard,
+}) => {
+  // An app without CallRecords.Read.All is refused on purpose below (422 naming the field).
+  consoleGuard.allow(/\/m365-settings\)/);
   await signIn(page);
   const svc = await createService(page, {
     fullName: 'Settings by browser',

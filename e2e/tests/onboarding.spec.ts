@@ -69,7 +69,8 @@ test('onboarding a new tenant: inline short-name errors, then credentials and in
   await page.getByLabel('Username (UPN)').fill('admin@contoso.onmicrosoft.com');
   await page.getByLabel('Password', { exact: true }).fill('Tenant-Admin-Pass-1');
   await page.getByRole('button', { name: 'Proceed to Secure Token Connection' }).click();
-  await expect(page.getByText('Awaiting token').first()).toBeVisible();
+  // The password is wrong: Microsoft issued no token.
+  await expect(page.getByText('Connection failed').first()).toBeVisible();
 
   // The second service for the same customer goes by invitation; the first one's short name is taken now.
   await openNewTenantForm(page, customer);
@@ -88,10 +89,10 @@ test('onboarding a new tenant: inline short-name errors, then credentials and in
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Services' }).click();
   await expect(
-    page.getByRole('row').filter({ hasText: 'Contoso-01' }).getByText('Awaiting token'),
+    page.getByRole('row').filter({ hasText: 'Contoso-01' }).getByText('Connection failed'),
   ).toBeVisible();
   await expect(
-    page.getByRole('row').filter({ hasText: 'Contoso-02' }).getByText('Pending invitation'),
+    page.getByRole('row').filter({ hasText: 'Contoso-02' }).getByText('Invitation pending'),
   ).toBeVisible();
   await page.screenshot({ path: path.join(screenshots, 'services.png'), fullPage: true });
 

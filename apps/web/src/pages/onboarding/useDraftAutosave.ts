@@ -58,11 +58,18 @@ export function useDraftAutosave(customerId: string, initiallySaved: string | nu
       await remove();
       setStatus({ state: 'none' });
     },
-    /** The service was created: no more saves, and the draft goes. A failure here only leaves a stale draft. */
+    /**
+     * The service was created: no more saves. The server dropped the draft with it; only a save that was on its
+     * way may have written it again, so it is deleted only when it is there (no 404 for an ordinary case). A
+     * failure here only leaves a stale draft.
+     */
     finish: async () => {
       finished.current = true;
       debounced.cancel();
-      await remove().catch(() => undefined);
+      await enqueue(async () => {
+        if (await serviceDrafts.get(customerId)) await serviceDrafts.remove(customerId);
+      }).catch(() => undefined);
+      queryClient.setQueryData(serviceDrafts.key(customerId), null);
     },
   };
 }

@@ -129,15 +129,25 @@ export function RoutingPanel({
   const [showPlan, setShowPlan] = useState(false);
   const [removing, setRemoving] = useState(false);
   const workflow = useWorkflow(service.id);
+  // The set-up (preview, then start) shows whenever starting is allowed, or blocked only by something still to
+  // do before the first run (role, settings): then the button is disabled and says why.
+  const startBlocked = blockedReason(lifecycle, 'configure-routing');
+  const canStart = may(lifecycle, 'configure-routing');
+  const showSetup = operator && (canStart || (SETUP_STATES.has(lifecycle.state) && startBlocked !== null));
   const plan = useQuery({
-    // A new state (a role assigned, settings saved) reads the actual state again.
-    queryKey: [...services.planKey(service.id, configureDns), lifecycle.state],
+    // Read again when starting becomes allowed (the role assigned, step 9 saved), and only while the set-up
+    // shows: a preview reads Microsoft, and never needs to while a run or a role check works.
+    queryKey: [...services.planKey(service.id, configureDns), canStart],
     queryFn: () => services.plan(service.id, configureDns),
-    enabled: showPlan,
+    enabled: showPlan && showSetup,
   });
   const done = (w: Workflow) => {
     queryClient.setQueryData(services.workflowKey(service.id), w);
-    void queryClient.invalidateQueries({ queryKey: services.key });
+    // Not the plan preview: it reads Microsoft, which the run now uses.
+    void queryClient.invalidateQueries({
+      queryKey: services.key,
+      predicate: (query) => query.queryKey[2] !== 'routing-plan',
+    });
   };
   const start = useMutation({
     mutationFn: () => services.startRouting(service.id, configureDns),
@@ -147,11 +157,6 @@ export function RoutingPanel({
 
   const w = workflow.data;
   const removed = lifecycle.state === 'removed';
-  // The set-up (preview, then start) shows whenever starting is allowed, or blocked only by something still to
-  // do before the first run (role, settings): then the button is disabled and says why.
-  const startBlocked = blockedReason(lifecycle, 'configure-routing');
-  const canStart = may(lifecycle, 'configure-routing');
-  const showSetup = operator && (canStart || (SETUP_STATES.has(lifecycle.state) && startBlocked !== null));
   const blockers = plan.data?.blocking ?? [];
   const startDisabled = !canStart || blockers.length > 0;
   const removeBlocked = blockedReason(lifecycle, 'remove');
