@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../http/types.ts';
+import { AuthorizationCodeCallbackQuery } from '../microsoft/callback-query.ts';
 import { CONSENT_CALLBACK_PATH } from './admin-consent.flow.ts';
 import type { ConnectionsService } from './connections.service.ts';
 import { SIGN_IN_CALLBACK_PATH } from './delegated.flow.ts';
@@ -23,13 +24,7 @@ export function registerMicrosoftCallbackRoutes(
         summary:
           "Microsoft's redirect after the admin signed in; redeems the code and returns to the invitation page",
         security: [],
-        querystring: z.object({
-          state: z.string().max(200).optional(),
-          code: z.string().max(4000).optional(),
-          session_state: z.string().max(200).optional(),
-          error: z.string().max(200).optional(),
-          error_description: z.string().max(4000).optional(),
-        }),
+        querystring: AuthorizationCodeCallbackQuery,
       },
     },
     async (request, reply) => reply.redirect(await connections.completeDelegated(request.query), 302),
