@@ -110,17 +110,21 @@ describe('services API (new tenant form)', () => {
   });
 
   it('answers 404 for a customer outside the scope, and writes nothing', async () => {
+    const before = await count();
     const res = await t.a.channelClient.post(
       '/api/v1/services',
       body(t.b.customer.id, { shortName: 'sneaky' }),
     );
     expect(res.status).toBe(404);
     expect(res.body.errors[0].path).toBe('customerId');
+    // Customer admins add no services at all (the permission table): refused before any lookup, so the
+    // answer says nothing about the sibling customer.
     const asCustomer = await t.a.customerClient.post(
       '/api/v1/services',
       body(t.a.sibling.id, { shortName: 'sneaky2' }),
     );
-    expect(asCustomer.status).toBe(404);
+    expect(asCustomer.status).toBe(403);
+    expect(await count()).toBe(before);
   });
 
   it('reports availability for the live check, derived subdomain included', async () => {
