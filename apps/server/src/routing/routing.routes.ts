@@ -60,7 +60,6 @@ export function registerRoutingRoutes(
   app.get(
     '/api/v1/services/:id/routing/plan',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Plan preview: every DNS record and tenant object the run would create or change',
@@ -74,7 +73,6 @@ export function registerRoutingRoutes(
   app.get(
     '/api/v1/services/:id/routing/plan.ps1',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'The Teams part of the plan as a PowerShell script (MicrosoftTeams module)',
@@ -94,7 +92,6 @@ export function registerRoutingRoutes(
   app.post(
     '/api/v1/services/:id/routing',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Configure M365 default routing: starts the durable, resumable run',
@@ -111,7 +108,6 @@ export function registerRoutingRoutes(
   app.get(
     '/api/v1/services/:id/routing',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'The latest routing run of the service, step by step (null when it never had one)',
@@ -124,7 +120,6 @@ export function registerRoutingRoutes(
   app.post(
     '/api/v1/services/:id/routing/retry',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Retry a failed or waiting run from its step',
@@ -137,7 +132,6 @@ export function registerRoutingRoutes(
   app.post(
     '/api/v1/services/:id/offboarding',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Remove service: undo what Trunkline created (policy, route, usage, user, domain, DNS)',
@@ -154,7 +148,6 @@ export function registerRoutingRoutes(
   app.get(
     '/api/v1/services/:id/events',
     {
-      config: { resource: 'service' },
       schema: {
         tags: ['services'],
         summary:
@@ -178,7 +171,6 @@ export function registerRoutingRoutes(
   app.get(
     '/api/v1/customers/:id/events',
     {
-      config: { resource: 'customer' },
       schema: {
         tags: ['customers'],
         summary:
@@ -202,7 +194,6 @@ export function registerRoutingRoutes(
   app.get(
     '/api/v1/services/:id/routing/events',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary:
@@ -225,7 +216,6 @@ export function registerRoutingRoutes(
   app.get(
     '/api/v1/customers/:id/routing/events',
     {
-      config: { resource: 'customer' },
       schema: {
         tags,
         summary:
