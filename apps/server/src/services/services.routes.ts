@@ -73,7 +73,6 @@ export function registerServiceRoutes(
   app.get(
     '/api/v1/services/:id',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Get a service',
@@ -86,7 +85,6 @@ export function registerServiceRoutes(
   app.patch(
     '/api/v1/services/:id',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Change names or user count before the service is active',
@@ -100,7 +98,6 @@ export function registerServiceRoutes(
   app.delete(
     '/api/v1/services/:id',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Delete a draft, pending or awaiting-token service',
@@ -117,7 +114,6 @@ export function registerServiceRoutes(
   app.post(
     '/api/v1/services/:id/authentication',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: 'Re-initiate authentication: admin credentials again, or a new invitation link',
@@ -133,7 +129,6 @@ export function registerServiceRoutes(
   app.get(
     '/api/v1/services/:id/connection',
     {
-      config: { resource: 'service' },
       schema: {
         tags,
         summary: "The service's secure connection to Microsoft 365 (never a token)",
@@ -146,7 +141,6 @@ export function registerServiceRoutes(
   app.get(
     '/api/v1/customers/:id/usage',
     {
-      config: { resource: 'customer' },
       schema: {
         tags: ['customers'],
         summary: "A customer's licensed users across its services",
@@ -159,7 +153,6 @@ export function registerServiceRoutes(
   app.get(
     '/api/v1/customers/:id/service-draft',
     {
-      config: { resource: 'customer' },
       schema: {
         tags,
         summary: 'Your unfinished new-tenant form for this customer (204 when there is none)',
@@ -175,7 +168,6 @@ export function registerServiceRoutes(
   app.put(
     '/api/v1/customers/:id/service-draft',
     {
-      config: { resource: 'customer' },
       schema: {
         tags,
         summary: 'Save your unfinished new-tenant form (never the password)',
@@ -189,7 +181,6 @@ export function registerServiceRoutes(
   app.delete(
     '/api/v1/customers/:id/service-draft',
     {
-      config: { resource: 'customer' },
       schema: {
         tags,
         summary: 'Discard your unfinished new-tenant form',
