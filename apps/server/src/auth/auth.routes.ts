@@ -12,6 +12,7 @@ import {
 } from '@trunkline/contracts';
 import { actorOf, clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../http/auth.ts';
 import { NoContent, problems, type App } from '../http/types.ts';
+import { AuthorizationCodeCallbackQuery } from '../microsoft/callback-query.ts';
 import { AppError } from '../platform/errors.ts';
 import { meOf, type AuthService } from './auth.service.ts';
 import { MICROSOFT_SIGN_IN_CALLBACK_PATH, type MicrosoftSignInService } from './microsoft-sign-in.service.ts';
@@ -84,13 +85,7 @@ export function registerAuthRoutes(
         tags: ['session'],
         summary: "Microsoft's redirect after sign-in: validates the ID token, sets the session cookie",
         security: [],
-        querystring: z.object({
-          state: z.string().max(200).optional(),
-          code: z.string().max(4000).optional(),
-          session_state: z.string().max(200).optional(),
-          error: z.string().max(200).optional(),
-          error_description: z.string().max(4000).optional(),
-        }),
+        querystring: AuthorizationCodeCallbackQuery,
       },
     },
     async (request, reply) => {
@@ -169,7 +164,6 @@ export function registerAuthRoutes(
   app.delete(
     '/api/v1/api-tokens/:id',
     {
-      config: { resource: 'api-token' },
       schema: {
         tags: ['api-tokens'],
         summary: 'Revoke an API token',
