@@ -12,8 +12,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** `public` routes need no actor; every other /api/v1 route answers 401 without one. */
     auth?: 'public';
-    /** The kind of object the route's `:id` names, for the access tests that walk every route. */
-    resource?: 'channel' | 'customer' | 'user' | 'api-token' | 'service' | 'invitation';
   }
 }
 
