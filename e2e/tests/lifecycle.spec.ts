@@ -214,8 +214,11 @@ test('recovery paths: blocked run, partial run kept across re-authentication, li
 
   await test.step('Remove service matches the short name exactly, then offboarding ends Microsoft sign-in', async () => {
     const panel = routingPanel(page);
+    // The page has its run (and its live stream) before anything is pressed.
+    await expect(panel.getByLabel('Routing run status')).toHaveText('failed');
     await panel.getByRole('button', { name: 'Remove service' }).click();
     const dialog = page.getByRole('dialog');
+    await expect(dialog).toBeVisible();
     const confirm = dialog.getByRole('button', { name: 'Remove service' });
     await expect(confirm).toBeDisabled();
     await dialog.getByLabel(`Type ${SHORT_NAME} to confirm`).fill(SHORT_NAME.toLowerCase());

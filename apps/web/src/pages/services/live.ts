@@ -39,6 +39,14 @@ export function useServiceLive(serviceId: string) {
   useEventStream(services.liveUrl(serviceId), {
     service: (data) => {
       const view = data as ServiceView;
+      // The event is the newest truth: a request still on its way (e.g. a refresh after a button) would answer
+      // an older state, so it is cancelled rather than let overwrite this.
+      for (const queryKey of [
+        services.itemKey(serviceId),
+        services.connectionKey(serviceId),
+        services.workflowKey(serviceId),
+      ])
+        void queryClient.cancelQueries({ queryKey, exact: true });
       queryClient.setQueryData(services.itemKey(serviceId), view.service);
       queryClient.setQueryData(services.connectionKey(serviceId), view.connection);
       queryClient.setQueryData(services.workflowKey(serviceId), view.run);
