@@ -4,12 +4,16 @@ import {
   type RoutingSettingsUpdate,
 } from '@trunkline/contracts';
 import type { Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { SettingsRepository } from '../settings/settings.repository.ts';
+import type { createRoutingSettingsRepository } from './routing-settings.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Config } from '../config/config.ts';
 import { forbidden } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Vault } from '../secrets/vault.ts';
+
+type RoutingSettingsRepository = ReturnType<typeof createRoutingSettingsRepository>;
 
 /** The stored settings without the base domain (which lives in provider_settings) and the secret flag. */
 export type StoredRouting = Omit<RoutingSettingsUpdate, 'sbcBaseDomain' | 'dnsSecret'>;
@@ -57,8 +61,12 @@ export function createRoutingSettingsService({
   vault,
   initial,
 }: {
-  repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  repos: { routingSettings: RoutingSettingsRepository; settings: SettingsRepository };
+  uow: UnitOfWork<{
+    audit: AuditRepository;
+    routingSettings: RoutingSettingsRepository;
+    settings: SettingsRepository;
+  }>;
   vault: Vault;
   initial: Config['routing']['initial'];
 }) {
