@@ -1,7 +1,9 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../access/actor.ts';
 import { recordAudit } from '../audit/audit.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { LifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
+import type { M365SettingsRepository } from '../m365/m365-settings.repository.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { serviceConnections, sessions, users } from '../platform/db/schema.ts';
 
@@ -10,7 +12,7 @@ import { serviceConnections, sessions, users } from '../platform/db/schema.ts';
  * run is an offboarding) or deleted grants nothing.
  */
 export async function grantingServices<T extends { serviceId: string }>(
-  repos: Pick<Repositories, 'lifecycle'>,
+  repos: { lifecycle: LifecycleRepository },
   grants: readonly T[],
 ): Promise<T[]> {
   const facets = await repos.lifecycle.facetsOf(grants.map((g) => g.serviceId));
@@ -49,7 +51,12 @@ export type MicrosoftAccessRepository = ReturnType<typeof createMicrosoftAccessR
  * revoked (with an audit record). `tenantId` is read before the service row may be gone.
  */
 export async function endMicrosoftAccessIfLast(
-  r: Pick<Repositories, 'lifecycle' | 'm365Settings' | 'microsoftAccess' | 'audit'>,
+  r: {
+    lifecycle: LifecycleRepository;
+    m365Settings: M365SettingsRepository;
+    microsoftAccess: MicrosoftAccessRepository;
+    audit: AuditRepository;
+  },
   actor: Actor,
   input: { serviceId: string; tenantId: string | null; customerId: string; channelId: string | null },
 ): Promise<void> {
