@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Me } from '@trunkline/contracts';
 import type { Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { OAuthStatesRepository } from '../connections/oauth-states.repository.ts';
+import type { LifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
+import type { M365SettingsRepository } from '../m365/m365-settings.repository.ts';
+import type { AuthRepository } from './auth.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { EntraError, type EntraClient, type SignInIdentity } from '../microsoft/entra.ts';
 import { hashPassword, hashToken, newSecretToken } from '../platform/crypto.ts';
@@ -10,15 +14,22 @@ import { AppError } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Vault } from '../secrets/vault.ts';
 import { SESSION_PREFIX, meOf } from './auth.service.ts';
-import type { UserCredentials } from '../users/users.repository.ts';
+import type { UserCredentials, UsersRepository } from '../users/users.repository.ts';
 import { grantingServices } from './microsoft-access.ts';
+
+type SignInTransaction = { audit: AuditRepository; auth: AuthRepository; users: UsersRepository };
 
 export const MICROSOFT_SIGN_IN_CALLBACK_PATH = '/api/v1/session/microsoft/callback';
 const STATE_MINUTES = 15;
 
 type Deps = {
-  repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  repos: {
+    audit: AuditRepository;
+    lifecycle: LifecycleRepository;
+    m365Settings: M365SettingsRepository;
+    oauthStates: OAuthStatesRepository;
+  };
+  uow: UnitOfWork<SignInTransaction>;
   entra: EntraClient;
   vault: Vault;
   publicUrl: string;
@@ -116,7 +127,7 @@ export function createMicrosoftSignInService({
 
   /** The portal user for a Microsoft identity: found, linked by e-mail, or created; or why not. */
   async function userFor(
-    r: Repositories,
+    r: SignInTransaction,
     identity: { tenantId: string; objectId: string; email: string; name: string },
     customerId: string,
     unknownPasswordHash: string,
