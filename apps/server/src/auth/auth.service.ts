@@ -1,21 +1,23 @@
 import type { ApiTokenCreate, ApiTokenCreated, LoginBody, Me, SignInChallenge } from '@trunkline/contracts';
 import type { Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { SettingsRepository } from '../settings/settings.repository.ts';
+import type { AuthRepository } from './auth.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import { dummyPasswordHash, hashToken, newSecretToken, verifyPassword } from '../platform/crypto.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { throttleFor } from './throttle.ts';
-import type { UserCredentials } from '../users/users.repository.ts';
+import type { UserCredentials, UsersRepository } from '../users/users.repository.ts';
 import type { Vault } from '../secrets/vault.ts';
-import { createTwoFactor } from './two-factor.ts';
+import { createTwoFactor, type TwoFactorTransaction } from './two-factor.ts';
 
 export const SESSION_PREFIX = 'tls_';
 export const API_TOKEN_PREFIX = 'tlk_';
 
 type Deps = {
-  repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  /** `settings` for two-factor sign-in's policy. */
+  repos: { auth: AuthRepository; settings: SettingsRepository; users: UsersRepository };
+  uow: UnitOfWork<TwoFactorTransaction>;
   settings: { sessionTtlHours: number; maxFailures: number; windowMinutes: number; apiTokenMaxDays: number };
   /** Seals the two-factor secrets. */
   vault: Vault;

@@ -7,14 +7,19 @@ import type {
   TwoFactorStatus,
 } from '@trunkline/contracts';
 import type { Actor } from '../access/actor.ts';
-import type { Repositories } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { SettingsRepository } from '../settings/settings.repository.ts';
+import type { AuthRepository } from './auth.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { hashToken, newSecretToken } from '../platform/crypto.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { AppError, forbidden, invalid } from '../platform/errors.ts';
 import type { Vault } from '../secrets/vault.ts';
-import type { UserCredentials } from '../users/users.repository.ts';
+import type { UserCredentials, UsersRepository } from '../users/users.repository.ts';
 import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpEnrolment, verifyTotp } from './totp.ts';
+
+/** What two-factor sign-in writes in one transaction. */
+export type TwoFactorTransaction = { audit: AuditRepository; auth: AuthRepository; users: UsersRepository };
 
 export const CHALLENGE_PREFIX = 'tlc_';
 const CHALLENGE_MINUTES = 5;
@@ -27,8 +32,8 @@ type Meta = { ip: string; userAgent: string | null };
 export type OpenedSession = { token: string; expiresAt: Date; me: Me };
 
 type Deps = {
-  repos: Repositories;
-  uow: UnitOfWork<Repositories>;
+  repos: { auth: AuthRepository; settings: SettingsRepository; users: UsersRepository };
+  uow: UnitOfWork<TwoFactorTransaction>;
   vault: Vault;
   now: () => Date;
   /** Opens the session once both factors are through (the same as a password-only sign-in). */
@@ -38,7 +43,7 @@ type Deps = {
 };
 
 /** Whether the provider requires a second factor for this user's role (provider and channel admins). */
-const requiredFor = async (repos: Repositories, role: UserCredentials['role']) =>
+const requiredFor = async (repos: { settings: SettingsRepository }, role: UserCredentials['role']) =>
   role !== 'customer_admin' && (await repos.settings.get()).requireTwoFactorForAdmins;
 
 const wrongCode = () =>
@@ -86,7 +91,7 @@ export function createTwoFactor({ repos, uow, vault, now, openSession, assertNot
   }
 
   /** Enables two-factor sign-in and hands out fresh recovery codes (shown once). */
-  async function enableWith(r: Repositories, actor: Actor, user: { id: string }): Promise<string[]> {
+  async function enableWith(r: TwoFactorTransaction, actor: Actor, user: { id: string }): Promise<string[]> {
     const codes = newRecoveryCodes();
     await r.auth.replaceRecoveryCodes(user.id, codes.map(hashRecoveryCode));
     await recordAudit(r.audit, actor, {
