@@ -252,7 +252,7 @@ export function createRoutingService({
     async offboard(actor: Actor, serviceId: string, confirmShortName: string): Promise<Workflow> {
       mayRun(actor);
       const service = await inScope(actor, serviceId);
-      if (confirmShortName.toLowerCase() !== service.shortName.toLowerCase())
+      if (confirmShortName !== service.shortName)
         throw invalid([
           { path: 'confirmShortName', code: 'mismatch', message: `Type ${service.shortName} to confirm.` },
         ]);

@@ -83,7 +83,7 @@ describe("default routing with the policy granted as the tenant's global default
 
     // Offboarding removes the route, then reverts the grant (it is still ours) before removing the policy.
     expectStatus(
-      await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: 'GRANT-1' }),
+      await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: 'grant-1' }),
       202,
     );
     const off = (await waitForWorkflow(

@@ -112,8 +112,14 @@ describe('default routing on the derived trunk, and offboarding', () => {
       confirmShortName: 'nope',
     });
     expect(wrong.status).toBe(422);
+    // Exactly the short name: another case is not a confirmation either.
+    const otherCase = await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, {
+      confirmShortName: 'ROUTE-1',
+    });
+    expect(otherCase.status).toBe(422);
+    expect(otherCase.body.errors[0]).toMatchObject({ path: 'confirmShortName' });
     expectStatus(
-      await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: 'ROUTE-1' }),
+      await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: 'route-1' }),
       202,
     );
     const off = (await waitForWorkflow(

@@ -1,6 +1,7 @@
 import { NumberInput, Select, Stack } from '@mantine/core';
 import type { UseFormReturnType } from '@mantine/form';
-import { CUSTOMER_LICENSED_USER_LIMIT, LicensedUsersSchema } from '@trunkline/contracts';
+import { CUSTOMER_LICENSED_USER_LIMIT } from '@trunkline/contracts';
+import { wholeNumberProblem } from '../../ui/licensedUsers.ts';
 import type { LicenseType } from '@trunkline/contracts';
 import { licensedUsersProblem } from './tenantForm.ts';
 import type { TenantValues } from './tenantForm.ts';
@@ -10,13 +11,6 @@ type LicenceStepProps = {
   licenseTypes: LicenseType[];
   remaining: number | undefined;
 };
-
-/** A typed 12.5 is not 12: say so at once, in the words of the server's schema. */
-function wholeNumberProblem(value: number | string): string | null {
-  if (typeof value !== 'number' || Number.isInteger(value)) return null;
-  const parsed = LicensedUsersSchema.safeParse(value);
-  return parsed.success ? null : (parsed.error.issues[0]?.message ?? null);
-}
 
 /** Step 2: the licence type (Hosted Essentials+) and how many users, within the customer's 500. */
 export function LicenceStep({ form, licenseTypes, remaining }: LicenceStepProps) {

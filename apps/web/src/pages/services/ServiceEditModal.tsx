@@ -9,6 +9,7 @@ import {
 import type { Service, ServiceUpdate } from '@trunkline/contracts';
 import { services } from '../../api/services.ts';
 import { FormModal } from '../../ui/FormModal.tsx';
+import { wholeNumberProblem } from '../../ui/licensedUsers.ts';
 import { useFormMutation, zodErrors } from '../../ui/form.ts';
 import { shortNameRules } from '../onboarding/ServiceStep.tsx';
 import { useCustomerUsage } from './LicenceUsage.tsx';
@@ -125,10 +126,11 @@ export function ServiceEditModal({ service, onClose }: { service: Service; onClo
         description={available !== undefined ? `Up to ${available} for this service.` : undefined}
         min={1}
         max={CUSTOMER_LICENSED_USER_LIMIT}
+        step={1}
         clampBehavior="none"
-        allowDecimal={false}
         allowNegative={false}
         {...form.getInputProps('licensedUsers')}
+        error={form.errors.licensedUsers ?? wholeNumberProblem(values.licensedUsers)}
       />
     </FormModal>
   );
