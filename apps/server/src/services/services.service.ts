@@ -21,7 +21,15 @@ import {
   type ServiceUpdate,
 } from '@trunkline/contracts';
 import { scopeOf, type Actor, type Scope } from '../access/actor.ts';
-import type { Repositories, TransactionScope } from '../app/repositories.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { MicrosoftAccessRepository } from '../auth/microsoft-access.ts';
+import type { CustomersRepository } from '../customers/customers.repository.ts';
+import type { InvitationsRepository } from '../invitations/invitations.repository.ts';
+import type { TransactionJobQueue } from '../jobs/job.ts';
+import type { LifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
+import type { M365SettingsRepository } from '../m365/m365-settings.repository.ts';
+import type { SettingsRepository } from '../settings/settings.repository.ts';
+import type { ServicesRepository } from './services.repository.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
@@ -31,10 +39,27 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { lifecycleOf, withLifecycle } from '../lifecycle/lifecycle.ts';
 import { endMicrosoftAccessIfLast } from '../auth/microsoft-access.ts';
 
+/** What the service writes in one transaction (Remove service ends Sign in with Microsoft there too). */
+type ServicesTransaction = {
+  audit: AuditRepository;
+  customers: CustomersRepository;
+  invitations: InvitationsRepository;
+  jobs: TransactionJobQueue;
+  lifecycle: LifecycleRepository;
+  m365Settings: M365SettingsRepository;
+  microsoftAccess: MicrosoftAccessRepository;
+  services: ServicesRepository;
+};
+
 type Deps = {
-  repos: Repositories;
+  repos: {
+    customers: CustomersRepository;
+    lifecycle: LifecycleRepository;
+    services: ServicesRepository;
+    settings: SettingsRepository;
+  };
   connections: Pick<ConnectionsService, 'connectWithPassword'>;
-  uow: UnitOfWork<TransactionScope>;
+  uow: UnitOfWork<ServicesTransaction>;
   tokens: InvitationTokens;
   invitationTtlDays: number;
   now?: () => Date;
@@ -69,7 +94,7 @@ export function createServicesService({
 }: Deps) {
   /** Checks names and the customer's user limit inside the transaction that writes; all 409s at once. */
   async function assertFree(
-    r: Repositories,
+    r: { services: ServicesRepository },
     input: { shortName?: string; subdomain?: string; exceptServiceId?: string },
   ) {
     const errors: FieldError[] = [];
@@ -91,7 +116,7 @@ export function createServicesService({
   }
 
   async function assertWithinLimit(
-    r: Repositories,
+    r: { services: ServicesRepository },
     scope: Scope,
     customerId: string,
     wanted: number,
@@ -109,7 +134,7 @@ export function createServicesService({
 
   /** Creates an invitation and enqueues its e-mail in the caller's transaction, with its audit record. */
   async function issueInvitation(
-    r: TransactionScope,
+    r: { invitations: InvitationsRepository; audit: AuditRepository; jobs: TransactionJobQueue },
     actor: Actor,
     input: {
       invitationId: string;
@@ -410,7 +435,7 @@ export function createServicesService({
           'Names and users can change only before default routing was configured (the trunk FQDN is on DNS then).',
           { errors: [{ path: 'status', code: 'not_editable', message: 'Not editable any more.' }] },
         );
-      const patch: Parameters<Repositories['services']['update']>[2] = {};
+      const patch: Parameters<ServicesRepository['update']>[2] = {};
       if (input.fullName !== undefined) patch.fullName = input.fullName;
       if (input.shortName !== undefined) patch.shortName = input.shortName;
       if (input.licensedUsers !== undefined) patch.licensedUsers = input.licensedUsers;
