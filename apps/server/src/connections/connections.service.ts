@@ -1,12 +1,8 @@
 import type { ConnectionStatus } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
-import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
-import type { InvitationsRepository } from '../invitations/invitations.repository.ts';
-import type { TransactionJobQueue } from '../jobs/job.ts';
 import type { EntraClient } from '../microsoft/entra.ts';
 import type { GraphClient } from '../microsoft/graph.ts';
-import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { notFound } from '../platform/errors.ts';
 import type { Vault } from '../secrets/vault.ts';
 import type { ServicesRepository } from '../services/services.repository.ts';
@@ -14,25 +10,14 @@ import { createAdminConsentFlow } from './admin-consent.flow.ts';
 import type { ConnectionsRepository } from './connections.repository.ts';
 import { createCredentialsFlow } from './credentials.flow.ts';
 import { createDelegatedFlow } from './delegated.flow.ts';
-import { createInvitationFlow } from './invitation-flow.ts';
-import type { OAuthStatesRepository } from './oauth-states.repository.ts';
+import { createInvitationFlow, type InvitationFlowDeps } from './invitation-flow.ts';
 import { createOwnAppFlow } from './own-app.flow.ts';
 import { createTokenRefresh } from './token-refresh.ts';
 
 type Deps = {
-  repos: {
-    services: ServicesRepository;
-    connections: ConnectionsRepository;
-    invitations: InvitationsRepository;
-    oauthStates: OAuthStatesRepository;
-  };
-  uow: UnitOfWork<{
-    connections: ConnectionsRepository;
-    services: ServicesRepository;
-    invitations: InvitationsRepository;
-    audit: AuditRepository;
-    jobs: TransactionJobQueue;
-  }>;
+  repos: InvitationFlowDeps['repos'] & { services: ServicesRepository; connections: ConnectionsRepository };
+  /** The invitation flows' transaction covers the credentials path's too. */
+  uow: InvitationFlowDeps['uow'];
   entra: EntraClient;
   /** The same adapter for another app registration: the customer's own. */
   entraForApp: (app: { clientId: string; clientSecret: string }) => EntraClient;
