@@ -1,5 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IdParamsSchema } from '@trunkline/contracts';
+import type { Actor } from '../access/actor.ts';
 import type { Change, ChangeFeed } from '../platform/changes/change-feed.ts';
+import { actorOf } from './auth.ts';
+import type { App } from './types.ts';
 
 const KEEP_ALIVE_MS = 15_000;
 /** Changes within this window (one transaction's rows, a burst of steps) load the view once. */
@@ -76,4 +80,36 @@ export async function streamChanges<T>(
     clearInterval(keepAlive);
     if (pending) clearTimeout(pending);
   });
+}
+
+/**
+ * Registers `GET path` (a path with `:id`) as a server-sent-events stream of `load(actor, id)`, reloaded on the
+ * changes whose `scope` field (the service's or the customer's id) is that id.
+ */
+export function registerChangeStream<T>(
+  app: App,
+  path: string,
+  doc: { tags: string[]; summary: string; description?: string },
+  stream: {
+    event: string;
+    changes: ChangeFeed;
+    scope: 'serviceId' | 'customerId';
+    load: (actor: Actor, id: string) => Promise<T>;
+  },
+): void {
+  const { event, changes, scope, load } = stream;
+  app.get(
+    path,
+    { schema: { ...doc, params: IdParamsSchema, produces: ['text/event-stream'] } },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const id = request.params.id;
+      await streamChanges(request, reply, {
+        event,
+        load: () => load(actor, id),
+        changes,
+        concerns: (c) => c[scope] === id,
+      });
+    },
+  );
 }

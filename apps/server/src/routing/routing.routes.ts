@@ -10,7 +10,7 @@ import {
   WorkflowSchema,
 } from '@trunkline/contracts';
 import { actorOf } from '../http/auth.ts';
-import { streamChanges } from '../http/sse.ts';
+import { registerChangeStream } from '../http/sse.ts';
 import { problems, type App } from '../http/types.ts';
 import type { LiveViews } from '../lifecycle/live.ts';
 import type { ChangeFeed } from '../platform/changes/change-feed.ts';
@@ -145,94 +145,51 @@ export function registerRoutingRoutes(
         .status(202)
         .send(await routing.offboard(actorOf(request), request.params.id, request.body.confirmShortName)),
   );
-  app.get(
+  registerChangeStream(
+    app,
     '/api/v1/services/:id/events',
     {
-      schema: {
-        tags: ['services'],
-        summary:
-          'Server-sent events: the whole service view (lifecycle, connection, invitations, run) on each change (event "service")',
-        description: `Each event's data is a ServiceView. Driven by the database's change notifications, not polling.`,
-        params: IdParamsSchema,
-        produces: ['text/event-stream'],
-      },
+      tags: ['services'],
+      summary:
+        'Server-sent events: the whole service view (lifecycle, connection, invitations, run) on each change (event "service")',
+      description: `Each event's data is a ServiceView. Driven by the database's change notifications, not polling.`,
     },
-    async (request, reply) => {
-      const actor = actorOf(request);
-      const serviceId = request.params.id;
-      await streamChanges(request, reply, {
-        event: 'service',
-        load: () => live.service(actor, serviceId),
-        changes,
-        concerns: (c) => c.serviceId === serviceId,
-      });
-    },
+    { event: 'service', changes, scope: 'serviceId', load: (actor, id) => live.service(actor, id) },
   );
-  app.get(
+  registerChangeStream(
+    app,
     '/api/v1/customers/:id/events',
     {
-      schema: {
-        tags: ['customers'],
-        summary:
-          'Server-sent events: every service of the customer with its lifecycle, and their latest runs, on each change (event "customer")',
-        description: `Each event's data is a CustomerView (the Onboarding view).`,
-        params: IdParamsSchema,
-        produces: ['text/event-stream'],
-      },
+      tags: ['customers'],
+      summary:
+        'Server-sent events: every service of the customer with its lifecycle, and their latest runs, on each change (event "customer")',
+      description: `Each event's data is a CustomerView (the Onboarding view).`,
     },
-    async (request, reply) => {
-      const actor = actorOf(request);
-      const customerId = request.params.id;
-      await streamChanges(request, reply, {
-        event: 'customer',
-        load: () => live.customer(actor, customerId),
-        changes,
-        concerns: (c) => c.customerId === customerId,
-      });
-    },
+    { event: 'customer', changes, scope: 'customerId', load: (actor, id) => live.customer(actor, id) },
   );
-  app.get(
+  registerChangeStream(
+    app,
     '/api/v1/services/:id/routing/events',
     {
-      schema: {
-        tags,
-        summary:
-          'Server-sent events: the routing run each time it changes (event "workflow"); /services/{id}/events streams the whole view',
-        params: IdParamsSchema,
-        produces: ['text/event-stream'],
-      },
+      tags,
+      summary:
+        'Server-sent events: the routing run each time it changes (event "workflow"); /services/{id}/events streams the whole view',
     },
-    async (request, reply) => {
-      const actor = actorOf(request);
-      const serviceId = request.params.id;
-      await streamChanges(request, reply, {
-        event: 'workflow',
-        load: () => routing.workflow(actor, serviceId),
-        changes,
-        concerns: (c) => c.serviceId === serviceId,
-      });
-    },
+    { event: 'workflow', changes, scope: 'serviceId', load: (actor, id) => routing.workflow(actor, id) },
   );
-  app.get(
+  registerChangeStream(
+    app,
     '/api/v1/customers/:id/routing/events',
     {
-      schema: {
-        tags,
-        summary:
-          'Server-sent events: the latest routing run of each of a customer\'s services (event "workflows")',
-        params: IdParamsSchema,
-        produces: ['text/event-stream'],
-      },
+      tags,
+      summary:
+        'Server-sent events: the latest routing run of each of a customer\'s services (event "workflows")',
     },
-    async (request, reply) => {
-      const actor = actorOf(request);
-      const customerId = request.params.id;
-      await streamChanges(request, reply, {
-        event: 'workflows',
-        load: () => routing.customerRuns(actor, customerId),
-        changes,
-        concerns: (c) => c.customerId === customerId,
-      });
+    {
+      event: 'workflows',
+      changes,
+      scope: 'customerId',
+      load: (actor, id) => routing.customerRuns(actor, id),
     },
   );
 }
