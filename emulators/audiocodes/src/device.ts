@@ -1,4 +1,5 @@
-import { formatIni, IniError, parseIni } from './ini.ts';
+import { IniError, parseIni } from '@trunkline/audiocodes-ini';
+import { formatIni } from './ini.ts';
 import { columnsOf, TABLES, tableByCli, tableSchema, type TableSchema } from './schema.ts';
 
 export type Row = { index: number; values: Record<string, string> };

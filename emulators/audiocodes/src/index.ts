@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { BASE_INI } from './base.ts';
 import { createDevice, type Row } from './device.ts';
-import { IniError } from './ini.ts';
+import { IniError } from '@trunkline/audiocodes-ini';
 
 export type { Row } from './device.ts';
 export { BASE_INI } from './base.ts';

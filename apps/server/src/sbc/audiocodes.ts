@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigTextError, parseIni } from './ini.ts';
+import { IniError, parseIni } from './ini.ts';
 import { SbcError, type SbcDevice, type SbcStatus, type SbcTables } from './sbc-device.ts';
 
 /**
@@ -139,7 +139,7 @@ export function createAudioCodesDevice(options: AudioCodesOptions): SbcDevice {
       try {
         parseIni(iniText);
       } catch (e) {
-        if (e instanceof ConfigTextError)
+        if (e instanceof IniError)
           throw new SbcError('invalid', `The INI fragment is invalid: ${e.message}`, { line: e.line });
         throw e;
       }

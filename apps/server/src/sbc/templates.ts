@@ -1,4 +1,4 @@
-import { CLI_TABLE_COMMANDS, ConfigTextError, parseCleanupScript, parseIni } from './ini.ts';
+import { CLI_TABLE_COMMANDS, IniError, parseCleanupScript, parseIni } from './ini.ts';
 
 /**
  * Provider-editable SBC templates: an onboarding INI fragment and its paired cleanup CLI script, with named
@@ -244,7 +244,7 @@ export const templateProblems = (
     try {
       parse(rendered.map((l) => l.text).join('\n'));
     } catch (e) {
-      if (!(e instanceof ConfigTextError)) throw e;
+      if (!(e instanceof IniError)) throw e;
       const source = rendered[e.line - 1]?.source ?? lines.at(-1)?.line ?? 1;
       problems.push({ part, line: source, message: e.message.replace(/^line \d+: /, '') });
     }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigTextError, formatSections, parseCleanupScript, parseIni } from '../../src/sbc/ini.ts';
+import { IniError, formatSections, parseCleanupScript, parseIni } from '../../src/sbc/ini.ts';
 import type { SbcTables } from '../../src/sbc/sbc-device.ts';
 import { planApply, planRemove } from '../../src/sbc/sync.ts';
 
@@ -36,7 +36,7 @@ describe('INI text', () => {
       { table: 'DialPlan', rows: [{ index: 0, values: { Name: 'DP' }, line: 6 }] },
     ]);
     expect(() => parseIni(text.replace('"DP";', '"DP", 1;'))).toThrow(
-      new ConfigTextError(6, '2 values for 1 FORMAT columns'),
+      new IniError(6, '2 values where the FORMAT line of DialPlan has 1 columns'),
     );
     expect(() => parseCleanupScript('no ip-group 1\n')).toThrow(/line 1: expected "configure voip"/);
     expect(() => parseCleanupScript('configure voip\nno ip-group 1\n')).toThrow(/does not end with "exit"/);
