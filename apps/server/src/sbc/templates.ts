@@ -337,6 +337,17 @@ export const pickTemplate = (
     .filter((t) => t.model === model && (!t.firmwareFamily || versionId.startsWith(t.firmwareFamily)))
     .sort((a, b) => (b.firmwareFamily?.length ?? 0) - (a.firmwareFamily?.length ?? 0))[0];
 
+/** The customer's call admission profile and its session limit, the same in every default template. */
+const CALL_ADMISSION_INI = `[ SBCAdmissionProfile ]
+FORMAT Index = Name;
+SBCAdmissionProfile {{row.SBCAdmissionProfile}} = "CAC_{{shortName}}";
+[ \\SBCAdmissionProfile ]
+[ SBCAdmissionRule ]
+FORMAT Index = AdmissionProfile, RuleIndex, RequestType, RequestDirection, Limit, LimitPerUser, Rate, MaxBurst, Reservation;
+SBCAdmissionRule {{row.SBCAdmissionRule}} = "CAC_{{shortName}}", 0, 1, 0, {{sessionLimit}}, -1, 0, 0, 0;
+[ \\SBCAdmissionRule ]
+`;
+
 /**
  * The default templates, for the carrier model's base configuration (`sbc.md` §3: `DP_Teams_Tenant`, `PS_Teams`,
  * `SRD_CUSTOMER`, `IPG_SIP_Trunk`, `RP_SIP_Trunk`). The call admission tables (`SBCAdmissionProfile`/`Rule`) are
@@ -349,15 +360,7 @@ export const DEFAULT_TEMPLATES: SbcTemplate[] = [
     name: 'Shared carrier trunk (dial plan)',
     model: 'shared-trunk',
     onboarding: `; Trunkline: {{shortName}} on the shared carrier trunk
-[ SBCAdmissionProfile ]
-FORMAT Index = Name;
-SBCAdmissionProfile {{row.SBCAdmissionProfile}} = "CAC_{{shortName}}";
-[ \\SBCAdmissionProfile ]
-[ SBCAdmissionRule ]
-FORMAT Index = AdmissionProfile, RuleIndex, RequestType, RequestDirection, Limit, LimitPerUser, Rate, MaxBurst, Reservation;
-SBCAdmissionRule {{row.SBCAdmissionRule}} = "CAC_{{shortName}}", 0, 1, 0, {{sessionLimit}}, -1, 0, 0, 0;
-[ \\SBCAdmissionRule ]
-[ DialPlanRule ]
+${CALL_ADMISSION_INI}[ DialPlanRule ]
 FORMAT Index = DialPlanName, RuleIndex, Name, Prefix, Tag;
 {{#ranges}}
 DialPlanRule {{row.DialPlanRule}} = "DP_Teams_Tenant", {{row.DialPlanRule}}, "{{shortName}}", "{{range}}", "{{customerFqdn}}";
@@ -378,15 +381,7 @@ exit
     name: 'IP Group per customer',
     model: 'ip-group-per-customer',
     onboarding: `; Trunkline: {{shortName}} with its own IP Group
-[ SBCAdmissionProfile ]
-FORMAT Index = Name;
-SBCAdmissionProfile {{row.SBCAdmissionProfile}} = "CAC_{{shortName}}";
-[ \\SBCAdmissionProfile ]
-[ SBCAdmissionRule ]
-FORMAT Index = AdmissionProfile, RuleIndex, RequestType, RequestDirection, Limit, LimitPerUser, Rate, MaxBurst, Reservation;
-SBCAdmissionRule {{row.SBCAdmissionRule}} = "CAC_{{shortName}}", 0, 1, 0, {{sessionLimit}}, -1, 0, 0, 0;
-[ \\SBCAdmissionRule ]
-[ IPGroup ]
+${CALL_ADMISSION_INI}[ IPGroup ]
 FORMAT Index = Type, Name, ProxySetName, ContactName, SRDName, MediaRealm, ClassifyByProxySet, ProfileName, InboundManSet, OutboundManSet, AlwaysUseSourceAddr, DTLSContext, TopologyLocation, ProxyKeepAliveUsingIPG, AdmissionProfile;
 IPGroup {{row.IPGroup}} = 0, "IPG_{{shortName}}", "PS_Teams", "{{customerFqdn}}", "SRD_CUSTOMER", "MR_Teams", 0, "IPP_Teams_MB_Enabled", -1, -1, 1, "default", 1, 1, "CAC_{{shortName}}";
 [ \\IPGroup ]
