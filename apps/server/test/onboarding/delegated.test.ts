@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus, type Client } from '../support/client.ts';
+import { eventually } from '../support/eventually.ts';
 import { followCallback, inviteService, submitMicrosoftPage } from '../support/microsoft.ts';
 import { PUBLIC_URL, startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
@@ -61,6 +62,12 @@ describe('delegated token from an invitation link', () => {
       tenantId: '4b218318-131d-4d7c-ad86-12594fda0d94',
     });
     expect(expectStatus(await admin.get(`/api/v1/services/${svc.id}`), 200).status).toBe('connected');
+    // The Teams-role check that follows a connection uses (and so rotates) the delegated token too: wait for it to
+    // finish, so the refreshes below are the only ones and each sees the token the one before stored.
+    await eventually('the Teams role check after connecting', async () => {
+      const connection = expectStatus(await admin.get(`/api/v1/services/${svc.id}/connection`), 200);
+      return connection.teamsRole.state !== 'unknown';
+    });
     const first = await sealedToken(svc.id);
     expect(first).toMatch(/^tlv1\./);
     expect((await followCallback(server, fromMicrosoft)).searchParams.get('consent')).toBe('invalid-state');
