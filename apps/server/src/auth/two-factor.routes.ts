@@ -1,6 +1,7 @@
 import {
   ProblemSchema,
   RecoveryCodesSchema,
+  type RecoveryCodes,
   TwoFactorChallengeSchema,
   TwoFactorCodeBodySchema,
   TwoFactorEnrolmentSchema,
@@ -8,6 +9,7 @@ import {
   TwoFactorSignedInSchema,
   TwoFactorStatusSchema,
 } from '@trunkline/contracts';
+import type { Actor } from '../access/actor.ts';
 import { actorOf, setSessionCookie } from '../http/auth.ts';
 import { NoContent, problems, type App } from '../http/types.ts';
 import type { AuthService } from './auth.service.ts';
@@ -93,36 +95,34 @@ export function registerTwoFactorRoutes(
       reply.header('cache-control', 'no-store').send(await auth.startEnrolment(actorOf(request))),
   );
 
-  app.post(
+  /** Takes a current code and answers new recovery codes (shown once, so never cached). */
+  const recoveryCodesRoute = (
+    path: string,
+    summary: string,
+    issue: (actor: Actor, code: string) => Promise<RecoveryCodes>,
+  ) =>
+    app.post(
+      path,
+      {
+        schema: {
+          tags,
+          summary,
+          body: TwoFactorCodeBodySchema,
+          response: { 200: RecoveryCodesSchema, 409: ProblemSchema, ...problems },
+        },
+      },
+      async (request, reply) =>
+        reply.header('cache-control', 'no-store').send(await issue(actorOf(request), request.body.code)),
+    );
+  recoveryCodesRoute(
     '/api/v1/me/two-factor/enrolment/confirm',
-    {
-      schema: {
-        tags,
-        summary: 'Confirm the set-up with a first code; answers the recovery codes (shown once)',
-        body: TwoFactorCodeBodySchema,
-        response: { 200: RecoveryCodesSchema, 409: ProblemSchema, ...problems },
-      },
-    },
-    async (request, reply) =>
-      reply
-        .header('cache-control', 'no-store')
-        .send(await auth.confirmEnrolment(actorOf(request), request.body.code)),
+    'Confirm the set-up with a first code; answers the recovery codes (shown once)',
+    (actor, code) => auth.confirmEnrolment(actor, code),
   );
-
-  app.post(
+  recoveryCodesRoute(
     '/api/v1/me/two-factor/recovery-codes',
-    {
-      schema: {
-        tags,
-        summary: 'New recovery codes (the old ones stop working); needs a current code',
-        body: TwoFactorCodeBodySchema,
-        response: { 200: RecoveryCodesSchema, 409: ProblemSchema, ...problems },
-      },
-    },
-    async (request, reply) =>
-      reply
-        .header('cache-control', 'no-store')
-        .send(await auth.regenerateRecoveryCodes(actorOf(request), request.body.code)),
+    'New recovery codes (the old ones stop working); needs a current code',
+    (actor, code) => auth.regenerateRecoveryCodes(actor, code),
   );
 
   app.post(
