@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import { dummyPasswordHash, hashToken, newSecretToken, verifyPassword } from '../platform/crypto.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
+import { actorOfUser, storeSession } from './session.ts';
 import { throttleFor } from './throttle.ts';
 import type { UserCredentials, UsersRepository } from '../users/users.repository.ts';
 import type { Vault } from '../secrets/vault.ts';
@@ -26,17 +27,6 @@ type Deps = {
 
 /** API tokens live 90 days unless their creator chooses otherwise (up to API_TOKEN_MAX_DAYS). */
 export const API_TOKEN_DEFAULT_DAYS = 90;
-
-const actorOf = (u: UserCredentials, via: Actor['via'], ip: string | null): Actor => ({
-  userId: u.id,
-  email: u.email,
-  name: u.name,
-  role: u.role,
-  channelId: u.channelId,
-  customerId: u.customerId,
-  via,
-  ip,
-});
 
 export const meOf = (actor: Actor): Me => ({
   id: actor.userId!,
@@ -75,17 +65,10 @@ export function createAuthService({ repos, uow, settings, vault, now = () => new
   ): Promise<{ token: string; expiresAt: Date; me: Me }> {
     const token = newSecretToken(SESSION_PREFIX);
     const expiresAt = new Date(now().getTime() + ttlMs);
-    const actor = actorOf(user, 'session', meta.ip);
+    const actor = actorOfUser(user, 'session', meta.ip);
     await uow(async (r) => {
-      await r.auth.createSession({
-        id: hashToken(token),
-        userId: user.id,
-        expiresAt,
-        ip: meta.ip,
-        userAgent: meta.userAgent,
-      });
+      await storeSession(r, { token, userId: user.id, expiresAt, ...meta });
       await r.auth.clearLoginFailures(user.email, meta.ip);
-      await r.users.markLogin(user.id);
       await recordAudit(r.audit, actor, {
         action: 'session.login',
         targetType: 'session',
@@ -163,7 +146,7 @@ export function createAuthService({ repos, uow, settings, vault, now = () => new
         expiresAt = new Date(now().getTime() + ttlMs);
         await repos.auth.extendSession(id, expiresAt);
       }
-      return { actor: actorOf(user, 'session', ip), expiresAt };
+      return { actor: actorOfUser(user, 'session', ip), expiresAt };
     },
 
     async authenticateApiToken(token: string, ip: string | null): Promise<Actor | null> {
@@ -173,7 +156,7 @@ export function createAuthService({ repos, uow, settings, vault, now = () => new
       const user = await repos.users.credentialsById(found.userId);
       if (!user || user.disabled) return null;
       await repos.auth.touchApiToken(found.id, ip);
-      return actorOf(user, 'api-token', ip);
+      return actorOfUser(user, 'api-token', ip);
     },
 
     /** The token is returned once; only its hash is kept. */

@@ -16,6 +16,7 @@ import type { Vault } from '../secrets/vault.ts';
 import { SESSION_PREFIX, meOf } from './auth.service.ts';
 import type { UserCredentials, UsersRepository } from '../users/users.repository.ts';
 import { grantingServices } from './microsoft-access.ts';
+import { actorOfUser, storeSession } from './session.ts';
 
 type SignInTransaction = { audit: AuditRepository; auth: AuthRepository; users: UsersRepository };
 
@@ -258,24 +259,8 @@ export function createMicrosoftSignInService({
         const user = await userFor(r, identity, customer.customerId, unknownPasswordHash);
         if ('message' in user) return user;
         if (user.disabled) return { message: 'Your account on this portal is disabled.' };
-        const actor: Actor = {
-          userId: user.id,
-          email: user.email,
-          name: user.name,
-          role: user.role,
-          channelId: user.channelId,
-          customerId: user.customerId,
-          via: 'session',
-          ip: meta.ip,
-        };
-        await r.auth.createSession({
-          id: hashToken(token),
-          userId: user.id,
-          expiresAt,
-          ip: meta.ip,
-          userAgent: meta.userAgent,
-        });
-        await r.users.markLogin(user.id);
+        const actor = actorOfUser(user, 'session', meta.ip);
+        await storeSession(r, { token, userId: user.id, expiresAt, ...meta });
         await recordAudit(r.audit, actor, {
           action: 'session.login',
           targetType: 'session',

@@ -16,6 +16,7 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { AppError, forbidden, invalid } from '../platform/errors.ts';
 import type { Vault } from '../secrets/vault.ts';
 import type { UserCredentials, UsersRepository } from '../users/users.repository.ts';
+import { actorOfUser } from './session.ts';
 import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpEnrolment, verifyTotp } from './totp.ts';
 
 /** What two-factor sign-in writes in one transaction. */
@@ -115,17 +116,6 @@ export function createTwoFactor({ repos, uow, vault, now, openSession, assertNot
     return { id, ...found, user };
   }
 
-  const actorOf = (u: UserCredentials, ip: string | null): Actor => ({
-    userId: u.id,
-    email: u.email,
-    name: u.name,
-    role: u.role,
-    channelId: u.channelId,
-    customerId: u.customerId,
-    via: 'session',
-    ip,
-  });
-
   /** Two-factor changes need the signed-in person, not a script's token. */
   const assertSession = (actor: Actor) => {
     if (actor.via !== 'session' || !actor.userId)
@@ -142,7 +132,7 @@ export function createTwoFactor({ repos, uow, vault, now, openSession, assertNot
       await uow(async (r) => {
         await r.auth.purgeTwoFactorChallenges(now());
         await r.auth.createTwoFactorChallenge({ id: hashToken(challenge), userId: user.id, kind, expiresAt });
-        await recordAudit(r.audit, actorOf(user, meta.ip), {
+        await recordAudit(r.audit, actorOfUser(user, 'session', meta.ip), {
           action: 'session.password',
           targetType: 'session',
           targetId: user.id,
@@ -175,7 +165,7 @@ export function createTwoFactor({ repos, uow, vault, now, openSession, assertNot
         await uow(async (r) => {
           await r.auth.recordLoginFailure(c.user.email, meta.ip);
           if (attempts >= CHALLENGE_ATTEMPTS) await r.auth.deleteTwoFactorChallenge(c.id);
-          await recordAudit(r.audit, actorOf(c.user, meta.ip), {
+          await recordAudit(r.audit, actorOfUser(c.user, 'session', meta.ip), {
             action: 'session.two-factor',
             targetType: 'session',
             targetId: c.user.id,
@@ -195,7 +185,7 @@ export function createTwoFactor({ repos, uow, vault, now, openSession, assertNot
       // The challenge works once, whatever happens next.
       if (!(await repos.auth.deleteTwoFactorChallenge(c.id)))
         throw new AppError('unauthenticated', 'The sign-in expired. Enter your e-mail and password again.');
-      const actor = actorOf(c.user, meta.ip);
+      const actor = actorOfUser(c.user, 'session', meta.ip);
       const recoveryCodes = enrolling ? await uow((r) => enableWith(r, actor, c.user)) : undefined;
       const user = (await repos.users.credentialsById(c.user.id)) ?? c.user;
       const opened = await openSession(user, meta, { secondFactor: via });
