@@ -4,8 +4,10 @@ import {
   planApply,
   planRemoval,
   policyName,
+  routeState,
   sameName,
   samePolicy,
+  stringList,
   TeamsError,
   toChange,
   type PlannedChange,
@@ -90,9 +92,6 @@ function messageOf(text: string, status: number): string {
   }
   return text.trim().slice(0, 600) || `HTTP ${status}`;
 }
-
-const strings = (v: unknown): string[] =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 
 /**
  * The Teams executor over the ConfigAPI: preview reads three lists (and, with `policy.grantGlobal`, the tenant's
@@ -239,27 +238,29 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
     const global = usageLists.find((u) => sameName(String(u.Identity ?? 'Global'), 'Global'));
     const route = routes.find((r) => sameName(String(r.Identity), plan.voiceRoute.identity));
     const policy = policies.find((p) => samePolicy(String(p.Identity), plan.policy.identity));
-    const uses = (o: Obj) => strings(o.OnlinePstnUsages).some((u) => sameName(u, plan.pstnUsage));
+    const uses = (o: Obj) => stringList(o.OnlinePstnUsages).some((u) => sameName(u, plan.pstnUsage));
     const globalPolicy = plan.policy.grantGlobal ? { globalPolicy: await readGlobalPolicy(call) } : {};
     return {
       ...globalPolicy,
-      usages: strings(global?.Usage),
+      usages: stringList(global?.Usage),
       route: route
-        ? {
-            identity: String(route.Identity),
-            numberPattern: String(route.NumberPattern ?? ''),
-            priority: Number(route.Priority),
-            gateways: strings(route.OnlinePstnGatewayList),
-            usages: strings(route.OnlinePstnUsages),
-            description: String(route.Description ?? ''),
-          }
+        ? routeState({
+            identity: route.Identity,
+            numberPattern: route.NumberPattern,
+            priority: route.Priority,
+            gateways: route.OnlinePstnGatewayList,
+            usages: route.OnlinePstnUsages,
+            description: route.Description,
+          })
         : null,
-      policy: policy ? { identity: String(policy.Identity), usages: strings(policy.OnlinePstnUsages) } : null,
+      policy: policy
+        ? { identity: String(policy.Identity), usages: stringList(policy.OnlinePstnUsages) }
+        : null,
       usageUsedBy: [
         ...routes.filter(uses).map((r) => ({
           object: 'voice-route' as const,
           identity: String(r.Identity),
-          gateways: strings(r.OnlinePstnGatewayList),
+          gateways: stringList(r.OnlinePstnGatewayList),
         })),
         ...policies
           .filter(uses)

@@ -13,6 +13,8 @@ import {
 import {
   planApply,
   planRemoval,
+  routeState,
+  stringList,
   TeamsError,
   toChange,
   type TeamsErrorKind,
@@ -67,11 +69,6 @@ function classify(error: ScriptError): TeamsError {
   return new TeamsError(kind, message, { microsoftMessage: m });
 }
 
-const stringList = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : v === null || v === undefined ? [] : [v]).filter(
-    (x): x is string => typeof x === 'string',
-  );
-
 /** The `before` state from the result line; PowerShell's JSON may give a single value where a list is meant. */
 function parseState(v: unknown): TeamsState {
   const o = (v ?? {}) as Record<string, unknown>;
@@ -85,16 +82,8 @@ function parseState(v: unknown): TeamsState {
   return {
     ...globalPolicy,
     usages: stringList(o.usages),
-    route: route
-      ? {
-          identity: String(route.identity),
-          numberPattern: String(route.numberPattern ?? ''),
-          priority: Number(route.priority),
-          gateways: stringList(route.gateways),
-          usages: stringList(route.usages),
-          description: String(route.description ?? ''),
-        }
-      : null,
+    // The script writes the route with TeamsState's own field names.
+    route: route ? routeState(route) : null,
     policy: policy ? { identity: String(policy.identity), usages: stringList(policy.usages) } : null,
     usageUsedBy: (usedBy as Record<string, unknown>[]).map((u) => ({
       object: u.object === 'voice-routing-policy' ? 'voice-routing-policy' : 'voice-route',

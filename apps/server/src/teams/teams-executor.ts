@@ -145,6 +145,26 @@ export type TeamsState = {
   globalPolicy?: string | null;
 };
 
+/** A list of strings from JSON that may give a single value where a list is meant (PowerShell, the ConfigAPI). */
+export const stringList = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === null || v === undefined ? [] : [v]).filter(
+    (x): x is string => typeof x === 'string',
+  );
+
+/** `TeamsState.route` from a voice route as an adapter read it (each names the fields its own way). */
+export const routeState = (
+  route: Partial<
+    Record<'identity' | 'numberPattern' | 'priority' | 'gateways' | 'usages' | 'description', unknown>
+  >,
+): NonNullable<TeamsState['route']> => ({
+  identity: String(route.identity),
+  numberPattern: String(route.numberPattern ?? ''),
+  priority: Number(route.priority),
+  gateways: stringList(route.gateways),
+  usages: stringList(route.usages),
+  description: String(route.description ?? ''),
+});
+
 /** A change plus the cmdlet parameters that make it (PascalCase; also the ConfigAPI body). Absent for 'none'. */
 export type PlannedChange = TeamsChange & { parameters?: Record<string, unknown> };
 
