@@ -1,3 +1,4 @@
+import type { VoiceRoutingPlan } from '../teams/teams-executor.ts';
 import type { EffectiveRouting } from './routing-settings.service.ts';
 
 /**
@@ -11,18 +12,8 @@ export type RoutingPlan = {
   ttl: number;
   addresses: { a: string[]; aaaa: string[] };
   activation: { upn: string; usageLocation: string; skus: string[] };
-  teams: {
-    tenantId: string;
-    pstnUsage: string;
-    voiceRoute: {
-      identity: string;
-      numberPattern: string;
-      priority: number;
-      gateways: string[];
-      description: string;
-    };
-    policy: { identity: string; grantGlobal: boolean };
-  };
+  /** The Teams objects, with the route's description and the global grant always decided. */
+  teams: VoiceRoutingPlan & { voiceRoute: { description: string }; policy: { grantGlobal: boolean } };
   dnsVerifyDeadlineMinutes: number;
   teamsActivationDeadlineHours: number;
 };
