@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config/config.ts';
+import { loadConfigOrExit } from './config/config.ts';
 import { startRuntime, type RunMode } from './app/runtime.ts';
 import { createLogger } from './platform/logger.ts';
 
@@ -8,16 +8,7 @@ if (!['all', 'api', 'worker'].includes(mode)) {
   process.exit(2);
 }
 
-let config;
-try {
-  config = loadConfig();
-} catch (e) {
-  if (e instanceof ConfigError) {
-    process.stderr.write(`${e.message}\nSee the configuration table in README.md.\n`);
-    process.exit(78);
-  }
-  throw e;
-}
+const config = loadConfigOrExit();
 if (mode !== 'all' && config.database.kind === 'pglite') {
   process.stderr.write(
     `DATABASE_URL is required for "${mode}" mode: the embedded database belongs to one process. Set DATABASE_URL to a PostgreSQL server, or run \`npm start\`.\n`,

@@ -8,7 +8,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { loadConfigOrExit } from '../config/config.ts';
 import { migrateDatabase, openDatabase } from '../platform/db/database.ts';
 import { createDataKeysRepository } from '../secrets/data-keys.repository.ts';
 import { resolveMasterKey } from '../secrets/master-key.ts';
@@ -21,16 +21,7 @@ if (!file) {
   );
   process.exit(2);
 }
-let config;
-try {
-  config = loadConfig();
-} catch (e) {
-  if (e instanceof ConfigError) {
-    process.stderr.write(`${e.message}\n`);
-    process.exit(78);
-  }
-  throw e;
-}
+const config = loadConfigOrExit();
 const newKey = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
 if (newKey.length !== 32) {
   process.stderr.write(`${file} must hold 32 random bytes in base64 (openssl rand -base64 32).\n`);

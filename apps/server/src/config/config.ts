@@ -310,4 +310,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   throw new ConfigError(problems);
 }
 
+/**
+ * The configuration for a command's entry point (the server, the CLI scripts): an invalid one ends the process with
+ * the problems, a pointer to README's configuration table, and exit code 78 (EX_CONFIG).
+ */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`${e.message}\nSee the configuration table in README.md.\n`);
+    process.exit(78);
+  }
+}
+
 const isSecretName = (name: string) => /KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL|SMTP_URL/i.test(name);
