@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The system tier (`npm run test:system`). Starts a throwaway PostgreSQL server, then runs:
 #   1. web build    npm run build -w @trunkline/web (the Playwright suite serves the built app)
-#   2. pg-suite     the integration suite (vitest project "integration") on real PostgreSQL (TEST_DATABASE_URL)
+#   2. pg-suite     the integration suite (vitest project "integration") on real PostgreSQL (TEST_DATABASE_URL);
+#                   each test file gets a database copied from a migrated template (CREATE DATABASE … TEMPLATE)
 #   3. system       vitest project "system": multi-process workers, server restarts, api/worker split
 #   4. e2e          the Playwright suite in e2e/ on the Debian chromium
 # Every stage runs even when an earlier one failed (the e2e stage needs the web build); the script
