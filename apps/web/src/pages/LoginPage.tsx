@@ -23,6 +23,7 @@ import { meKey, safeNext } from '../auth/session.ts';
 import { TwoFactorStep } from './login/TwoFactorStep.tsx';
 import { SystemBanner } from '../layout/SystemBanner.tsx';
 import { useFormMutation, zodValidate } from '../ui/form.ts';
+import { FormAlert } from '../ui/FormAlert.tsx';
 
 export function LoginPage() {
   const navigate = useNavigate();
@@ -82,11 +83,7 @@ export function LoginPage() {
                       Sign in to manage Teams Direct Routing
                     </Text>
                   </div>
-                  {signIn.alert && (
-                    <Alert color="red" role="alert">
-                      {signIn.alert}
-                    </Alert>
-                  )}
+                  <FormAlert message={signIn.alert} />
                   <TextInput
                     label="Email"
                     type="email"
@@ -121,11 +118,7 @@ export function LoginPage() {
                       autoFocus
                       {...msForm.getInputProps('email')}
                     />
-                    {msStart.alert && (
-                      <Alert color="red" role="alert">
-                        {msStart.alert}
-                      </Alert>
-                    )}
+                    <FormAlert message={msStart.alert} />
                     <Button type="submit" variant="default" loading={msStart.isPending} fullWidth>
                       Continue with Microsoft
                     </Button>

@@ -1,5 +1,6 @@
 import type { FormEvent, ReactNode } from 'react';
-import { Alert, Button, Group, Modal, Stack } from '@mantine/core';
+import { Button, Group, Modal, Stack } from '@mantine/core';
+import { FormAlert } from './FormAlert.tsx';
 
 type FormModalProps = {
   title: string;
@@ -26,11 +27,7 @@ export function FormModal({
     <Modal opened onClose={onClose} title={title}>
       <form onSubmit={onSubmit} noValidate>
         <Stack>
-          {alert && (
-            <Alert color="red" role="alert">
-              {alert}
-            </Alert>
-          )}
+          <FormAlert message={alert} />
           {children}
           <Group justify="flex-end" mt="sm">
             <Button variant="default" onClick={onClose}>

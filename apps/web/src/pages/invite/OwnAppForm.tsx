@@ -1,9 +1,10 @@
-import { Alert, Button, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useQueryClient } from '@tanstack/react-query';
 import { OwnAppConnectionSchema, type ConnectionAttempt, type OwnAppConnection } from '@trunkline/contracts';
 import { invitations } from '../../api/invitations.ts';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
+import { FormAlert } from '../../ui/FormAlert.tsx';
 
 type Values = { tenantId: string; clientId: string; clientSecret: string; secretExpiresAt: string };
 
@@ -42,11 +43,7 @@ export function OwnAppForm({
           An app registered in your tenant with admin-consented application permissions on Microsoft Graph:
           Organization.Read.All, Domain.ReadWrite.All, User.ReadWrite.All, LicenseAssignment.ReadWrite.All.
         </Text>
-        {mutation.alert && (
-          <Alert color="red" role="alert">
-            {mutation.alert}
-          </Alert>
-        )}
+        <FormAlert message={mutation.alert} />
         <TextInput label="Directory (tenant) ID" {...form.getInputProps('tenantId')} />
         <TextInput label="Application (client) ID" {...form.getInputProps('clientId')} />
         <PasswordInput label="Client secret value" {...form.getInputProps('clientSecret')} />

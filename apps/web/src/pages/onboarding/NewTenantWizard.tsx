@@ -37,6 +37,7 @@ import {
 import type { TenantValues } from './tenantForm.ts';
 import { useDraftAutosave } from './useDraftAutosave.ts';
 import type { DraftStatus } from './useDraftAutosave.ts';
+import { FormAlert } from '../../ui/FormAlert.tsx';
 
 type NewTenantWizardProps = {
   customer: Customer;
@@ -218,11 +219,7 @@ export function NewTenantWizard({
           {tenantSteps.map((step, index) => (
             <Stepper.Step key={step.label} label={step.label} description={step.description}>
               <Stack mt="md" maw={560}>
-                {alert && (
-                  <Alert color="red" role="alert">
-                    {alert}
-                  </Alert>
-                )}
+                <FormAlert message={alert} />
                 {index === 0 && <ServiceStep form={form} baseDomain={baseDomain} names={names} />}
                 {index === 1 && <LicenceStep form={form} licenseTypes={licenseTypes} remaining={remaining} />}
                 {index === 2 && <AdminAuthStep form={form} />}

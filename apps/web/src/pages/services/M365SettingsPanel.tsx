@@ -22,6 +22,7 @@ import { useCurrentUser } from '../../auth/CurrentUser.tsx';
 import { may } from '../../auth/permissions.ts';
 import { formatDateTime } from '../../ui/format.ts';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
+import { FormAlert } from '../../ui/FormAlert.tsx';
 
 type Values = {
   m365Domain: string;
@@ -180,11 +181,7 @@ export function M365SettingsPanel({ serviceId }: { serviceId: string }) {
               {...form.getInputProps('removeNotification', { type: 'checkbox' })}
             />
           )}
-          {mutation.alert && (
-            <Alert color="red" role="alert">
-              {mutation.alert}
-            </Alert>
-          )}
+          <FormAlert message={mutation.alert} />
           {!readOnly && (
             <Group justify="flex-end">
               <Button type="submit" loading={mutation.isPending}>

@@ -8,6 +8,7 @@ import { providerSettings } from '../../api/settings.ts';
 import { useCurrentUser } from '../../auth/CurrentUser.tsx';
 import { isProviderAdmin } from '../../auth/permissions.ts';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
+import { FormAlert } from '../../ui/FormAlert.tsx';
 
 function ProviderForm({ settings }: { settings: ProviderSettings }) {
   /** Only what changed; the schema asks for at least one field. */
@@ -32,11 +33,7 @@ function ProviderForm({ settings }: { settings: ProviderSettings }) {
   return (
     <form onSubmit={form.onSubmit((values) => save.mutate(toBody(values)))} noValidate>
       <Stack maw={480}>
-        {save.alert && (
-          <Alert color="red" role="alert">
-            {save.alert}
-          </Alert>
-        )}
+        <FormAlert message={save.alert} />
         <TextInput
           label="Provider name"
           description="Shown to customers, e.g. in invitation e-mails."

@@ -24,6 +24,7 @@ import {
 import { errorMessage } from '../../api/client.ts';
 import { providerSettings, routingSettings } from '../../api/settings.ts';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
+import { FormAlert } from '../../ui/FormAlert.tsx';
 
 /** The form keeps lists as comma-separated text; the body has arrays. */
 type Values = Omit<RoutingSettingsUpdate, 'sbcAddresses' | 'activationUser' | 'dns'> & {
@@ -115,11 +116,7 @@ function RoutingForm({ settings }: { settings: RoutingSettings }) {
             provider admin saves them.
           </Alert>
         )}
-        {save.alert && (
-          <Alert color="red" role="alert">
-            {save.alert}
-          </Alert>
-        )}
+        <FormAlert message={save.alert} />
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <TextInput
             label="SBC base domain"
