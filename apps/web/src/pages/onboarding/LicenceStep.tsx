@@ -1,7 +1,7 @@
-import { NumberInput, Select, Stack } from '@mantine/core';
+import { Select, Stack } from '@mantine/core';
 import type { UseFormReturnType } from '@mantine/form';
 import { CUSTOMER_LICENSED_USER_LIMIT } from '@trunkline/contracts';
-import { wholeNumberProblem } from '../../ui/licensedUsers.ts';
+import { LicensedUsersInput } from '../../ui/LicensedUsersInput.tsx';
 import type { LicenseType } from '@trunkline/contracts';
 import { licensedUsersProblem } from './tenantForm.ts';
 import type { TenantValues } from './tenantForm.ts';
@@ -26,25 +26,14 @@ export function LicenceStep({ form, licenseTypes, remaining }: LicenceStepProps)
         autoFocus
         {...form.getInputProps('licenseType')}
       />
-      <NumberInput
-        label="Number of licensed users"
+      <LicensedUsersInput
+        input={form.getInputProps('licensedUsers')}
         description={
           remaining === undefined
             ? `At most ${CUSTOMER_LICENSED_USER_LIMIT} users per customer.`
             : `${remaining} remaining for this customer (at most ${CUSTOMER_LICENSED_USER_LIMIT} per customer).`
         }
-        min={1}
-        max={CUSTOMER_LICENSED_USER_LIMIT}
-        step={1}
-        clampBehavior="none"
-        // Decimals are typed as they are and refused with a field error, never cut down to a whole number.
-        allowNegative={false}
-        {...form.getInputProps('licensedUsers')}
-        error={
-          form.errors.licensedUsers ??
-          wholeNumberProblem(form.values.licensedUsers) ??
-          licensedUsersProblem(form.values.licensedUsers, remaining)
-        }
+        problem={licensedUsersProblem(form.values.licensedUsers, remaining)}
       />
     </Stack>
   );

@@ -1,15 +1,10 @@
-import { NumberInput, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import {
-  CUSTOMER_LICENSED_USER_LIMIT,
-  ServiceUpdateSchema,
-  shortNameProblem,
-  TRUNK_NAME_FIXED_MESSAGE,
-} from '@trunkline/contracts';
+import { ServiceUpdateSchema, shortNameProblem, TRUNK_NAME_FIXED_MESSAGE } from '@trunkline/contracts';
 import type { Service, ServiceUpdate } from '@trunkline/contracts';
 import { services } from '../../api/services.ts';
 import { FormModal } from '../../ui/FormModal.tsx';
-import { wholeNumberProblem } from '../../ui/licensedUsers.ts';
+import { LicensedUsersInput } from '../../ui/LicensedUsersInput.tsx';
 import { useFormMutation, zodErrors } from '../../ui/form.ts';
 import { shortNameRules } from '../onboarding/ServiceStep.tsx';
 import { useCustomerUsage } from './LicenceUsage.tsx';
@@ -121,16 +116,9 @@ export function ServiceEditModal({ service, onClose }: { service: Service; onClo
           }
         />
       )}
-      <NumberInput
-        label="Number of licensed users"
+      <LicensedUsersInput
+        input={form.getInputProps('licensedUsers')}
         description={available !== undefined ? `Up to ${available} for this service.` : undefined}
-        min={1}
-        max={CUSTOMER_LICENSED_USER_LIMIT}
-        step={1}
-        clampBehavior="none"
-        allowNegative={false}
-        {...form.getInputProps('licensedUsers')}
-        error={form.errors.licensedUsers ?? wholeNumberProblem(values.licensedUsers)}
       />
     </FormModal>
   );
