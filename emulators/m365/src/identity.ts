@@ -560,6 +560,9 @@ export const identityRoutes = (emu: Emu): Route[] => {
     const requested = splitScopes(form.get('scope'));
     const scopes = requested.length ? requested : [...entry.scopes];
     if (!ci(scopes, 'offline_access')) scopes.push('offline_access');
+    // Redeemed at once, before anything is awaited: two requests with the same token at the same moment get one
+    // answer and one AADSTS70008, not two answers.
+    entry.used = true;
     // Without `scope` the original request's scopes apply, and with them its first resource (as for the code).
     const body = await userTokens({
       tenant,
@@ -571,7 +574,6 @@ export const identityRoutes = (emu: Emu): Route[] => {
       authTime: entry.authTime,
       multiResource: requested.length ? 'error' : 'first',
     });
-    entry.used = true;
     return body;
   };
 

@@ -69,6 +69,7 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     entraForApp,
     graph,
     vault,
+    access,
     tokens,
     publicUrl: config.publicUrl,
   });

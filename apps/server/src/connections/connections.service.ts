@@ -12,6 +12,7 @@ import { createCredentialsFlow } from './credentials.flow.ts';
 import { createDelegatedFlow } from './delegated.flow.ts';
 import { createInvitationFlow, type InvitationFlowDeps } from './invitation-flow.ts';
 import { createOwnAppFlow } from './own-app.flow.ts';
+import type { TenantAccess } from './tenant-access.ts';
 import { createTokenRefresh } from './token-refresh.ts';
 
 type Deps = {
@@ -23,6 +24,8 @@ type Deps = {
   entraForApp: (app: { clientId: string; clientSecret: string }) => EntraClient;
   graph: GraphClient;
   vault: Vault;
+  /** Rotating the admin's refresh token, one exchange at a time per connection. */
+  access: Pick<TenantAccess, 'rotate'>;
   tokens: InvitationTokens;
   publicUrl: string;
   now?: () => Date;
@@ -41,6 +44,7 @@ export function createConnectionsService({
   entraForApp,
   graph,
   vault,
+  access,
   tokens,
   publicUrl,
   now = () => new Date(),
@@ -51,7 +55,7 @@ export function createConnectionsService({
     ...createAdminConsentFlow({ repos, flow, entra, graph, publicUrl }),
     ...createOwnAppFlow({ flow, entraForApp, graph, vault }),
     ...createDelegatedFlow({ repos, flow, entra, vault, publicUrl }),
-    ...createTokenRefresh({ repos, entra, vault }),
+    ...createTokenRefresh({ repos, access }),
 
     async status(actor: Actor, serviceId: string): Promise<ConnectionStatus> {
       const service = await repos.services.get(scopeOf(actor), serviceId);

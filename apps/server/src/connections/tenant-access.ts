@@ -21,6 +21,26 @@ export const clientSecretContext = (serviceId: string) => ({
 
 export type ConnectedRow = ConnectionRow & { tenantId: string };
 
+/** How often a refused exchange is tried again with the stored token, and the first wait for it. */
+const ROTATION_RETRIES = 3;
+const ROTATION_WAIT_MS = 150;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Work on one key runs one after the other in this process (a failure does not stop the next). */
+const queues = new Map<string, Promise<unknown>>();
+function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const mine = (queues.get(key) ?? Promise.resolve()).then(work, work);
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return mine;
+}
+
 type Deps = {
   repos: { connections: ConnectionsRepository };
   entra: EntraClient;
@@ -36,6 +56,43 @@ type Deps = {
  * kept (delegated and credentials connections; refresh tokens rotate, so each new one is stored at once).
  */
 export function createTenantAccess({ repos, entra, entraForApp, vault, providerAppId }: Deps) {
+  const storedToken = async (serviceId: string) =>
+    (await repos.connections.get(serviceId))?.refreshTokenSealed ?? null;
+
+  /**
+   * Exchanges the connection's refresh token for a token of one resource and stores the new refresh token at
+   * once (they rotate: the old one stops working). Exchanges of one connection run one after the other in this
+   * process, each with the token the one before stored, so the role check, a run, the plan preview and the
+   * scheduled refresh never redeem the same token together. Another process may still have rotated it a moment
+   * ago: when Entra refuses ours, the stored one is read again (after a short wait for that process to store
+   * it) and used.
+   */
+  const rotate = (serviceId: string, tenantId: string, resource?: string): Promise<TokenResult> =>
+    oneAtATime(serviceId, async () => {
+      let sealed = await storedToken(serviceId);
+      if (!sealed) throw new AppError('conflict', 'The connection holds no delegated token.');
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const current = await vault.open(sealed, refreshTokenContext(serviceId));
+          const token = await entra.refresh(tenantId, current, resource);
+          await repos.connections.storeRefreshedToken(serviceId, {
+            refreshTokenSealed: await vault.seal(
+              token.refreshToken ?? current,
+              refreshTokenContext(serviceId),
+            ),
+            tokenExpiresAt: token.expiresAt,
+          });
+          return token;
+        } catch (e) {
+          if (!(e instanceof EntraError) || attempt >= ROTATION_RETRIES) throw e;
+          await sleep(ROTATION_WAIT_MS * 2 ** attempt);
+          const stored = await storedToken(serviceId);
+          if (!stored) throw e;
+          sealed = stored;
+        }
+      }
+    });
+
   return {
     /** The connection of a service that holds a working connection; 409 otherwise. */
     async connected(serviceId: string): Promise<ConnectedRow> {
@@ -69,30 +126,15 @@ export function createTenantAccess({ repos, entra, entraForApp, vault, providerA
     },
 
     /**
-     * The admin's delegated token for one resource, or null when the connection holds none. Refresh tokens
-     * rotate: each new one is stored at once. When another worker rotated it meanwhile (ours is refused), the
-     * stored one is read again and used.
+     * The admin's delegated token for one resource, or null when the connection holds none.
      */
     async delegatedToken(row: ConnectedRow, resource: string = GRAPH_RESOURCE): Promise<TokenResult | null> {
       if (!row.refreshTokenSealed) return null;
-      const exchange = async (sealed: string) => {
-        const current = await vault.open(sealed, refreshTokenContext(row.serviceId));
-        const token = await entra.refresh(row.tenantId, current, resource);
-        if (token.refreshToken && token.refreshToken !== current)
-          await repos.connections.storeRefreshedToken(row.serviceId, {
-            refreshTokenSealed: await vault.seal(token.refreshToken, refreshTokenContext(row.serviceId)),
-            tokenExpiresAt: token.expiresAt,
-          });
-        return token;
-      };
-      try {
-        return await exchange(row.refreshTokenSealed);
-      } catch (e) {
-        const stored = (await repos.connections.get(row.serviceId))?.refreshTokenSealed;
-        if (!(e instanceof EntraError) || !stored || stored === row.refreshTokenSealed) throw e;
-        return exchange(stored);
-      }
+      return rotate(row.serviceId, row.tenantId, resource);
     },
+
+    /** The scheduled refresh of one connection: the same exchange, stored the same way. */
+    rotate,
   };
 }
 export type TenantAccess = ReturnType<typeof createTenantAccess>;

@@ -1,8 +1,7 @@
 import type { ConnectionMethod } from '@trunkline/contracts';
-import { EntraError, type EntraClient } from '../microsoft/entra.ts';
-import type { Vault } from '../secrets/vault.ts';
+import { EntraError } from '../microsoft/entra.ts';
 import type { ConnectionsRepository } from './connections.repository.ts';
-import { refreshTokenContext } from './tenant-access.ts';
+import type { TenantAccess } from './tenant-access.ts';
 
 /**
  * The scheduled refresh: every delegated or credentials connection exchanges its refresh token for a new one
@@ -10,12 +9,11 @@ import { refreshTokenContext } from './tenant-access.ts';
  */
 export function createTokenRefresh({
   repos,
-  entra,
-  vault,
+  access,
 }: {
   repos: { connections: ConnectionsRepository };
-  entra: EntraClient;
-  vault: Vault;
+  /** The one exchange-and-store of the admin's refresh token (one at a time per connection). */
+  access: Pick<TenantAccess, 'rotate'>;
 }) {
   return {
     async refreshTokens(olderThan: Date): Promise<{ refreshed: number; failed: number }> {
@@ -23,13 +21,7 @@ export function createTokenRefresh({
       let failed = 0;
       for (const row of await repos.connections.dueForRefresh(olderThan)) {
         try {
-          const current = await vault.open(row.refreshTokenSealed, refreshTokenContext(row.serviceId));
-          const token = await entra.refresh(row.tenantId, current);
-          const next = token.refreshToken ?? current;
-          await repos.connections.storeRefreshedToken(row.serviceId, {
-            refreshTokenSealed: await vault.seal(next, refreshTokenContext(row.serviceId)),
-            tokenExpiresAt: token.expiresAt,
-          });
+          await access.rotate(row.serviceId, row.tenantId);
           refreshed++;
         } catch (e) {
           failed++;
