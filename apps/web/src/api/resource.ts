@@ -16,6 +16,11 @@ export function resource<T, Create, Update>(path: string) {
     key: [path] as const,
     listKey: (params: ListParams) => [path, 'list', params] as const,
     itemKey: (id: string) => [path, 'item', id] as const,
+    /** `useQuery` options for one item: its key and its fetch. */
+    itemQuery: (id: string) => ({
+      queryKey: [path, 'item', id] as const,
+      queryFn: () => api.get<T>(item(id)),
+    }),
     list: (params: ListParams) => api.get<Page<T>>(path, params),
     get: (id: string) => api.get<T>(item(id)),
     create: (body: Create) => api.post<T>(path, body),

@@ -80,6 +80,11 @@ export const usage = {
 /** The unfinished new-tenant form of a customer, kept on the server (never with the password). */
 export const serviceDrafts = {
   key: (customerId: string) => ['/service-draft', customerId] as const,
+  /** `useQuery` options for the draft of a customer: its key and its fetch. */
+  query: (customerId: string) => ({
+    queryKey: serviceDrafts.key(customerId),
+    queryFn: () => serviceDrafts.get(customerId),
+  }),
   /** The draft, or null when there is none (204 or 200 `null`; an older server's 404). */
   get: (customerId: string) =>
     api

@@ -22,15 +22,8 @@ export function OnboardingPage() {
   const navigate = useNavigate();
   const me = useCurrentUser();
   const adds = canAddServices(me);
-  const customer = useQuery({
-    queryKey: customers.itemKey(customerId),
-    queryFn: () => customers.get(customerId),
-  });
-  const draft = useQuery({
-    queryKey: serviceDrafts.key(customerId),
-    queryFn: () => serviceDrafts.get(customerId),
-    enabled: adds,
-  });
+  const customer = useQuery(customers.itemQuery(customerId));
+  const draft = useQuery({ ...serviceDrafts.query(customerId), enabled: adds });
   const list = useListParams([], serviceSort);
   // One event stream for the page: runs, connections, roles and invitations of the customer's services.
   const runs = useCustomerLive(customerId);

@@ -35,7 +35,7 @@ export function ServiceDetailPage() {
   const navigate = useNavigate();
   const [dialog, setDialog] = useState<'edit' | 'delete' | null>(null);
   const me = useCurrentUser();
-  const query = useQuery({ queryKey: services.itemKey(id), queryFn: () => services.get(id) });
+  const query = useQuery(services.itemQuery(id));
   // One server-sent event stream for the whole page: the service, its connection, role, invitation, step 9 and
   // runs follow every change, whoever made it (a worker, the tenant's admin, another operator).
   useServiceLive(id);

@@ -13,14 +13,10 @@ import { NewTenantWizard } from './NewTenantWizard.tsx';
 export function NewTenantPage() {
   const customerId = useParams().customerId ?? '';
   const [generation, setGeneration] = useState(0);
-  const customer = useQuery({
-    queryKey: customers.itemKey(customerId),
-    queryFn: () => customers.get(customerId),
-  });
+  const customer = useQuery(customers.itemQuery(customerId));
   // The draft is read once per form: later saves must not reset what the user is typing.
   const draft = useQuery({
-    queryKey: serviceDrafts.key(customerId),
-    queryFn: () => serviceDrafts.get(customerId),
+    ...serviceDrafts.query(customerId),
     staleTime: 0,
     refetchOnMount: 'always',
   });

@@ -9,14 +9,12 @@ const lookup = { staleTime: 5 * 60_000, retry: false } as const;
 /** "Provider", or the name of the user's channel or customer (looked up by id, cached across rows). */
 export function UserScope({ user }: { user: User }) {
   const channel = useQuery({
-    queryKey: channels.itemKey(user.channelId ?? ''),
-    queryFn: () => channels.get(user.channelId ?? ''),
+    ...channels.itemQuery(user.channelId ?? ''),
     enabled: user.role === 'channel_admin' && user.channelId !== null,
     ...lookup,
   });
   const customer = useQuery({
-    queryKey: customers.itemKey(user.customerId ?? ''),
-    queryFn: () => customers.get(user.customerId ?? ''),
+    ...customers.itemQuery(user.customerId ?? ''),
     enabled: user.role === 'customer_admin' && user.customerId !== null,
     ...lookup,
   });
