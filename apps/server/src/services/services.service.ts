@@ -36,7 +36,7 @@ import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import { sendInvitationJob } from '../jobs/definitions.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
-import { lifecycleOf, withLifecycle } from '../lifecycle/lifecycle.ts';
+import { assertActionAllowed, withLifecycle } from '../lifecycle/lifecycle.ts';
 import { endMicrosoftAccessIfLast } from '../auth/microsoft-access.ts';
 
 /** What the service writes in one transaction (Remove service ends Sign in with Microsoft there too). */
@@ -382,15 +382,11 @@ export function createServicesService({
       const current = await repos.services.get(scope, id);
       if (!current) throw notFound('Service');
       // Re-authenticating changes only the connection facet: the run, its history, Retry and Remove stay.
-      const { allowedActions, label } = await lifecycleOf(repos, id);
-      if (!allowedActions.includes('reauthenticate'))
-        throw new AppError(
-          'conflict',
-          `The service is ${label.toLowerCase()}: it cannot be re-authenticated.`,
-          {
-            errors: [{ path: 'status', code: 'not_reauthenticable', message: label }],
-          },
-        );
+      await assertActionAllowed(repos, id, 'reauthenticate', ({ label }) => ({
+        detail: `The service is ${label.toLowerCase()}: it cannot be re-authenticated.`,
+        code: 'not_reauthenticable',
+        message: label,
+      }));
       const fresh = async () => (await withLifecycle(repos, [(await repos.services.get(scope, id))!]))[0]!;
       if (input.method === 'credentials') {
         const connection = await connections.connectWithPassword(actor, id, input.username, input.password);
@@ -428,13 +424,12 @@ export function createServicesService({
         editTrunkName(current, input).label !== current.subdomain
       )
         throw trunkNameFixed();
-      const { allowedActions } = await lifecycleOf(repos, id);
-      if (!allowedActions.includes('edit'))
-        throw new AppError(
-          'conflict',
+      await assertActionAllowed(repos, id, 'edit', () => ({
+        detail:
           'Names and users can change only before default routing was configured (the trunk FQDN is on DNS then).',
-          { errors: [{ path: 'status', code: 'not_editable', message: 'Not editable any more.' }] },
-        );
+        code: 'not_editable',
+        message: 'Not editable any more.',
+      }));
       const patch: Parameters<ServicesRepository['update']>[2] = {};
       if (input.fullName !== undefined) patch.fullName = input.fullName;
       if (input.shortName !== undefined) patch.shortName = input.shortName;
@@ -489,13 +484,12 @@ export function createServicesService({
       if (!current) throw notFound('Service');
       await uow(async (r) => {
         // Decided from the facets read inside the transaction that deletes.
-        const { allowedActions } = await lifecycleOf(r, id);
-        if (!allowedActions.includes('delete'))
-          throw new AppError(
-            'conflict',
+        await assertActionAllowed(r, id, 'delete', () => ({
+          detail:
             'Trunkline created objects in the tenant or on DNS for this service: use Remove service, which removes them, instead of Delete.',
-            { errors: [{ path: 'status', code: 'not_deletable', message: 'Remove the service instead.' }] },
-          );
+          code: 'not_deletable',
+          message: 'Remove the service instead.',
+        }));
         const customer = await r.customers.get(scope, current.customerId);
         const tenantId = await r.microsoftAccess.tenantOfService(id);
         if (!(await r.services.remove(scope, id))) throw notFound('Service');
