@@ -20,26 +20,21 @@ import type { ConnectionAttempt } from '@trunkline/contracts';
 function Details({ view }: { view: InvitationView }) {
   // A link that no longer works names no customer or service.
   if (view.customerName === null) return null;
+  const details = [
+    ['Provider', view.providerName],
+    ['Customer', view.customerName],
+    ['Service', view.serviceName],
+  ] as const;
   return (
     <Stack gap={4}>
-      <Text size="sm">
-        <Text span c="dimmed" size="sm">
-          Provider:{' '}
+      {details.map(([label, value]) => (
+        <Text key={label} size="sm">
+          <Text span c="dimmed" size="sm">
+            {label}:{' '}
+          </Text>
+          {value}
         </Text>
-        {view.providerName}
-      </Text>
-      <Text size="sm">
-        <Text span c="dimmed" size="sm">
-          Customer:{' '}
-        </Text>
-        {view.customerName}
-      </Text>
-      <Text size="sm">
-        <Text span c="dimmed" size="sm">
-          Service:{' '}
-        </Text>
-        {view.serviceName}
-      </Text>
+      ))}
     </Stack>
   );
 }
