@@ -119,12 +119,17 @@ export function createInvitationsRepository(db: Executor) {
     },
 
     /** Unscoped by design: whether a later invitation replaced this one (re-initiated authentication). */
-    async hasNewerForService(serviceId: string, createdAt: string): Promise<boolean> {
+    async hasNewerForService(serviceId: string, invitationId: string): Promise<boolean> {
+      // Compared in the database: its timestamps have microseconds, an ISO string only milliseconds (the
+      // invitation itself would otherwise count as newer than its own truncated time).
       const [row] = await db
         .select({ id: invitations.id })
         .from(invitations)
         .where(
-          and(eq(invitations.serviceId, serviceId), sql`${invitations.createdAt} > ${new Date(createdAt)}`),
+          and(
+            eq(invitations.serviceId, serviceId),
+            sql`${invitations.createdAt} > (select i.created_at from invitations i where i.id = ${invitationId})`,
+          ),
         )
         .limit(1);
       return Boolean(row);

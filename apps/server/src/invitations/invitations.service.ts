@@ -130,7 +130,7 @@ export function createInvitationsService({
       const { providerName } = await repos.settings.get();
       const replaced = async () =>
         invitation.tokenGeneration !== invitation.openedGeneration ||
-        (await repos.invitations.hasNewerForService(invitation.serviceId, invitation.createdAt));
+        (await repos.invitations.hasNewerForService(invitation.serviceId, invitation.id));
       const state: InvitationView['state'] =
         invitation.status === 'completed'
           ? 'used'
