@@ -81,6 +81,12 @@ export async function startRoutingWorld(options: { seed?: Seed; env?: Record<str
         201,
       );
       expect(svc.connection.state, svc.connection.message).toBe('connected');
+      // The Teams-role check that follows a connection (a job) decides whether a run may start: wait for it, as
+      // an operator sees it finish before pressing Configure.
+      await eventually(`the Teams role check of ${shortName}`, async () => {
+        const connection = expectStatus(await admin.get(`/api/v1/services/${svc.id}/connection`), 200);
+        return connection.teamsRole.state !== 'unknown';
+      });
       return svc as { id: string; trunkFqdn: string; shortName: string };
     },
     async close() {
