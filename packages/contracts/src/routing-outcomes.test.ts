@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ActivationOutcomeSchema,
   DomainOutcomeSchema,
+  handOverVoiceRouting,
   mergeActivationOutcome,
   mergeDnsOutcome,
   mergeDomainOutcome,
@@ -86,6 +87,30 @@ describe('routing outcomes', () => {
     const user = { upn: `a@${FQDN}`, createdUser: true, licence: { skuId: 's', skuPartNumber: 'MCOEV' } };
     expect(mergeActivationOutcome(user, { upn: `a@${FQDN}`, createdUser: false, licence: null })).toEqual(
       user,
+    );
+  });
+
+  it("hand a leaving service's claims on shared Teams objects only to a service whose record names them, never its gateways", () => {
+    fc.assert(
+      fc.property(teams, teams, (receiver, leaving) => {
+        const out = handOverVoiceRouting(receiver, leaving);
+        // Nothing the receiver never used is handed to it, and its own gateways stay its own.
+        expect(out.usage?.name ?? null).toBe(receiver.usage?.name ?? null);
+        expect(out.route?.identity ?? null).toBe(receiver.route?.identity ?? null);
+        expect(out.route?.gatewaysAdded ?? null).toEqual(receiver.route?.gatewaysAdded ?? null);
+        expect(out.policy?.identity ?? null).toBe(receiver.policy?.identity ?? null);
+        // Claims only grow: what the receiver owned it still owns; what the leaving one created becomes its.
+        if (receiver.route)
+          expect(out.route!.created).toBe(receiver.route.created || Boolean(leaving.route?.created));
+        if (receiver.policy)
+          expect(out.policy!.created).toBe(receiver.policy.created || Boolean(leaving.policy?.created));
+        if (receiver.usage)
+          expect(out.usage!.added).toBe(receiver.usage.added || Boolean(leaving.usage?.added));
+        if (receiver.globalGrant) expect(out.globalGrant).toEqual(receiver.globalGrant);
+        else if (!receiver.policy) expect(out.globalGrant).toBeNull();
+        // Handing over twice is handing over once.
+        expect(handOverVoiceRouting(out, leaving)).toEqual(out);
+      }),
     );
   });
 });

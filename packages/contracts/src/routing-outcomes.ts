@@ -154,3 +154,47 @@ export function mergeVoiceRoutingOutcome(
     globalGrant: prev.globalGrant ?? next.globalGrant,
   };
 }
+
+/**
+ * The Teams objects of one tenant are shared by every Trunkline service in it (one PSTN usage, route and policy,
+ * each service's trunk a gateway of the route). When a service is removed while others still use an object it
+ * created, the object stays, and so must the knowledge that Trunkline created it: `handOverVoiceRouting` gives
+ * the remaining service the leaving service's claims on the objects *that service's own record names* (same
+ * identity), never its gateways. The last service to leave then removes the object; a service whose record does
+ * not name the object gets nothing (it cannot remove what it never used).
+ */
+export function handOverVoiceRouting(
+  receiver: VoiceRoutingOutcome,
+  leaving: VoiceRoutingOutcome,
+): VoiceRoutingOutcome {
+  const same = (a: string | undefined, b: string | undefined) => Boolean(a && b && sameId(a, b));
+  return {
+    usage:
+      receiver.usage && leaving.usage && same(receiver.usage.name, leaving.usage.name)
+        ? { name: receiver.usage.name, added: receiver.usage.added || leaving.usage.added }
+        : receiver.usage,
+    route:
+      receiver.route && leaving.route && same(receiver.route.identity, leaving.route.identity)
+        ? {
+            ...receiver.route,
+            created: receiver.route.created || leaving.route.created,
+            usageAdded: receiver.route.usageAdded || leaving.route.usageAdded,
+            // The oldest prior values are the customer's: the leaving service's, where it changed them first.
+            prior: { ...receiver.route.prior, ...leaving.route.prior },
+          }
+        : receiver.route,
+    policy:
+      receiver.policy && leaving.policy && same(receiver.policy.identity, leaving.policy.identity)
+        ? {
+            identity: receiver.policy.identity,
+            created: receiver.policy.created || leaving.policy.created,
+            usageAdded: receiver.policy.usageAdded || leaving.policy.usageAdded,
+          }
+        : receiver.policy,
+    globalGrant:
+      receiver.globalGrant ??
+      (leaving.globalGrant && receiver.policy && same(receiver.policy.identity, leaving.globalGrant.policy)
+        ? leaving.globalGrant
+        : null),
+  };
+}

@@ -1,4 +1,4 @@
-import type { ServiceStatus } from '@trunkline/contracts';
+import { handOverVoiceRouting, VoiceRoutingOutcomeSchema, type ServiceStatus } from '@trunkline/contracts';
 import { systemActor } from '../access/actor.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { ServicesRepository } from '../services/services.repository.ts';
@@ -74,9 +74,31 @@ export function createRoutingRunner({
   const leaseUntil = () => new Date(now().getTime() + leaseSeconds * 1000);
   const finalStatus: Record<WorkflowRow['kind'], ServiceStatus> = { onboard: 'active', offboard: 'removed' };
 
+  /**
+   * A removed service's claims on the tenant's shared Teams objects (created by Trunkline, usage added, the
+   * global grant) pass to every remaining service whose onboarding record names the same objects, so that the
+   * last one to leave removes them.
+   */
+  async function handOverTeamsClaims(r: Parameters<Parameters<typeof uow>[0]>[0], w: WorkflowRow) {
+    const mine = (w.plan as StoredPlan).onboardingOutcomes?.['voice-routing'];
+    if (!mine) return;
+    const leaving = VoiceRoutingOutcomeSchema.parse(mine);
+    for (const other of await r.workflows.servicesSharingTenant(w.serviceId)) {
+      const last = await r.workflows.latest(other);
+      if (last?.workflow.kind !== 'onboard') continue;
+      const step = last.steps.find((s) => s.name === 'voice-routing');
+      if (!step?.outcome) continue;
+      const before = VoiceRoutingOutcomeSchema.parse(step.outcome);
+      const after = handOverVoiceRouting(before, leaving);
+      if (JSON.stringify(after) !== JSON.stringify(before))
+        await r.workflows.updateStep(last.workflow.id, 'voice-routing', { outcome: after });
+    }
+  }
+
   async function finish(w: WorkflowRow) {
     await uow(async (r) => {
       await r.workflows.setStatus(w.id, 'succeeded');
+      if (w.kind === 'offboard') await handOverTeamsClaims(r, w);
       const service = await r.services.get({ kind: 'provider' }, w.serviceId);
       await r.services.update({ kind: 'provider' }, w.serviceId, { status: finalStatus[w.kind] });
       await recordAudit(r.audit, actor, {

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, notInArray, or } from 'drizzle-orm';
 import type { StepName, Workflow } from '@trunkline/contracts';
 import type { Executor } from '../platform/db/database.ts';
-import { services, workflows, workflowSteps } from '../platform/db/schema.ts';
+import { serviceConnections, services, workflows, workflowSteps } from '../platform/db/schema.ts';
 
 export type WorkflowRow = typeof workflows.$inferSelect;
 export type StepRow = typeof workflowSteps.$inferSelect;
@@ -86,6 +86,19 @@ export function createWorkflowsRepository(db: Executor) {
         .orderBy(desc(workflows.createdAt))
         .limit(1);
       return w ? this.get(w.id) : null;
+    },
+    /** The other services connected to the same Microsoft tenant as this one (they share its Teams objects). */
+    async servicesSharingTenant(serviceId: string): Promise<string[]> {
+      const [own] = await db
+        .select({ tenantId: serviceConnections.tenantId })
+        .from(serviceConnections)
+        .where(eq(serviceConnections.serviceId, serviceId));
+      if (!own?.tenantId) return [];
+      const rows = await db
+        .select({ serviceId: serviceConnections.serviceId })
+        .from(serviceConnections)
+        .where(eq(serviceConnections.tenantId, own.tenantId));
+      return rows.map((r) => r.serviceId).filter((id) => id !== serviceId);
     },
     /** The newest workflow of each of a customer's services, with steps. */
     async latestOfCustomer(customerId: string): Promise<{ workflow: WorkflowRow; steps: StepRow[] }[]> {
