@@ -23,6 +23,7 @@ import { may } from '../../auth/permissions.ts';
 import { formatDateTime } from '../../ui/format.ts';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
 import { FormAlert } from '../../ui/FormAlert.tsx';
+import { StepHeading } from './StepHeading.tsx';
 
 type Values = {
   m365Domain: string;
@@ -108,14 +109,7 @@ export function M365SettingsPanel({ serviceId }: { serviceId: string }) {
     <Paper withBorder p="md" component="section" aria-labelledby="m365-settings-title">
       <form onSubmit={form.onSubmit((values) => mutation.mutate(toBody(values)))} noValidate>
         <Stack gap="sm">
-          <Group justify="space-between">
-            <Title order={4} id="m365-settings-title">
-              M365 settings
-            </Title>
-            <Text size="xs" c="dimmed">
-              Step 9 of 10
-            </Text>
-          </Group>
+          <StepHeading id="m365-settings-title" title="M365 settings" step={9} />
           <Select
             label="M365 Domain (Override Admin Domain)"
             description="One of the tenant's verified domains; the initial *.onmicrosoft.com domain by default."

@@ -10,7 +10,6 @@ import {
   Stack,
   Table,
   Text,
-  Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -23,6 +22,7 @@ import { formatDateTime } from '../../ui/format.ts';
 import { MicrosoftText } from '../../ui/MicrosoftText.tsx';
 import { blockedReason, may, type Lifecycle } from './lifecycle.tsx';
 import { RemoveServiceModal } from './RemoveServiceModal.tsx';
+import { StepHeading } from './StepHeading.tsx';
 
 /** States before the first run in which the set-up shows, its start disabled with the reason. */
 const SETUP_STATES = new Set<Lifecycle['state']>(['checking-role', 'role-missing', 'settings-needed']);
@@ -164,14 +164,7 @@ export function RoutingPanel({
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="routing-panel-title">
       <Stack gap="sm">
-        <Group justify="space-between">
-          <Title order={4} id="routing-panel-title">
-            Default routing
-          </Title>
-          <Text size="xs" c="dimmed">
-            Step 10 of 10
-          </Text>
-        </Group>
+        <StepHeading id="routing-panel-title" title="Default routing" step={10} />
         {w && (
           <>
             <Group gap="sm">
