@@ -20,13 +20,17 @@ export const LoginBodySchema = z.object({
 });
 export type LoginBody = z.infer<typeof LoginBodySchema>;
 
-export const MeSchema = z.object({
+/** Who a user is and where they belong: the part of a user that `Me` and `User` share. */
+export const UserIdentitySchema = z.object({
   id: IdSchema,
   email: z.string(),
   name: z.string(),
   role: RoleSchema,
   channelId: IdSchema.nullable(),
   customerId: IdSchema.nullable(),
+});
+
+export const MeSchema = UserIdentitySchema.extend({
   authenticatedBy: z.enum(['session', 'api-token']),
 });
 export type Me = z.infer<typeof MeSchema>;

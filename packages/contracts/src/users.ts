@@ -1,15 +1,9 @@
 import { z } from 'zod';
 import { IdSchema, ListQuerySchema, TimestampSchema, nameField, pageOf } from './common.ts';
 import { RoleSchema } from './access.ts';
-import { EmailSchema, PasswordSchema } from './auth.ts';
+import { EmailSchema, PasswordSchema, UserIdentitySchema } from './auth.ts';
 
-export const UserSchema = z.object({
-  id: IdSchema,
-  email: z.string(),
-  name: z.string(),
-  role: RoleSchema,
-  channelId: IdSchema.nullable(),
-  customerId: IdSchema.nullable(),
+export const UserSchema = UserIdentitySchema.extend({
   disabled: z.boolean(),
   /** Whether the user signs in with a second factor (TOTP). */
   twoFactorEnabled: z.boolean(),
