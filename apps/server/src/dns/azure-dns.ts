@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { canonicalIpv6, canonicalName, ownerInZone } from './names.ts';
+import { canonicalIpv6, canonicalName, checkedValue, ownerInZone } from './names.ts';
 import {
   DnsError,
   type DnsErrorKind,
@@ -130,15 +130,7 @@ export function createAzureDnsProvider(options: AzureDnsOptions): DnsProvider {
 
   /** A value in the form Azure stores and this adapter compares: addresses checked (IPv6 canonical), TXT as is. */
   const checkValue = (type: RecordType, value: string): string => {
-    if (type === 'A') {
-      if (!net.isIPv4(value)) throw fail('invalid', `'${value}' is not an IPv4 address.`);
-      return value;
-    }
-    if (type === 'AAAA') {
-      if (!net.isIPv6(value) || value.includes('%'))
-        throw fail('invalid', `'${value}' is not an IPv6 address.`);
-      return canonicalIpv6(value);
-    }
+    if (type !== 'TXT') return checkedValue(type, value);
     if (Buffer.byteLength(value, 'utf8') > 4096)
       throw fail('invalid', `The TXT value is too long for Azure DNS (over 4096 bytes).`);
     return value;

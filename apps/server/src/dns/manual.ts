@@ -1,6 +1,5 @@
 import { Resolver } from 'node:dns/promises';
-import net from 'node:net';
-import { canonicalIpv6, canonicalName, ownerInZone } from './names.ts';
+import { canonicalIpv6, canonicalName, checkedValue, ownerInZone } from './names.ts';
 import {
   DnsError,
   type DnsErrorKind,
@@ -75,18 +74,6 @@ export function createManualDnsProvider(options: ManualDnsOptions): DnsProvider 
   const checkName = (name: string): string => ownerInZone(name, zone, 'nothing was checked');
 
   /** The value as compared: addresses checked (IPv6 canonical), TXT text as is. */
-  const checkValue = (type: RecordType, value: string): string => {
-    if (type === 'A') {
-      if (!net.isIPv4(value)) throw fail('invalid', `'${value}' is not an IPv4 address.`);
-      return value;
-    }
-    if (type === 'AAAA') {
-      if (!net.isIPv6(value) || value.includes('%'))
-        throw fail('invalid', `'${value}' is not an IPv6 address.`);
-      return canonicalIpv6(value);
-    }
-    return value;
-  };
 
   const checkTtl = (ttl: number) => {
     if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2_147_483_647)
@@ -160,7 +147,7 @@ export function createManualDnsProvider(options: ManualDnsOptions): DnsProvider 
     async replace(name, type, values, ttl) {
       const owner = checkName(name);
       checkTtl(ttl);
-      const wanted = [...new Set(values.map((v) => checkValue(type, v)))];
+      const wanted = [...new Set(values.map((v) => checkedValue(type, v)))];
       const current = await read(owner, type);
       const have = new Set(current.map((r) => r.value));
       ensureDone([
@@ -176,7 +163,7 @@ export function createManualDnsProvider(options: ManualDnsOptions): DnsProvider 
     async add(record) {
       const owner = checkName(record.name);
       checkTtl(record.ttl);
-      const value = checkValue(record.type, record.value);
+      const value = checkedValue(record.type, record.value);
       const current = await read(owner, record.type);
       if (current.some((r) => r.value === value)) return;
       ensureDone([{ action: 'create', name: owner, type: record.type, ttl: record.ttl, value }]);
@@ -184,7 +171,7 @@ export function createManualDnsProvider(options: ManualDnsOptions): DnsProvider 
 
     async remove(record) {
       const owner = checkName(record.name);
-      const value = checkValue(record.type, record.value);
+      const value = checkedValue(record.type, record.value);
       const present = (await read(owner, record.type)).find((r) => r.value === value);
       if (present) ensureDone([{ action: 'delete', ...present }]);
     },

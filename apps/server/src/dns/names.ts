@@ -1,4 +1,5 @@
-import { DnsError } from './dns-provider.ts';
+import net from 'node:net';
+import { DnsError, type RecordType } from './dns-provider.ts';
 
 /** A DNS label as the adapters accept it: letters, digits, `_` and inner hyphens (1–63), or a wildcard `*`. */
 const LABEL = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?|\*)$/;
@@ -28,4 +29,18 @@ export function ownerInZone(name: string, zone: string, nothingDone: string): st
   if (owner !== zone && !owner.endsWith(`.${zone}`))
     throw new DnsError('invalid', `The name '${name}' is not in zone '${zone}': ${nothingDone}.`);
   return owner;
+}
+
+/** A record's value as the adapters compare it: an A or AAAA address checked (IPv6 canonical), TXT as is. */
+export function checkedValue(type: RecordType, value: string): string {
+  if (type === 'A') {
+    if (!net.isIPv4(value)) throw new DnsError('invalid', `'${value}' is not an IPv4 address.`, {});
+    return value;
+  }
+  if (type === 'AAAA') {
+    if (!net.isIPv6(value) || value.includes('%'))
+      throw new DnsError('invalid', `'${value}' is not an IPv6 address.`, {});
+    return canonicalIpv6(value);
+  }
+  return value;
 }
