@@ -5,6 +5,7 @@ import { refreshTokenContext } from '../../src/connections/tenant-access.ts';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus, type Client } from '../support/client.ts';
 import { followCallback, inviteService, submitMicrosoftPage } from '../support/microsoft.ts';
+import { dumpEveryTable } from '../support/secrets-scan.ts';
 import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
 const seed = loadDefaultSeed();
@@ -105,14 +106,7 @@ describe('no Microsoft secret in plaintext at rest or in the logs', () => {
   afterAll(() => close?.());
 
   it('keeps none of them in any table', async () => {
-    const db = server.runtime.handle.db;
-    const tables = await queryRows<{ s: string; t: string }>(
-      db,
-      sql`select table_schema as s, table_name as t from information_schema.tables where table_schema in ('public', 'pgboss', 'drizzle') and table_type = 'BASE TABLE'`,
-    );
-    let dump = '';
-    for (const { s, t } of tables)
-      dump += JSON.stringify(await queryRows(db, sql.raw(`select * from "${s}"."${t}"`)));
+    const dump = await dumpEveryTable(server.runtime.handle.db);
     // The dump is real: it holds what is not secret.
     expect(dump).toContain(admin365Upn());
     expect(dump).toContain(notifyApp.appId);
