@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import { totpCode } from '../../src/auth/totp.ts';
 import { Client, expectStatus } from '../support/client.ts';
 import { inviteService } from '../support/microsoft.ts';
 import { dumpEveryTable, expectNoSecretIn, type Secret } from '../support/secrets-scan.ts';
-import { ADMIN, startTestServer, type TestServer } from '../support/server.ts';
+import { startRoutingWorld, waitForWorkflow, type RoutingWorld } from '../support/routing.ts';
+import { ADMIN, type TestServer } from '../support/server.ts';
 
+const contoso = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!;
 const MASTER_KEY = randomBytes(32);
 const PASSWORD = 'the known password of a local account';
-const TSIG = randomBytes(32).toString('base64');
 const AZURE_SECRET = `azure-dns-client-secret-${randomBytes(12).toString('hex')}`;
-const RFC2136 = { kind: 'rfc2136', server: '192.0.2.53', keyName: 'trunkline-key' };
 const AZURE_DNS = {
   kind: 'azure',
   subscriptionId: '11111111-1111-4111-8111-111111111111',
@@ -23,41 +24,56 @@ const AZURE_DNS = {
 const bytesForms = (b: Buffer) => [b.toString('base64'), b.toString('base64url'), b.toString('hex')];
 
 /**
- * The secrets of every kind besides Microsoft's (covered in onboarding/secrets-at-rest.test.ts), each used
- * through the API as a portal user would: none is in any table of the database or in the captured logs.
+ * The secrets of every kind (Microsoft's other paths are in onboarding/secrets-at-rest.test.ts), each used through
+ * the API as a portal user would, around a full sandbox onboarding (connection and a routing run that updates the
+ * provider's DNS with the TSIG key): none is in any table of the database or in the captured logs.
  */
 describe('no secret of any kind in plaintext at rest or in the logs', () => {
+  let world: RoutingWorld;
   let server: TestServer;
   let admin: Client;
   const secrets: Secret[] = [];
   const add = (kind: string, ...forms: string[]) => secrets.push({ kind, forms });
 
   beforeAll(async () => {
-    server = await startTestServer({ MASTER_KEY: MASTER_KEY.toString('base64') });
-    admin = await server.admin();
+    world = await startRoutingWorld({ env: { MASTER_KEY: MASTER_KEY.toString('base64') } });
+    ({ server, admin } = world);
     add('master key', ...bytesForms(MASTER_KEY));
 
-    // DNS provider secrets: the Azure client secret, then the TSIG key (both kept, one per kind).
-    async function saveDns(dns: Record<string, unknown>, dnsSecret: string) {
-      const current = expectStatus(await admin.get('/api/v1/settings/routing'), 200);
-      const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
-      const saved = expectStatus(
-        await admin.put('/api/v1/settings/routing', {
-          ...rest,
-          sbcBaseDomain: 'sbc.provider.example',
-          sbcAddresses: ['198.51.100.10'],
-          dns,
-          dnsSecret,
-        }),
-        200,
-      );
-      expect(saved.dnsSecretSet).toBe(true);
-    }
-    await saveDns(AZURE_DNS, AZURE_SECRET);
-    await saveDns(RFC2136, TSIG);
-    expect((await server.runtime.services.routingSettings.effective()).dnsSecret).toBe(TSIG);
-    add('TSIG key', TSIG, Buffer.from(TSIG, 'base64').toString('hex'));
+    // DNS provider secrets: the Azure client secret saved, then the TSIG key of the provider's DNS (both kept,
+    // one per kind), which a routing run then uses to update the zone.
+    const current = expectStatus(await admin.get('/api/v1/settings/routing'), 200);
+    const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
+    expectStatus(
+      await admin.put('/api/v1/settings/routing', {
+        ...rest,
+        sbcBaseDomain: 'sbc.provider.example',
+        sbcAddresses: ['198.51.100.10'],
+        dns: AZURE_DNS,
+        dnsSecret: AZURE_SECRET,
+      }),
+      200,
+    );
+    expect((await world.saveSettings()).dnsSecretSet).toBe(true);
+    expect((await server.runtime.services.routingSettings.effective()).dnsSecret).toBe(world.secret);
+    add('TSIG key', world.secret, Buffer.from(world.secret, 'base64').toString('hex'));
     add('Azure DNS client secret', AZURE_SECRET);
+
+    // A full sandbox onboarding: a service connected with the Microsoft admin's password, routing run to the end.
+    const customerId = expectStatus(
+      await admin.post('/api/v1/customers', { name: 'Secrets customer' }),
+      201,
+    ).id;
+    const svc = await world.connectedService(customerId, 'secrets-all');
+    add('Microsoft admin password', contoso.users[0]!.password);
+    add('provider app client secret (ENTRA_CLIENT_SECRET)', loadDefaultSeed().apps[0]!.clientSecrets[0]!);
+    expectStatus(await admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+    const run = await waitForWorkflow(
+      admin,
+      svc.id,
+      (w) => w.status === 'succeeded' || w.status === 'failed',
+    );
+    expect(run.status, JSON.stringify(run.steps)).toBe('succeeded');
 
     // A local account with a known password, signed in: its session cookie.
     const email = 'secrets-every-kind@example.com';
@@ -120,16 +136,12 @@ describe('no secret of any kind in plaintext at rest or in the logs', () => {
     );
 
     // Invitation link tokens: one opened, one not.
-    const customerId = expectStatus(
-      await admin.post('/api/v1/customers', { name: 'Secrets customer' }),
-      201,
-    ).id;
     const opened = await inviteService(admin, customerId, 'secrets-inv-1');
     expectStatus(await server.client().post('/api/v1/invitations/open', { token: opened.token }), 200);
     const pending = await inviteService(admin, customerId, 'secrets-inv-2');
     add('invitation link token', opened.token, pending.token);
   });
-  afterAll(() => server?.close());
+  afterAll(() => world?.close());
 
   it('keeps none of them in any table', async () => {
     const dump = await dumpEveryTable(server.runtime.handle.db);
