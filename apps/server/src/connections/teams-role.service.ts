@@ -6,7 +6,7 @@ import type { ServicesRepository } from '../services/services.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { EntraError } from '../microsoft/entra.ts';
 import { GraphError, type GraphClient } from '../microsoft/graph.ts';
-import { isTransient, notFound } from '../platform/errors.ts';
+import { notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { TEAMS_ADMIN_RESOURCE, type ConnectedRow, type TenantAccess } from './tenant-access.ts';
 
@@ -18,6 +18,18 @@ type Deps = {
 };
 
 export type TeamsRoleOutcome = { state: 'assigned' | 'missing'; message: string };
+
+/** A failure worth retrying later (Microsoft unreachable or throttled), as opposed to a refusal. */
+export class TransientMicrosoftError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientMicrosoftError';
+  }
+}
+
+const transient = (e: unknown) =>
+  (e instanceof EntraError && e.kind === 'unavailable') ||
+  (e instanceof GraphError && (e.status >= 500 || e.status === 429));
 
 /**
  * The role for the automation: Direct Routing objects need the automation's service principal to hold Teams
@@ -64,7 +76,7 @@ export function createTeamsRoleService({ repos, uow, access, graph }: Deps) {
           )
         ).id;
     } catch (e) {
-      if (isTransient(e)) throw e;
+      if (transient(e)) throw e;
       const why =
         e instanceof GraphError && e.status === 404
           ? 'The app has no service principal in the tenant yet.'
@@ -79,7 +91,7 @@ export function createTeamsRoleService({ repos, uow, access, graph }: Deps) {
         directoryScopeId: '/',
       });
     } catch (e) {
-      if (isTransient(e)) throw e;
+      if (transient(e)) throw e;
       const conflict = e instanceof GraphError && /conflicting object/i.test(e.message);
       if (!conflict) {
         const why =
@@ -114,7 +126,7 @@ export function createTeamsRoleService({ repos, uow, access, graph }: Deps) {
   return {
     /**
      * Makes sure the role is there: check, else assign with the delegated token, else record the steps.
-     * Throws Microsoft's transient error (`isTransient`) when Microsoft could not be reached, so that a job retries.
+     * Throws TransientMicrosoftError when Microsoft could not be reached, so that a job retries.
      */
     async ensure(actor: Actor, serviceId: string): Promise<TeamsRoleOutcome> {
       const service = await repos.services.get(scopeOf(actor), serviceId);
@@ -141,8 +153,10 @@ export function createTeamsRoleService({ repos, uow, access, graph }: Deps) {
             } as const);
         }
       } catch (e) {
-        // Microsoft unreachable or throttled: thrown as it is (transient), so that the job retries.
-        if (isTransient(e)) throw e;
+        if (transient(e))
+          throw new TransientMicrosoftError(`Microsoft could not be reached: ${(e as Error).message}`, {
+            cause: e,
+          });
         if (!(e instanceof EntraError || e instanceof GraphError)) throw e;
         outcome = {
           state: 'missing',

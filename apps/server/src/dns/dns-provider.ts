@@ -91,8 +91,4 @@ export class DnsError extends Error {
     this.tsigError = options.tsigError;
     this.records = options.records;
   }
-  /** Worth trying again soon (the port errors' one rule): the server unreachable, slow or failing. */
-  get transient(): boolean {
-    return this.kind === 'unreachable' || this.kind === 'timeout' || this.kind === 'server-failure';
-  }
 }

@@ -9,7 +9,8 @@ import { actorOf } from '../http/auth.ts';
 import { problems, type App } from '../http/types.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
 import type { TeamsRoleService } from '../connections/teams-role.service.ts';
-import { AppError, isTransient } from '../platform/errors.ts';
+import { TransientMicrosoftError } from '../connections/teams-role.service.ts';
+import { AppError } from '../platform/errors.ts';
 import type { M365SettingsService } from './m365-settings.service.ts';
 
 export function registerM365Routes(
@@ -36,10 +37,8 @@ export function registerM365Routes(
     async (request) => {
       const actor = actorOf(request);
       await teamsRole.ensure(actor, request.params.id).catch((e: unknown) => {
-        if (isTransient(e))
-          throw new AppError('upstream_failed', `Microsoft could not be reached: ${(e as Error).message}`, {
-            cause: e,
-          });
+        if (e instanceof TransientMicrosoftError)
+          throw new AppError('upstream_failed', e.message, { cause: e });
         throw e;
       });
       return connections.status(actor, request.params.id);

@@ -62,10 +62,6 @@ export class EntraError extends Error {
     this.kind = kind;
     this.aadsts = aadsts;
   }
-  /** Worth trying again soon (the port errors' one rule): Entra could not be reached or failed. */
-  get transient(): boolean {
-    return this.kind === 'unavailable';
-  }
 }
 
 export type EntraClient = {

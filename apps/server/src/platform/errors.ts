@@ -85,10 +85,3 @@ export const takenAs =
     if (taken) throw nameTaken(taken[0], taken[1]);
     throw error;
   };
-
-/**
- * The one rule for failures worth trying again soon: every port error (Entra, Graph, the tenant directory, the
- * Teams executor, DNS, the SBC) says so itself with `transient`.
- */
-export const isTransient = (e: unknown): boolean =>
-  (e as { transient?: unknown } | null | undefined)?.transient === true;
