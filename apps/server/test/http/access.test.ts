@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStatus } from '../support/client.ts';
 import { seedTenancy, startTestServer, type Tenancy, type TestServer } from '../support/server.ts';
+import { validBodies } from '../support/valid-bodies.ts';
 
 /**
  * Walks every route of the OpenAPI document. A route whose path names an object (`{id}`) is called by
@@ -14,26 +15,6 @@ const resourceOfSegment: Record<string, keyof Fixtures> = {
   'api-tokens': 'apiToken',
   services: 'service',
   invitations: 'invitation',
-};
-
-/** A body that passes validation for each write route that names an object, so the scope check is reached. */
-const validBodies: Record<string, unknown> = {
-  'PATCH /api/v1/channels/{id}': { name: 'Renamed' },
-  'PATCH /api/v1/customers/{id}': { name: 'Renamed' },
-  'PATCH /api/v1/users/{id}': { name: 'Renamed' },
-  'PATCH /api/v1/services/{id}': { fullName: 'Renamed' },
-  'POST /api/v1/services/{id}/authentication': { method: 'invite', email: 'it@example.com' },
-  'PUT /api/v1/customers/{id}/service-draft': { fullName: 'Draft' },
-  'POST /api/v1/services/{id}/connection/teams-role': undefined,
-  'PUT /api/v1/services/{id}/m365-settings': {
-    m365Domain: 'contoso.onmicrosoft.com',
-    grantAdminAccess: { channelAdmins: true, customerAdmins: false },
-  },
-  'POST /api/v1/services/{id}/routing': { configureDns: true },
-  'POST /api/v1/services/{id}/routing/retry': undefined,
-  'POST /api/v1/services/{id}/offboarding': { confirmShortName: 'anything' },
-  'POST /api/v1/invitations/{id}/resend': undefined,
-  'POST /api/v1/invitations/{id}/revoke': undefined,
 };
 
 type Fixtures = {

@@ -9,6 +9,7 @@ import {
   type TestServer,
 } from '../support/server.ts';
 import { apiRoutes, exampleOf, send, type Route } from './route-table.ts';
+import { validBodies } from '../support/valid-bodies.ts';
 
 /**
  * The isolation matrix, generated from the route table: every route that names an object × every role
@@ -33,22 +34,6 @@ const filterKinds: Record<string, Kind> = {
   serviceId: 'service',
   userId: 'user',
   actorId: 'user',
-};
-
-/** Bodies that pass validation, for writes whose schema the example generator cannot satisfy on its own. */
-const validBodies: Record<string, unknown> = {
-  'PATCH /api/v1/channels/{id}': { name: 'Renamed' },
-  'PATCH /api/v1/customers/{id}': { name: 'Renamed' },
-  'PATCH /api/v1/users/{id}': { name: 'Renamed' },
-  'PATCH /api/v1/services/{id}': { fullName: 'Renamed' },
-  'POST /api/v1/services/{id}/authentication': { method: 'invite', email: 'it@example.com' },
-  'PUT /api/v1/customers/{id}/service-draft': { fullName: 'Draft' },
-  'PUT /api/v1/services/{id}/m365-settings': {
-    m365Domain: 'contoso.onmicrosoft.com',
-    grantAdminAccess: { channelAdmins: true, customerAdmins: false },
-  },
-  'POST /api/v1/services/{id}/routing': { configureDns: true },
-  'POST /api/v1/services/{id}/offboarding': { confirmShortName: 'anything' },
 };
 
 type Objects = Partial<Record<Kind, string>>;

@@ -1,0 +1,22 @@
+/**
+ * A body that passes validation for each write route that names an object, so that a request reaches the scope
+ * check (the access and isolation tests). `undefined`: the route takes no body.
+ */
+export const validBodies: Record<string, unknown> = {
+  'PATCH /api/v1/channels/{id}': { name: 'Renamed' },
+  'PATCH /api/v1/customers/{id}': { name: 'Renamed' },
+  'PATCH /api/v1/users/{id}': { name: 'Renamed' },
+  'PATCH /api/v1/services/{id}': { fullName: 'Renamed' },
+  'POST /api/v1/services/{id}/authentication': { method: 'invite', email: 'it@example.com' },
+  'PUT /api/v1/customers/{id}/service-draft': { fullName: 'Draft' },
+  'POST /api/v1/services/{id}/connection/teams-role': undefined,
+  'PUT /api/v1/services/{id}/m365-settings': {
+    m365Domain: 'contoso.onmicrosoft.com',
+    grantAdminAccess: { channelAdmins: true, customerAdmins: false },
+  },
+  'POST /api/v1/services/{id}/routing': { configureDns: true },
+  'POST /api/v1/services/{id}/routing/retry': undefined,
+  'POST /api/v1/services/{id}/offboarding': { confirmShortName: 'anything' },
+  'POST /api/v1/invitations/{id}/resend': undefined,
+  'POST /api/v1/invitations/{id}/revoke': undefined,
+};
