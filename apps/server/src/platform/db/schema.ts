@@ -7,6 +7,7 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -236,6 +237,8 @@ export const services = pgTable(
     status: text('status').notNull(),
     adminAuthMethod: text('admin_auth_method').$type<'credentials' | 'invite'>().notNull(),
     adminUsername: text('admin_username'),
+    /** The SBC the service's trunk lives on; null: the default SBC when the SBC step runs (which then sets it). */
+    sbcId: uuid('sbc_id').references(() => sbcs.id, { onDelete: 'restrict' }),
     createdBy: uuid('created_by'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -383,6 +386,60 @@ export const routingSettings = pgTable('routing_settings', {
   dnsSecretsParked: jsonb('dns_secrets_parked').$type<Record<string, string>>().notNull().default({}),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * The provider's SBCs (Settings → SBCs). A service's A/AAAA records point at its SBC's addresses; its rows are
+ * written on that SBC. The management password only sealed by the vault (bound to the row), never returned.
+ * At most one default (partial unique index).
+ */
+export const sbcs = pgTable(
+  'sbcs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    kind: text('kind').$type<'audiocodes' | 'kamailio'>().notNull(),
+    managementUrl: text('management_url').notNull(),
+    username: text('username'),
+    passwordSealed: text('password_sealed'),
+    /** The carrier trunk FQDN Microsoft probes with OPTIONS. */
+    carrierFqdn: text('carrier_fqdn').notNull(),
+    /** Public IPv4/IPv6 addresses. */
+    addresses: jsonb('addresses').$type<string[]>().notNull(),
+    model: text('model').$type<'shared-trunk' | 'ip-group-per-customer'>().notNull().default('shared-trunk'),
+    maxCustomers: integer('max_customers'),
+    maxSessions: integer('max_sessions'),
+    /** A customer's session limit = ceil(licensed users × this factor), at least 1. */
+    sessionsPerUser: real('sessions_per_user').notNull().default(1),
+    isDefault: boolean('is_default').notNull().default(false),
+    /** The last Test connection: `SbcTestResult` of the contracts (ok or the failure). */
+    lastTest: jsonb('last_test').$type<Record<string, unknown>>(),
+    lastContactAt: timestamp('last_contact_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('sbcs_name_lower_uq').on(sql`lower(${t.name})`),
+    uniqueIndex('sbcs_one_default_uq')
+      .on(t.isDefault)
+      .where(sql`${t.isDefault}`),
+  ],
+);
+
+/** Provider-edited SBC templates (onboarding INI + cleanup CLI); none stored: the built-in defaults apply. */
+export const sbcTemplates = pgTable(
+  'sbc_templates',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    model: text('model').$type<'shared-trunk' | 'ip-group-per-customer'>().notNull(),
+    firmwareFamily: text('firmware_family'),
+    onboarding: text('onboarding').notNull(),
+    cleanup: text('cleanup').notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('sbc_templates_name_lower_uq').on(sql`lower(${t.name})`)],
+);
 
 /**
  * A durable, resumable run for one service (onboarding or offboarding). At most one unfinished run per service;
