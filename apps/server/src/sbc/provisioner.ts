@@ -76,8 +76,16 @@ export interface SbcProvisioner {
   test(): Promise<SbcTestResult>;
   /** What `apply` would change now (plan preview). `previous`: the record of an earlier run, if any. */
   planApply(customer: SbcCustomer, previous: SbcRecord | undefined): Promise<SbcPlanPreview>;
-  /** Writes the difference, saves, verifies; returns the record to keep (also when nothing had to change). */
-  apply(customer: SbcCustomer, previous: SbcRecord | undefined): Promise<SbcRecord>;
+  /**
+   * Writes the difference, saves, verifies; returns the record to keep (also when nothing had to change).
+   * `checkpoint` is called with the record *before* the first device write (the crash rule: a re-run that finds
+   * the rows on the device then writes nothing and keeps the same rows); if it throws, nothing is written.
+   */
+  apply(
+    customer: SbcCustomer,
+    previous: SbcRecord | undefined,
+    checkpoint?: (record: SbcRecord) => Promise<void>,
+  ): Promise<SbcRecord>;
   /** What `remove` would change now (plan preview of offboarding). */
   planRemove(record: SbcRecord): Promise<SbcPlanPreview>;
   /** Removes exactly what the record says Trunkline wrote and still holds; verifies they are gone. */
