@@ -455,6 +455,8 @@ export const workflows = pgTable(
     kind: text('kind').$type<'onboard' | 'offboard'>().notNull(),
     status: text('status').$type<'running' | 'waiting' | 'failed' | 'succeeded' | 'cancelled'>().notNull(),
     configureDns: boolean('configure_dns').notNull(),
+    /** What an onboarding run covers: default routing, routing + SBC (one run), or the SBC only. */
+    scope: text('scope').$type<'routing' | 'routing+sbc' | 'sbc'>().notNull().default('routing'),
     /** The plan the run works to (names, FQDN, addresses), fixed when it starts. */
     plan: jsonb('plan').notNull(),
     leaseOwner: text('lease_owner'),
@@ -468,6 +470,30 @@ export const workflows = pgTable(
     uniqueIndex('workflows_one_open_per_service_uq')
       .on(t.serviceId)
       .where(sql`${t.status} not in ('succeeded', 'cancelled')`),
+  ],
+);
+
+/**
+ * The row indexes each service holds on an SBC (AudioCodes tables), so two customers never collide even when two
+ * runs race: written in the transaction that checkpoints the Configure SBC step, before the device write (the
+ * unique index refuses the second claim of an index); kept until offboarding removed the rows.
+ */
+export const sbcAllocations = pgTable(
+  'sbc_allocations',
+  {
+    sbcId: uuid('sbc_id')
+      .notNull()
+      .references(() => sbcs.id, { onDelete: 'restrict' }),
+    tableName: text('table_name').notNull(),
+    rowIndex: integer('row_index').notNull(),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('sbc_allocations_row_uq').on(t.sbcId, t.tableName, t.rowIndex),
+    index('sbc_allocations_service_idx').on(t.serviceId),
   ],
 );
 
@@ -493,3 +519,16 @@ export const workflowSteps = pgTable(
   },
   (t) => [primaryKey({ columns: [t.workflowId, t.name] })],
 );
+
+/**
+ * The latest health check of each service (issue #11): when, the overall light and the five checks (lights,
+ * reasons, drift) as validated JSON (`ServiceHealthSchema` in contracts). Keyed by the service, replaced by each check.
+ */
+export const serviceHealth = pgTable('service_health', {
+  serviceId: uuid('service_id')
+    .primaryKey()
+    .references(() => services.id, { onDelete: 'cascade' }),
+  checkedAt: timestamp('checked_at', { withTimezone: true }).notNull(),
+  overall: text('overall').notNull(),
+  checks: jsonb('checks').notNull(),
+});
