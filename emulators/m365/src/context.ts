@@ -1,4 +1,5 @@
 import type { Surface } from './http.ts';
+import type { Replication } from './replication.ts';
 import type { World } from './state.ts';
 import type { Signer } from './tokens.ts';
 
@@ -71,9 +72,13 @@ export type Emu = {
   throttles: Throttle[];
   /**
    * `teamsActivationDelaySeconds`: how long after a domain's activation the Teams admin API still refuses it as
-   * a gateway (Microsoft: up to 24 hours); 0 by default.
+   * a gateway (Microsoft: up to 24 hours); the start option, 0 by default.
    */
   settings: { accessTokenLifetimeSeconds: number; teamsActivationDelaySeconds: number };
+  /** The settings `reset()` returns to: the start options (`teamsActivationDelaySeconds`). */
+  initialSettings: { accessTokenLifetimeSeconds: number; teamsActivationDelaySeconds: number };
+  /** Directory replication windows and creation times (`replication.ts`). */
+  replication: Replication;
   requests: LoggedRequest[];
 };
 

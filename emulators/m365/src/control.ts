@@ -1,7 +1,9 @@
 import { armControl, armControlRoutes } from './azure-dns.ts';
 import { defaultFaults, type Emu, type FaultScope, type Faults, type LoggedRequest } from './context.ts';
 import { EmulatorError, isObject, route, type Ctx, type Route, type Surface } from './http.ts';
+import { replicationWindows, type ReplicationOptions } from './replication.ts';
 import type { Tenant } from './state.ts';
+import { globalGrants } from './teams-shapes.ts';
 
 /**
  * Test control: reset, fault injection (latency, error rate, forced 429 with Retry-After) and read-back of what
@@ -69,6 +71,10 @@ export const createControl = (emu: Emu) => {
         OnlineVoiceRoute: t.teams.routes,
         OnlineVoiceRoutingPolicy: t.teams.policies,
         OnlinePSTNGateway: t.teams.gateways,
+        /** Tenant-wide grants (`Grant-Cs…Policy -Global`): the policy's Identity, null for the Global instance. */
+        GlobalPolicies: {
+          OnlineVoiceRoutingPolicy: globalGrants.get(t)?.get('OnlineVoiceRoutingPolicy') ?? null,
+        },
       },
       created: {
         domains: t.domains.filter(isNew),
@@ -89,7 +95,8 @@ export const createControl = (emu: Emu) => {
       emu.faults = defaultFaults();
       emu.throttles = [];
       emu.settings.accessTokenLifetimeSeconds = DEFAULT_LIFETIME;
-      emu.settings.teamsActivationDelaySeconds = 0;
+      emu.settings.teamsActivationDelaySeconds = emu.initialSettings.teamsActivationDelaySeconds;
+      emu.replication.windows = { ...emu.replication.initial };
       emu.requests.length = 0;
       arm.reset();
     },
@@ -139,6 +146,19 @@ export const createControl = (emu: Emu) => {
       }
       return { ...emu.settings };
     },
+    /**
+     * Directory replication windows (seconds): one number for every kind, or `{domain?, user?, licenseAssignment?,
+     * servicePrincipal?, appToken?}`; 0 turns a kind off. Applies to objects created before the change too.
+     */
+    setReplication(r: ReplicationOptions) {
+      try {
+        emu.replication.windows = replicationWindows(r, emu.replication.windows);
+      } catch (e) {
+        throw invalid((e as Error).message);
+      }
+      return { ...emu.replication.windows };
+    },
+    replication: () => ({ ...emu.replication.windows }),
     tenants: () => world.tenants.map((t) => ({ name: t.name, id: t.id, displayName: t.displayName })),
     /** Everything a tenant holds, plus `created`: the objects added since the seed. Key: name, id or verified domain. */
     tenant: (key: string) => snapshot(tenantOf(key)),
@@ -197,6 +217,13 @@ export const controlRoutes = (control: Control): Route[] => {
       return { status: 204 };
     }),
     route('PUT', '/settings', async (ctx) => ({ status: 200, json: control.setSettings(await json(ctx)) })),
+    route('GET', '/replication', () => ({ status: 200, json: control.replication() })),
+    route('PUT', '/replication', async (ctx) => {
+      const b = await ctx.readJson().catch(() => {
+        throw invalid('Body must be JSON');
+      });
+      return { status: 200, json: control.setReplication(b as ReplicationOptions) };
+    }),
     route('GET', '/tenants', () => ({ status: 200, json: control.tenants() })),
     route('GET', '/tenants/:tenant', (ctx) => ({ status: 200, json: control.tenant(ctx.params.tenant!) })),
     route('POST', '/tenants/:tenant/consent', async (ctx) => {

@@ -13,6 +13,7 @@ import {
   type Tenant,
   type User,
 } from './state.ts';
+import { noteCreated, replicating, visibleLicences } from './replication.ts';
 import { pairwiseSub } from './tokens.ts';
 
 /**
@@ -286,7 +287,7 @@ export const graphRoutes = (emu: Emu): Route[] => {
     accountEnabled: u.accountEnabled,
     usageLocation: u.usageLocation,
     mailNickname: u.mailNickname,
-    assignedLicenses: u.assignedLicenses,
+    assignedLicenses: visibleLicences(emu.replication, u),
     createdDateTime: u.createdDateTime,
     userType: 'Member',
   });
@@ -382,15 +383,17 @@ export const graphRoutes = (emu: Emu): Route[] => {
 
   // ------------------------------------------------------------------ lookups
 
+  // A new object is not on every replica yet (replication.ts): reads by id answer 404, collections leave it out.
+  const rep = emu.replication;
   const findDomain = (t: Tenant, id: string) => {
     const d = t.domains.find((x) => x.id === id.toLowerCase());
-    if (!d) throw notFound(id);
+    if (!d || replicating(rep, t, 'domain', d)) throw notFound(id);
     return d;
   };
   const findUser = (t: Tenant, key: string) => {
     const k = key.toLowerCase();
     const u = t.users.find((x) => x.id === k || x.userPrincipalName.toLowerCase() === k);
-    if (!u) throw notFound(key);
+    if (!u || replicating(rep, t, 'user', u)) throw notFound(key);
     return u;
   };
 
@@ -407,6 +410,7 @@ export const graphRoutes = (emu: Emu): Route[] => {
       throw bad('Another object with the same value for property id already exists.');
     const d = newDomain(id, false, tenant);
     tenant.domains.push(d);
+    noteCreated(emu.replication, d);
     return {
       ...entity(ctx, 'domains', domainJson(d), 201),
       headers: { location: `${base()}/domains('${id}')` },
@@ -549,6 +553,7 @@ export const graphRoutes = (emu: Emu): Route[] => {
       createdDateTime: isoNow(),
     };
     tenant.users.push(u);
+    noteCreated(emu.replication, u);
     return {
       ...entity(ctx, 'users', userJson(ctx, u), 201),
       headers: { location: `${base()}/users/${u.id}` },
@@ -666,7 +671,7 @@ export const graphRoutes = (emu: Emu): Route[] => {
 
   const findSp = (t: Tenant, by: 'id' | 'appId', key: string) => {
     const sp = t.servicePrincipals.find((s) => s[by] === key.toLowerCase());
-    if (!sp) throw notFound(key);
+    if (!sp || replicating(rep, t, 'servicePrincipal', sp)) throw notFound(key);
     return sp;
   };
 
@@ -762,7 +767,11 @@ export const graphRoutes = (emu: Emu): Route[] => {
     }),
     v('GET', '/me', { app: [], delegated: ['User.Read', ...R.readUsers.delegated] }, me),
     v('GET', '/domains', R.readDomains, (ctx, { tenant }) =>
-      collection(ctx, 'domains', tenant.domains.map(domainJson)),
+      collection(
+        ctx,
+        'domains',
+        tenant.domains.filter((d) => !replicating(rep, tenant, 'domain', d)).map(domainJson),
+      ),
     ),
     v('POST', '/domains', R.writeDomains, createDomain),
     v('GET', '/domains/:id', R.readDomains, (ctx, { tenant }) =>
@@ -776,7 +785,7 @@ export const graphRoutes = (emu: Emu): Route[] => {
       collection(
         ctx,
         'users',
-        tenant.users.map((u) => userJson(ctx, u)),
+        tenant.users.filter((u) => !replicating(rep, tenant, 'user', u)).map((u) => userJson(ctx, u)),
         (o) => userFull(tenant.users.find((u) => u.id === o.id)!),
       ),
     ),
@@ -807,7 +816,13 @@ export const graphRoutes = (emu: Emu): Route[] => {
     }),
     spByAppId,
     v('GET', '/servicePrincipals', R.readApps, (ctx, { tenant }) =>
-      collection(ctx, 'servicePrincipals', tenant.servicePrincipals.map(spJson)),
+      collection(
+        ctx,
+        'servicePrincipals',
+        tenant.servicePrincipals
+          .filter((sp) => !replicating(rep, tenant, 'servicePrincipal', sp))
+          .map(spJson),
+      ),
     ),
     v('POST', '/servicePrincipals', R.writeApps, createServicePrincipal),
     v('GET', '/servicePrincipals/:id', R.readApps, (ctx, { tenant }) =>

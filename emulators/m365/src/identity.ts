@@ -12,6 +12,7 @@ import { aad, EmulatorError, identityErrorBody, route, type Ctx, type Reply, typ
 import { formPostPage, messagePage, signInPage } from './pages.ts';
 import type { App, Tenant, User } from './state.ts';
 import { newOpaqueToken, opaqueClaims, pairwiseSub } from './tokens.ts';
+import { appNotFoundMessage, appTokenReplicating } from './replication.ts';
 
 /** AADSTS900144, Entra's answer when a required parameter is absent. */
 const missingParameter = (name: string) =>
@@ -399,6 +400,9 @@ export const identityRoutes = (emu: Emu): Route[] => {
         7000229,
         `The client application ${app.appId} is missing service principal in the tenant ${tenant.id}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
       );
+    // A freshly consented app: the token service does not know its service principal yet (replication.ts).
+    if (appTokenReplicating(emu.replication, tenant, sp))
+      throw aad(400, 'unauthorized_client', 700016, appNotFoundMessage(app, tenant));
     const roles = sp.appRoles.filter((r) => r.resourceAppId === resource.appId).map((r) => r.value);
     const wids = world.rolesOf(tenant, sp.id);
     const iss = issuerFor(tenant.id);

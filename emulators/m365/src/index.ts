@@ -20,6 +20,7 @@ import {
 } from './http.ts';
 import { identityRoutes } from './identity.ts';
 import { messagePage } from './pages.ts';
+import { createReplication, noteCreated, type ReplicationOptions } from './replication.ts';
 import { loadDefaultSeed, type Seed } from './seed.ts';
 import { createWorld } from './state.ts';
 import { teamsRoutes } from './teams.ts';
@@ -29,6 +30,9 @@ export type { Control, FaultOptions, ThrottleOptions } from './control.ts';
 export type { TxtResolver } from './context.ts';
 export type { Seed, SeedApp, SeedTenant, SeedUser, SeedSku } from './seed.ts';
 export { loadDefaultSeed } from './seed.ts';
+export { QUALIFYING_SKUS } from './activation.ts';
+export { REPLICATION_KINDS } from './replication.ts';
+export type { ReplicationKind, ReplicationOptions, ReplicationWindows } from './replication.ts';
 export { GRAPH, TEAMS_ADMIN, ROLE_TEMPLATES } from './catalog.ts';
 
 export type M365EmulatorOptions = {
@@ -44,6 +48,13 @@ export type M365EmulatorOptions = {
   dnsServers?: string[];
   /** The address clients use, if not `http://host:port` (it is also the token issuer's base). */
   publicUrl?: string;
+  /**
+   * Directory replication windows in seconds (`replication.ts`): one number for every kind (domain, user,
+   * licenseAssignment, servicePrincipal, appToken) or some kinds. Default 0 (off); the sandbox turns it on.
+   */
+  replication?: ReplicationOptions;
+  /** How long after a domain's activation the Teams admin API still answers "Cannot find specified Gateway"; default 0. */
+  teamsActivationDelaySeconds?: number;
 };
 
 export type M365Emulator = {
@@ -132,7 +143,11 @@ const transientError = (surface: Surface, status: number, retryAfter?: number) =
 
 export async function startM365Emulator(options: M365EmulatorOptions = {}): Promise<M365Emulator> {
   const host = options.host ?? '127.0.0.1';
-  const world = createWorld(options.seed ?? loadDefaultSeed());
+  const replication = createReplication(options.replication);
+  const world = createWorld(options.seed ?? loadDefaultSeed(), (o) => noteCreated(replication, o));
+  const delay = options.teamsActivationDelaySeconds ?? 0;
+  if (!Number.isInteger(delay) || delay < 0)
+    throw new Error('teamsActivationDelaySeconds must be an integer >= 0');
   let resolveTxt = options.dnsResolver;
   if (!resolveTxt) {
     const resolver = new Resolver({ timeout: 2000, tries: 2 });
@@ -149,7 +164,9 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     deviceCodes: new Map(),
     faults: defaultFaults(),
     throttles: [],
-    settings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: 0 },
+    settings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: delay },
+    initialSettings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: delay },
+    replication,
     requests: [],
   };
   const control = createControl(emu);

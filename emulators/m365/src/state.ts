@@ -1,5 +1,6 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { GRAPH, RESOURCES, role, TEAMS_SERVICE_PLANS, type Resource } from './catalog.ts';
+import { activatedSince as domainActivatedSince } from './activation.ts';
+import { GRAPH, RESOURCES, role, type Resource } from './catalog.ts';
 import type { Seed, SeedApp } from './seed.ts';
 
 export type Domain = {
@@ -118,7 +119,8 @@ export const newDomain = (id: string, verified: boolean, tenant: Tenant | null):
 
 export const newRoleAssignmentId = () => randomBytes(24).toString('base64url') + '-1';
 
-export const createWorld = (seed: Seed) => {
+/** `onCreated` hears of service principals made by consent (replication model: their creation time). */
+export const createWorld = (seed: Seed, onCreated: (o: object) => void = () => {}) => {
   const apps: App[] = structuredClone(seed.apps);
   const tenants: Tenant[] = [];
 
@@ -158,6 +160,7 @@ export const createWorld = (seed: Seed) => {
         createdDateTime: now(),
       };
       tenant.servicePrincipals.push(sp);
+      onCreated(sp);
     }
     return sp;
   };
@@ -300,25 +303,9 @@ export const createWorld = (seed: Seed) => {
     return [...out];
   };
 
-  /**
-   * When a domain was "activated" for Direct Routing: the earliest moment a Teams-licensed user had a UPN on it
-   * (§5.2 step 9); null while it is not.
-   */
-  const activatedSince = (tenant: Tenant, domain: string): number | null => {
-    let since: number | null = null;
-    for (const u of tenant.users) {
-      if (!u.userPrincipalName.toLowerCase().endsWith(`@${domain.toLowerCase()}`)) continue;
-      for (const l of u.assignedLicenses) {
-        const teams = tenant.skus
-          .find((s) => s.skuId === l.skuId)
-          ?.servicePlans.some(
-            (p) => TEAMS_SERVICE_PLANS.has(p.servicePlanName) && !l.disabledPlans.includes(p.servicePlanId),
-          );
-        if (teams) since = Math.min(since ?? Infinity, l.assignedAt ?? 0);
-      }
-    }
-    return since;
-  };
+  /** When a domain was activated for Direct Routing (qualifying licence, `activation.ts`); null while it is not. */
+  const activatedSince = (tenant: Tenant, domain: string): number | null =>
+    domainActivatedSince(tenant, domain);
   const isActivated = (tenant: Tenant, domain: string) => activatedSince(tenant, domain) !== null;
 
   return {
