@@ -21,6 +21,7 @@ import { createVault } from '../secrets/vault.ts';
 import { createConnectionsService } from '../connections/connections.service.ts';
 import { createEntraClient } from '../microsoft/entra.ts';
 import { createGraphClient } from '../microsoft/graph.ts';
+import { createThrottleGate } from '../microsoft/throttle.ts';
 import { createTenantAccess } from '../connections/tenant-access.ts';
 import { createTeamsRoleService } from '../connections/teams-role.service.ts';
 import { createM365SettingsService } from '../m365/m365-settings.service.ts';
@@ -54,7 +55,9 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
   const entra = createEntraClient(config.microsoft);
   const entraForApp = (app: { clientId: string; clientSecret: string }) =>
     createEntraClient({ ...config.microsoft, app });
-  const graph = createGraphClient(config.microsoft.graphBaseUrl);
+  // One pacing gate per process for Graph and the Teams admin API (microsoft/throttle.ts).
+  const gate = createThrottleGate();
+  const graph = createGraphClient(config.microsoft.graphBaseUrl, { gate });
   const access = createTenantAccess({
     repos,
     entra,
@@ -79,7 +82,14 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     vault,
     initial: config.routing.initial,
   });
-  const routingAdapters = createRoutingAdapters({ access, graph, entraForApp, routingSettings, config });
+  const routingAdapters = createRoutingAdapters({
+    access,
+    graph,
+    entraForApp,
+    routingSettings,
+    config,
+    gate,
+  });
   const built = {
     repos,
     uow,

@@ -13,6 +13,7 @@ import { StepFailure } from '../routing/steps.ts';
 import { createConfigApiExecutor } from '../teams/config-api.ts';
 import { createPowerShellExecutor } from '../teams/pwsh-runner.ts';
 import type { TeamsExecutor } from '../teams/teams-executor.ts';
+import type { ThrottleGate } from '../microsoft/throttle.ts';
 
 /**
  * Which adapter default routing uses for each port, chosen here (the composition root) from the routing settings
@@ -65,6 +66,7 @@ export function executorFor(
   s: EffectiveRouting,
   config: Pick<Config, 'microsoft' | 'routing'>,
   graphToken: () => Promise<string>,
+  gate?: ThrottleGate,
 ): TeamsExecutor {
   if (s.teamsExecutor === 'powershell') {
     if (!config.routing.pwshPath)
@@ -79,7 +81,10 @@ export function executorFor(
       env: config.routing.pwshEnv,
     });
   }
-  return createConfigApiExecutor({ baseUrl: config.microsoft.teamsAdminBaseUrl });
+  return createConfigApiExecutor({
+    baseUrl: config.microsoft.teamsAdminBaseUrl,
+    ...(gate ? { gate } : {}),
+  });
 }
 
 export function createRoutingAdapters({
@@ -88,7 +93,10 @@ export function createRoutingAdapters({
   entraForApp,
   routingSettings,
   config,
+  gate,
 }: {
+  /** The process's pacing by Microsoft's Retry-After, shared with the Graph client. */
+  gate?: ThrottleGate;
   access: TenantAccess;
   graph: GraphClient;
   entraForApp: (app: { clientId: string; clientSecret: string }) => EntraClient;
@@ -100,6 +108,6 @@ export function createRoutingAdapters({
     routingSettings,
     directory: (token) => createGraphTenantDirectory(graph, token),
     dnsProvider: (settings, zone) => dnsProviderFor(settings, zone, entraForApp, config.routing.armBaseUrl),
-    teamsExecutor: (settings, graphToken) => executorFor(settings, config, graphToken),
+    teamsExecutor: (settings, graphToken) => executorFor(settings, config, graphToken, gate),
   };
 }

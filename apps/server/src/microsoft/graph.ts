@@ -1,16 +1,29 @@
+import {
+  createThrottleGate,
+  IN_JOB_WAIT_SECONDS,
+  retryAfterSeconds,
+  throttleKeys,
+  type ThrottleGate,
+} from './throttle.ts';
+
 /**
- * The port to Microsoft Graph: JSON over HTTPS with a bearer token. Throttling (429/503 with Retry-After) is
- * retried a few times within a bounded wait; every other error becomes a GraphError carrying Graph's own
- * `code` and message.
+ * The port to Microsoft Graph: JSON over HTTPS with a bearer token. Throttling (429/503) is paced by the
+ * `ThrottleGate` (per app and tenant): a Retry-After up to a second is waited for here, a longer one becomes a
+ * GraphError with `retryAfterSeconds` at once (the caller gives its worker slot back and comes back then), and
+ * calls to a tenant Microsoft asked to wait fail the same way without a request. Every other error becomes a
+ * GraphError carrying Graph's own `code` and message.
  */
 export class GraphError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** Throttled (429/503): how long Microsoft asked to wait. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(status: number, code: string, message: string, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'GraphError';
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
   /** Worth trying again soon (the port errors' one rule): throttled or Microsoft failing. */
   get transient(): boolean {
@@ -30,14 +43,24 @@ export type GraphClient = {
 };
 
 const MAX_ATTEMPTS = 4;
-const MAX_WAIT_MS = 30_000;
 
 export function createGraphClient(
   baseUrl: string,
-  options: { sleep?: (ms: number) => Promise<void> } = {},
+  options: { sleep?: (ms: number) => Promise<void>; gate?: ThrottleGate } = {},
 ): GraphClient {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const gate = options.gate ?? createThrottleGate();
   async function request<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+    const keys = throttleKeys('graph', token);
+    const hold = gate.holdSeconds(keys);
+    if (hold > IN_JOB_WAIT_SECONDS)
+      throw new GraphError(
+        429,
+        'TooManyRequests',
+        `Microsoft Graph asked to wait before calling this tenant again (${hold} s left); ${method} ${path} was not sent.`,
+        { retryAfterSeconds: hold },
+      );
+    if (hold > 0) await sleep(hold * 1000);
     for (let attempt = 1; ; attempt++) {
       const res = await fetch(`${baseUrl}${path}`, {
         method,
@@ -48,10 +71,12 @@ export function createGraphClient(
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      if ((res.status === 429 || res.status === 503) && attempt < MAX_ATTEMPTS) {
-        const seconds = Number(res.headers.get('retry-after') ?? '1');
+      const throttled = res.status === 429 || res.status === 503;
+      const wait = throttled ? (retryAfterSeconds(res.headers.get('retry-after')) ?? 1) : 0;
+      if (throttled) gate.defer(keys, wait);
+      if (throttled && wait <= IN_JOB_WAIT_SECONDS && attempt < MAX_ATTEMPTS) {
         await res.body?.cancel();
-        await sleep(Math.min(MAX_WAIT_MS, (Number.isFinite(seconds) ? seconds : 1) * 1000));
+        await sleep(wait * 1000);
         continue;
       }
       const text = await res.text();
@@ -62,6 +87,7 @@ export function createGraphClient(
           res.status,
           err?.code ?? `http_${res.status}`,
           err?.message ?? `Microsoft Graph answered ${res.status}.`,
+          throttled ? { retryAfterSeconds: wait } : {},
         );
       }
       return json as T;

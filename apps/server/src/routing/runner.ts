@@ -11,6 +11,7 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { stepContext, type RoutingAdapters } from './context.ts';
 import type { RoutingPlan } from './plan.ts';
 import { DnsError } from '../dns/dns-provider.ts';
+import { retryAfterOf } from '../microsoft/throttle.ts';
 import { steps, type Outcome, type StepResult } from './steps.ts';
 import type { StepRow, WorkflowRow } from './workflow.repository.ts';
 
@@ -136,7 +137,13 @@ export function createRoutingRunner({
     w: WorkflowRow,
     step: StepRow,
     seconds: number,
-    patch: { message?: string | null; lastError?: string | null; outcome?: Outcome; waitingSince?: Date },
+    patch: {
+      message?: string | null;
+      lastError?: string | null;
+      outcome?: Outcome;
+      waitingSince?: Date;
+      attempts?: number;
+    },
   ) {
     const at = new Date(now().getTime() + seconds * 1000);
     await uow(async (r) => {
@@ -182,6 +189,18 @@ export function createRoutingRunner({
       if (!(e instanceof DnsError && e.kind === 'manual-action-required')) {
         const message = e instanceof Error ? e.message : String(e);
         log.warn({ workflowId: w.id, step: step.name, attempts, err: e }, 'routing step failed');
+        // Microsoft throttled (429/503 with Retry-After): the step gives its worker slot back and its job comes
+        // back when Microsoft said, recorded in the step; it is not counted as a failed attempt.
+        const retryAfter = isTransient(e) ? retryAfterOf(e) : undefined;
+        if (retryAfter !== undefined) {
+          const seconds = Math.min(MAX_WAIT_SECONDS, Math.max(1, Math.ceil(retryAfter)));
+          const at = new Date(now().getTime() + seconds * 1000).toISOString();
+          await later(w, step, seconds, {
+            attempts: step.attempts,
+            lastError: `${message} (Microsoft asked to wait ${retryAfter} s: Retry-After; trying again at ${at})`,
+          });
+          return false;
+        }
         if (isTransient(e) && attempts < TRANSIENT_ATTEMPTS) {
           await later(w, { ...step, attempts }, backoff(attempts), {
             lastError: `${message} (trying again)`,

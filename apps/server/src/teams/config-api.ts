@@ -15,6 +15,13 @@ import {
   type TeamsState,
   type VoiceRoutingPlan,
 } from './teams-executor.ts';
+import {
+  createThrottleGate,
+  IN_JOB_WAIT_SECONDS,
+  retryAfterSeconds,
+  throttleKeys,
+  type ThrottleGate,
+} from '../microsoft/throttle.ts';
 
 /**
  * The Teams executor over the Teams admin "ConfigAPI" (`TEAMS_ADMIN_BASE_URL`), the REST surface behind the
@@ -42,8 +49,10 @@ import {
  *   the customer's settings or undone exactly, and would differ from what the PowerShell executor does.
  *   Trunkline's tokens are the customer tenant's own (admin, consented app, own app), not GDAP ones; a 403 on the
  *   grant says so in its message.
- * - 429 and 503 are retried after `Retry-After` a few times within a bounded wait, then `throttled` /
- *   `unavailable`; a 409 on a create (a retried request that had gone through, or a concurrent run) re-reads the
+ * - 429 and 503 are retried here only for a Retry-After up to a second (a few times); a longer one is `throttled`
+ *   / `unavailable` at once with `retryAfterSeconds`, so the job gives its worker slot back and the runner comes
+ *   back then. The `ThrottleGate` (`microsoft/throttle.ts`) remembers the wait per app and tenant, so calls to a
+ *   tenant Microsoft asked to wait fail the same way without a request while other tenants go on; a 409 on a create (a retried request that had gone through, or a concurrent run) re-reads the
  *   state and goes on from there.
  */
 
@@ -51,9 +60,6 @@ import {
 const MODULE_VERSION = '7.9.0';
 const CONFIG_API_VERSION = '9.714.2';
 const MAX_ATTEMPTS = 4;
-/** One wait at most this long; a longer Retry-After gives up at once (the orchestration reschedules). */
-const MAX_WAIT_MS = 30_000;
-const MAX_TOTAL_WAIT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 
 const POLICY = '/Skype.Policy/configurations';
@@ -70,16 +76,9 @@ export type ConfigApiOptions = {
   /** `TEAMS_ADMIN_BASE_URL`, e.g. https://api.interfaces.records.teams.microsoft.com */
   baseUrl: string;
   sleep?: (ms: number) => Promise<void>;
+  /** The process's pacing per app and tenant (one per executor when not given). */
+  gate?: ThrottleGate;
 };
-
-/** `Retry-After` as seconds: delta-seconds or an HTTP date. */
-function retryAfterSeconds(header: string | null): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const n = Number(header);
-  if (Number.isFinite(n) && n >= 0) return n;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
-}
 
 /** Microsoft's message from an error body: `{error:{code,message}}`, `{Message}` or plain text. */
 function messageOf(text: string, status: number): string {
@@ -100,7 +99,11 @@ function messageOf(text: string, status: number): string {
  * `TeamsError`s: 400 "Cannot find specified Gateway" → `gateway-not-ready`, 401/403 → `forbidden`, 429 →
  * `throttled`, 5xx/network → `unavailable`, other 4xx → `rejected` with Microsoft's message.
  */
-export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigApiOptions): TeamsExecutor {
+export function createConfigApiExecutor({
+  baseUrl,
+  sleep: sleepOption,
+  gate = createThrottleGate(),
+}: ConfigApiOptions): TeamsExecutor {
   const base = baseUrl.replace(/\/+$/, '');
   const sleep = sleepOption ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
@@ -124,7 +127,15 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
     options: CallOptions = {},
   ): Promise<unknown> {
     const what = `${cmdlet} (${method} ${path})`;
-    let waited = 0;
+    const keys = throttleKeys('teams', token);
+    const hold = gate.holdSeconds(keys);
+    if (hold > IN_JOB_WAIT_SECONDS)
+      throw new TeamsError(
+        'throttled',
+        `Microsoft asked to wait before calling this tenant's Teams admin API again (${hold} s left); ${what} was not sent.`,
+        { status: 429, retryAfterSeconds: hold },
+      );
+    if (hold > 0) await sleep(hold * 1000);
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
@@ -151,11 +162,11 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
       }
       if (res.status === 429 || res.status === 503) {
         const seconds = retryAfterSeconds(res.headers.get('retry-after'));
-        const waitMs = (seconds ?? 1) * 1000;
-        if (attempt < MAX_ATTEMPTS && waitMs <= MAX_WAIT_MS && waited + waitMs <= MAX_TOTAL_WAIT_MS) {
+        const wait = seconds ?? 1;
+        gate.defer(keys, wait);
+        if (attempt < MAX_ATTEMPTS && wait <= IN_JOB_WAIT_SECONDS) {
           await res.body?.cancel();
-          await sleep(waitMs);
-          waited += waitMs;
+          await sleep(wait * 1000);
           continue;
         }
         const microsoftMessage = messageOf(await res.text(), res.status);
@@ -175,6 +186,7 @@ export function createConfigApiExecutor({ baseUrl, sleep: sleepOption }: ConfigA
               {
                 status: 503,
                 microsoftMessage,
+                ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }),
               },
             );
       }

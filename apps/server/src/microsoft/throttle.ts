@@ -1,0 +1,93 @@
+/**
+ * Pacing by what Microsoft said. Graph and the Teams admin API throttle per app per tenant (and per app across
+ * all tenants); a 429/503 carries `Retry-After`. A job must not sleep through a long wait in its worker slot:
+ * the clients wait in the job only for a tiny Retry-After (≤ `IN_JOB_WAIT_SECONDS`), otherwise they throw an error
+ * carrying `retryAfterSeconds`, and the routing runner reschedules the step as a delayed job at that time.
+ *
+ * The gate remembers, per app and tenant, "not before" times Microsoft gave, so later calls of the same process
+ * to that tenant fail at once (without a request) until then, and other tenants keep moving. When several
+ * different tenants of one app are throttled within a short window, Microsoft is limiting the app as a whole: the
+ * app's own key is paused too, so every tenant waits.
+ *
+ * The gate lives in memory, one per process (built in the composition root): a worker that has not yet seen the
+ * 429 spends one request to learn it. Persisting it would cost a database write per throttled call and a read per
+ * call; one extra request per worker per throttling window is cheaper and Microsoft answers it the same way.
+ */
+
+/** A Retry-After up to this long is waited for inside the job; longer ones give the worker slot back. */
+export const IN_JOB_WAIT_SECONDS = 1;
+/** Throttled tenants of one app within `GLOBAL_WINDOW_MS` that mean the app as a whole is being limited. */
+const GLOBAL_TENANTS = 3;
+const GLOBAL_WINDOW_MS = 10_000;
+
+export type ThrottleKeys = { tenant: string; app: string };
+
+export type ThrottleGate = {
+  /** Seconds (rounded up) until these keys may be called again; 0 when they may now. */
+  holdSeconds(keys: ThrottleKeys): number;
+  /** Microsoft asked to wait `seconds` for this app and tenant. */
+  defer(keys: ThrottleKeys, seconds: number): void;
+};
+
+export function createThrottleGate({ now = () => Date.now() }: { now?: () => number } = {}): ThrottleGate {
+  const notBefore = new Map<string, number>();
+  /** Per app: recent throttles as tenant → time. */
+  const recent = new Map<string, Map<string, number>>();
+  const put = (key: string, until: number) => {
+    if ((notBefore.get(key) ?? 0) < until) notBefore.set(key, until);
+  };
+  return {
+    holdSeconds({ tenant, app }) {
+      const t = now();
+      let until = 0;
+      for (const key of [tenant, app]) {
+        const at = notBefore.get(key);
+        if (at === undefined) continue;
+        if (at <= t) notBefore.delete(key);
+        else until = Math.max(until, at);
+      }
+      return until === 0 ? 0 : Math.ceil((until - t) / 1000);
+    },
+    defer({ tenant, app }, seconds) {
+      const t = now();
+      const until = t + Math.max(0, seconds) * 1000;
+      put(tenant, until);
+      const tenants = recent.get(app) ?? new Map<string, number>();
+      tenants.set(tenant, t);
+      for (const [k, at] of tenants) if (t - at > GLOBAL_WINDOW_MS) tenants.delete(k);
+      recent.set(app, tenants);
+      if (tenants.size >= GLOBAL_TENANTS) put(app, until);
+    },
+  };
+}
+
+/** The claims of an access token that name its app and tenant (read only for pacing; the token is not checked). */
+export function throttleKeys(surface: string, token: string): ThrottleKeys {
+  let claims: { tid?: unknown; appid?: unknown; azp?: unknown } = {};
+  try {
+    const part = token.split('.')[1];
+    if (part) claims = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as typeof claims;
+  } catch {
+    // Not a JWT: one key for every such token.
+  }
+  const app = `${surface}:${typeof claims.appid === 'string' ? claims.appid : typeof claims.azp === 'string' ? claims.azp : '-'}`;
+  return { app, tenant: `${app}:${typeof claims.tid === 'string' ? claims.tid : '-'}` };
+}
+
+/** `Retry-After` as seconds: delta-seconds or an HTTP date. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const n = Number(header);
+  if (Number.isFinite(n) && n >= 0) return n;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** How long Microsoft asked to wait, from an error or any error it wraps (`cause`); undefined if it did not. */
+export function retryAfterOf(e: unknown): number | undefined {
+  for (let x = e, depth = 0; x && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const s = (x as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof s === 'number' && Number.isFinite(s) && s >= 0) return s;
+  }
+  return undefined;
+}
