@@ -3,22 +3,30 @@ import { TEAMS_ADMIN, TEAMS_ADMIN_ROLES } from './catalog.ts';
 import type { Emu } from './context.ts';
 import { graphError, isObject, route, type Ctx, type Reply, type Route } from './http.ts';
 import type { Tenant } from './state.ts';
+import {
+  checkGrantBody,
+  checkNewBody,
+  checkSetBody,
+  globalGrants,
+  withKey,
+  type Obj,
+  type TypeName,
+} from './teams-shapes.ts';
 
 /**
  * The Teams admin "ConfigAPI" (api.interfaces.records.teams.microsoft.com) for Direct Routing voice configuration.
  *
  * [UNDOCUMENTED] Microsoft does not document this surface. Paths, verbs and the PascalCase bodies (the cmdlets'
- * parameter names) follow third-party clients that reproduce the MicrosoftTeams module (terraprovider/go-teams
- * `teamsapi/invoke.go`, KelvinTegelaar/CIPP-API), as summarised in reference §4.5:
- *   GET    /Skype.Policy/configurations/{Type}                         → array of instances
- *   POST   /Skype.Policy/configurations/{Type}                         body = cmdlet parameters (with Identity)
+ * parameter names) follow third-party clients that reproduce the MicrosoftTeams module; which shapes are accepted
+ * and why is `teams-shapes.ts` (with its sources):
+ *   GET    /Skype.Policy/configurations/{Type}                         → array of instances (each with its Key)
+ *   POST   /Skype.Policy/configurations/{Type}                         New-: cmdlet parameters (with Identity)
  *   GET    /Skype.Policy/configurations/{Type}/configuration/{Identity}
- *   PUT    /Skype.Policy/configurations/{Type}/configuration/{Identity} body = parameters (create or update)
+ *   PUT    /Skype.Policy/configurations/{Type}/configuration/{Identity} Set-: parameters (no Identity, or Identity +
+ *                                                                       the Key of a read); 404 if it does not exist
  *   DELETE /Skype.Policy/configurations/{Type}/configuration/{Identity}
- *   GET    /Skype.Policy/tenants/policies/{PolicyType}                 → {PolicyType, PolicyName} (tenant-wide grant)
- *   PATCH  /Skype.Policy/tenants/policies/{PolicyType}                 body {PolicyName} (null: revert)
- * The tenant-wide grant is `Grant-Cs…Policy -Global`: go-teams decompiled the PATCH (type in the path, the name in
- * the body); the GET of the same path is Trunkline's assumption, as no source shows how the grant is read back.
+ *   PATCH  /Skype.Policy/tenants/policies/{PolicyType}                 Grant-…-Global: body {PolicyName} (null: revert)
+ *   GET    /Skype.Policy/tenants/policies/{PolicyType}                 404: no public client reads a grant back
  * Only OnlineVoiceRoutingPolicy can be granted here.
  * List-valued parameters accept an array (replace) or a PowerShell-style hashtable `{Add, Remove, Replace}`.
  * Error bodies are `{error:{code,message}}` (what go-teams parses); their texts are the emulator's, except the
@@ -28,9 +36,6 @@ import type { Tenant } from './state.ts';
  * admin directory role (Teams Administrator, Teams Communications/Telephony Administrator or Global Administrator);
  * delegated tokens also need the `user_impersonation` scope. A missing role is 403.
  */
-
-type Obj = Record<string, unknown>;
-type TypeName = 'OnlinePstnUsages' | 'OnlineVoiceRoute' | 'OnlineVoiceRoutingPolicy' | 'OnlinePSTNGateway';
 
 const TYPES: TypeName[] = [
   'OnlinePstnUsages',
@@ -71,12 +76,8 @@ const applyList = (current: string[], value: unknown, field: string): string[] =
 
 export const teamsRoutes = (emu: Emu): Route[] => {
   const { world } = emu;
-  /**
-   * The voice routing policy granted as each tenant's global default (`Grant-CsOnlineVoiceRoutingPolicy -Global`),
-   * as the policy's Identity (`Tag:…`); absent: none (the Global instance applies). Keyed by the tenant object, so
-   * a reset (which builds new tenants) clears it.
-   */
-  const globalGrants = new WeakMap<Tenant, string>();
+  /** The voice routing policy granted as the tenant's global default (`Tag:…`), if any (`teams-shapes.ts`). */
+  const grantedOf = (t: Tenant) => globalGrants.get(t)?.get('OnlineVoiceRoutingPolicy');
 
   const caller = async (ctx: Ctx, requireRole = true): Promise<Caller> => {
     const c = await authenticate(emu, ctx, TEAMS_ADMIN, (message) => err(401, 'Unauthorized', message));
@@ -317,7 +318,7 @@ export const teamsRoutes = (emu: Emu): Route[] => {
           o.OnlinePstnUsages = [];
           return;
         }
-        const granted = globalGrants.get(t);
+        const granted = grantedOf(t);
         if (granted !== undefined && eq(granted, String(o.Identity)))
           throw badRequest(
             `Cannot remove policy '${String(o.Identity)}': it is granted as the tenant's global policy. Grant another policy (or none) globally first.`,
@@ -355,33 +356,28 @@ export const teamsRoutes = (emu: Emu): Route[] => {
   };
 
   const grantOf = (t: Tenant) => {
-    const granted = globalGrants.get(t);
+    const granted = grantedOf(t);
     return {
       PolicyType: 'OnlineVoiceRoutingPolicy',
-      PolicyName: granted === undefined ? null : granted.replace(/^tag:/i, ''),
+      PolicyName: granted === undefined ? null : granted,
     };
   };
 
-  /** `{PolicyName}` (a `PolicyType` in the body must match the path): a policy of the tenant, `Global` or null. */
+  /** `{PolicyName}` (`checkGrantBody`): a policy of the tenant (`Tag:<name>` or bare), or null / `Global`. */
   const grant = (t: Tenant, type: string, body: Obj) => {
-    const bodyType = ciGet(body, 'PolicyType');
-    if (bodyType !== undefined && !(typeof bodyType === 'string' && eq(bodyType, type)))
-      throw badRequest(`PolicyType '${String(bodyType)}' does not match the path ('${type}').`);
-    if (!Object.keys(body).some((k) => eq(k, 'PolicyName')))
-      throw badRequest("Missing required parameter 'PolicyName'.");
-    const name = ciGet(body, 'PolicyName');
-    if (name !== null && typeof name !== 'string')
-      throw badRequest("Invalid value for parameter 'PolicyName': expected a policy name or null.");
-    if (name === null || name.trim() === '' || eq(name.trim(), 'Global')) {
-      globalGrants.delete(t);
+    const name = checkGrantBody(body);
+    const grants = globalGrants.get(t) ?? new Map<string, string>();
+    globalGrants.set(t, grants);
+    if (name === null) {
+      grants.delete(type);
       return;
     }
-    const policy = find(t, 'OnlineVoiceRoutingPolicy', name.trim());
+    const policy = find(t, 'OnlineVoiceRoutingPolicy', name);
     if (!policy)
       throw badRequest(
-        `Policy '${name.trim().replace(/^tag:/i, '')}' of type ${type} was not found in this tenant.`,
+        `Policy '${name.replace(/^tag:/i, '')}' of type ${type} was not found in this tenant.`,
       );
-    globalGrants.set(t, String(policy.Identity));
+    grants.set(type, String(policy.Identity));
   };
 
   const G = '/Skype.Policy/tenants/policies/:type';
@@ -400,12 +396,14 @@ export const teamsRoutes = (emu: Emu): Route[] => {
     }),
     route('GET', P, async (ctx) => {
       const { tenant } = await caller(ctx);
-      return { status: 200, json: list(tenant, typeOf(ctx.params.type!)) };
+      const type = typeOf(ctx.params.type!);
+      return { status: 200, json: list(tenant, type).map((o) => withKey(tenant, type, o)) };
     }),
     route('POST', P, async (ctx): Promise<Reply> => {
       const { tenant } = await caller(ctx);
       const type = typeOf(ctx.params.type!);
       const body = await readBody(ctx);
+      checkNewBody(type, body);
       const identity = String(
         ciGet(body, 'Identity') ??
           (type === 'OnlinePstnUsages'
@@ -418,21 +416,28 @@ export const teamsRoutes = (emu: Emu): Route[] => {
       const existing = find(tenant, type, identity);
       if (existing && type !== 'OnlinePstnUsages')
         throw err(409, 'Conflict', `A ${type} instance with Identity '${identity}' already exists.`);
-      return { status: 200, json: save(tenant, type, identity, body, existing) };
+      return { status: 200, json: withKey(tenant, type, save(tenant, type, identity, body, existing)) };
     }),
     route('GET', `${P}/configuration/:identity`, async (ctx) => {
       const { tenant } = await caller(ctx);
       const type = typeOf(ctx.params.type!);
       const o = find(tenant, type, ctx.params.identity!);
       if (!o) throw notFound(type, ctx.params.identity!);
-      return { status: 200, json: o };
+      return { status: 200, json: withKey(tenant, type, o) };
     }),
     route('PUT', `${P}/configuration/:identity`, async (ctx) => {
       const { tenant } = await caller(ctx);
       const type = typeOf(ctx.params.type!);
       const identity = ctx.params.identity!;
       const body = await readBody(ctx);
-      return { status: 200, json: save(tenant, type, identity, body, find(tenant, type, identity)) };
+      // Set- changes an instance; only New- (POST) creates one (teams-shapes.ts).
+      const existing = find(tenant, type, identity);
+      if (!existing) throw notFound(type, identity);
+      const params = checkSetBody(tenant, type, String(existing.Identity), body);
+      return {
+        status: 200,
+        json: withKey(tenant, type, save(tenant, type, identity, params, existing)),
+      };
     }),
     route('DELETE', `${P}/configuration/:identity`, async (ctx) => {
       const { tenant } = await caller(ctx);
@@ -440,9 +445,9 @@ export const teamsRoutes = (emu: Emu): Route[] => {
       return { status: 204 };
     }),
     route('GET', G, async (ctx) => {
-      const { tenant } = await caller(ctx);
-      grantTypeOf(ctx.params.type!);
-      return { status: 200, json: grantOf(tenant) };
+      // No public client reads a tenant-wide grant back (teams-shapes.ts): answered as a path the service lacks.
+      await caller(ctx);
+      throw err(404, 'NotFound', `No resource at GET ${ctx.url.pathname}.`);
     }),
     route('PATCH', G, async (ctx) => {
       const { tenant } = await caller(ctx);
