@@ -1,6 +1,7 @@
 import type { ConnectionStatus } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
+import type { JobQueue } from '../jobs/job.ts';
 import type { EntraClient } from '../microsoft/entra.ts';
 import type { GraphClient } from '../microsoft/graph.ts';
 import { notFound } from '../platform/errors.ts';
@@ -26,6 +27,8 @@ type Deps = {
   vault: Vault;
   /** Rotating the admin's refresh token, one exchange at a time per connection. */
   access: Pick<TenantAccess, 'rotate'>;
+  /** For the token refresh's one job per connection. */
+  jobs: JobQueue;
   tokens: InvitationTokens;
   publicUrl: string;
   now?: () => Date;
@@ -45,6 +48,7 @@ export function createConnectionsService({
   graph,
   vault,
   access,
+  jobs,
   tokens,
   publicUrl,
   now = () => new Date(),
@@ -55,7 +59,7 @@ export function createConnectionsService({
     ...createAdminConsentFlow({ repos, flow, entra, graph, publicUrl }),
     ...createOwnAppFlow({ flow, entraForApp, graph, vault }),
     ...createDelegatedFlow({ repos, flow, entra, vault, publicUrl }),
-    ...createTokenRefresh({ repos, access }),
+    ...createTokenRefresh({ repos, access, jobs }),
 
     async status(actor: Actor, serviceId: string): Promise<ConnectionStatus> {
       const service = await repos.services.get(scopeOf(actor), serviceId);

@@ -18,13 +18,25 @@ export const sendInvitationJob = defineJob({
   expireInSeconds: 120,
 });
 
-/** Refreshes delegated refresh tokens (they rotate) long before they lapse. Runs hourly; each is refreshed daily. */
+/**
+ * The token refresh's scheduler: sends one `connection.refresh-token` job per connection whose token is a day
+ * old, spread over the next hour. Runs hourly; one query and one insert per due connection.
+ */
 export const refreshTokensJob = defineJob({
   name: 'connection.refresh-tokens',
   payload: z.object({}),
   retry: { limit: 3, delaySeconds: 60, backoff: true },
   expireInSeconds: 600,
   schedule: { cron: '41 * * * *', payload: {} },
+});
+
+/** Refreshes one connection's delegated refresh token (they rotate) long before it lapses; a failure is recorded. */
+export const refreshTokenJob = defineJob({
+  name: 'connection.refresh-token',
+  /** `dueBefore`: the scheduler's cut-off; a connection refreshed since (a duplicate job) is left alone. */
+  payload: z.object({ serviceId: z.uuid(), dueBefore: z.iso.datetime() }),
+  retry: { limit: 2, delaySeconds: 60, backoff: true },
+  expireInSeconds: 120,
 });
 
 /**
@@ -55,6 +67,7 @@ export const jobDefinitions: JobDefinition[] = [
   purgeExpiredAuthJob,
   sendInvitationJob,
   refreshTokensJob,
+  refreshTokenJob,
   assignTeamsRoleJob,
   routingStepJob,
 ];

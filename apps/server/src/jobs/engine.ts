@@ -52,6 +52,7 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
       return boss.send(definition.name, data, {
         ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
         ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+        ...(options.singletonSeconds ? { singletonSeconds: options.singletonSeconds } : {}),
         ...(options.within
           ? { db: fromDrizzle(options.within as Parameters<typeof fromDrizzle>[0], sql) }
           : {}),

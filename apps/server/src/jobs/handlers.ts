@@ -7,6 +7,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import {
   assignTeamsRoleJob,
   purgeExpiredAuthJob,
+  refreshTokenJob,
   refreshTokensJob,
   sendInvitationJob,
   routingStepJob,
@@ -16,6 +17,7 @@ import type { Logger } from '../platform/logger.ts';
 import { systemActor } from '../access/actor.ts';
 import type { TeamsRoleService } from '../connections/teams-role.service.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
+import { REFRESH_AGE_MS } from '../connections/token-refresh.ts';
 import { handle, type JobRegistration } from './job.ts';
 import { AppError } from '../platform/errors.ts';
 
@@ -31,7 +33,7 @@ export function createJobHandlers({
   repos: { auth: AuthRepository; invitations: InvitationsRepository; settings: SettingsRepository };
   mailer: Mailer;
   tokens: InvitationTokens;
-  connections: Pick<ConnectionsService, 'refreshTokens'>;
+  connections: Pick<ConnectionsService, 'queueRefreshes' | 'refreshToken'>;
   teamsRole: TeamsRoleService;
   /** Builds the routing runner with the job's logger. */
   routing: (log: Logger) => RoutingRunner;
@@ -44,8 +46,13 @@ export function createJobHandlers({
     }),
     handle(sendInvitationJob, createInvitationSender({ repos, mailer, tokens })),
     handle(refreshTokensJob, async (_payload, { log }) => {
-      const result = await connections.refreshTokens(new Date(Date.now() - 24 * 3600_000));
-      log.info(result, 'refreshed delegated tokens');
+      // Spread over the hour before the next run, so a day's refreshes never arrive at once.
+      const result = await connections.queueRefreshes(new Date(Date.now() - REFRESH_AGE_MS), 3300);
+      log.info(result, 'queued the token refreshes');
+    }),
+    handle(refreshTokenJob, async ({ serviceId, dueBefore }, { log }) => {
+      const result = await connections.refreshToken(serviceId, new Date(dueBefore));
+      log.info({ serviceId, result }, 'refreshed a delegated token');
     }),
     handle(assignTeamsRoleJob, async ({ serviceId }, { log }) => {
       // A service deleted meanwhile answers 404: nothing left to do. Transient failures throw and are retried.

@@ -33,6 +33,8 @@ export const handle = <S extends z.ZodType>(
 export type SendOptions = {
   startAfterSeconds?: number;
   singletonKey?: string;
+  /** With `singletonKey`: at most one job per key within each slot of this many seconds. */
+  singletonSeconds?: number;
   /** Enqueue inside this transaction: the job exists only if the transaction commits. */
   within?: Executor;
 };
