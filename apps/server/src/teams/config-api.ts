@@ -32,18 +32,33 @@ import {
  *   the admin endpoint it names as `X-MS-Target-Uri` on later requests (how Teams routes to the tenant's region).
  * - Requests carry the cmdlets' fingerprint: `User-Agent: Microsoft.Teams.ConfigAPI.Cmdlets/{ver}/{cmdlet}/
  *   MicrosoftTeams/{ver}`, `X-MS-CmdletName` and a fresh `X-MS-Correlation-Id`.
- * - Reads list a whole type (`GET /Skype.Policy/configurations/{Type}`) and pick by Identity, as the module's
- *   `Get-` does; `New-` is `POST` of the cmdlet's PascalCase parameters, `Set-` is `PUT …/configuration/{Identity}`
- *   without Identity in the body, `Remove-` is `DELETE`. List parameters are sent as `{Add: […]}` / `{Remove: […]}`
- *   (the PowerShell hashtables), so entries someone else made are never replaced.
+ * - Every request has the shape the MicrosoftTeams module sends, as public clients that reproduce it show
+ *   (terraprovider/go-teams `teamsapi/invoke.go` + `teamsapi/teamsapi_test.go`, called [GT] below; the Teams admin
+ *   center's variant in KelvinTegelaar/CIPP-API `Modules/CIPPCore/Public/GraphHelper/New-TeamsRequestV2.ps1`,
+ *   [CIPP]); the emulator accepts exactly these and refuses others (emulators/m365/src/teams-shapes.ts):
+ *   - `Get-` lists the whole type, `GET /Skype.Policy/configurations/{Type}`, and picks by Identity, matching a
+ *     bare policy name to its `Tag:<name>` instance ([GT] PolicyGet / filterByIdentity).
+ *   - `New-` is `POST /Skype.Policy/configurations/{Type}` with the cmdlet's PascalCase parameters, Identity
+ *     included, a policy by its bare name ([GT] PolicyNew). Never a PUT to create ([CIPP] calls its own
+ *     PUT-create "best-effort"; the module does not).
+ *   - `Set-` is `PUT …/configuration/{Identity}` with only the parameters to change and no Identity ([GT]
+ *     PolicySet, its test "PUT body must not contain Identity"); a policy is named by its bare name in the path, as
+ *     callers of the module pass it ([GT] "callers pass the bare name"). Not sent: the `Key` envelope [CIPP] reads
+ *     first and sends back with Identity (the Teams admin center's shape; the module's has no read before a write).
+ *   - List parameters are the cmdlets' documented hashtables, `{Add: […]}` / `{Remove: […]}`
+ *     (`Set-CsOnlinePstnUsage -Identity Global -Usage @{Add=…}`, `Set-CsOnlineVoiceRoute -OnlinePstnGatewayList
+ *     @{add=…}`, reference §4.2), which the module sends as the parameter values ([GT] "body = params"), so entries
+ *     someone else made are never replaced.
+ *   - `Remove-` is `DELETE …/configuration/{Identity}` ([GT] PolicyRemove).
  * - The tenant-wide grant (`policy.grantGlobal`, `Grant-CsOnlineVoiceRoutingPolicy -Global`) is
- *   `PATCH /Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy` `{"PolicyName": "<name>"}` (`null` reverts to
- *   the Global policy instance): the route go-teams decompiled from the module's global grant, the only
- *   tenant-global surface third parties name (reference §4.5), with the type in the path and only the name in the
- *   body (go-teams' current shape; its older one also sent `PolicyType`). The current grant is read with `GET` of
- *   the same path, `{"PolicyType", "PolicyName"}` — Trunkline's assumption (no source shows that read), to be
- *   checked against captured traffic like everything here. Not chosen: editing the Global instance with
- *   `PUT …/configurations/OnlineVoiceRoutingPolicy/configuration/Global` (the Teams admin center's way, which CIPP
+ *   `PATCH /Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy` with only `{"PolicyName": "Tag:<name>"}`
+ *   (`null` reverts to the Global policy instance): [GT] decompiled the route from the module, and its test
+ *   `TestPolicyGrantRoutes` sends `PolicyName` as `"Tag:Foo"` and never `PolicyType` (the type is in the path).
+ *   No public source reads a grant back, so Trunkline does not: the state has no `globalPolicy`, the plan preview
+ *   says the current default cannot be read, the voice-routing outcome records the grant Trunkline made (as
+ *   replacing the Global instance), and offboarding reverts it from that record alone (`grantApply` /
+ *   `grantRemoval`). Not chosen: editing the Global instance with
+ *   `PUT …/configurations/OnlineVoiceRoutingPolicy/configuration/Global` (the Teams admin center's way, which [CIPP]
  *   uses because the module's `/Skype.Policy/tenants/policies` writes answer 40301 to CSP/GDAP partner tokens): it
  *   rewrites the Global instance's own usages instead of granting the policy, so it could not be told apart from
  *   the customer's settings or undone exactly, and would differ from what the PowerShell executor does.
@@ -63,7 +78,7 @@ const MAX_ATTEMPTS = 4;
 const REQUEST_TIMEOUT_MS = 60_000;
 
 const POLICY = '/Skype.Policy/configurations';
-/** The tenant-wide grant of voice routing policies (see above). */
+/** The tenant-wide grant of voice routing policies (see above): written only, never read. */
 const GLOBAL_GRANT = '/Skype.Policy/tenants/policies/OnlineVoiceRoutingPolicy';
 const GRANT_CMDLET = 'Grant-CsOnlineVoiceRoutingPolicy';
 /** Added to a 403 on the tenant-wide grant: what CIPP reports of that surface. */
@@ -93,8 +108,8 @@ function messageOf(text: string, status: number): string {
 }
 
 /**
- * The Teams executor over the ConfigAPI: preview reads three lists (and, with `policy.grantGlobal`, the tenant's
- * global grant), apply adds only the difference (`planApply`), each change announced to `beforeChange` before it
+ * The Teams executor over the ConfigAPI: preview reads three lists (never the tenant's global grant, which has no
+ * read), apply adds only the difference (`planApply`), each change announced to `beforeChange` before it
  * is made; remove undoes only what the recorded outcome says Trunkline did (`planRemoval`; no record: nothing). Errors become
  * `TeamsError`s: 400 "Cannot find specified Gateway" → `gateway-not-ready`, 401/403 → `forbidden`, 429 →
  * `throttled`, 5xx/network → `unavailable`, other 4xx → `rejected` with Microsoft's message.
@@ -251,9 +266,8 @@ export function createConfigApiExecutor({
     const route = routes.find((r) => sameName(String(r.Identity), plan.voiceRoute.identity));
     const policy = policies.find((p) => samePolicy(String(p.Identity), plan.policy.identity));
     const uses = (o: Obj) => stringList(o.OnlinePstnUsages).some((u) => sameName(u, plan.pstnUsage));
-    const globalPolicy = plan.policy.grantGlobal ? { globalPolicy: await readGlobalPolicy(call) } : {};
+    // No `globalPolicy`: the grant has no read (see above); the record decides.
     return {
-      ...globalPolicy,
       usages: stringList(global?.Usage),
       route: route
         ? routeState({
@@ -281,23 +295,18 @@ export function createConfigApiExecutor({
     };
   }
 
-  /** The policy granted as the tenant's global default; null when none is (or the Global instance is named). */
-  async function readGlobalPolicy(call: Call): Promise<string | null> {
-    const grant = (await call('GET', GLOBAL_GRANT, GRANT_CMDLET, undefined, {
-      forbiddenHint: GLOBAL_GRANT_HINT,
-    })) as { PolicyName?: unknown } | undefined;
-    const name = typeof grant?.PolicyName === 'string' ? grant.PolicyName.trim() : '';
-    return name === '' || sameName(name, 'Global') ? null : name;
-  }
-
   /** One planned change as its request; 'none' sends nothing. */
   async function execute(call: Call, c: PlannedChange): Promise<void> {
     if (c.action === 'none') return;
     const { Identity: _identity, ...setParameters } = c.parameters ?? {};
     switch (c.object) {
-      case 'global-policy':
-        await call('PATCH', GLOBAL_GRANT, GRANT_CMDLET, c.parameters, { forbiddenHint: GLOBAL_GRANT_HINT });
+      case 'global-policy': {
+        // go-teams' TestPolicyGrantRoutes: `{PolicyName: "Tag:<name>"}` only; null reverts.
+        const name = c.parameters?.PolicyName;
+        const body = { PolicyName: typeof name === 'string' ? `Tag:${policyName(name)}` : null };
+        await call('PATCH', GLOBAL_GRANT, GRANT_CMDLET, body, { forbiddenHint: GLOBAL_GRANT_HINT });
         return;
+      }
       case 'pstn-usage':
         await call(
           'PUT',

@@ -140,7 +140,8 @@ export type TeamsState = {
   usageUsedBy: { object: 'voice-route' | 'voice-routing-policy'; identity: string; gateways?: string[] }[];
   /**
    * The voice routing policy granted as the tenant's global default (its name, `Tag:` allowed), or null when none
-   * is (the Global policy instance applies). Read only for a plan with `policy.grantGlobal`; absent otherwise.
+   * is (the Global policy instance applies). Read only for a plan with `policy.grantGlobal`, and only by an adapter
+   * that can read it (PowerShell); absent otherwise — then `grantApply` / `grantRemoval` decide from the record.
    */
   globalPolicy?: string | null;
 };
@@ -326,11 +327,31 @@ export function policyApply(plan: VoiceRoutingPlan, state: TeamsState): PlannedC
   };
 }
 
-/** With `policy.grantGlobal`: the policy as the tenant's global default (the default it replaces is recorded). */
+/** Said wherever the tenant-wide grant cannot be read back (`TeamsState.globalPolicy` absent). */
+export const GRANT_UNREADABLE =
+  "the Teams admin API cannot read the tenant's current global default back, so Trunkline records that it granted this policy";
+
+/**
+ * With `policy.grantGlobal`: the policy as the tenant's global default (the default it replaces is recorded). When
+ * the adapter cannot read the current default (`globalPolicy` absent: the ConfigAPI has no such read), the grant is
+ * made on every run (it is idempotent) and recorded as replacing the Global policy instance, which is what
+ * offboarding reverts to; the detail says so, and so the plan preview does.
+ */
 export function grantApply(plan: VoiceRoutingPlan, state: TeamsState): PlannedChange | null {
   if (!plan.policy.grantGlobal) return null;
   const name = policyName(state.policy ? state.policy.identity : plan.policy.identity);
-  const current = state.globalPolicy ?? null;
+  if (state.globalPolicy === undefined)
+    return {
+      object: 'global-policy',
+      identity: name,
+      action: 'update',
+      detail:
+        `Grant voice routing policy ${q(name)} as the tenant's global default (${GRANT_UNREADABLE}; ` +
+        'offboarding reverts it to the Global policy instance)',
+      parameters: { PolicyName: name },
+      record: { globalGrant: { policy: name, prior: null } },
+    };
+  const current = state.globalPolicy;
   if (current !== null && samePolicy(current, name))
     return {
       object: 'global-policy',
@@ -591,6 +612,27 @@ export function grantRemoval(
     detail,
   });
   if (!rec) return none(`The tenant's global default was not changed by Trunkline (left alone)`);
+  if (state.globalPolicy === undefined) {
+    // No read of the grant (the ConfigAPI): the record alone decides, as for everything offboarding removes.
+    if (policy.keptForOthers)
+      return none(`The tenant's global default stays ${q(id)} while the policy stays`);
+    const unread = ` (${GRANT_UNREADABLE}; the record decides)`;
+    return rec.prior === null
+      ? {
+          object: 'global-policy',
+          identity: id,
+          action: 'delete',
+          detail: `Revert the tenant's global default from voice routing policy ${q(id)} to the Global policy instance${unread}`,
+          parameters: { PolicyName: null },
+        }
+      : {
+          object: 'global-policy',
+          identity: id,
+          action: 'update',
+          detail: `Revert the tenant's global default from voice routing policy ${q(id)} to ${q(rec.prior)}${unread}`,
+          parameters: { PolicyName: rec.prior },
+        };
+  }
   if (current === null || !samePolicy(current, rec.policy))
     return none(
       current === null

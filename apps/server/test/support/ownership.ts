@@ -87,12 +87,12 @@ export async function customerAdmin(world: RoutingWorld) {
 }
 
 /**
- * The tenant's global voice routing policy as the emulated Teams admin API reports it (the emulator keeps it
- * there only), read with contoso's admin as the customer's own tooling would; null: the Global instance.
+ * The tenant's global voice routing policy (bare name; null: the Global instance), read through the emulator's
+ * control API: the Teams admin API has no read of a tenant-wide grant (emulators/m365/src/teams-shapes.ts).
  */
 export async function globalDefault(world: RoutingWorld): Promise<string | null> {
-  const admin = await customerAdmin(world);
-  return ((await admin.teams('GET', GRANT)) as { PolicyName: string | null }).PolicyName;
+  const granted = world.emu.control.tenant('contoso').teams.GlobalPolicies.OnlineVoiceRoutingPolicy;
+  return granted === null ? null : granted.replace(/^tag:/i, '');
 }
 
 /** Back to the seed (a fresh contoso), with the provider app's redirect URIs as `startRoutingWorld` sets them. */

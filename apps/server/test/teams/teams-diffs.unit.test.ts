@@ -202,6 +202,30 @@ describe('Teams diffs, one pure function per object', () => {
     expect(grantApply(plan({ policy: { identity: 'Unrestricted' } }), s)).toBeNull();
   });
 
+  it('without a read of the grant (the ConfigAPI), grants on every apply and reverts from the record alone', () => {
+    const unread = (t: Tenant): TeamsState => {
+      const { globalPolicy: _globalPolicy, ...s } = stateOf(plan(), t);
+      return s;
+    };
+    // Even where the tenant in fact has this policy granted, an adapter that cannot read it grants again.
+    const granted = grantApply(plan(), unread({ ...EMPTY, grant: 'Tag:Unrestricted' }))!;
+    expect(granted).toMatchObject({
+      action: 'update',
+      parameters: { PolicyName: 'Unrestricted' },
+      record: { globalGrant: { policy: 'Unrestricted', prior: null } },
+    });
+    expect(granted.detail).toMatch(/cannot read the tenant's current global default back/);
+    const owned = recordOf([granted]);
+    const removal = planRemoval(plan(), unread(EMPTY), owned);
+    expect(removal.find((c) => c.object === 'global-policy')).toMatchObject({
+      action: 'delete',
+      parameters: { PolicyName: null },
+    });
+    // No record: nothing is reverted, whatever the tenant holds.
+    const none = planRemoval(plan(), unread({ ...EMPTY, grant: 'Tag:Unrestricted' }), NOTHING_OWNED);
+    expect(none.find((c) => c.object === 'global-policy')).toMatchObject({ action: 'none' });
+  });
+
   it("records the prior values of a customer's route it changes, and only adds to its lists", () => {
     const t: Tenant = { ...EMPTY, usages: ['Customer'] };
     t.routes = [
