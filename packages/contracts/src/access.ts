@@ -40,6 +40,10 @@ export const permissionTable = {
   'settings.manage': PROVIDER,
   /** The default-routing settings (DNS provider, SBC addresses, Teams names). */
   'routing-settings.manage': PROVIDER,
+  /** See the SBC inventory and templates (Settings → SBCs). */
+  'sbcs.view': PROVIDER_AND_CHANNEL,
+  /** Add, change, test and remove SBCs; edit the SBC templates. */
+  'sbcs.manage': PROVIDER,
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof permissionTable;
 export const PermissionList = Object.keys(permissionTable) as Permission[];

@@ -17,3 +17,4 @@ export * from './routing-outcomes.ts';
 export * from './lifecycle.ts';
 export * from './two-factor.ts';
 export * from './live.ts';
+export * from './sbcs.ts';

@@ -31,6 +31,9 @@ import { createRoutingService } from '../routing/routing.service.ts';
 import type { ChangeFeed } from '../platform/changes/change-feed.ts';
 import { createLiveViews } from '../lifecycle/live.ts';
 import { createRoutingAdapters } from './routing-adapters.ts';
+import { createSbcProvisioner } from '../sbc/provisioners.ts';
+import { createSbcsService, type ProvisionerFor } from '../sbc/sbcs.service.ts';
+import { createSbcTemplatesService } from '../sbc/sbc-templates.service.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -73,7 +76,6 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     graph,
     vault,
     access,
-    jobs,
     tokens,
     publicUrl: config.publicUrl,
   });
@@ -91,6 +93,14 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     config,
     gate,
   });
+  // Settings → SBCs' Test connection only reads the device (AudioCodes status, Kamailio core.version): it renders
+  // no template and allocates no index, so asking for indexes is a programming error here.
+  const sbcTestProvisioner: ProvisionerFor = (entry) =>
+    createSbcProvisioner(entry, {
+      templates: () => repos.sbcTemplates.list(),
+      reservedIndexes: () => Promise.reject(new Error('Test connection allocates no SBC indexes')),
+      audiocodes: { timeoutMs: 10_000, maxAttempts: 1 },
+    });
   const built = {
     repos,
     uow,
@@ -130,6 +140,9 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     services: createServicesService({ repos, connections, uow, tokens, invitationTtlDays }),
     invitations: createInvitationsService({ repos, uow, tokens, invitationTtlDays }),
     settings: createSettingsService({ repos, uow }),
+    /** Settings → SBCs; also `resolveForService` (the SBC of a service, password opened) for the SBC step. */
+    sbcs: createSbcsService({ repos, uow, vault, provisionerFor: sbcTestProvisioner }),
+    sbcTemplates: createSbcTemplatesService({ repos, uow }),
   };
   return { ...built, changes, live: createLiveViews(built) };
 }

@@ -15,6 +15,8 @@ import { createRoutingSettingsRepository } from '../routing/routing-settings.rep
 import { createWorkflowsRepository } from '../routing/workflow.repository.ts';
 import { createLifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
 import { createMicrosoftAccessRepository } from '../auth/microsoft-access.ts';
+import { createSbcsRepository } from '../sbc/sbcs.repository.ts';
+import { createSbcTemplatesRepository } from '../sbc/templates.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -34,6 +36,8 @@ export function createRepositories(db: Executor) {
     workflows: createWorkflowsRepository(db),
     lifecycle: createLifecycleRepository(db),
     microsoftAccess: createMicrosoftAccessRepository(db),
+    sbcs: createSbcsRepository(db),
+    sbcTemplates: createSbcTemplatesRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -14,6 +14,7 @@ import { createServices, createWorkers, type Services } from './container.ts';
 import { createRepositories } from './repositories.ts';
 import { createUnitOfWork } from '../platform/db/unit-of-work.ts';
 import { openChangeFeed } from '../platform/changes/change-feed.ts';
+import { ensureSbcInventory } from '../sbc/sbc-bootstrap.ts';
 
 export type RunMode = 'all' | 'api' | 'worker';
 
@@ -56,6 +57,16 @@ export async function startRuntime(options: {
     );
   const changes = await openChangeFeed(handle, logger.child({ component: 'changes' }));
   const services = createServices({ db: handle.db, jobs, masterKey: key, config, changes });
+  // An empty SBC inventory gets the configured default SBC, or (an upgrade) one from the routing settings.
+  await ensureSbcInventory({
+    sbcs: services.repos.sbcs,
+    vault: services.vault,
+    initial: config.sbc.initial,
+    routing: async () => {
+      const { sbcAddresses, sbcBaseDomain } = await services.routingSettings.effective();
+      return { sbcAddresses, sbcBaseDomain };
+    },
+  });
 
   if (mode !== 'worker') {
     const result = await ensureProviderAdmin(createUnitOfWork(handle.db, createRepositories), config.admin);

@@ -202,6 +202,38 @@ const EnvSchema = z
           }
         return list;
       }),
+    /** The default SBC created at start while the SBC inventory is empty (the sandbox: the AudioCodes emulator). */
+    SBC_DEFAULT_KIND: z
+      .enum(['audiocodes', 'kamailio'], { error: 'must be audiocodes or kamailio' })
+      .default('audiocodes'),
+    SBC_DEFAULT_NAME: optionalString,
+    SBC_DEFAULT_URL: bearerUrl.optional(),
+    SBC_DEFAULT_USERNAME: optionalString,
+    SBC_DEFAULT_PASSWORD: optionalString,
+    SBC_DEFAULT_CARRIER_FQDN: optionalString.refine(
+      (v) =>
+        v === undefined ||
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/i.test(v),
+      { error: 'must be a domain name such as sbc.provider.example' },
+    ),
+    SBC_DEFAULT_ADDRESSES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const list = (v ?? '')
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
+        for (const a of list)
+          if (!z.union([z.ipv4(), z.ipv6()]).safeParse(a).success) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `must be a comma-separated list of IP addresses (${a})`,
+            });
+            return z.NEVER;
+          }
+        return list;
+      }),
     DNS_RFC2136_SERVER: optionalString,
     DNS_TSIG_KEY_NAME: optionalString,
     DNS_TSIG_SECRET: optionalString,
@@ -258,6 +290,23 @@ const EnvSchema = z
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     invitations: { ttlDays: env.INVITATION_TTL_DAYS },
     banner: env.UI_BANNER_TEXT ? { text: env.UI_BANNER_TEXT, links: env.UI_BANNER_LINKS } : null,
+    /**
+     * The SBC entry created at start while the inventory is empty (`SBC_DEFAULT_URL` set; the addresses and
+     * carrier FQDN fall back to the routing settings' SBC addresses and the SBC base domain).
+     */
+    sbc: {
+      initial: env.SBC_DEFAULT_URL
+        ? {
+            kind: env.SBC_DEFAULT_KIND,
+            name: env.SBC_DEFAULT_NAME ?? null,
+            managementUrl: env.SBC_DEFAULT_URL,
+            username: env.SBC_DEFAULT_USERNAME ?? null,
+            password: env.SBC_DEFAULT_PASSWORD ?? null,
+            carrierFqdn: env.SBC_DEFAULT_CARRIER_FQDN?.toLowerCase() ?? null,
+            addresses: env.SBC_DEFAULT_ADDRESSES,
+          }
+        : null,
+    },
     routing: {
       armBaseUrl: env.AZURE_ARM_BASE_URL,
       /** First wait between attempts of a waiting step; it doubles up to an hour. */

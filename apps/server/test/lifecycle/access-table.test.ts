@@ -64,6 +64,15 @@ describe('the permission table the server enforces', () => {
         providerName: expectStatus(await t.admin.get('/api/v1/settings'), 200).providerName,
       }),
     'routing-settings.manage': (c) => c.get('/api/v1/settings/routing'),
+    'sbcs.view': (c) => c.get('/api/v1/sbcs'),
+    'sbcs.manage': (c) =>
+      c.post('/api/v1/sbcs', {
+        name: `SBC ${unique()}`,
+        kind: 'audiocodes',
+        managementUrl: 'https://sbc.provider.example',
+        carrierFqdn: 'sbc.provider.example',
+        addresses: ['203.0.113.10'],
+      }),
   };
   const clientOf = (role: Role): Client =>
     role === 'provider_admin' ? t.admin : role === 'channel_admin' ? t.a.channelClient : t.a.customerClient;

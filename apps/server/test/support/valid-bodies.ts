@@ -17,6 +17,33 @@ export const validBodies: Record<string, unknown> = {
   'POST /api/v1/services/{id}/routing': { configureDns: true },
   'POST /api/v1/services/{id}/routing/retry': undefined,
   'POST /api/v1/services/{id}/offboarding': { confirmShortName: 'anything' },
+  'POST /api/v1/services/{id}/health/check': undefined,
+  'POST /api/v1/services/{id}/repair': undefined,
   'POST /api/v1/invitations/{id}/resend': undefined,
   'POST /api/v1/invitations/{id}/revoke': undefined,
+  'PATCH /api/v1/sbcs/{id}': {
+    name: 'Renamed SBC',
+    kind: 'audiocodes',
+    managementUrl: 'https://sbc1.provider.example',
+    carrierFqdn: 'sbc1.provider.example',
+    addresses: ['203.0.113.10'],
+  },
+  'POST /api/v1/sbcs/{id}/test': undefined,
+  'PATCH /api/v1/sbc-templates/{id}': {
+    name: 'Renamed template',
+    model: 'shared-trunk',
+    onboarding: `[ DialPlanRule ]
+FORMAT Index = DialPlanName, RuleIndex, Name, Prefix, Tag;
+{{#ranges}}
+DialPlanRule {{row.DialPlanRule}} = "DP_Teams_Tenant", {{row.DialPlanRule}}, "{{shortName}}", "{{range}}", "{{customerFqdn}}";
+{{/ranges}}
+[ \\DialPlanRule ]
+`,
+    cleanup: `configure voip
+{{#ranges}}
+no sbc dial-plan-rule {{row.DialPlanRule}}
+{{/ranges}}
+exit
+`,
+  },
 };
