@@ -68,6 +68,7 @@ const verbs: Record<string, string> = {
   'routing.complete': 'finished default routing for',
   'routing.offboard-complete': 'finished removing',
   'routing.step': 'ran a routing step for',
+  'service.repair': 'repaired',
   'invitation.send': 'sent an invitation for',
   'invitation.resend': 'resent the invitation for',
   'invitation.revoke': 'revoked the invitation for',

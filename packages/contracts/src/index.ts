@@ -17,4 +17,5 @@ export * from './routing-outcomes.ts';
 export * from './lifecycle.ts';
 export * from './two-factor.ts';
 export * from './live.ts';
+export * from './health.ts';
 export * from './sbcs.ts';

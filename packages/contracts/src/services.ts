@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IdSchema, ListQuerySchema, TimestampSchema, nameField, pageOf } from './common.ts';
 import { EmailSchema } from './auth.ts';
 import { LifecycleStateSchema, ServiceLifecycleSchema } from './lifecycle.ts';
+import { ServiceHealthSummarySchema } from './health.ts';
 
 /** A customer's Direct Routing services together may not license more users than this. */
 export const CUSTOMER_LICENSED_USER_LIMIT = 500;
@@ -196,6 +197,8 @@ export const ServiceSchema = z.object({
    * action, allowed actions. `status` and `progress` above are derived from it too.
    */
   lifecycle: ServiceLifecycleSchema,
+  /** The overall light of the latest health check (`health.ts`); null before the first check. */
+  health: ServiceHealthSummarySchema.nullable().optional(),
 });
 export type Service = z.infer<typeof ServiceSchema>;
 

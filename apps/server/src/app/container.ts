@@ -31,6 +31,10 @@ import { createRoutingService } from '../routing/routing.service.ts';
 import type { ChangeFeed } from '../platform/changes/change-feed.ts';
 import { createLiveViews } from '../lifecycle/live.ts';
 import { createRoutingAdapters } from './routing-adapters.ts';
+import { createPublicResolver } from '../health/checks.ts';
+import { createHealthService } from '../health/health.service.ts';
+import { sendOptions } from '../health/sip-options.ts';
+import { fetchCertificate } from '../health/tls-probe.ts';
 import { createSbcProvisioner } from '../sbc/provisioners.ts';
 import { createSbcsService, type ProvisionerFor } from '../sbc/sbcs.service.ts';
 import { createSbcTemplatesService } from '../sbc/sbc-templates.service.ts';
@@ -43,7 +47,7 @@ export type ServiceDeps = {
   changes: ChangeFeed;
   config: Pick<
     Config,
-    'session' | 'login' | 'apiTokens' | 'publicUrl' | 'invitations' | 'microsoft' | 'entraAdmins' | 'routing'
+    'session' | 'login' | 'apiTokens' | 'publicUrl' | 'invitations' | 'microsoft' | 'entraAdmins' | 'routing' | 'health'
   >;
 };
 
@@ -101,13 +105,15 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
       reservedIndexes: () => Promise.reject(new Error('Test connection allocates no SBC indexes')),
       audiocodes: { timeoutMs: 10_000, maxAttempts: 1 },
     });
+  const routing = createRoutingService({ repos, uow, adapters: routingAdapters });
+  const { timeoutMs } = config.health;
   const built = {
     repos,
     uow,
     tokens,
     routingSettings,
     routingAdapters,
-    routing: createRoutingService({ repos, uow, adapters: routingAdapters }),
+    routing,
     /** Encrypts secrets at rest; the connection and routing issues store tokens and credentials through it. */
     vault,
     connections,
@@ -140,6 +146,22 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     services: createServicesService({ repos, connections, uow, tokens, invitationTtlDays }),
     invitations: createInvitationsService({ repos, uow, tokens, invitationTtlDays }),
     settings: createSettingsService({ repos, uow }),
+    health: createHealthService({
+      repos,
+      uow,
+      jobs,
+      adapters: routingAdapters,
+      routing,
+      spreadSeconds: config.health.spreadSeconds,
+      probes: {
+        resolver: createPublicResolver(config.health.resolvers, timeoutMs),
+        certificate: (target) => fetchCertificate(target, timeoutMs),
+        options: (target) => sendOptions(target, timeoutMs),
+        sipPort: config.health.sipPort,
+        // The SBC rows check reads the service's SBC once the inventory and the Configure SBC step record it.
+        sbc: async () => null,
+      },
+    }),
     /** Settings → SBCs; also `resolveForService` (the SBC of a service, password opened) for the SBC step. */
     sbcs: createSbcsService({ repos, uow, vault, provisionerFor: sbcTestProvisioner }),
     sbcTemplates: createSbcTemplatesService({ repos, uow }),
@@ -173,6 +195,7 @@ export function createWorkers(
     connections: services.connections,
     teamsRole: services.teamsRole,
     routing: routingRunner,
+    health: services.health,
   });
   return { routingRunner, handlers };
 }

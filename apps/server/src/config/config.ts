@@ -244,6 +244,32 @@ const EnvSchema = z
     PSModulePath: optionalString,
     ROUTING_LEASE_SECONDS: positiveInt(60, 3600),
     ROUTING_SWEEP_SECONDS: positiveInt(60, 3600),
+    HEALTH_DNS_RESOLVERS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const list = (v ?? '')
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
+        for (const r of list) {
+          // 192.0.2.53, 192.0.2.53:5353, 2001:db8::53, [2001:db8::53]:5353
+          const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(r) ?? /^([\d.]+):(\d{1,5})$/.exec(r);
+          const host = m ? m[1]! : r;
+          const portOk = !m || (Number(m[2]) >= 1 && Number(m[2]) <= 65535);
+          if (!portOk || !z.union([z.ipv4(), z.ipv6()]).safeParse(host).success) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `must be a comma-separated list of resolver addresses with optional ports (${r})`,
+            });
+            return z.NEVER;
+          }
+        }
+        return list;
+      }),
+    HEALTH_SIP_PORT: port(5061),
+    HEALTH_TIMEOUT_MS: positiveInt(5000, 60_000),
+    HEALTH_SPREAD_SECONDS: positiveInt(900, 24 * 3600),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ENTRA_CLIENT_ID) !== Boolean(env.ENTRA_CLIENT_SECRET))
@@ -331,6 +357,17 @@ const EnvSchema = z
             ? { server: env.DNS_RFC2136_SERVER, keyName: env.DNS_TSIG_KEY_NAME, secret: env.DNS_TSIG_SECRET }
             : null,
       },
+    },
+    /** The per-service health check (`health/`). */
+    health: {
+      /** Recursive resolvers for the DNS check (public-style resolution); empty: the system's resolvers. */
+      resolvers: env.HEALTH_DNS_RESOLVERS,
+      /** The SBCs' SIP/TLS port for the certificate and SIP OPTIONS checks. */
+      sipPort: env.HEALTH_SIP_PORT,
+      /** Per probe (DNS, TLS handshake, SIP answer). */
+      timeoutMs: env.HEALTH_TIMEOUT_MS,
+      /** Scheduled checks of all services are spread over this many seconds. */
+      spreadSeconds: env.HEALTH_SPREAD_SECONDS,
     },
   }));
 

@@ -25,6 +25,7 @@ import { registerServiceRoutes } from '../services/services.routes.ts';
 import { registerSettingsRoutes } from '../settings/settings.routes.ts';
 import { registerM365Routes } from '../m365/m365.routes.ts';
 import { registerRoutingRoutes } from '../routing/routing.routes.ts';
+import { registerHealthRoutes } from '../health/health.routes.ts';
 import { registerSbcRoutes } from '../sbc/sbcs.routes.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -138,6 +139,7 @@ export async function buildHttpApp({ config, logger, services, health, version }
   registerSettingsRoutes(app, services);
   registerM365Routes(app, services);
   registerRoutingRoutes(app, services);
+  registerHealthRoutes(app, services);
   registerSbcRoutes(app, services);
 
   await serveWebApp(app, config.web.distDir);

@@ -62,6 +62,27 @@ export const routingStepJob = defineJob({
   expireInSeconds: 600,
 });
 
+/**
+ * Checks one service's health (DNS, certificate, SBC rows, tenant, SIP OPTIONS) and keeps the result. The queue
+ * holds at most one waiting job per singleton key (`scheduled:<service>`, `run:<service>`).
+ */
+export const healthCheckJob = defineJob({
+  name: 'health.check',
+  payload: z.object({ serviceId: z.uuid() }),
+  retry: { limit: 2, delaySeconds: 30, backoff: true },
+  expireInSeconds: 180,
+  policy: 'stately',
+});
+
+/** Sends one `health.check` job per onboarded service, spread with jitter. Runs every half hour. */
+export const healthFanOutJob = defineJob({
+  name: 'health.fan-out',
+  payload: z.object({}),
+  retry: { limit: 2, delaySeconds: 60, backoff: true },
+  expireInSeconds: 300,
+  schedule: { cron: '7,37 * * * *', payload: {} },
+});
+
 /** Every job the application defines; queues are created for each at start. */
 export const jobDefinitions: JobDefinition[] = [
   purgeExpiredAuthJob,
@@ -70,4 +91,6 @@ export const jobDefinitions: JobDefinition[] = [
   refreshTokenJob,
   assignTeamsRoleJob,
   routingStepJob,
+  healthCheckJob,
+  healthFanOutJob,
 ];

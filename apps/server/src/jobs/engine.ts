@@ -37,7 +37,7 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
           expireInSeconds: d.expireInSeconds,
         };
         if (existing.has(d.name)) await boss.updateQueue(d.name, options);
-        else await boss.createQueue(d.name, options);
+        else await boss.createQueue(d.name, { ...options, ...(d.policy ? { policy: d.policy } : {}) });
         if (d.schedule)
           await boss.schedule(d.name, d.schedule.cron, d.schedule.payload as object, { tz: 'UTC' });
       }

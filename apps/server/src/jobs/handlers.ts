@@ -11,7 +11,10 @@ import {
   refreshTokensJob,
   sendInvitationJob,
   routingStepJob,
+  healthCheckJob,
+  healthFanOutJob,
 } from './definitions.ts';
+import type { HealthService } from '../health/health.service.ts';
 import type { RoutingRunner } from '../routing/runner.ts';
 import type { Logger } from '../platform/logger.ts';
 import { systemActor } from '../access/actor.ts';
@@ -29,6 +32,7 @@ export function createJobHandlers({
   connections,
   teamsRole,
   routing,
+  health,
 }: {
   repos: { auth: AuthRepository; invitations: InvitationsRepository; settings: SettingsRepository };
   mailer: Mailer;
@@ -37,6 +41,7 @@ export function createJobHandlers({
   teamsRole: TeamsRoleService;
   /** Builds the routing runner with the job's logger. */
   routing: (log: Logger) => RoutingRunner;
+  health: Pick<HealthService, 'checkForJob' | 'fanOut'>;
 }): JobRegistration[] {
   return [
     handle(purgeExpiredAuthJob, async (_payload, { log }) => {
@@ -68,6 +73,13 @@ export function createJobHandlers({
     handle(routingStepJob, async ({ workflowId }, { jobId, log }) => {
       const result = await routing(log).run(workflowId, `job:${jobId}`);
       log.info({ workflowId, result }, 'routing run');
+    }),
+    handle(healthFanOutJob, async (_payload, { log }) => {
+      log.info(await health.fanOut(), 'queued the health checks');
+    }),
+    handle(healthCheckJob, async ({ serviceId }, { log }) => {
+      const result = await health.checkForJob(serviceId);
+      log.info({ serviceId, overall: result?.overall ?? 'service-gone' }, 'checked the health of a service');
     }),
   ];
 }

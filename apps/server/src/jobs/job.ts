@@ -14,6 +14,11 @@ export type JobDefinition<S extends z.ZodType = z.ZodType> = {
   expireInSeconds: number;
   /** A cron expression (UTC) when the job also runs on a schedule. */
   schedule?: { cron: string; payload: z.input<S> };
+  /**
+   * pg-boss's queue policy, set when the queue is created: `stately` keeps at most one queued and one active job
+   * per singleton key (e.g. one health check per service). Default: `standard`.
+   */
+  policy?: 'standard' | 'stately';
 };
 
 export const defineJob = <S extends z.ZodType>(definition: JobDefinition<S>) => definition;

@@ -4,7 +4,7 @@ import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { ServicesRepository } from '../services/services.repository.ts';
 import type { WorkflowsRepository } from './workflow.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { routingStepJob } from '../jobs/definitions.ts';
+import { healthCheckJob, routingStepJob } from '../jobs/definitions.ts';
 import type { JobQueue, TransactionJobQueue } from '../jobs/job.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
@@ -108,6 +108,8 @@ export function createRoutingRunner({
         targetId: w.serviceId,
         customerId: service?.customerId ?? null,
       });
+      // The service's health is checked again after each run (health/), one queued check per service.
+      await r.jobs.send(healthCheckJob, { serviceId: w.serviceId }, { singletonKey: `run:${w.serviceId}` });
     });
   }
 

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type {
+  HealthLight,
   Service,
   ServiceDraft,
   ServiceDraftData,
@@ -11,7 +12,14 @@ import { customerInScope } from '../customers/customers.repository.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { nameContains, offsetOf } from '../platform/db/queries.ts';
 import { takenAs } from '../platform/errors.ts';
-import { customers, licenseTypes, serviceDrafts, services, workflows } from '../platform/db/schema.ts';
+import {
+  customers,
+  licenseTypes,
+  serviceDrafts,
+  serviceHealth,
+  services,
+  workflows,
+} from '../platform/db/schema.ts';
 
 /** Services a scope may see: those of the customers it may see. */
 export const serviceInScope = (scope: Scope): SQL | undefined => {
@@ -54,6 +62,13 @@ const columns = {
   adminUsername: services.adminUsername,
   createdAt: services.createdAt,
   updatedAt: services.updatedAt,
+  // The overall light of the latest health check (health/), for the Services list.
+  healthOverall: sql<
+    string | null
+  >`(select ${serviceHealth.overall} from ${serviceHealth} where ${serviceHealth.serviceId} = ${services.id})`,
+  healthCheckedAt: sql<
+    string | null
+  >`(select to_char(${serviceHealth.checkedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') from ${serviceHealth} where ${serviceHealth.serviceId} = ${services.id})`,
 };
 
 /**
@@ -62,15 +77,21 @@ const columns = {
  */
 export type StoredService = Omit<Service, 'lifecycle'>;
 
-type Row = Omit<Service, 'createdAt' | 'updatedAt' | 'status' | 'progress' | 'lifecycle'> & {
+type Row = Omit<Service, 'createdAt' | 'updatedAt' | 'status' | 'progress' | 'lifecycle' | 'health'> & {
   status: string;
   createdAt: Date;
   updatedAt: Date;
+  healthOverall: string | null;
+  healthCheckedAt: string | null;
 };
-const toService = (r: Row): StoredService => {
+const toService = ({ healthOverall, healthCheckedAt, ...r }: Row): StoredService => {
   const status = r.status as ServiceStatus;
   return {
     ...r,
+    health:
+      healthOverall && healthCheckedAt
+        ? { overall: healthOverall as HealthLight, checkedAt: healthCheckedAt }
+        : null,
     status,
     progress: progressOf[status],
     createdAt: r.createdAt.toISOString(),

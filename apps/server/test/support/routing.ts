@@ -15,7 +15,13 @@ const TSIG = { name: 'trunkline-test', algorithm: 'hmac-sha256' as const };
  * Microsoft 365 whose domain verification resolves through that DNS, and the real server pointed at both
  * (quick retries, so waiting steps come back within seconds).
  */
-export async function startRoutingWorld(options: { seed?: Seed; env?: Record<string, string> } = {}) {
+export async function startRoutingWorld(
+  options: {
+    seed?: Seed;
+    /** Extra server environment; a function gets the DNS emulator's address (e.g. for resolvers). */
+    env?: Record<string, string> | ((dns: { address: string }) => Record<string, string>);
+  } = {},
+) {
   const secret = randomBytes(32).toString('base64');
   const dns = await startDnsEmulator({ port: 0, zones: [{ name: ZONE }], keys: [{ ...TSIG, secret }] });
   const emu = await startM365Emulator({
@@ -36,7 +42,7 @@ export async function startRoutingWorld(options: { seed?: Seed; env?: Record<str
     GRAPH_BASE_URL: emu.urls.graph,
     TEAMS_ADMIN_BASE_URL: emu.urls.teams,
     ROUTING_RETRY_BASE_SECONDS: '1',
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(dns) : options.env),
   });
   const admin = await server.admin();
   return {

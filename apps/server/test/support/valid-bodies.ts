@@ -19,6 +19,8 @@ export const validBodies: Record<string, unknown> = {
   'POST /api/v1/services/{id}/offboarding': { confirmShortName: 'anything' },
   'POST /api/v1/services/{id}/health/check': undefined,
   'POST /api/v1/services/{id}/repair': undefined,
+  'POST /api/v1/services/{id}/health/check': undefined,
+  'POST /api/v1/services/{id}/repair': undefined,
   'POST /api/v1/invitations/{id}/resend': undefined,
   'POST /api/v1/invitations/{id}/revoke': undefined,
   'PATCH /api/v1/sbcs/{id}': {
