@@ -39,7 +39,8 @@ function defaults(initial: Config['routing']['initial']): StoredRouting {
     activationUser: {
       localPart: 'trunkline-activation',
       usageLocation: 'US',
-      skus: ['MCOEV', 'ENTERPRISEPREMIUM', 'ENTERPRISEPACK', 'SPE_E5', 'SPE_E3'],
+      // Licences that activate a domain (routing/activation-licences.ts), cheapest first; MCOEV alone does not.
+      skus: ['STANDARDPACK', 'ENTERPRISEPACK', 'SPE_E3', 'ENTERPRISEPREMIUM', 'SPE_E5'],
     },
     dns: initial.rfc2136
       ? { kind: 'rfc2136', server: initial.rfc2136.server, keyName: initial.rfc2136.keyName }

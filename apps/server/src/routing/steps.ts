@@ -17,6 +17,7 @@ import {
 import type { DnsProvider, RecordType } from '../dns/dns-provider.ts';
 import { DirectoryError, type SubscribedSku, type TenantDirectory } from '../microsoft/tenant-directory.ts';
 import { recordOf, TeamsError, type TeamsExecutor } from '../teams/teams-executor.ts';
+import { ACTIVATING_SUMMARY, activationCandidates, hasFreeUnits } from './activation-licences.ts';
 import type { RoutingPlan } from './plan.ts';
 
 /** A step that cannot succeed by trying again (until someone changes something and presses Retry). */
@@ -211,6 +212,30 @@ export const dnsStep: Step = {
   },
 };
 
+// ------------------------------------------------------------------------------------------------ replication
+
+/**
+ * How long a step waits for Microsoft's directory to show an object Trunkline just created. Entra replicates: a new
+ * domain or user can answer 404 on another replica for seconds to minutes (Microsoft Graph known issues), and a
+ * create of it then answers "already exists". Past this the step fails with the reason.
+ */
+export const REPLICATION_DEADLINE_MINUTES = 10;
+
+const isNotFound = (e: unknown) => e instanceof DirectoryError && e.kind === 'not-found';
+const isDuplicate = (e: unknown) =>
+  e instanceof DirectoryError && e.kind === 'rejected' && /already exists/i.test(e.message);
+
+/** A visible, bounded wait for replication: the step's message says what is not there yet and why. */
+const replicationWait = (what: string, e: unknown, outcome: Outcome): StepResult => ({
+  kind: 'wait',
+  message: `Microsoft's directory does not show ${what} on every server yet (it replicates for up to a few minutes; Microsoft answered: ${
+    (e as Error).message
+  }). Trunkline checks again shortly.`,
+  outcome,
+  deadlineMinutes: REPLICATION_DEADLINE_MINUTES,
+  then: 'fail',
+});
+
 // ------------------------------------------------------------------------------------------------ domain
 
 export const domainStep: Step = {
@@ -221,13 +246,24 @@ export const domainStep: Step = {
     if (!domain) {
       rec = mergeDomainOutcome(rec, { fqdn, created: true, txtWritten: [] });
       await ctx.checkpoint(rec);
-      domain = await ctx.directory.addDomain(fqdn);
+      try {
+        domain = await ctx.directory.addDomain(fqdn);
+      } catch (e) {
+        // Created by an earlier attempt (or just now by someone), not yet readable here: replication.
+        if (isDuplicate(e)) return replicationWait(`the new domain ${fqdn}`, e, rec);
+        throw e;
+      }
     }
     if (domain.isVerified)
       return { kind: 'done', message: `${fqdn} is verified in the tenant.`, outcome: rec };
-    const txt = (await ctx.directory.verificationRecords(fqdn)).find(
-      (r) => r.recordType.toLowerCase() === 'txt' && r.text,
-    );
+    let records;
+    try {
+      records = await ctx.directory.verificationRecords(fqdn);
+    } catch (e) {
+      if (isNotFound(e)) return replicationWait(`the new domain ${fqdn}`, e, rec);
+      throw e;
+    }
+    const txt = records.find((r) => r.recordType.toLowerCase() === 'txt' && r.text);
     if (!txt?.text) throw new StepFailure(`Microsoft gave no TXT verification record for ${fqdn}.`);
     if (ctx.configureDns) {
       const dns = await ctx.dns();
@@ -237,7 +273,13 @@ export const domainStep: Step = {
         await dns.add({ name: fqdn, type: 'TXT', ttl: Math.min(txt.ttl, 3600), value: txt.text });
       }
     }
-    const verified = await ctx.directory.verifyDomain(fqdn);
+    let verified;
+    try {
+      verified = await ctx.directory.verifyDomain(fqdn);
+    } catch (e) {
+      if (isNotFound(e)) return replicationWait(`the new domain ${fqdn}`, e, rec);
+      throw e;
+    }
     if (!verified.verified)
       return {
         kind: 'wait',
@@ -301,20 +343,30 @@ export const domainStep: Step = {
 
 // ------------------------------------------------------------------------------------------------ activation
 
-const noFreeLicence = (acceptable: string[], byPart: (p: string) => SubscribedSku | undefined) =>
+const usage = (s: SubscribedSku) => `${s.skuPartNumber} ${s.consumedUnits}/${s.prepaidUnits.enabled} used`;
+
+/** The tenant holds no licence that activates a domain (whatever the provider's preferences say). */
+const noActivatingLicence = (skus: SubscribedSku[]) =>
   new StepFailure(
-    `No free licence for the activation user: none of ${acceptable.join(', ')} has free units in the tenant (${
-      acceptable
-        .map(byPart)
-        .filter((s): s is SubscribedSku => Boolean(s))
-        .map((s) => `${s.skuPartNumber} ${s.consumedUnits}/${s.prepaidUnits.enabled} used`)
-        .join(', ') || 'the tenant has none of them'
-    }). Free a unit or buy one, then Retry.`,
+    `The tenant has no licence that activates a domain for Direct Routing (it holds ${
+      skus.map((s) => s.skuPartNumber).join(', ') || 'no licences'
+    }). Microsoft requires a user on the new domain with a licence that includes Microsoft Teams: ${ACTIVATING_SUMMARY}; Teams Phone alone or a Teams-only licence does not count. Buy one, then Retry.`,
+  );
+
+const noFreeLicence = (preferences: string[], candidates: SubscribedSku[]) =>
+  new StepFailure(
+    `No free licence for the activation user: none of ${candidates
+      .map((s) => s.skuPartNumber)
+      .join(', ')} has free units in the tenant (${candidates.map(usage).join(', ')})${
+      preferences.some((p) => !candidates.some((c) => same(c.skuPartNumber, p)))
+        ? `; of the settings' licences (${preferences.join(', ')}) only those that activate a domain are used`
+        : ''
+    }. Free a unit or buy one, then Retry.`,
   );
 
 export const activationStep: Step = {
   async apply(ctx) {
-    const { upn, usageLocation, skus: acceptable } = ctx.plan.activation;
+    const { upn, usageLocation, skus: preferences } = ctx.plan.activation;
     let rec: ActivationOutcome = mergeActivationOutcome(read(ActivationOutcomeSchema, ctx.previous), {
       upn,
       createdUser: false,
@@ -324,30 +376,38 @@ export const activationStep: Step = {
     if (!user) {
       rec = mergeActivationOutcome(rec, { upn, createdUser: true, licence: null });
       await ctx.checkpoint(rec);
-      user = await ctx.directory.createUser({
-        userPrincipalName: upn,
-        displayName: `Trunkline activation (${ctx.plan.trunkFqdn})`,
-        mailNickname: upn.split('@')[0]!.replace(/[^A-Za-z0-9]/g, ''),
-        usageLocation,
-        // Nobody signs in with this account: a random password, never stored.
-        password: `${randomBytes(24).toString('base64url')}aA1!`,
-      });
+      try {
+        user = await ctx.directory.createUser({
+          userPrincipalName: upn,
+          displayName: `Trunkline activation (${ctx.plan.trunkFqdn})`,
+          mailNickname: upn.split('@')[0]!.replace(/[^A-Za-z0-9]/g, ''),
+          usageLocation,
+          // Nobody signs in with this account: a random password, never stored.
+          password: `${randomBytes(24).toString('base64url')}aA1!`,
+        });
+      } catch (e) {
+        // Created by an earlier attempt, not yet readable here: replication.
+        if (isDuplicate(e)) return replicationWait(`the new user ${upn}`, e, rec);
+        throw e;
+      }
     }
     const skus = await ctx.directory.subscribedSkus();
-    const byPart = (part: string) => skus.find((s) => same(s.skuPartNumber, part));
+    const candidates = activationCandidates(preferences, skus);
     const held = user.assignedLicenses
-      .map((l) => skus.find((s) => s.skuId === l.skuId)?.skuPartNumber)
-      .find((p) => p && acceptable.some((a) => same(a, p)));
+      .map((l) => candidates.find((s) => s.skuId === l.skuId))
+      .find((s): s is SubscribedSku => Boolean(s));
     if (held)
       return {
         kind: 'done',
-        message: `${upn} holds ${held}: the domain is activated for Teams.`,
+        message: `${upn} holds ${held.skuPartNumber}: the domain is activated for Teams.`,
         outcome: rec,
       };
-    const free = acceptable
-      .map(byPart)
-      .find((s): s is SubscribedSku => Boolean(s && s.prepaidUnits.enabled - s.consumedUnits > 0));
-    if (!free) throw noFreeLicence(acceptable, byPart);
+    if (!candidates.length) throw noActivatingLicence(skus);
+    // The licence an earlier attempt assigned (not shown yet while it replicates) is assigned again, not another.
+    const free =
+      candidates.find((s) => rec.licence && same(s.skuId, rec.licence.skuId)) ??
+      candidates.find(hasFreeUnits);
+    if (!free) throw noFreeLicence(preferences, candidates);
     rec = mergeActivationOutcome(rec, {
       upn,
       createdUser: false,
@@ -357,6 +417,8 @@ export const activationStep: Step = {
     try {
       await ctx.directory.assignLicense(user.id, free.skuId);
     } catch (e) {
+      // The user Trunkline just created is not on every replica yet.
+      if (isNotFound(e)) return replicationWait(`the new user ${upn}`, e, rec);
       if (e instanceof DirectoryError && e.kind === 'rejected')
         throw new StepFailure(`Microsoft refused the licence ${free.skuPartNumber} for ${upn}: ${e.message}`);
       throw e;
@@ -401,7 +463,7 @@ export const activationStep: Step = {
         action: user ? 'none' : 'create',
         detail: user
           ? `${upn} exists (its licence is checked)`
-          : `Create ${upn} with the first free licence of ${skus.join(', ')}`,
+          : `Create ${upn} with the first free licence of ${skus.join(', ')} that activates a domain (or another licence of the tenant that does)`,
       },
     ];
   },

@@ -166,7 +166,7 @@ describe('default routing on the derived trunk, and offboarding', () => {
       JSON.stringify(failed.steps),
     ).toHaveLength(1);
     expect(step.status).toBe('failed');
-    expect(step.lastError).toMatch(/No free licence.*MCOEV.*ENTERPRISEPACK/);
+    expect(step.lastError).toMatch(/No free licence.*ENTERPRISEPACK 5\/5 used/);
   });
 });
 

@@ -20,7 +20,12 @@ import type { TeamsExecutor } from '../../src/teams/teams-executor.ts';
 
 const FQDN = 'acme.sbc.provider.example';
 const UPN = `trunkline-activation@${FQDN}`;
-const MCOEV = { skuId: 'sku-mcoev', skuPartNumber: 'MCOEV', consumedUnits: 0, prepaidUnits: { enabled: 5 } };
+const E3 = {
+  skuId: 'sku-e3',
+  skuPartNumber: 'ENTERPRISEPACK',
+  consumedUnits: 0,
+  prepaidUnits: { enabled: 5 },
+};
 
 const plan: RoutingPlan = {
   tenantId: 'tenant',
@@ -28,7 +33,7 @@ const plan: RoutingPlan = {
   zone: 'sbc.provider.example',
   ttl: 300,
   addresses: { a: ['198.51.100.10'], aaaa: ['2001:db8::10'] },
-  activation: { upn: UPN, usageLocation: 'US', skus: ['MCOEV'] },
+  activation: { upn: UPN, usageLocation: 'US', skus: ['ENTERPRISEPACK'] },
   teams: {
     tenantId: 'tenant',
     pstnUsage: 'Trunkline',
@@ -121,7 +126,7 @@ function world() {
       log.push(`delete user ${id}`);
       for (const [upn, u] of users) if (u.id === id) users.delete(upn);
     },
-    subscribedSkus: async () => [MCOEV],
+    subscribedSkus: async () => [E3],
     organization: async () => ({ id: 'tenant', displayName: 'Contoso', verifiedDomains: [] }),
   };
   let owned: VoiceRoutingOutcome | undefined;
@@ -197,20 +202,20 @@ describe('routing steps against in-memory ports', () => {
     const w = world();
     w.users.set(UPN, { id: 'u1', userPrincipalName: UPN, assignedLicenses: [] });
     const outcome = await outcomeOf(activationStep.apply(w.context().ctx));
-    expect(w.log).toEqual(['checkpoint', 'assign sku-mcoev']);
+    expect(w.log).toEqual(['checkpoint', 'assign sku-e3']);
     expect(outcome).toEqual({
       upn: UPN,
       createdUser: false,
-      licence: { skuId: 'sku-mcoev', skuPartNumber: 'MCOEV' },
+      licence: { skuId: 'sku-e3', skuPartNumber: 'ENTERPRISEPACK' },
     });
     w.log.length = 0;
     await activationStep.remove(w.context(outcome).ctx);
-    expect(w.log).toEqual(['unassign sku-mcoev']);
+    expect(w.log).toEqual(['unassign sku-e3']);
     expect(w.users.get(UPN)).toBeDefined();
 
     // Licensed before Trunkline: nothing recorded, nothing removed.
     const w2 = world();
-    w2.users.set(UPN, { id: 'u2', userPrincipalName: UPN, assignedLicenses: [{ skuId: 'sku-mcoev' }] });
+    w2.users.set(UPN, { id: 'u2', userPrincipalName: UPN, assignedLicenses: [{ skuId: 'sku-e3' }] });
     const kept = await outcomeOf(activationStep.apply(w2.context().ctx));
     expect(kept).toEqual({ upn: UPN, createdUser: false, licence: null });
     await activationStep.remove(w2.context(kept).ctx);
