@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { startAudioCodesEmulator } from '@trunkline/emulator-audiocodes';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startSmtpSink } from '@trunkline/emulator-smtp';
@@ -22,6 +23,19 @@ function sandboxTsigSecret(dataDir: string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/**
+ * The sandbox SBC's REST password, made once per data directory: the SBC inventory keeps it (sealed) from the
+ * first start, so it must stay the same from one start to the next.
+ */
+function sandboxSbcPassword(dataDir: string): string {
+  const file = path.join(dataDir, 'sandbox-sbc.password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(18).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
@@ -64,6 +78,31 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
         `  DNS (emulator)  ${dns.address} udp+tcp — zone ${zone}, RFC 2136 with TSIG key trunkline-sandbox`,
       ],
       stop: () => dns.stop(),
+    });
+  }
+  if (!env.SBC_DEFAULT_URL) {
+    // The provider's SBC: the AudioCodes Mediant emulator (REST API, the carrier model's INI tables), which the
+    // server adds to its empty SBC inventory as the default SBC. Its tables live in memory (empty after a restart).
+    const password = sandboxSbcPassword(env.DATA_DIR ?? './data');
+    const sbc = await startAudioCodesEmulator({
+      port: Number(env.SANDBOX_AUDIOCODES_PORT ?? 8040),
+      users: [{ username: 'trunkline', password, privilege: 'admin' }],
+    });
+    const zone = env.SANDBOX_SBC_ZONE ?? SANDBOX_SBC_ZONE;
+    started.push({
+      env: {
+        SBC_DEFAULT_KIND: 'audiocodes',
+        SBC_DEFAULT_NAME: 'Sandbox Mediant (emulator)',
+        SBC_DEFAULT_URL: sbc.url,
+        SBC_DEFAULT_USERNAME: 'trunkline',
+        SBC_DEFAULT_PASSWORD: password,
+        SBC_DEFAULT_CARRIER_FQDN: zone,
+        ...(env.SBC_ADDRESSES ? {} : { SBC_DEFAULT_ADDRESSES: '198.51.100.10' }),
+      },
+      describe: [
+        `  SBC (AudioCodes emulator)  ${sbc.url} — the default SBC, REST user trunkline; tables at ${sbc.controlUrl}/tables`,
+      ],
+      stop: () => sbc.stop(),
     });
   }
   if (!env.ENTRA_CLIENT_ID) {
