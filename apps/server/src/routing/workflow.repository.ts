@@ -100,20 +100,27 @@ export function createWorkflowsRepository(db: Executor) {
         .where(eq(serviceConnections.tenantId, own.tenantId));
       return rows.map((r) => r.serviceId).filter((id) => id !== serviceId);
     },
-    /** The newest workflow of each of a customer's services, with steps. */
+    /** The newest workflow of each of a customer's services, with steps: one query, however many services. */
     async latestOfCustomer(customerId: string): Promise<{ workflow: WorkflowRow; steps: StepRow[] }[]> {
-      const rows = await db
+      const newest = db
         .selectDistinctOn([workflows.serviceId], { id: workflows.id })
         .from(workflows)
         .innerJoin(services, eq(services.id, workflows.serviceId))
         .where(eq(services.customerId, customerId))
         .orderBy(workflows.serviceId, desc(workflows.createdAt));
-      const out = [];
-      for (const r of rows) {
-        const found = await this.get(r.id);
-        if (found) out.push(found);
+      const rows = await db
+        .select({ workflow: workflows, step: workflowSteps })
+        .from(workflows)
+        .innerJoin(workflowSteps, eq(workflowSteps.workflowId, workflows.id))
+        .where(inArray(workflows.id, newest))
+        .orderBy(workflows.serviceId, asc(workflowSteps.position));
+      const byId = new Map<string, { workflow: WorkflowRow; steps: StepRow[] }>();
+      for (const { workflow, step } of rows) {
+        const entry = byId.get(workflow.id) ?? { workflow, steps: [] };
+        entry.steps.push(step);
+        byId.set(workflow.id, entry);
       }
-      return out;
+      return [...byId.values()];
     },
     async open(serviceId: string): Promise<WorkflowRow | null> {
       const [w] = await db
