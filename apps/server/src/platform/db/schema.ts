@@ -340,6 +340,28 @@ export const serviceConnections = pgTable('service_connections', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * An admin consent being confirmed: Microsoft redirected back with a tenant, but the app-only token or the read
+ * of the tenant's organization was refused as Microsoft refuses a freshly consented app while its service principal
+ * replicates (AADSTS700016, Graph 401/403/404). The `connection.confirm-consent` job tries again until
+ * `deadline`; the row is removed when the connection is confirmed or given up (one per service).
+ */
+export const consentConfirmations = pgTable('consent_confirmations', {
+  serviceId: uuid('service_id')
+    .primaryKey()
+    .references(() => services.id, { onDelete: 'cascade' }),
+  invitationId: uuid('invitation_id')
+    .notNull()
+    .references(() => invitations.id, { onDelete: 'cascade' }),
+  /** The tenant Microsoft's redirect named; confirmed only by a token and organization of that tenant. */
+  tenantId: text('tenant_id').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  deadline: timestamp('deadline', { withTimezone: true }).notNull(),
+  attempts: integer('attempts').notNull().default(1),
+  /** Microsoft's last answer, in its words. */
+  lastError: text('last_error'),
+});
+
 /** Step 9 of the wizard: the M365 settings of a service. */
 export const serviceM365Settings = pgTable('service_m365_settings', {
   serviceId: uuid('service_id')
