@@ -6,6 +6,7 @@ import type { Column } from '../../ui/DataTable.tsx';
 import { formatDateTime } from '../../ui/format.ts';
 import type { SortOptions } from '../../ui/list.ts';
 import { LifecycleBadge, LifecycleProgress } from './lifecycle.tsx';
+import { HealthSummary } from './HealthLight.tsx';
 
 export const serviceSort: SortOptions = {
   fields: ServiceSortFields,
@@ -65,6 +66,12 @@ export function serviceColumns({ withCustomer }: { withCustomer: boolean }): Col
       header: 'Onboarding',
       nowrap: true,
       render: (s) => <LifecycleProgress lifecycle={s.lifecycle} />,
+    },
+    {
+      key: 'health',
+      header: 'Health',
+      nowrap: true,
+      render: (s) => <HealthSummary health={s.health} />,
     },
     {
       key: 'created',
