@@ -22,7 +22,8 @@ TELEPHONY_PACKAGES=(
   bind9
   bind9-dnsutils
   kamailio
-  sip-tester
+  kamailio-tls-modules # tls.so: the Kamailio SBC's Teams side (deploy/kamailio, test/system/kamailio-sip.test.ts)
+  sip-tester           # sipp, the PSTN carrier and Microsoft in the Kamailio SIP proof
 )
 
 PACKAGES=("${CORE_PACKAGES[@]}" "${TELEPHONY_PACKAGES[@]}")

@@ -1,7 +1,7 @@
 import { createAudioCodesProvisioner } from './audiocodes-provisioner.ts';
 import { createAudioCodesDevice, type AudioCodesOptions } from './audiocodes.ts';
+import { kamailioProvisionerFor } from './kamailio-provisioner.ts';
 import type { SbcConfigurationModel, SbcKind, SbcProvisioner } from './provisioner.ts';
-import { SbcError } from './sbc-device.ts';
 import type { SbcTemplate } from './templates.ts';
 
 /**
@@ -43,6 +43,6 @@ export function createSbcProvisioner(entry: SbcEntry, deps: SbcProvisionerDeps):
         reservedIndexes: (serviceId) => deps.reservedIndexes(entry.id, serviceId),
       });
     case 'kamailio':
-      throw new SbcError('invalid', 'Kamailio SBCs cannot be provisioned by this version of Trunkline yet.');
+      return kamailioProvisionerFor(entry);
   }
 }
