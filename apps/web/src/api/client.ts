@@ -1,4 +1,4 @@
-import type { Problem } from '@trunkline/contracts';
+import type { FieldError, Problem } from '@trunkline/contracts';
 
 /** A failed API call: the server's RFC 9457 problem document, or a stand-in for a network failure. */
 export class ApiError extends Error {
@@ -7,14 +7,23 @@ export class ApiError extends Error {
   readonly detail: string;
   /** Field path (dotted, e.g. `adminAuth.email`) → message. */
   readonly fieldErrors: Record<string, string>;
+  /** Every field error of the problem, several per field included (e.g. each line of an SBC template). */
+  readonly errors: FieldError[];
 
-  constructor(status: number, code: string, detail: string, fieldErrors: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    fieldErrors: Record<string, string> = {},
+    errors: FieldError[] = [],
+  ) {
     super(detail);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.detail = detail;
     this.fieldErrors = fieldErrors;
+    this.errors = errors;
   }
 }
 
@@ -75,7 +84,7 @@ async function toApiError(res: Response): Promise<ApiError> {
   }
   const fieldErrors: Record<string, string> = {};
   for (const e of body.errors ?? []) fieldErrors[e.path] ??= e.message;
-  return new ApiError(res.status, body.code, body.detail, fieldErrors);
+  return new ApiError(res.status, body.code, body.detail, fieldErrors, body.errors ?? []);
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

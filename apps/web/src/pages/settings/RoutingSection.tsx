@@ -23,6 +23,7 @@ import {
 } from '@trunkline/contracts';
 import { errorMessage } from '../../api/client.ts';
 import { providerSettings, routingSettings } from '../../api/settings.ts';
+import { sbcs } from '../../api/sbcs.ts';
 import { useFormMutation, zodValidate } from '../../ui/form.ts';
 import { FormAlert } from '../../ui/FormAlert.tsx';
 
@@ -88,6 +89,19 @@ const toValues = (s: RoutingSettings): Values => ({
   dnsSecret: '',
 });
 
+/**
+ * The addresses now come from the SBC inventory (each service's SBC, else the default); this list is kept for
+ * the routing settings API and used only while the inventory has no SBC.
+ */
+function SbcAddressesNote() {
+  const query = useQuery({ queryKey: sbcs.key, queryFn: sbcs.list });
+  const fallback =
+    'Used only while Settings → SBCs lists no SBC: A/AAAA records point at each service’s SBC.';
+  const sbc = query.data?.items.find((s) => s.isDefault);
+  if (!sbc) return fallback;
+  return `A/AAAA records point at each service’s SBC (Settings → SBCs; the default, ${sbc.name}: ${sbc.addresses.join(', ')}). This list is only the fallback while no SBC is listed.`;
+}
+
 function RoutingForm({ settings }: { settings: RoutingSettings }) {
   const form = useForm<Values>({
     initialValues: toValues(settings),
@@ -125,8 +139,8 @@ function RoutingForm({ settings }: { settings: RoutingSettings }) {
             {...form.getInputProps('sbcBaseDomain')}
           />
           <TextInput
-            label="SBC addresses"
-            description="IPv4/IPv6, comma-separated: A/AAAA records of each customer subdomain (not a CNAME)."
+            label="SBC addresses (fallback)"
+            description={<SbcAddressesNote />}
             spellCheck={false}
             {...form.getInputProps('sbcAddresses')}
           />
