@@ -8,6 +8,7 @@ import {
   requireSipTools,
   runSipp,
   sipMessages,
+  sipOverTls,
   startKamailio,
   startSippServer,
   tlsOriginator,
@@ -58,13 +59,14 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
   let carrier: Awaited<ReturnType<typeof startSippServer>>;
   let startPid: number;
   let record: SbcRecord;
+  let pki: Awaited<ReturnType<typeof makeTestPki>>;
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
     tools = requireSipTools();
     dir = tempDir('trunkline-kamailio');
     cleanups.push(async () => dir.remove());
-    const pki = await makeTestPki(dir.dir, tools.openssl, BASE);
+    pki = await makeTestPki(dir.dir, tools.openssl, BASE);
 
     // Microsoft's side: sipp over TCP behind a TLS terminator (Kamailio → Microsoft), checking every INVITE;
     // its Contact is the terminator, as Microsoft's is one of its proxies.
@@ -257,6 +259,36 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
     expect(sipMessages(microsoftIn.toKamailio()).some((m) => m.startLine.startsWith('SIP/2.0 200'))).toBe(
       true,
     );
+  });
+
+  /** An OPTIONS as Microsoft sends it, over TLS from `from`. */
+  const optionsFrom = (from: string) =>
+    sipOverTls({
+      port: kamailio.teamsPort,
+      ca: pki.caPem,
+      servername: BASE,
+      localAddress: from,
+      message: [
+        `OPTIONS sip:${BASE}:5061;transport=tls SIP/2.0`,
+        `Via: SIP/2.0/TLS ${from}:5061;branch=z9hG4bK-${from.replaceAll('.', '')}-1;rport`,
+        'From: <sip:sip.pstnhub.microsoft.com>;tag=ms1',
+        `To: <sip:${BASE}>`,
+        `Call-ID: options-${from}`,
+        'CSeq: 1 OPTIONS',
+        'Max-Forwards: 70',
+        'User-Agent: Microsoft.PSTNHub.SIPProxy',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    });
+
+  it("answers Microsoft's OPTIONS with the carrier FQDN, and refuses the Teams side to other addresses", async () => {
+    const answer = await optionsFrom(MICROSOFT_ADDRESS);
+    expect(answer.startLine).toBe('SIP/2.0 200 OK');
+    expect(header(answer, 'contact')).toEqual([`<sip:${BASE}:5061;transport=tls>`]);
+    const refused = await optionsFrom('127.0.0.1');
+    expect(refused.startLine).toBe('SIP/2.0 403 Forbidden');
   });
 
   it('passes a call from Teams to the PSTN, the carrier answer reaching Teams with the customer Contact', async () => {

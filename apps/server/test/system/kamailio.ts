@@ -189,6 +189,42 @@ export async function tlsOriginator(o: {
   };
 }
 
+/** Sends one SIP request over a new TLS connection (from `localAddress`) and resolves with the first answer. */
+export function sipOverTls(o: {
+  port: number;
+  ca: string;
+  servername: string;
+  localAddress: string;
+  message: string;
+}): Promise<SipMessage> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      socket: net.connect({ host: '127.0.0.1', port: o.port, localAddress: o.localAddress }),
+      ca: o.ca,
+      servername: o.servername,
+    });
+    let received = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no SIP answer within 5 s; received: ${received}`));
+    }, 5000);
+    socket.on('secureConnect', () => socket.write(o.message));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      const [first] = sipMessages(received);
+      if (first) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(first);
+      }
+    });
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
 /** The SIP messages in a captured stream (split on Content-Length), first line and headers parsed. */
 export type SipMessage = { startLine: string; headers: [string, string][]; text: string };
 export function sipMessages(stream: string): SipMessage[] {
