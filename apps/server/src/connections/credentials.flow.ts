@@ -14,8 +14,14 @@ import type { ConnectionsRepository } from './connections.repository.ts';
 import { guidance } from './guidance.ts';
 import { refreshTokenContext } from './tenant-access.ts';
 
+/** Attempts of the password grant when Microsoft cannot be reached (the password is not kept for a later try). */
+const GRANT_ATTEMPTS = 3;
+const GRANT_RETRY_MS = [300, 1000];
+
 /**
- * The credentials path: one password grant, with the password held only for this call. On success the service
+ * The credentials path: one password grant, with the password held only for this call. A transport failure (or
+ * Entra's "temporarily unavailable") is tried again twice within the request, since the password cannot be kept
+ * for a later attempt; a grant is safe to repeat (an unused token simply lapses). On success the service
  * is connected and the refresh token is kept, sealed; on failure the operator learns why and what to do
  * instead. The password is discarded either way.
  */
@@ -42,11 +48,21 @@ export function createCredentialsFlow({
       username: string,
       password: string,
     ): Promise<ConnectionAttempt> {
+      const grant = async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await entra.passwordGrant(domain, username, password);
+          } catch (e) {
+            if (!(e instanceof EntraError && e.kind === 'unavailable' && attempt < GRANT_ATTEMPTS)) throw e;
+            await new Promise((r) => setTimeout(r, GRANT_RETRY_MS[attempt - 1]));
+          }
+        }
+      };
       const service = await repos.services.get(scopeOf(actor), serviceId);
       if (!service) throw notFound('Service');
       const domain = username.split('@')[1] ?? username;
       try {
-        const token = await entra.passwordGrant(domain, username, password);
+        const token = await grant();
         const sealed = token.refreshToken
           ? await vault.seal(token.refreshToken, refreshTokenContext(serviceId))
           : null;
