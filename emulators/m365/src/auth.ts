@@ -1,4 +1,4 @@
-import { role, type Resource } from './catalog.ts';
+import { ACCESS_TOKEN_ISSUER_BASE, role, type Resource } from './catalog.ts';
 import type { Emu } from './context.ts';
 import type { EmulatorError, Ctx } from './http.ts';
 import type { Tenant } from './state.ts';
@@ -44,7 +44,8 @@ export const authenticate = async (
   if (!audiences.includes(aud)) throw unauthorized('Access token validation failure. Invalid audience.');
   const tid = typeof p.tid === 'string' ? p.tid : '';
   const tenant = emu.world.tenants.find((t) => t.id === tid);
-  if (!tenant || p.iss !== `${emu.baseUrl}/${tid}/v2.0`)
+  // Access tokens are v1.0 (identity.ts): the STS issuer of the token's own tenant.
+  if (!tenant || p.iss !== `${ACCESS_TOKEN_ISSUER_BASE}${tid}/` || p.ver !== '1.0')
     throw unauthorized('Access token validation failure. Invalid issuer.');
   ctx.tenantId = tenant.id;
   const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -52,7 +53,7 @@ export const authenticate = async (
     tenant,
     isApp: p.idtyp === 'app' || typeof p.scp !== 'string',
     oid: String(p.oid ?? ''),
-    appId: String(p.azp ?? p.appid ?? ''),
+    appId: String(p.appid ?? ''),
     roles: list(p.roles),
     scp: typeof p.scp === 'string' ? p.scp.split(' ').filter(Boolean) : [],
     wids: list(p.wids),

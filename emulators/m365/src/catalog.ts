@@ -68,6 +68,15 @@ export const ROLE_TEMPLATES: Record<string, string> = {
 /** The default "User" role every member carries in `wids` of user tokens. */
 export const DEFAULT_USER_ROLE = 'b79fbf4d-3ef9-4689-8143-76b194e85509';
 
+/**
+ * The default role template id every app-only token carries in `wids`, with or without assigned directory roles
+ * (seen in decoded app-only Graph tokens; not in Microsoft's role list, so a client must not read it as a role).
+ */
+export const APP_DEFAULT_ROLE = '0997a1d0-0d1d-4acb-b408-d5ca73121e90';
+
+/** The v1.0 issuer base of access tokens (`iss` = `https://sts.windows.net/{tid}/`). */
+export const ACCESS_TOKEN_ISSUER_BASE = 'https://sts.windows.net/';
+
 export const role = (name: keyof typeof ROLE_TEMPLATES | string): string => {
   const id = ROLE_TEMPLATES[name];
   if (!id) throw new Error(`Unknown directory role ${name}`);

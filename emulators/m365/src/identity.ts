@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import {
   CONSENT_ADMIN_ROLES,
+  ACCESS_TOKEN_ISSUER_BASE,
+  APP_DEFAULT_ROLE,
   DEFAULT_USER_ROLE,
   GRAPH,
   needsAdminConsent,
@@ -85,6 +87,14 @@ const safeEqual = (a: string, b: string) => {
 export const identityRoutes = (emu: Emu): Route[] => {
   const { world } = emu;
   const issuerFor = (tid: string) => `${emu.baseUrl}/${tid}/v2.0`;
+  /**
+   * Access tokens for Graph and the Teams admin API are v1.0 tokens on the real service (their resources accept
+   * v1.0 only: `accessTokenAcceptedVersion` null): `iss` is the Security Token Service's v1 issuer, `ver` 1.0, the
+   * client in `appid`/`appidacr` and never `azp`/`azpacr` (reference §2.9; Microsoft's access-token claims
+   * reference). ID tokens stay v2.0 (`issuerFor`). The v1 issuer is Microsoft's own host even in the emulator: it
+   * names, it is not fetched.
+   */
+  const accessIssuerFor = (tid: string) => `${ACCESS_TOKEN_ISSUER_BASE}${tid}/`;
   const lifetime = () => emu.settings.accessTokenLifetimeSeconds;
 
   const notFoundTenant = (seg: string, error: string) =>
@@ -270,25 +280,22 @@ export const identityRoutes = (emu: Emu): Route[] => {
     const access = await emu.signer.sign(
       {
         aud: target.resource.audience,
-        iss,
+        iss: accessIssuerFor(tenant.id),
         ...opaque,
         amr: a.amr,
         app_displayname: app.displayName,
         appid: app.appId,
         appidacr: a.azpacr,
-        azp: app.appId,
-        azpacr: a.azpacr,
         auth_time: a.authTime,
         idtyp: 'user',
         name: user.displayName,
         oid: user.id,
-        preferred_username: user.userPrincipalName,
         scp: tokenScp.join(' '),
         sub: pairwiseSub(user.id, app.appId),
         tid: tenant.id,
         unique_name: user.userPrincipalName,
         upn: user.userPrincipalName,
-        ver: '2.0',
+        ver: '1.0',
         wids: [...roles, DEFAULT_USER_ROLE],
       },
       lifetime(),
@@ -405,7 +412,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
       throw aad(400, 'unauthorized_client', 700016, appNotFoundMessage(app, tenant));
     const roles = sp.appRoles.filter((r) => r.resourceAppId === resource.appId).map((r) => r.value);
     const wids = world.rolesOf(tenant, sp.id);
-    const iss = issuerFor(tenant.id);
+    const iss = accessIssuerFor(tenant.id);
     const token = await emu.signer.sign(
       {
         aud: resource.audience,
@@ -414,16 +421,15 @@ export const identityRoutes = (emu: Emu): Route[] => {
         app_displayname: app.displayName,
         appid: app.appId,
         appidacr: '1',
-        azp: app.appId,
-        azpacr: '1',
         idp: iss,
         idtyp: 'app',
         oid: sp.id,
         ...(roles.length ? { roles } : {}),
         sub: sp.id,
         tid: tenant.id,
-        ver: '2.0',
-        ...(wids.length ? { wids } : {}),
+        ver: '1.0',
+        // App-only tokens always carry the service principals' default role, with any assigned roles.
+        wids: [...wids, APP_DEFAULT_ROLE],
       },
       lifetime(),
     );

@@ -105,8 +105,9 @@ describe('admin consent and client credentials', () => {
     expect(tokens.expires_in).toBeGreaterThan(3000);
     expect(tokens.refresh_token).toBeUndefined();
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
+    // A v1.0 access token, as Graph's are: the STS issuer, appid (no azp), ver 1.0.
     const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, {
-      issuer: `${emu.url}/${CONTOSO.id}/v2.0`,
+      issuer: `https://sts.windows.net/${CONTOSO.id}/`,
       audience: 'https://graph.microsoft.com',
     });
     expect(protectedHeader.alg).toBe('RS256');
@@ -116,10 +117,14 @@ describe('admin consent and client credentials', () => {
       oid: sp.id,
       sub: sp.id,
       appid: CLIENT_ID,
-      azp: CLIENT_ID,
-      ver: '2.0',
+      appidacr: '1',
+      ver: '1.0',
       idtyp: 'app',
     });
+    expect(payload.azp).toBeUndefined();
+    expect(payload.azpacr).toBeUndefined();
+    // App-only tokens carry the default role of service principals even without assigned roles.
+    expect(payload.wids).toEqual(['0997a1d0-0d1d-4acb-b408-d5ca73121e90']);
     expect(payload.roles).toEqual(
       expect.arrayContaining([
         'Domain.ReadWrite.All',
@@ -228,7 +233,8 @@ describe('admin consent and client credentials', () => {
       ).body.access_token,
     );
     expect(before.aud).toBe('48ac35b8-9aa8-4d74-927d-1f4a14a0b239');
-    expect(before.wids).toBeUndefined();
+    expect(before).toMatchObject({ iss: `https://sts.windows.net/${CONTOSO.id}/`, ver: '1.0' });
+    expect(before.wids).toEqual(['0997a1d0-0d1d-4acb-b408-d5ca73121e90']);
     expect(sp.appId).toBe(CLIENT_ID);
   });
 });
@@ -471,8 +477,9 @@ describe('device code', () => {
     expect(done.status).toBe(200);
     expect(b64json(done.body.access_token)).toMatchObject({
       tid: CONTOSO.id,
-      azp: PUBLIC_CLIENT_ID,
-      azpacr: '0',
+      appid: PUBLIC_CLIENT_ID,
+      appidacr: '0',
+      ver: '1.0',
     });
     expect(done.body.refresh_token).toEqual(expect.any(String));
   });

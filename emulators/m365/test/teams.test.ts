@@ -96,7 +96,7 @@ const route = {
 describe('Teams admin ConfigAPI', () => {
   it('refuses a Teams token without a Teams admin directory role (403) and a Graph token (401)', async () => {
     const noRole = await appToken(emu, CONTOSO.id, TEAMS_DEFAULT);
-    expect(b64json(noRole).wids).toBeUndefined();
+    expect(b64json(noRole).wids).toEqual(['0997a1d0-0d1d-4acb-b408-d5ca73121e90']);
     const r = await teams(noRole, 'GET', '/Skype.Policy/configurations/OnlineVoiceRoute');
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe('Forbidden');
@@ -109,7 +109,7 @@ describe('Teams admin ConfigAPI', () => {
 
   it('configures usage, voice route on the derived trunk and routing policy once the subdomain is verified and activated', async () => {
     const t = await grantTeamsRole();
-    expect(b64json(t).wids).toEqual([TEAMS_ADMIN_ROLE]);
+    expect(b64json(t).wids).toEqual([TEAMS_ADMIN_ROLE, '0997a1d0-0d1d-4acb-b408-d5ca73121e90']);
     const usage = await teams(
       t,
       'PUT',
