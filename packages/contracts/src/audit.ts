@@ -68,6 +68,8 @@ const verbs: Record<string, string> = {
   'routing.complete': 'finished default routing for',
   'routing.offboard-complete': 'finished removing',
   'routing.step': 'ran a routing step for',
+  'sbc.configure': 'started configuring the SBC for',
+  'sbc.complete': 'finished configuring the SBC for',
   'service.repair': 'repaired',
   'invitation.send': 'sent an invitation for',
   'invitation.resend': 'resent the invitation for',

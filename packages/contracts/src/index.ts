@@ -19,3 +19,4 @@ export * from './two-factor.ts';
 export * from './live.ts';
 export * from './health.ts';
 export * from './sbcs.ts';
+export * from './sbc-step.ts';

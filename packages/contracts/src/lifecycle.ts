@@ -16,6 +16,8 @@ export const ConnectionFacetStates = ['not-connected', 'connected', 'failed'] as
 export const InvitationFacetStates = ['none', 'pending', 'send-failed'] as const;
 export const TeamsRoleFacetStates = ['unknown', 'missing', 'assigned'] as const;
 export const RunFacetStatuses = ['running', 'waiting', 'failed', 'done'] as const;
+/** The Configure SBC step: never run (or removed since), in a run, failed, or the customer's rows are on the SBC. */
+export const SbcFacetStates = ['not-started', 'running', 'waiting', 'failed', 'configured'] as const;
 
 export const LifecycleFacetsSchema = z.object({
   /** The Microsoft 365 connection: a token was obtained once (connected), never (failed, with the reason) or none. */
@@ -45,8 +47,11 @@ export const LifecycleFacetsSchema = z.object({
       message: z.string().nullable(),
     })
     .nullable(),
-  /** The SBC run (a later release): always "not-started" for now. */
-  sbc: z.enum(['not-started']),
+  /**
+   * The Configure SBC step of the latest run that has one ("routing + SBC" or "SBC only"), unless a removal
+   * completed since. The routing facet above ignores "SBC only" runs.
+   */
+  sbc: z.enum(SbcFacetStates),
   /**
    * Whether Trunkline may have created anything in the tenant or on DNS: an onboarding step was attempted and no
    * offboarding has completed since. Delete (hard delete) is allowed only when this is false.
@@ -136,6 +141,8 @@ export const LifecycleActions = [
   'recheck-role',
   'edit-m365-settings',
   'configure-routing',
+  /** Configure SBC: an "SBC only" run, after default routing. */
+  'configure-sbc',
   'retry',
   /** Offboarding: undo what Trunkline created, then the service is removed. */
   'remove',
@@ -156,6 +163,7 @@ export const NextActionIds = [
   'assign-teams-role',
   'fill-m365-settings',
   'configure-routing',
+  'configure-sbc',
   'wait-for-run',
   'retry-step',
   'wait-for-removal',
@@ -363,10 +371,35 @@ function nextActionOf(state: LifecycleState, f: LifecycleFacets, allowed: Set<Li
         action: 'retry',
       };
     case 'active':
+      if (f.sbc === 'running' || f.sbc === 'waiting')
+        return {
+          id: 'wait-for-run',
+          label: `${f.sbc === 'waiting' ? 'Waiting' : 'Running'}: ${stepLabels['configure-sbc']}`,
+          detail: 'Trunkline configures the SBC; this page follows it live.',
+          by: 'trunkline',
+          action: null,
+        };
+      if (f.sbc === 'failed')
+        return {
+          id: 'retry-step',
+          label: `Retry: ${stepLabels['configure-sbc']}`,
+          detail: 'Configuring the SBC failed; the step shows why.',
+          by: 'operator',
+          action: 'retry',
+        };
+      if (f.sbc === 'not-started')
+        return {
+          id: 'configure-sbc',
+          label: 'Configure SBC',
+          detail:
+            "Default routing is active. Configure the provider's SBC for the customer's number ranges so that calls reach the tenant.",
+          by: 'operator',
+          action: allowed.has('configure-sbc') ? 'configure-sbc' : null,
+        };
       return {
         id: 'none',
         label: 'Nothing to do',
-        detail: 'Default routing is active. SBC configuration is not started (a later release).',
+        detail: "Default routing is active and the customer's rows are on the SBC.",
         by: 'nobody',
         action: null,
       };
@@ -420,10 +453,23 @@ function actionsOf(state: LifecycleState, f: LifecycleFacets) {
     blocked.push({ action: 'configure-routing', reason });
   }
   if (run && (run.status === 'failed' || run.status === 'waiting')) allowed.add('retry');
+  const sbcOpen = f.sbc === 'running' || f.sbc === 'waiting';
+  if (state === 'active' && (f.sbc === 'failed' || f.sbc === 'waiting')) allowed.add('retry');
+  if (state === 'active' && !sbcOpen && f.sbc !== 'failed') allowed.add('configure-sbc');
+  else if (!removing && !gone)
+    blocked.push({
+      action: 'configure-sbc',
+      reason:
+        state !== 'active'
+          ? 'Configure default routing first.'
+          : f.sbc === 'failed'
+            ? 'The SBC step failed: Retry it, or remove the service.'
+            : 'The SBC is being configured.',
+    });
   if (f.objectsCreated && !gone) {
     if (run?.kind === 'offboard' && run.status !== 'failed')
       blocked.push({ action: 'remove', reason: 'The service is being removed.' });
-    else if (run?.status === 'running')
+    else if (run?.status === 'running' || f.sbc === 'running')
       blocked.push({ action: 'remove', reason: 'A routing step is running: wait for it.' });
     else allowed.add('remove');
   }

@@ -77,12 +77,31 @@ export const VoiceRoutingOutcomeSchema = z.object({
 });
 export type VoiceRoutingOutcome = z.infer<typeof VoiceRoutingOutcomeSchema>;
 
+/**
+ * What the Configure SBC step wrote on the provider's SBC for the customer: the SBC, its kind, and the kind's own
+ * record (AudioCodes: template, row indexes per table, the INI fragment as applied and its cleanup script, rows
+ * still to remove; Kamailio: the table rows written). Checkpointed before each device write; offboarding removes
+ * exactly what it says.
+ */
+export const SbcRecordSchema = z.object({
+  kind: z.enum(['audiocodes', 'kamailio']),
+  sbcId: name,
+  state: z.record(z.string(), z.unknown()),
+});
+export type SbcRecordOutcome = z.infer<typeof SbcRecordSchema>;
+
+export const SbcOutcomeSchema = z.object({
+  record: SbcRecordSchema.nullable().default(null),
+});
+export type SbcOutcome = z.infer<typeof SbcOutcomeSchema>;
+
 /** The outcome schema of each step, by step name. */
 export const StepOutcomeSchemas = {
   dns: DnsOutcomeSchema,
   domain: DomainOutcomeSchema,
   activation: ActivationOutcomeSchema,
   'voice-routing': VoiceRoutingOutcomeSchema,
+  'configure-sbc': SbcOutcomeSchema,
 } as const;
 
 const union = (a: readonly string[], b: readonly string[]) => [
@@ -153,6 +172,15 @@ export function mergeVoiceRoutingOutcome(
     })),
     globalGrant: prev.globalGrant ?? next.globalGrant,
   };
+}
+
+/**
+ * A later record of the same SBC replaces the earlier one: the provisioner builds it from the earlier one, keeping
+ * its rows (their indexes) and listing as still to remove any it no longer needs, so nothing recorded is lost.
+ * A record of another SBC (the service moved) wins too; an empty one never erases a record.
+ */
+export function mergeSbcOutcome(prev: SbcOutcome, next: SbcOutcome): SbcOutcome {
+  return { record: next.record ?? prev.record };
 }
 
 /**

@@ -121,7 +121,7 @@ export type RoutingSettingsUpdate = z.infer<typeof RoutingSettingsUpdateSchema>;
 export const WorkflowKinds = ['onboard', 'offboard'] as const;
 export const WorkflowStatuses = ['running', 'waiting', 'failed', 'succeeded', 'cancelled'] as const;
 export const StepStatuses = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped'] as const;
-export const StepNames = ['dns', 'domain', 'activation', 'voice-routing'] as const;
+export const StepNames = ['dns', 'domain', 'activation', 'voice-routing', 'configure-sbc'] as const;
 export type StepName = (typeof StepNames)[number];
 
 export const stepLabels: Record<StepName, string> = {
@@ -129,7 +129,12 @@ export const stepLabels: Record<StepName, string> = {
   domain: 'Domain added and verified in the tenant',
   activation: 'Activation user with a Teams licence',
   'voice-routing': 'PSTN usage, voice route and voice routing policy',
+  'configure-sbc': "The customer's rows on the SBC",
 };
+
+/** What an onboarding run covers: default routing, routing and the SBC in one run, or the SBC only. */
+export const WorkflowScopes = ['routing', 'routing+sbc', 'sbc'] as const;
+export type WorkflowScope = (typeof WorkflowScopes)[number];
 
 export const WorkflowStepSchema = z.object({
   name: z.enum(StepNames),
@@ -150,6 +155,7 @@ export const WorkflowSchema = z.object({
   kind: z.enum(WorkflowKinds),
   status: z.enum(WorkflowStatuses),
   configureDns: z.boolean(),
+  scope: z.enum(WorkflowScopes),
   steps: z.array(WorkflowStepSchema),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
@@ -158,7 +164,7 @@ export const WorkflowSchema = z.object({
 export type Workflow = z.infer<typeof WorkflowSchema>;
 
 export const PlanChangeSchema = z.object({
-  area: z.enum(['dns', 'tenant', 'teams']),
+  area: z.enum(['dns', 'tenant', 'teams', 'sbc']),
   object: z.string(),
   identity: z.string(),
   action: z.enum(['create', 'update', 'delete', 'none']),
@@ -189,7 +195,13 @@ export const PlanPreviewSchema = z.object({
 });
 export type PlanPreview = z.infer<typeof PlanPreviewSchema>;
 
-export const RoutingStartSchema = z.object({ configureDns: z.boolean() });
+export const RoutingStartSchema = z.object({
+  configureDns: z.boolean(),
+  /** "Routing + SBC" in one run: the Configure SBC step follows the routing steps. */
+  configureSbc: z.boolean().optional(),
+  /** The SBC for it (absent: the service's, else the default). */
+  sbcId: IdSchema.optional(),
+});
 export type RoutingStart = z.infer<typeof RoutingStartSchema>;
 export const PlanQuerySchema = z.object({
   configureDns: z

@@ -31,6 +31,8 @@ import { createRoutingService } from '../routing/routing.service.ts';
 import type { ChangeFeed } from '../platform/changes/change-feed.ts';
 import { createLiveViews } from '../lifecycle/live.ts';
 import { createRoutingAdapters } from './routing-adapters.ts';
+import { createSbcAdapters } from './sbc-adapters.ts';
+import { createSbcStepService } from '../routing/sbc.service.ts';
 import { createPublicResolver } from '../health/checks.ts';
 import { createHealthService } from '../health/health.service.ts';
 import { sendOptions } from '../health/sip-options.ts';
@@ -96,6 +98,14 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     routingSettings,
     config,
     gate,
+    sbc: createSbcAdapters({
+      repos,
+      vault,
+      // The service's number ranges (issue #11's number ranges land next; none until then).
+      ranges: async () => [],
+      // 409 (HA synchronisation) is retried briefly in the request; past that the step is retried by the runner.
+      audiocodes: { maxAttempts: 3 },
+    }),
   });
   // Settings → SBCs' Test connection only reads the device (AudioCodes status, Kamailio core.version): it renders
   // no template and allocates no index, so asking for indexes is a programming error here.
@@ -106,6 +116,7 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
       audiocodes: { timeoutMs: 10_000, maxAttempts: 1 },
     });
   const routing = createRoutingService({ repos, uow, adapters: routingAdapters });
+  const sbcStep = createSbcStepService({ repos, uow, adapters: routingAdapters.sbc });
   const { timeoutMs } = config.health;
   const built = {
     repos,
@@ -114,6 +125,8 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     routingSettings,
     routingAdapters,
     routing,
+    /** Configure SBC: its plan preview and the "SBC only" run. */
+    sbcStep,
     /** Encrypts secrets at rest; the connection and routing issues store tokens and credentials through it. */
     vault,
     connections,

@@ -15,6 +15,7 @@ import { createRoutingSettingsRepository } from '../routing/routing-settings.rep
 import { createWorkflowsRepository } from '../routing/workflow.repository.ts';
 import { createLifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
 import { createMicrosoftAccessRepository } from '../auth/microsoft-access.ts';
+import { createSbcAllocationsRepository } from '../sbc/allocations.repository.ts';
 import { createHealthRepository } from '../health/health.repository.ts';
 import { createSbcsRepository } from '../sbc/sbcs.repository.ts';
 import { createSbcTemplatesRepository } from '../sbc/templates.repository.ts';
@@ -37,6 +38,7 @@ export function createRepositories(db: Executor) {
     workflows: createWorkflowsRepository(db),
     lifecycle: createLifecycleRepository(db),
     microsoftAccess: createMicrosoftAccessRepository(db),
+    sbcAllocations: createSbcAllocationsRepository(db),
     health: createHealthRepository(db),
     sbcs: createSbcsRepository(db),
     sbcTemplates: createSbcTemplatesRepository(db),

@@ -7,7 +7,7 @@ import { createRfc2136Provider } from '../dns/rfc2136.ts';
 import type { EntraClient } from '../microsoft/entra.ts';
 import type { GraphClient } from '../microsoft/graph.ts';
 import { createGraphTenantDirectory } from '../microsoft/tenant-directory.ts';
-import type { RoutingAdapters } from '../routing/context.ts';
+import type { RoutingAdapters, SbcAdapters } from '../routing/context.ts';
 import type { EffectiveRouting, RoutingSettingsService } from '../routing/routing-settings.service.ts';
 import { StepFailure } from '../routing/steps.ts';
 import { createConfigApiExecutor } from '../teams/config-api.ts';
@@ -94,6 +94,7 @@ export function createRoutingAdapters({
   routingSettings,
   config,
   gate,
+  sbc,
 }: {
   /** The process's pacing by Microsoft's Retry-After, shared with the Graph client. */
   gate?: ThrottleGate;
@@ -102,9 +103,12 @@ export function createRoutingAdapters({
   entraForApp: (app: { clientId: string; clientSecret: string }) => EntraClient;
   routingSettings: RoutingSettingsService;
   config: Pick<Config, 'microsoft' | 'routing'>;
+  /** The SBC inventory, provisioners and number ranges (`app/sbc-adapters.ts`). */
+  sbc: SbcAdapters;
 }): RoutingAdapters {
   return {
     access,
+    sbc,
     routingSettings,
     directory: (token) => createGraphTenantDirectory(graph, token),
     dnsProvider: (settings, zone) => dnsProviderFor(settings, zone, entraForApp, config.routing.armBaseUrl),

@@ -10,6 +10,31 @@ import {
   workflows,
 } from '../platform/db/schema.ts';
 
+type SbcRun = { id: string; kind: 'onboard' | 'offboard'; status: string };
+
+/** The SBC facet from the latest run with a Configure SBC step and that run's steps. */
+const sbcFacet = (
+  run: SbcRun | undefined,
+  steps: readonly { workflowId: string; name: string; status: string }[],
+): LifecycleFacets['sbc'] => {
+  // After a removal (or while one runs) the customer's rows are gone or going: not configured.
+  if (!run || run.kind === 'offboard') return 'not-started';
+  const step = steps.find((s) => s.workflowId === run.id && s.name === 'configure-sbc');
+  switch (step?.status) {
+    case 'succeeded':
+      return 'configured';
+    case 'failed':
+      return 'failed';
+    case 'waiting':
+      return 'waiting';
+    case 'running':
+      return 'running';
+    default:
+      // Pending: the run will reach it, unless an earlier step of it failed.
+      return run.status === 'running' || run.status === 'waiting' ? 'running' : 'not-started';
+  }
+};
+
 /** Invitation statuses whose link still connects the tenant. */
 const OPEN_INVITATION = ['queued', 'sent', 'send-failed', 'opened'];
 
@@ -55,7 +80,9 @@ export function createLifecycleRepository(db: Executor) {
             serviceId: workflows.serviceId,
             kind: workflows.kind,
             status: workflows.status,
+            scope: workflows.scope,
             createdAt: workflows.createdAt,
+            hasSbc: sql<boolean>`bool_or(${workflowSteps.name} = 'configure-sbc')`,
             touched: sql<boolean>`bool_or(${workflowSteps.attempts} > 0 or ${workflowSteps.outcome} is not null)`,
           })
           .from(workflows)
@@ -67,6 +94,8 @@ export function createLifecycleRepository(db: Executor) {
 
       // The latest run that was not cancelled, per service, and whether objects may exist.
       const latest = new Map<string, (typeof runs)[number]>();
+      // The latest run with a Configure SBC step that was not cancelled (none after a completed removal).
+      const latestSbc = new Map<string, (typeof runs)[number]>();
       const created = new Map<string, boolean>();
       const removalDone = new Set<string>();
       for (const run of runs) {
@@ -76,9 +105,13 @@ export function createLifecycleRepository(db: Executor) {
           created.set(run.serviceId, true);
         if (!removalDone.has(run.serviceId) && run.kind === 'offboard' && run.status !== 'succeeded')
           created.set(run.serviceId, true);
-        if (run.status !== 'cancelled' && !latest.has(run.serviceId)) latest.set(run.serviceId, run);
+        // "SBC only" runs are not routing runs: the routing facet is the latest run of the others.
+        if (run.status !== 'cancelled' && run.scope !== 'sbc' && !latest.has(run.serviceId))
+          latest.set(run.serviceId, run);
+        if (run.status !== 'cancelled' && run.hasSbc && !latestSbc.has(run.serviceId))
+          latestSbc.set(run.serviceId, run);
       }
-      const latestIds = [...latest.values()].map((r) => r.id);
+      const latestIds = [...new Set([...latest.values(), ...latestSbc.values()].map((r) => r.id))];
       const steps = latestIds.length
         ? await db
             .select({
@@ -138,7 +171,7 @@ export function createLifecycleRepository(db: Executor) {
           teamsRole: (c?.teamsRoleState as LifecycleFacets['teamsRole'] | undefined) ?? 'unknown',
           m365Settings: settingsSet.has(id) ? 'set' : 'not-set',
           routing,
-          sbc: 'not-started',
+          sbc: sbcFacet(latestSbc.get(id), steps),
           objectsCreated: created.get(id) ?? false,
         });
       }

@@ -1,10 +1,12 @@
 import { GRAPH_RESOURCE, TEAMS_ADMIN_RESOURCE, type TenantAccess } from '../connections/tenant-access.ts';
 import type { DnsProvider } from '../dns/dns-provider.ts';
 import type { TenantDirectory } from '../microsoft/tenant-directory.ts';
+import type { SbcNumberRange, SbcProvisioner } from '../sbc/provisioner.ts';
+import type { SbcEntry } from '../sbc/provisioners.ts';
 import type { TeamsExecutor } from '../teams/teams-executor.ts';
 import type { RoutingPlan } from './plan.ts';
 import type { EffectiveRouting, RoutingSettingsService } from './routing-settings.service.ts';
-import type { Outcome, StepContext } from './steps.ts';
+import { StepFailure, type Outcome, type StepContext } from './steps.ts';
 
 /** The ports default routing works through; which adapter serves each is chosen in `app/routing-adapters.ts`. */
 export type RoutingAdapters = {
@@ -16,6 +18,26 @@ export type RoutingAdapters = {
   dnsProvider: (settings: EffectiveRouting, zone: string) => DnsProvider;
   /** The Teams executor the settings name; a StepFailure when it cannot run here. */
   teamsExecutor: (settings: EffectiveRouting, graphToken: () => Promise<string>) => TeamsExecutor;
+  sbc: SbcAdapters;
+};
+
+/** An SBC of the inventory as the SBC step uses it: the provisioner's entry, with its management password opened. */
+export type ResolvedSbcEntry = SbcEntry & {
+  name: string;
+  carrierFqdn: string;
+  addresses: string[];
+  sessionsPerUser: number;
+};
+
+/** The SBC inventory, the provisioners and the number ranges, as the Configure SBC step needs them. */
+export type SbcAdapters = {
+  /** An SBC by id; null: no such SBC. */
+  resolve: (sbcId: string) => Promise<ResolvedSbcEntry | null>;
+  /** The service's SBC (`services.sbc_id`), else the default; null: none is set up. */
+  forService: (serviceId: string) => Promise<ResolvedSbcEntry | null>;
+  provisioner: (entry: ResolvedSbcEntry) => SbcProvisioner;
+  /** The service's number ranges. */
+  ranges: (serviceId: string) => Promise<SbcNumberRange[]>;
 };
 
 /**
@@ -50,5 +72,13 @@ export async function stepContext(
     teamsToken: () => token(TEAMS_ADMIN_RESOURCE),
     dns: async () => a.dnsProvider(settings, plan.zone),
     executor: () => a.teamsExecutor(settings, graphToken),
+    sbcProvisioner: async (sbcId) => {
+      const entry = await a.sbc.resolve(sbcId);
+      if (!entry)
+        throw new StepFailure(
+          `The SBC ${sbcId} is no longer in the inventory: add it again under Settings → SBCs.`,
+        );
+      return a.sbc.provisioner(entry);
+    },
   };
 }

@@ -1,3 +1,4 @@
+import type { SbcCustomer, SbcKind } from '../sbc/provisioner.ts';
 import type { VoiceRoutingPlan } from '../teams/teams-executor.ts';
 import type { EffectiveRouting } from './routing-settings.service.ts';
 
@@ -16,12 +17,26 @@ export type RoutingPlan = {
   teams: VoiceRoutingPlan & { voiceRoute: { description: string }; policy: { grantGlobal: boolean } };
   dnsVerifyDeadlineMinutes: number;
   teamsActivationDeadlineHours: number;
+  /** The Configure SBC step's part ("routing + SBC" and "SBC only" runs). */
+  sbc?: SbcPlan;
 };
+
+/** What the Configure SBC step works to, fixed at start: the SBC, and what it must know of the customer. */
+export type SbcPlan = { sbcId: string; sbcName: string; kind: SbcKind; customer: SbcCustomer };
 
 /** What a plan needs of the service: its trunk name in its own zone (not the current SBC base domain). */
 export type PlannedService = { trunkFqdn: string; zone: string; shortName: string };
 
-export function buildPlan(service: PlannedService, tenantId: string, s: EffectiveRouting): RoutingPlan {
+/**
+ * `sbcAddresses`: the public addresses of the service's SBC from the inventory; none there: the routing settings'
+ * single list (as before the inventory).
+ */
+export function buildPlan(
+  service: PlannedService,
+  tenantId: string,
+  s: EffectiveRouting,
+  sbcAddresses: string[] = s.sbcAddresses,
+): RoutingPlan {
   return {
     tenantId,
     trunkFqdn: service.trunkFqdn,
@@ -29,8 +44,8 @@ export function buildPlan(service: PlannedService, tenantId: string, s: Effectiv
     zone: service.zone,
     ttl: s.dnsTtl,
     addresses: {
-      a: s.sbcAddresses.filter((a) => !a.includes(':')),
-      aaaa: s.sbcAddresses.filter((a) => a.includes(':')),
+      a: sbcAddresses.filter((a) => !a.includes(':')),
+      aaaa: sbcAddresses.filter((a) => a.includes(':')),
     },
     activation: {
       upn: `${s.activationUser.localPart}@${service.trunkFqdn}`,

@@ -7,6 +7,9 @@ import {
   RoutingSettingsSchema,
   RoutingSettingsUpdateSchema,
   RoutingStartSchema,
+  SbcConfigureSchema,
+  SbcPlanPreviewSchema,
+  SbcPreviewRequestSchema,
   WorkflowSchema,
 } from '@trunkline/contracts';
 import { actorOf } from '../http/auth.ts';
@@ -16,16 +19,19 @@ import type { LiveViews } from '../lifecycle/live.ts';
 import type { ChangeFeed } from '../platform/changes/change-feed.ts';
 import type { RoutingSettingsService } from './routing-settings.service.ts';
 import type { RoutingService } from './routing.service.ts';
+import type { SbcStepService } from './sbc.service.ts';
 
 export function registerRoutingRoutes(
   app: App,
   {
     routing,
     routingSettings,
+    sbcStep,
     changes,
     live,
   }: {
     routing: RoutingService;
+    sbcStep: SbcStepService;
     routingSettings: RoutingSettingsService;
     changes: ChangeFeed;
     live: LiveViews;
@@ -103,7 +109,44 @@ export function registerRoutingRoutes(
     async (request, reply) =>
       reply
         .status(202)
-        .send(await routing.start(actorOf(request), request.params.id, request.body.configureDns)),
+        .send(
+          await routing.start(
+            actorOf(request),
+            request.params.id,
+            request.body.configureDns,
+            request.body.configureSbc ? { sbcId: request.body.sbcId } : undefined,
+          ),
+        ),
+  );
+  app.post(
+    '/api/v1/services/:id/sbc/preview',
+    {
+      schema: {
+        tags,
+        summary:
+          'Configure SBC plan preview: the exact INI/CLI text or rows that will be written and removed (changes nothing)',
+        params: IdParamsSchema,
+        body: SbcPreviewRequestSchema,
+        response: { 200: SbcPlanPreviewSchema, 409: ProblemSchema, ...problems },
+      },
+    },
+    async (request) => sbcStep.preview(actorOf(request), request.params.id, request.body.sbcId),
+  );
+  app.post(
+    '/api/v1/services/:id/sbc',
+    {
+      schema: {
+        tags,
+        summary: 'Configure SBC: starts the "SBC only" run of the durable workflow (409 while a run is open)',
+        params: IdParamsSchema,
+        body: SbcConfigureSchema,
+        response: { 202: WorkflowSchema, 409: ProblemSchema, ...problems },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(202)
+        .send(await sbcStep.configure(actorOf(request), request.params.id, request.body.sbcId)),
   );
   app.get(
     '/api/v1/services/:id/routing',

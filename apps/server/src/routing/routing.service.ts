@@ -17,7 +17,10 @@ import { renderPowerShell } from '../teams/powershell-script.ts';
 import { stepContext, type RoutingAdapters } from './context.ts';
 import { buildPlan, type PlannedService } from './plan.ts';
 import type { StoredPlan } from './runner.ts';
-import { offboardingSteps, onboardingSteps, steps, type Outcome } from './steps.ts';
+import { offboardingSteps, onboardingSteps, steps, stepsOfScope, type Outcome } from './steps.ts';
+import { sbcPlanFor, previewSbcPlan } from './sbc-plan.ts';
+import type { SbcsRepository } from '../sbc/sbcs.repository.ts';
+import { SbcOutcomeSchema } from '@trunkline/contracts';
 import { toWorkflow } from './workflow.repository.ts';
 import { lifecycleOf } from '../lifecycle/lifecycle.ts';
 import { endMicrosoftAccessIfLast } from '../auth/microsoft-access.ts';
@@ -73,6 +76,7 @@ export function createRoutingService({
     lifecycle: LifecycleRepository;
     m365Settings: M365SettingsRepository;
     microsoftAccess: MicrosoftAccessRepository;
+    sbcs: SbcsRepository;
     workflows: WorkflowsRepository;
   }>;
   adapters: RoutingAdapters;
@@ -87,18 +91,25 @@ export function createRoutingService({
       throw forbidden('Only the provider or the channel configures routing and removes services.');
   };
 
-  async function planFor(serviceId: string, service: PlannedService) {
+  async function planFor(serviceId: string, service: PlannedService, sbcAddresses?: string[]) {
     const connection = await adapters.access.connected(serviceId);
     const settings = await adapters.routingSettings.effective();
-    return { plan: buildPlan(service, connection.tenantId, settings), settings };
+    // The service's A/AAAA records point at its SBC when the inventory has one, else at the settings' addresses.
+    const addresses = sbcAddresses ?? (await adapters.sbc.forService(serviceId))?.addresses;
+    return { plan: buildPlan(service, connection.tenantId, settings, addresses), settings };
   }
 
   /**
    * The plan preview from the actual state, with the rows that block a run: the facts `start` checks too, so a
    * run the preview knows will fail cannot start.
    */
-  async function previewOf(serviceId: string, service: Parameters<typeof planFor>[1], configureDns: boolean) {
-    const { plan, settings } = await planFor(serviceId, service);
+  async function previewOf(
+    serviceId: string,
+    service: Parameters<typeof planFor>[1],
+    configureDns: boolean,
+    sbcAddresses?: string[],
+  ) {
+    const { plan, settings } = await planFor(serviceId, service, sbcAddresses);
     const changes: PlanChange[] = [];
     const warnings: string[] = [];
     const blocking: PlanBlocker[] = [];
@@ -149,7 +160,13 @@ export function createRoutingService({
       return renderPowerShell(plan.teams);
     },
 
-    async start(actor: Actor, serviceId: string, configureDns: boolean): Promise<Workflow> {
+    /** `sbc`: "routing + SBC" in one run, on that SBC (`sbcId` absent: the service's, else the default). */
+    async start(
+      actor: Actor,
+      serviceId: string,
+      configureDns: boolean,
+      sbc?: { sbcId?: string | undefined },
+    ): Promise<Workflow> {
       mayRun(actor);
       const service = await inScope(actor, serviceId);
       const before = await lifecycleOf(repos, serviceId);
@@ -165,7 +182,20 @@ export function createRoutingService({
         );
       if (before.facets.routing?.kind === 'offboard')
         throw new AppError('conflict', 'The service was removed.');
-      const { preview, plan, settings } = await previewOf(serviceId, service, configureDns);
+      // A new run carries forward what earlier runs created, so offboarding still knows it was Trunkline's.
+      const outcomes = (await repos.workflows.latestOutcomes(serviceId)) as Record<string, Outcome>;
+      const planned = sbc ? await sbcPlanFor(adapters.sbc, service, outcomes, sbc.sbcId) : null;
+      const { preview, plan, settings } = await previewOf(
+        serviceId,
+        service,
+        configureDns,
+        planned?.entry.addresses,
+      );
+      if (planned) {
+        const sbcPreview = await previewSbcPlan(adapters.sbc, serviceId, planned, outcomes);
+        preview.blocking.push(...sbcPreview.blocking);
+        plan.sbc = planned.plan;
+      }
       if (!settings.saved)
         throw new AppError(
           'conflict',
@@ -186,11 +216,8 @@ export function createRoutingService({
         );
       if (!plan.addresses.a.length && !plan.addresses.aaaa.length)
         throw new AppError('conflict', 'No SBC address is set under Settings → Default routing.');
-      const names = onboardingSteps(configureDns);
-      // A new run carries forward what earlier runs created, so offboarding still knows it was Trunkline's.
-      const earlier = await repos.workflows.latest(serviceId, 'onboard');
-      const outcomes: Record<string, Outcome> = {};
-      for (const s of earlier?.steps ?? []) if (s.outcome) outcomes[s.name] = s.outcome as Outcome;
+      const scope = planned ? 'routing+sbc' : 'routing';
+      const names = stepsOfScope(scope, configureDns);
       const id = await uow(async (r) => {
         if (await r.workflows.open(serviceId))
           throw new AppError(
@@ -201,17 +228,25 @@ export function createRoutingService({
           serviceId,
           kind: 'onboard',
           configureDns,
+          scope,
           plan,
           steps: names,
           outcomes,
         });
+        // The service's trunk is on this SBC from now on (its A/AAAA records point at it).
+        if (planned) await r.sbcs.assignToService(serviceId, planned.entry.id);
         await r.jobs.send(routingStepJob, { workflowId: w.id });
         await recordAudit(r.audit, actor, {
           action: 'routing.start',
           targetType: 'service',
           targetId: serviceId,
           customerId: service.customerId,
-          summary: { configureDns, trunkFqdn: plan.trunkFqdn, steps: names },
+          summary: {
+            configureDns,
+            trunkFqdn: plan.trunkFqdn,
+            steps: names,
+            ...(planned ? { sbc: planned.entry.name } : {}),
+          },
         });
         return w.id;
       });
@@ -263,17 +298,22 @@ export function createRoutingService({
       if (open?.kind === 'offboard') throw new AppError('conflict', 'The service is being removed already.');
       if (open && open.status === 'running')
         throw new AppError('conflict', 'A routing step is running: wait for it, then remove the service.');
-      const outcomes: Record<string, Outcome> = {};
-      for (const s of last.steps) outcomes[s.name] = (s.outcome as Outcome | null) ?? {};
-      const plan: StoredPlan = { ...(last.workflow.plan as StoredPlan), onboardingOutcomes: outcomes };
-      const names: StepName[] = offboardingSteps(last.workflow.configureDns);
+      // What every onboarding run recorded (routing and SBC runs alike); the plan of the latest routing run.
+      const outcomes = (await repos.workflows.latestOutcomes(serviceId)) as Record<string, Outcome>;
+      const routingRun = (await repos.workflows.latestRouting(serviceId)) ?? last;
+      const plan: StoredPlan = { ...(routingRun.workflow.plan as StoredPlan), onboardingOutcomes: outcomes };
+      const sbcRecorded = SbcOutcomeSchema.safeParse(outcomes['configure-sbc'] ?? {});
+      const names: StepName[] = offboardingSteps(
+        routingRun.workflow.configureDns,
+        sbcRecorded.success && sbcRecorded.data.record !== null,
+      );
       const tenantId = await repos.microsoftAccess.tenantOfService(serviceId);
       await uow(async (r) => {
         if (open) await r.workflows.setStatus(open.id, 'cancelled');
         const w = await r.workflows.create({
           serviceId,
           kind: 'offboard',
-          configureDns: last.workflow.configureDns,
+          configureDns: routingRun.workflow.configureDns,
           plan,
           steps: names,
         });

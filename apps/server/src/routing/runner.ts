@@ -1,8 +1,15 @@
-import { handOverVoiceRouting, VoiceRoutingOutcomeSchema, type ServiceStatus } from '@trunkline/contracts';
+import {
+  handOverVoiceRouting,
+  SbcOutcomeSchema,
+  VoiceRoutingOutcomeSchema,
+  type ServiceStatus,
+} from '@trunkline/contracts';
 import { systemActor } from '../access/actor.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { ServicesRepository } from '../services/services.repository.ts';
 import type { WorkflowsRepository } from './workflow.repository.ts';
+import type { SbcAllocationsRepository } from '../sbc/allocations.repository.ts';
+import { heldRows } from '../sbc/provisioners.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { healthCheckJob, routingStepJob } from '../jobs/definitions.ts';
 import type { JobQueue, TransactionJobQueue } from '../jobs/job.ts';
@@ -30,6 +37,14 @@ export function isTransient(e: unknown): boolean {
   if (typeof flag === 'boolean') return flag;
   // DnsError does not carry the flag yet (dns/ is being split): its passing kinds until it does.
   return e instanceof DnsError && ['unreachable', 'timeout', 'server-failure'].includes(e.kind);
+}
+
+/** Makes the service hold exactly the SBC rows its SBC step's record names (`sbc_allocations`). */
+async function holdSbcRows(allocations: SbcAllocationsRepository, serviceId: string, outcome: Outcome) {
+  const parsed = SbcOutcomeSchema.safeParse(outcome);
+  const record = parsed.success ? parsed.data.record : null;
+  if (!record) return;
+  await allocations.hold(record.sbcId, serviceId, heldRows(record));
 }
 
 /** Thrown where a worker finds that its lease on the run has gone to another: it stops without writing. */
@@ -60,6 +75,7 @@ export function createRoutingRunner({
   uow: UnitOfWork<{
     audit: AuditRepository;
     jobs: TransactionJobQueue;
+    sbcAllocations: SbcAllocationsRepository;
     services: ServicesRepository;
     workflows: WorkflowsRepository;
   }>;
@@ -85,7 +101,8 @@ export function createRoutingRunner({
     if (!mine) return;
     const leaving = VoiceRoutingOutcomeSchema.parse(mine);
     for (const other of await r.workflows.servicesSharingTenant(w.serviceId)) {
-      const last = await r.workflows.latest(other);
+      // The other service's newest run with Teams objects (an "SBC only" run has none).
+      const last = await r.workflows.latestWithStep(other, 'voice-routing');
       if (last?.workflow.kind !== 'onboard') continue;
       const step = last.steps.find((s) => s.name === 'voice-routing');
       if (!step?.outcome) continue;
@@ -103,7 +120,12 @@ export function createRoutingRunner({
       const service = await r.services.get({ kind: 'provider' }, w.serviceId);
       await r.services.update({ kind: 'provider' }, w.serviceId, { status: finalStatus[w.kind] });
       await recordAudit(r.audit, actor, {
-        action: w.kind === 'onboard' ? 'routing.complete' : 'routing.offboard-complete',
+        action:
+          w.kind === 'offboard'
+            ? 'routing.offboard-complete'
+            : w.scope === 'sbc'
+              ? 'sbc.complete'
+              : 'routing.complete',
         targetType: 'service',
         targetId: w.serviceId,
         customerId: service?.customerId ?? null,
@@ -181,6 +203,15 @@ export function createRoutingRunner({
         // No change is made (nor recorded) by a worker that lost the run to another.
         if (lost()) throw new LeaseLost();
         if (w.kind !== 'onboard') return;
+        if (step.name === 'configure-sbc') {
+          // The rows' indexes are claimed in the same transaction as the record, before the device write.
+          await uow(async (r) => {
+            await r.workflows.updateStep(w.id, step.name, { outcome });
+            await holdSbcRows(r.sbcAllocations, w.serviceId, outcome);
+          });
+          recorded = outcome;
+          return;
+        }
         recorded = outcome;
         await repos.workflows.updateStep(w.id, step.name, { outcome: recorded });
       };
@@ -234,14 +265,20 @@ export function createRoutingRunner({
     // The step's own outcome is its whole record (merged monotonically by the step); offboarding keeps onboarding's.
     const outcome = w.kind === 'onboard' ? (result.outcome ?? recorded) : recorded;
     if (result.kind === 'done') {
-      await repos.workflows.updateStep(w.id, step.name, {
-        status: 'succeeded',
-        finishedAt: now(),
-        message: result.message,
-        lastError: null,
-        nextAttemptAt: null,
-        waitingSince: null,
-        outcome,
+      await uow(async (r) => {
+        await r.workflows.updateStep(w.id, step.name, {
+          status: 'succeeded',
+          finishedAt: now(),
+          message: result.message,
+          lastError: null,
+          nextAttemptAt: null,
+          waitingSince: null,
+          outcome,
+        });
+        // The SBC step's indexes follow its record: the rows it no longer needs are free again; after removal, all.
+        if (step.name === 'configure-sbc')
+          if (w.kind === 'onboard') await holdSbcRows(r.sbcAllocations, w.serviceId, outcome);
+          else await r.sbcAllocations.release(w.serviceId);
       });
       return true;
     }

@@ -6,18 +6,25 @@ import {
   mergeActivationOutcome,
   mergeDnsOutcome,
   mergeDomainOutcome,
+  mergeSbcOutcome,
+  SbcOutcomeSchema,
   VoiceRoutingOutcomeSchema,
   type ActivationOutcome,
   type DnsOutcome,
   type DomainOutcome,
   type PlanChange,
+  type SbcOutcome,
   type StepName,
   type VoiceRoutingOutcome,
+  type WorkflowScope,
 } from '@trunkline/contracts';
 import type { DnsProvider, RecordType } from '../dns/dns-provider.ts';
 import { DirectoryError, type SubscribedSku, type TenantDirectory } from '../microsoft/tenant-directory.ts';
 import { recordOf, TeamsError, type TeamsExecutor } from '../teams/teams-executor.ts';
 import { ACTIVATING_SUMMARY, activationCandidates, hasFreeUnits } from './activation-licences.ts';
+import { IndexTakenError } from '../sbc/allocations.repository.ts';
+import type { SbcProvisioner, SbcRecord } from '../sbc/provisioner.ts';
+import { SbcError } from '../sbc/sbc-device.ts';
 import type { RoutingPlan } from './plan.ts';
 
 /** A step that cannot succeed by trying again (until someone changes something and presses Retry). */
@@ -42,6 +49,8 @@ export type StepContext = {
   directory: TenantDirectory;
   teamsToken: () => Promise<string>;
   executor: () => TeamsExecutor;
+  /** The provisioner of an SBC of the inventory (a StepFailure when it is gone). */
+  sbcProvisioner: (sbcId: string) => Promise<SbcProvisioner>;
   /** What earlier runs and attempts of this step recorded (onboarding), or what onboarding recorded (offboarding). */
   previous: Outcome;
   /**
@@ -537,15 +546,116 @@ export const voiceRoutingStep: Step = {
   },
 };
 
+// ------------------------------------------------------------------------------------------------ SBC
+
+/** An SBC error that trying again will not fix (credentials, rights, a refused or invalid fragment) fails the step. */
+const sbcFailure = (e: unknown): unknown =>
+  e instanceof SbcError && !e.transient ? new StepFailure(e.message, { cause: e }) : e;
+
+const rowList = (objects: string[]) => (objects.length ? objects.join(', ') : 'nothing');
+
+export const sbcStep: Step = {
+  async apply(ctx) {
+    const plan = ctx.plan.sbc;
+    if (!plan) throw new StepFailure('This run was started without an SBC plan: start Configure SBC again.');
+    const provisioner = await ctx.sbcProvisioner(plan.sbcId);
+    let rec: SbcOutcome = read(SbcOutcomeSchema, ctx.previous);
+    const before = await provisioner.planApply(plan.customer, rec.record ?? undefined).catch(() => null);
+    let record: SbcRecord | undefined;
+    // Two runs that raced for the same free index: the second one's checkpoint is refused; allocate again.
+    for (let attempt = 1; !record; attempt++) {
+      try {
+        record = await provisioner.apply(plan.customer, rec.record ?? undefined, async (r) => {
+          rec = mergeSbcOutcome(rec, { record: r });
+          await ctx.checkpoint(rec);
+        });
+      } catch (e) {
+        if (e instanceof IndexTakenError && attempt < 3) continue;
+        throw sbcFailure(e);
+      }
+    }
+    rec = mergeSbcOutcome(rec, { record });
+    const written = before?.changes.filter((c) => c.action === 'write').flatMap((c) => c.objects) ?? [];
+    const removed = before?.changes.filter((c) => c.action === 'remove').flatMap((c) => c.objects) ?? [];
+    return {
+      kind: 'done',
+      message:
+        written.length || removed.length
+          ? `${plan.sbcName}: wrote ${rowList(written)}${removed.length ? `; removed ${rowList(removed)}` : ''} for ${plan.customer.fqdn}.`
+          : `${plan.sbcName} already holds the rows of ${plan.customer.fqdn}.`,
+      outcome: rec,
+    };
+  },
+  async remove(ctx) {
+    const { record } = read(SbcOutcomeSchema, ctx.previous);
+    if (!record) return { kind: 'done', message: 'Trunkline wrote nothing on an SBC; nothing to remove.' };
+    const provisioner = await ctx.sbcProvisioner(record.sbcId);
+    try {
+      const result = await provisioner.remove(record);
+      const removed = result.changes.filter((c) => c.action === 'remove').flatMap((c) => c.objects);
+      return {
+        kind: 'done',
+        message: [
+          removed.length
+            ? `Removed ${rowList(removed)} from the SBC.`
+            : 'None of the recorded rows was left on the SBC.',
+          ...(result.foreign.length
+            ? [`Left alone (changed since Trunkline wrote them): ${result.foreign.join(', ')}.`]
+            : []),
+        ].join(' '),
+      };
+    } catch (e) {
+      throw sbcFailure(e);
+    }
+  },
+  async preview(ctx) {
+    const plan = ctx.plan.sbc;
+    if (!plan) return [];
+    const provisioner = await ctx.sbcProvisioner(plan.sbcId);
+    const { record } = read(SbcOutcomeSchema, ctx.previous);
+    const preview = await provisioner.planApply(plan.customer, record ?? undefined);
+    if (!preview.changes.length)
+      return [
+        {
+          area: 'sbc',
+          object: 'SBC rows',
+          identity: plan.sbcName,
+          action: 'none',
+          detail: `${plan.sbcName} holds the rows of ${plan.customer.fqdn} already`,
+        },
+      ];
+    return preview.changes.map((c) => ({
+      area: 'sbc' as const,
+      object: c.action === 'write' ? 'SBC rows' : 'SBC rows no longer needed',
+      identity: plan.sbcName,
+      action: c.action === 'write' ? ('create' as const) : ('delete' as const),
+      detail: c.objects.join(', '),
+    }));
+  },
+};
+
 export const steps: Record<StepName, Step> = {
   dns: dnsStep,
   domain: domainStep,
   activation: activationStep,
   'voice-routing': voiceRoutingStep,
+  'configure-sbc': sbcStep,
 };
 
 export const onboardingSteps = (configureDns: boolean): StepName[] =>
   configureDns ? ['dns', 'domain', 'activation', 'voice-routing'] : ['domain', 'activation', 'voice-routing'];
+
+/** The steps of an onboarding run of a scope: default routing, then the SBC; or the SBC only. */
+export const stepsOfScope = (scope: WorkflowScope, configureDns: boolean): StepName[] =>
+  scope === 'sbc'
+    ? ['configure-sbc']
+    : scope === 'routing+sbc'
+      ? [...onboardingSteps(configureDns), 'configure-sbc']
+      : onboardingSteps(configureDns);
 /** Offboarding undoes in reverse; DNS records are removed only where Trunkline wrote them. */
-export const offboardingSteps = (configureDns: boolean): StepName[] =>
-  configureDns ? ['voice-routing', 'activation', 'domain', 'dns'] : ['voice-routing', 'activation', 'domain'];
+export const offboardingSteps = (configureDns: boolean, sbc = false): StepName[] => [
+  ...(sbc ? (['configure-sbc'] as const) : []),
+  ...(configureDns
+    ? (['voice-routing', 'activation', 'domain', 'dns'] as const)
+    : (['voice-routing', 'activation', 'domain'] as const)),
+];

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, inArray, isNull, lt, lte, notInArray, or } from 'drizzle-orm';
-import type { StepName, Workflow } from '@trunkline/contracts';
+import { and, asc, desc, eq, inArray, isNull, lt, lte, ne, notInArray, or } from 'drizzle-orm';
+import type { StepName, Workflow, WorkflowScope } from '@trunkline/contracts';
 import type { Executor } from '../platform/db/database.ts';
 import { serviceConnections, services, workflows, workflowSteps } from '../platform/db/schema.ts';
 
@@ -14,6 +14,7 @@ export const toWorkflow = (w: WorkflowRow, steps: StepRow[]): Workflow => ({
   kind: w.kind,
   status: w.status,
   configureDns: w.configureDns,
+  scope: w.scope,
   steps: steps
     .sort((a, b) => a.position - b.position)
     .map((s) => ({
@@ -38,6 +39,8 @@ export function createWorkflowsRepository(db: Executor) {
       serviceId: string;
       kind: 'onboard' | 'offboard';
       configureDns: boolean;
+      /** What an onboarding run covers (default: routing). */
+      scope?: WorkflowScope;
       plan: unknown;
       steps: StepName[];
       /** What earlier runs recorded per step (e.g. that Trunkline created the domain), carried forward. */
@@ -50,6 +53,7 @@ export function createWorkflowsRepository(db: Executor) {
           kind: input.kind,
           status: 'running',
           configureDns: input.configureDns,
+          scope: input.scope ?? 'routing',
           plan: input.plan,
         })
         .returning();
@@ -83,6 +87,47 @@ export function createWorkflowsRepository(db: Executor) {
         .select()
         .from(workflows)
         .where(and(eq(workflows.serviceId, serviceId), kind ? eq(workflows.kind, kind) : undefined))
+        .orderBy(desc(workflows.createdAt))
+        .limit(1);
+      return w ? this.get(w.id) : null;
+    },
+    /**
+     * What onboarding runs recorded, per step: the newest recorded outcome of each step across the service's
+     * onboarding runs (an "SBC only" run does not hide what the routing run recorded, and the reverse).
+     */
+    async latestOutcomes(serviceId: string): Promise<Record<string, unknown>> {
+      const rows = await db
+        .select({ name: workflowSteps.name, outcome: workflowSteps.outcome })
+        .from(workflowSteps)
+        .innerJoin(workflows, eq(workflows.id, workflowSteps.workflowId))
+        .where(and(eq(workflows.serviceId, serviceId), eq(workflows.kind, 'onboard')))
+        .orderBy(desc(workflows.createdAt));
+      const out: Record<string, unknown> = {};
+      for (const r of rows) if (r.outcome !== null && !(r.name in out)) out[r.name] = r.outcome;
+      return out;
+    },
+    /** The newest run of a service that has the step (of any kind), with its steps. */
+    async latestWithStep(
+      serviceId: string,
+      step: StepName,
+    ): Promise<{ workflow: WorkflowRow; steps: StepRow[] } | null> {
+      const [w] = await db
+        .select({ id: workflows.id })
+        .from(workflows)
+        .innerJoin(workflowSteps, eq(workflowSteps.workflowId, workflows.id))
+        .where(and(eq(workflows.serviceId, serviceId), eq(workflowSteps.name, step)))
+        .orderBy(desc(workflows.createdAt))
+        .limit(1);
+      return w ? this.get(w.id) : null;
+    },
+    /** The newest onboarding run of a service that covers default routing (not "SBC only"). */
+    async latestRouting(serviceId: string): Promise<{ workflow: WorkflowRow; steps: StepRow[] } | null> {
+      const [w] = await db
+        .select({ id: workflows.id })
+        .from(workflows)
+        .where(
+          and(eq(workflows.serviceId, serviceId), eq(workflows.kind, 'onboard'), ne(workflows.scope, 'sbc')),
+        )
         .orderBy(desc(workflows.createdAt))
         .limit(1);
       return w ? this.get(w.id) : null;

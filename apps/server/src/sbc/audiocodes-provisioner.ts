@@ -89,6 +89,16 @@ const joinStale = (a: AudioCodesState['stale'], b: AudioCodesState['stale']): Au
   };
 };
 
+/** The rows a recorded state holds on the device (its fragment's and the stale ones still to remove). */
+export const audioCodesRows = (state: unknown): RowRef[] => {
+  const parsed = AudioCodesStateSchema.safeParse(state);
+  if (!parsed.success) return [];
+  return [
+    ...rowsOf(parsed.data.onboarding),
+    ...(parsed.data.stale ? rowsOf(parsed.data.stale.onboarding) : []),
+  ];
+};
+
 const templateFailure = (e: unknown): unknown => {
   if (e instanceof TemplateError) {
     const first = e.problems[0];

@@ -1,7 +1,8 @@
-import { createAudioCodesProvisioner } from './audiocodes-provisioner.ts';
+import { audioCodesRows, createAudioCodesProvisioner } from './audiocodes-provisioner.ts';
 import { createAudioCodesDevice, type AudioCodesOptions } from './audiocodes.ts';
 import { kamailioProvisionerFor } from './kamailio-provisioner.ts';
-import type { SbcConfigurationModel, SbcKind, SbcProvisioner } from './provisioner.ts';
+import type { SbcConfigurationModel, SbcKind, SbcProvisioner, SbcRecord } from './provisioner.ts';
+import type { RowRef } from './sync.ts';
 import type { SbcTemplate } from './templates.ts';
 
 /**
@@ -45,4 +46,12 @@ export function createSbcProvisioner(entry: SbcEntry, deps: SbcProvisionerDeps):
     case 'kamailio':
       return kamailioProvisionerFor(entry);
   }
+}
+
+/**
+ * The indexed rows a record says the customer holds on its SBC (`sbc_allocations`, so no other customer is given
+ * them). Kinds without shared row indexes hold none.
+ */
+export function heldRows(record: SbcRecord): RowRef[] {
+  return record.kind === 'audiocodes' ? audioCodesRows(record.state) : [];
 }

@@ -149,6 +149,7 @@ function world() {
       directory,
       teamsToken: async () => 'token',
       executor: () => executor,
+      sbcProvisioner: () => Promise.reject(new Error('no SBC in these tests')),
       previous,
       checkpoint: async (o) => {
         log.push('checkpoint');
