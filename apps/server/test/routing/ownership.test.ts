@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStatus } from '../support/client.ts';
-import { NAMES, prepare, resetTenant, wholeState, type PreExisting } from '../support/ownership.ts';
+import {
+  NAMES,
+  prepare,
+  resetTenant,
+  wholeState,
+  type PreExisting,
+  type WholeState,
+} from '../support/ownership.ts';
 import { startRoutingWorld, waitForWorkflow, type RoutingWorld, type Run } from '../support/routing.ts';
 
 /**
@@ -100,14 +107,31 @@ describe('offboarding never removes what the customer owned', () => {
       })
       // A user needs its domain, a licence its user.
       .map((p) => ({ ...p, user: p.user || p.licence, domain: p.domain || p.user || p.licence }));
+    /**
+     * The one documented exception: the Teams admin API has no read of the tenant-wide grant, so Trunkline cannot
+     * know a global default the customer had granted before (the plan preview says so); offboarding reverts its own
+     * grant to the Global policy instance, so such a default ends as the Global instance. Everything else is as
+     * before.
+     */
+    const expectedAfter = (before: WholeState, pre: PreExisting): WholeState =>
+      pre.grant
+        ? {
+            ...before,
+            globalPolicy: null,
+            tenant: {
+              ...before.tenant,
+              teams: { ...before.tenant.teams, GlobalPolicies: { OnlineVoiceRoutingPolicy: null } },
+            },
+          }
+        : before;
     await fc.assert(
       fc.asyncProperty(preExisting, async (pre) => {
         const { svc, shortName, before } = await scenario(pre);
         await onboard(svc.id);
         const off = await offboard(svc.id, shortName);
-        expect(await wholeState(world)).toEqual(before);
+        expect(await wholeState(world)).toEqual(expectedAfter(before, pre));
         await offboard(svc.id, shortName, off.id);
-        expect(await wholeState(world)).toEqual(before);
+        expect(await wholeState(world)).toEqual(expectedAfter(before, pre));
       }),
       { numRuns: 12 },
     );
