@@ -258,7 +258,7 @@ export const graphRoutes = (emu: Emu): Route[] => {
   // ------------------------------------------------------------------ representations
 
   const domainJson = (d: Domain): Json => ({
-    authenticationType: 'Managed',
+    authenticationType: d.authenticationType ?? 'Managed',
     availabilityStatus: d.availabilityStatus,
     id: d.id,
     isAdminManaged: true,

@@ -123,7 +123,8 @@ export const identityErrorBody = (
   const code = e.aadsts ?? 90000;
   return {
     error: e.code,
-    error_description: `AADSTS${code}: ${e.message} Trace ID: ${ctx.requestId} Correlation ID: ${ctx.clientRequestId} Timestamp: ${timestamp}`,
+    // Lines separated by CRLF, as Microsoft sends them.
+    error_description: `AADSTS${code}: ${e.message}\r\nTrace ID: ${ctx.requestId}\r\nCorrelation ID: ${ctx.clientRequestId}\r\nTimestamp: ${timestamp}`,
     error_codes: [code],
     timestamp,
     trace_id: ctx.requestId,

@@ -95,6 +95,29 @@ export const identityRoutes = (emu: Emu): Route[] => {
    * names, it is not fetched.
    */
   const accessIssuerFor = (tid: string) => `${ACCESS_TOKEN_ISSUER_BASE}${tid}/`;
+  /** The verified domain a user name is on (its realm). */
+  const realmOf = (tenant: Tenant, upn: string) => {
+    const domain = upn.split('@').pop()!.toLowerCase();
+    return tenant.domains.find((d) => d.isVerified && d.id === domain);
+  };
+  /**
+   * The `claims` challenge of a Conditional Access error: the policy ids a client passes back (as `claims`) in an
+   * interactive request. One stable id per tenant here.
+   */
+  const claimsChallenge = (tenantId: string) =>
+    JSON.stringify({
+      access_token: {
+        capolids: {
+          essential: true,
+          values: [
+            createHash('sha256')
+              .update(`ca:${tenantId}`)
+              .digest('hex')
+              .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, '$1-$2-$3-$4-$5'),
+          ],
+        },
+      },
+    });
   const lifetime = () => emu.settings.accessTokenLifetimeSeconds;
 
   const notFoundTenant = (seg: string, error: string) =>
@@ -460,7 +483,14 @@ export const identityRoutes = (emu: Emu): Route[] => {
         `The user account {EmailHidden} does not exist in the ${tenantName} directory. To sign into this application, the account must be added to the directory.`,
       );
     const { tenant, user } = found;
-    if (!safeEqual(user.password, password))
+    // ROPC is not supported for users of a federated domain (reference §2.8): the identity platform cannot check
+    // a password the federation server holds. Entra's answer for them is reported as 50126 (sign-in logs: "Invalid
+    // on-premise username or password"); clients learn the domain is federated from home realm discovery
+    // (`userRealm` below), as MSAL does before a password grant.
+    if (
+      realmOf(tenant, user.userPrincipalName)?.authenticationType === 'Federated' ||
+      !safeEqual(user.password, password)
+    )
       throw aad(
         400,
         'invalid_grant',
@@ -475,7 +505,8 @@ export const identityRoutes = (emu: Emu): Route[] => {
         'interaction_required',
         50076,
         `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${resource.appId}'.`,
-        { suberror: 'basic_action' },
+        // A Conditional Access error carries the claims challenge a client must send back interactively.
+        { suberror: 'basic_action', claims: claimsChallenge(tenant.id) },
       );
     }
     return userTokens({
@@ -1138,6 +1169,38 @@ export const identityRoutes = (emu: Emu): Route[] => {
       : { status: 200, html: messagePage('Sign out', 'You signed out of your account.') };
   };
 
+  /**
+   * Home realm discovery, `GET /common/userrealm/{upn}?api-version=1.0` (what MSAL asks before a password grant):
+   * `account_type` Managed, Federated (with the federation endpoints) or Unknown.
+   */
+  const userRealm = (ctx: Ctx): Reply => {
+    const upn = ctx.params.upn ?? '';
+    const domain = upn.includes('@') ? upn.split('@').pop()!.toLowerCase() : upn.toLowerCase();
+    const tenant = world.tenants.find((t) => t.domains.some((d) => d.isVerified && d.id === domain));
+    const d = tenant && realmOf(tenant, upn);
+    const common = { ver: '1.0', cloud_instance_name: 'microsoftonline.com' };
+    if (!tenant || !d) return { status: 200, json: { ...common, account_type: 'Unknown' } };
+    const base = {
+      ...common,
+      NameSpaceType: d.authenticationType === 'Federated' ? 'Federated' : 'Managed',
+      account_type: d.authenticationType === 'Federated' ? 'Federated' : 'Managed',
+      domain_name: d.id,
+      cloud_audience_urn: 'urn:federation:MicrosoftOnline',
+    };
+    return {
+      status: 200,
+      json:
+        d.authenticationType === 'Federated'
+          ? {
+              ...base,
+              federation_protocol: 'WSTrust',
+              federation_metadata_url: `https://sts.${d.id}/adfs/services/trust/mex`,
+              federation_active_auth_url: `https://sts.${d.id}/adfs/services/trust/2005/usernamemixed`,
+            }
+          : base,
+    };
+  };
+
   const errorLookup = (ctx: Ctx): Reply => ({
     status: 200,
     html: messagePage(
@@ -1159,6 +1222,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
     route('POST', '/:tenant/v2.0/adminconsent', adminConsent('v2')),
     route('GET', '/:tenant/adminconsent', adminConsent('v1')),
     route('POST', '/:tenant/adminconsent', adminConsent('v1')),
+    route('GET', '/:tenant/userrealm/:upn', userRealm),
     route('GET', '/devicelogin', deviceLogin),
     route('POST', '/devicelogin', deviceLogin),
     route('GET', '/error', errorLookup),

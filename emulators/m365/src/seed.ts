@@ -51,7 +51,16 @@ export type SeedTenant = {
   countryLetterCode: string;
   /** App ids that are admin-consented at start (service principal + all configured permissions). */
   consentedApps: string[];
-  domains: { id: string; isInitial: boolean; isDefault: boolean }[];
+  /**
+   * `authenticationType` `Federated`: users on the domain sign in at their own identity provider (AD FS), so the
+   * identity platform cannot check their password (ROPC fails; home realm discovery says Federated).
+   */
+  domains: {
+    id: string;
+    isInitial: boolean;
+    isDefault: boolean;
+    authenticationType?: 'Managed' | 'Federated';
+  }[];
   subscribedSkus: SeedSku[];
   users: SeedUser[];
 };

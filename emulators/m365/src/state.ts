@@ -14,6 +14,8 @@ export type Domain = {
   verificationText: string;
   txtRecordId: string;
   mxRecordId: string;
+  /** Absent: Managed. Federated domains come only from the seed. */
+  authenticationType?: 'Managed' | 'Federated';
 };
 
 export type User = {
@@ -204,6 +206,7 @@ export const createWorld = (seed: Seed, onCreated: (o: object) => void = () => {
           isInitial: d.isInitial,
           isDefault: d.isDefault,
           isRoot: true,
+          ...(d.authenticationType ? { authenticationType: d.authenticationType } : {}),
         })),
         users: [],
         skus: t.subscribedSkus.map((s) => structuredClone(s)),
