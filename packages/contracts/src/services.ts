@@ -280,7 +280,21 @@ export type ConnectionMethod = z.infer<typeof ConnectionMethodSchema>;
 /** The secure connection to the customer's Microsoft 365, as the operator sees it (never a token or secret). */
 export const ConnectionStatusSchema = z.object({
   serviceId: IdSchema,
-  state: z.enum(['not-connected', 'connected', 'failed']),
+  /**
+   * `confirming`: the tenant admin consented, and Microsoft has not confirmed access yet (a freshly consented app
+   * replicates for seconds to minutes); Trunkline keeps trying until `confirmation.deadline`.
+   */
+  state: z.enum(['not-connected', 'confirming', 'connected', 'failed']),
+  /** While `confirming`: since when, until when, how many tries, and Microsoft's last answer. */
+  confirmation: z
+    .object({
+      tenantId: z.string(),
+      startedAt: TimestampSchema,
+      deadline: TimestampSchema,
+      attempts: z.number().int(),
+      lastError: z.string().nullable(),
+    })
+    .optional(),
   method: ConnectionMethodSchema.nullable(),
   tenantId: z.string().nullable(),
   adminUsername: z.string().nullable(),

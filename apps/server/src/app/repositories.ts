@@ -9,6 +9,7 @@ import { createInvitationsRepository } from '../invitations/invitations.reposito
 import { createServicesRepository } from '../services/services.repository.ts';
 import { createSettingsRepository } from '../settings/settings.repository.ts';
 import { createConnectionsRepository } from '../connections/connections.repository.ts';
+import { createConsentConfirmationsRepository } from '../connections/consent-confirmations.repository.ts';
 import { createOAuthStatesRepository } from '../connections/oauth-states.repository.ts';
 import { createM365SettingsRepository } from '../m365/m365-settings.repository.ts';
 import { createRoutingSettingsRepository } from '../routing/routing-settings.repository.ts';
@@ -33,6 +34,7 @@ export function createRepositories(db: Executor) {
     settings: createSettingsRepository(db),
     connections: createConnectionsRepository(db),
     oauthStates: createOAuthStatesRepository(db),
+    consentConfirmations: createConsentConfirmationsRepository(db),
     m365Settings: createM365SettingsRepository(db),
     routingSettings: createRoutingSettingsRepository(db),
     workflows: createWorkflowsRepository(db),

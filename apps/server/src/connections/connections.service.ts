@@ -56,7 +56,7 @@ export function createConnectionsService({
   const flow = createInvitationFlow({ repos, uow, tokens, publicUrl, now });
   return {
     ...createCredentialsFlow({ repos, uow, entra, vault }),
-    ...createAdminConsentFlow({ repos, flow, entra, graph, publicUrl }),
+    ...createAdminConsentFlow({ repos, flow, entra, graph, publicUrl, uow, now }),
     ...createOwnAppFlow({ flow, entraForApp, graph, vault }),
     ...createDelegatedFlow({ repos, flow, entra, vault, publicUrl }),
     ...createTokenRefresh({ repos, access, jobs }),
@@ -65,11 +65,30 @@ export function createConnectionsService({
       const service = await repos.services.get(scopeOf(actor), serviceId);
       if (!service) throw notFound('Service');
       const row = await repos.connections.get(serviceId);
+      const confirming = await repos.consentConfirmations.get(serviceId);
       const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
       return {
         serviceId,
-        // Connected once a token was obtained; a later error shows in lastError without undoing that.
-        state: !row ? 'not-connected' : row.lastSuccessAt ? 'connected' : 'failed',
+        // Connected once a token was obtained; a later error shows in lastError without undoing that. A consent
+        // Microsoft has not confirmed yet (its new service principal replicating) is being confirmed.
+        state: confirming
+          ? 'confirming'
+          : !row
+            ? 'not-connected'
+            : row.lastSuccessAt
+              ? 'connected'
+              : 'failed',
+        ...(confirming
+          ? {
+              confirmation: {
+                tenantId: confirming.tenantId,
+                startedAt: confirming.startedAt,
+                deadline: confirming.deadline,
+                attempts: confirming.attempts,
+                lastError: confirming.lastError,
+              },
+            }
+          : {}),
         method: (row?.method as ConnectionStatus['method']) ?? null,
         tenantId: row?.tenantId ?? null,
         adminUsername: row?.adminUsername ?? null,

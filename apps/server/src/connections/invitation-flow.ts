@@ -12,6 +12,7 @@ import { hashToken } from '../platform/crypto.ts';
 import type { ServicesRepository } from '../services/services.repository.ts';
 import { PRE_CONNECTION } from '../services/services.service.ts';
 import type { ConnectionsRepository } from './connections.repository.ts';
+import type { ConsentConfirmationsRepository } from './consent-confirmations.repository.ts';
 import type { OAuthStatesRepository } from './oauth-states.repository.ts';
 
 /**
@@ -19,9 +20,14 @@ import type { OAuthStatesRepository } from './oauth-states.repository.ts';
  * Microsoft and consumed by its redirect, and the one transaction that completes a connection.
  */
 export type InvitationFlowDeps = {
-  repos: { invitations: InvitationsRepository; oauthStates: OAuthStatesRepository };
+  repos: {
+    invitations: InvitationsRepository;
+    oauthStates: OAuthStatesRepository;
+    consentConfirmations: ConsentConfirmationsRepository;
+  };
   uow: UnitOfWork<{
     connections: ConnectionsRepository;
+    consentConfirmations: ConsentConfirmationsRepository;
     services: ServicesRepository;
     invitations: InvitationsRepository;
     audit: AuditRepository;
@@ -129,6 +135,8 @@ export function createInvitationFlow({ repos, uow, tokens, publicUrl, now }: Inv
     ) {
       await uow(async (r) => {
         await r.connections.recordSuccess(invitation.serviceId, success);
+        // A consent being confirmed in the background is confirmed now.
+        await r.consentConfirmations.remove(invitation.serviceId);
         await r.jobs.send(assignTeamsRoleJob, { serviceId: invitation.serviceId });
         const service = await r.services.get({ kind: 'provider' }, invitation.serviceId);
         if (service && PRE_CONNECTION.has(service.status))

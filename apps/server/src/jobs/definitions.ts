@@ -51,6 +51,18 @@ export const assignTeamsRoleJob = defineJob({
 });
 
 /**
+ * Confirms an admin consent that Microsoft did not confirm at once (a freshly consented app's service principal
+ * replicates: AADSTS700016, Graph 401/403/404): one attempt per job, the next one sent as a delayed job until the
+ * confirmation's deadline. Retried only if the attempt itself crashed.
+ */
+export const confirmConsentJob = defineJob({
+  name: 'connection.confirm-consent',
+  payload: z.object({ serviceId: z.uuid() }),
+  retry: { limit: 3, delaySeconds: 5, backoff: true, maxDelaySeconds: 60 },
+  expireInSeconds: 120,
+});
+
+/**
  * Runs the steps of one routing workflow (onboarding or offboarding) until it finishes, waits or fails; a waiting
  * step sends the next attempt as a delayed job. A crashed attempt is retried; the workflow's lease keeps two
  * workers off one service.
@@ -85,6 +97,7 @@ export const healthFanOutJob = defineJob({
 
 /** Every job the application defines; queues are created for each at start. */
 export const jobDefinitions: JobDefinition[] = [
+  confirmConsentJob,
   purgeExpiredAuthJob,
   sendInvitationJob,
   refreshTokensJob,

@@ -6,6 +6,7 @@ import { createInvitationSender } from '../invitations/invitations.service.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import {
   assignTeamsRoleJob,
+  confirmConsentJob,
   purgeExpiredAuthJob,
   refreshTokenJob,
   refreshTokensJob,
@@ -37,7 +38,7 @@ export function createJobHandlers({
   repos: { auth: AuthRepository; invitations: InvitationsRepository; settings: SettingsRepository };
   mailer: Mailer;
   tokens: InvitationTokens;
-  connections: Pick<ConnectionsService, 'queueRefreshes' | 'refreshToken'>;
+  connections: Pick<ConnectionsService, 'queueRefreshes' | 'refreshToken' | 'confirmConsent'>;
   teamsRole: TeamsRoleService;
   /** Builds the routing runner with the job's logger. */
   routing: (log: Logger) => RoutingRunner;
@@ -58,6 +59,12 @@ export function createJobHandlers({
     handle(refreshTokenJob, async ({ serviceId, dueBefore }, { log }) => {
       const result = await connections.refreshToken(serviceId, new Date(dueBefore));
       log.info({ serviceId, result }, 'refreshed a delegated token');
+    }),
+    handle(confirmConsentJob, async ({ serviceId }, { log }) => {
+      log.info(
+        { serviceId, result: await connections.confirmConsent(serviceId) },
+        'confirming an admin consent',
+      );
     }),
     handle(assignTeamsRoleJob, async ({ serviceId }, { log }) => {
       // A service deleted meanwhile answers 404: nothing left to do. Transient failures throw and are retried.

@@ -79,6 +79,7 @@ function State({ view }: { view: InvitationView }) {
 
 const consentOutcomes: Record<string, { color: string; title: string }> = {
   done: { color: 'green', title: 'Connected — you can close this window' },
+  confirming: { color: 'blue', title: 'Consent given — confirming access' },
   denied: { color: 'orange', title: 'Consent was not given' },
   failed: { color: 'red', title: 'The connection could not be confirmed' },
   'tenant-taken': { color: 'red', title: 'This tenant belongs to another customer' },

@@ -25,6 +25,9 @@ const timeLeft = (iso: string) => {
 };
 
 /** The service's secure connection to Microsoft 365: how, to which tenant, what was granted, and the last error. */
+/** A consent Microsoft has not confirmed yet (its new app replicating): a state of the connection, not of the lifecycle. */
+const CONFIRMING = { label: 'Confirming access', color: 'blue' } as const;
+
 export function ConnectionPanel({
   service,
 }: {
@@ -69,9 +72,11 @@ export function ConnectionPanel({
   if (!c) return null;
   // The connection's own facet, coloured as everywhere else; an open invitation is what "not connected" waits for.
   const badge =
-    c.state !== 'connected' && lifecycle.facets.invitation.state !== 'none'
-      ? connectionStateMeta['pending-invitation']
-      : connectionStateMeta[c.state];
+    c.state === 'confirming'
+      ? CONFIRMING
+      : c.state !== 'connected' && lifecycle.facets.invitation.state !== 'none'
+        ? connectionStateMeta['pending-invitation']
+        : connectionStateMeta[c.state];
   const role = teamsRoleStateMeta[c.teamsRole.state];
   return (
     <Paper withBorder p="md">
@@ -98,6 +103,19 @@ export function ConnectionPanel({
             onClose={() => setOutcome(null)}
           >
             <MicrosoftText text={outcome.message} />
+          </Alert>
+        )}
+        {c.state === 'confirming' && c.confirmation && (
+          <Alert color="blue" title="Confirming access" role="status">
+            The tenant&apos;s administrator consented. Microsoft is still setting up access for the new app
+            (this takes seconds to minutes); Trunkline keeps confirming it by itself until{' '}
+            {formatDateTime(c.confirmation.deadline)} ({c.confirmation.attempts}{' '}
+            {c.confirmation.attempts === 1 ? 'try' : 'tries'} so far).
+            {c.confirmation.lastError && (
+              <Text size="xs" c="dimmed" mt={4}>
+                Microsoft&apos;s last answer: {c.confirmation.lastError}
+              </Text>
+            )}
           </Alert>
         )}
         {c.state === 'not-connected' && (
