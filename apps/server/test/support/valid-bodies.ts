@@ -17,6 +17,8 @@ export const validBodies: Record<string, unknown> = {
   'POST /api/v1/services/{id}/routing': { configureDns: true },
   'POST /api/v1/services/{id}/routing/retry': undefined,
   'POST /api/v1/services/{id}/offboarding': { confirmShortName: 'anything' },
+  'POST /api/v1/services/{id}/sbc/preview': {},
+  'POST /api/v1/services/{id}/sbc': { confirm: true },
   'POST /api/v1/services/{id}/health/check': undefined,
   'POST /api/v1/services/{id}/repair': undefined,
   'POST /api/v1/services/{id}/health/check': undefined,
