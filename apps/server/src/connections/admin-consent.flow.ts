@@ -32,6 +32,12 @@ export type ConsentCallback = {
 export const CONSENT_CONFIRM_MINUTES = 5;
 
 /**
+ * How long the callback itself keeps asking (once a second) before it hands the confirmation to the background job:
+ * a replication of a few seconds then ends in "connected" on the first page the admin sees.
+ */
+const INLINE_CONFIRM_MS = 4000;
+
+/**
  * Microsoft refusing a freshly consented app while its service principal replicates: Entra's "application … was
  * not found in the directory" (AADSTS700016) for the token, or Graph refusing the new token (401/403) or not
  * finding the organization (404). AADSTS7000229 ("missing service principal": no consent at all) is not one.
@@ -138,7 +144,12 @@ export function createAdminConsentFlow({
         const detail = (query.error_description ?? query.error ?? 'Consent was not given.').split('\n')[0]!;
         return fail('denied', `Consent was not granted: ${detail}`);
       }
-      const first = await attempt(query.tenant);
+      let first = await attempt(query.tenant);
+      const inlineUntil = Date.now() + INLINE_CONFIRM_MS;
+      while (!first.confirmed && first.again === 'replicating' && Date.now() < inlineUntil) {
+        await new Promise((r) => setTimeout(r, 1000));
+        first = await attempt(query.tenant);
+      }
       if (!first.confirmed) {
         // Microsoft failing is not a verdict on the consent: the admin tries again, nothing else changes.
         if (first.again === 'outage')

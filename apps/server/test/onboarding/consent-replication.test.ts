@@ -46,7 +46,7 @@ describe('admin consent confirmed in the background while Microsoft replicates t
     expectStatus(await admin.get(`/api/v1/services/${serviceId}/connection`), 200);
 
   it('shows "confirming" with Microsoft’s answer, then connects by itself once the app has replicated', async () => {
-    emu.control.setReplication({ appToken: 3, servicePrincipal: 3 });
+    emu.control.setReplication({ appToken: 8, servicePrincipal: 8 });
     const { svc, token, back } = await consent('rconsent-1');
     expect(back.searchParams.get('consent')).toBe('confirming');
     expect(back.searchParams.get('message')).toMatch(
