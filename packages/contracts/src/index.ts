@@ -19,4 +19,5 @@ export * from './two-factor.ts';
 export * from './live.ts';
 export * from './health.ts';
 export * from './sbcs.ts';
+export * from './number-ranges.ts';
 export * from './sbc-step.ts';

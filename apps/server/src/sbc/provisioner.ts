@@ -9,17 +9,14 @@
  * by reading back, so a re-run after a crash changes nothing twice. Errors are `SbcError` (`sbc-device.ts`), whose
  * `transient` says whether a retry may help.
  */
+import type { SbcNumberRange } from '@trunkline/contracts';
 import type { SbcError } from './sbc-device.ts';
 
 export type SbcKind = 'audiocodes' | 'kamailio';
 export type SbcConfigurationModel = 'shared-trunk' | 'ip-group-per-customer';
 
-/** One number range of a customer, normalised: E.164 digits with `+`. */
-export type SbcNumberRange =
-  | { kind: 'number'; number: string }
-  | { kind: 'prefix'; prefix: string }
-  /** `+4930123[1000-1999]`: `prefix` then `from`..`to`, both of the same length. */
-  | { kind: 'range'; prefix: string; from: string; to: string };
+/** One number range of a customer, normalised (parsed, formatted and compared in contracts' number-ranges.ts). */
+export type { SbcNumberRange };
 
 /** What the SBC must know of one customer (one service). */
 export type SbcCustomer = {
