@@ -554,3 +554,33 @@ export const serviceHealth = pgTable('service_health', {
   overall: text('overall').notNull(),
   checks: jsonb('checks').notNull(),
 });
+
+/**
+ * A service's number ranges (issue #11), in order: the normalised form (`SbcNumberRange` in contracts: `kind`,
+ * `digits` = the number or the prefix with `+`, a range's `from`/`to`), the text as entered and an optional
+ * description. `stem` is the digits every covered number starts with (`numberRangeStem`): two ranges can overlap
+ * only if one's stem starts the other's, so the overlap check looks up `stem like '<stem>%'` and the stem's own
+ * prefixes through the pattern index, then compares exactly.
+ */
+export const serviceNumberRanges = pgTable(
+  'service_number_ranges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    kind: text('kind').notNull(),
+    digits: text('digits').notNull(),
+    rangeFrom: text('range_from'),
+    rangeTo: text('range_to'),
+    stem: text('stem').notNull(),
+    entered: text('entered').notNull(),
+    description: text('description'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('service_number_ranges_position_uq').on(t.serviceId, t.position),
+    index('service_number_ranges_stem_idx').using('btree', t.stem.op('text_pattern_ops')),
+  ],
+);
