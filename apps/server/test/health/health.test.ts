@@ -20,6 +20,7 @@ describe('the health check of a service', () => {
   let sbc: Awaited<ReturnType<typeof startSipResponder>>;
   let certs: Record<'good' | 'expired' | 'wrongName' | 'expiring' | 'cnOnly', Pem>;
   let service: { id: string; trunkFqdn: string };
+  let customerId: string;
 
   const check = async () =>
     expectBody(
@@ -79,7 +80,7 @@ describe('the health check of a service', () => {
     });
     // The SBC is this machine: the trunk's A record points at loopback, where the responder listens.
     await world.saveSettings({ sbcAddresses: ['127.0.0.1'] });
-    const customerId = expectStatus(
+    customerId = expectStatus(
       await world.admin.post('/api/v1/customers', { name: 'Health customer' }),
       201,
     ).id;
@@ -236,6 +237,41 @@ describe('the health check of a service', () => {
       `voice-route ${ours.Identity}`,
     );
     await repairAndWaitForGreen();
+  });
+
+  it('a customer admin sees the health and checks it, but may not repair (403); a second Repair while the run is open is 409', async () => {
+    const password = 'a long enough password';
+    const user = expectStatus(
+      await world.admin.post('/api/v1/users', {
+        email: 'health-customer@example.com',
+        name: 'Health customer admin',
+        role: 'customer_admin',
+        customerId,
+        password,
+      }),
+      201,
+    );
+    const customer = world.server.client();
+    await customer.login(user.email, password);
+    expect((await check()).overall).toBe('green');
+    const seen = expectBody(
+      await customer.get(`/api/v1/services/${service.id}/health`),
+      200,
+      ServiceHealthResponseSchema,
+    );
+    expect(seen.health?.overall).toBe('green');
+    expectStatus(await customer.post(`/api/v1/services/${service.id}/health/check`), 200);
+    expect((await customer.post(`/api/v1/services/${service.id}/repair`)).status).toBe(403);
+
+    // The run a Repair starts is picked up by a worker within a polling interval: the second request finds it open.
+    const started = expectStatus(await world.admin.post(`/api/v1/services/${service.id}/repair`), 202);
+    const again = await world.admin.post(`/api/v1/services/${service.id}/repair`);
+    expect(again.status, again.text).toBe(409);
+    await waitForWorkflow(
+      world.admin,
+      service.id,
+      (w) => (w as { id?: string }).id === started.id && w.status === 'succeeded',
+    );
   });
 
   async function repairAndWaitForGreen() {
