@@ -14,6 +14,7 @@ import { connectionMethodLabels } from './services/connectionLabels.ts';
 import { blockedReason, LifecycleBadge, LifecycleProgress, may, NextAction } from './services/lifecycle.tsx';
 import { M365SettingsPanel } from './services/M365SettingsPanel.tsx';
 import { RoutingPanel } from './services/RoutingPanel.tsx';
+import { SbcPanel } from './services/SbcPanel.tsx';
 import { HealthPanel } from './services/HealthPanel.tsx';
 import { ServiceEditModal } from './services/ServiceEditModal.tsx';
 import { useServiceLive } from './services/live.ts';
@@ -137,6 +138,7 @@ export function ServiceDetailPage() {
       <ConnectionPanel service={service} />
       {showSettings && <M365SettingsPanel serviceId={service.id} />}
       {showRouting && <RoutingPanel service={service} />}
+      {showRouting && lifecycle.state !== 'removed' && <SbcPanel service={service} />}
       {(facets.routing !== null || service.health) && <HealthPanel service={service} />}
       {facets.invitation.state !== 'none' && (
         <Anchor component={Link} to={`/invitations?q=${encodeURIComponent(service.fullName)}`} size="sm">

@@ -65,7 +65,9 @@ function PlanTable({ changes }: { changes: PlanChange[] }) {
       <Table.Tbody>
         {changes.map((c) => (
           <Table.Tr key={`${c.area}-${c.object}-${c.identity}`}>
-            <Table.Td>{c.area === 'dns' ? 'DNS' : c.area === 'tenant' ? 'Tenant' : 'Teams'}</Table.Td>
+            <Table.Td>
+              {c.area === 'dns' ? 'DNS' : c.area === 'tenant' ? 'Tenant' : c.area === 'sbc' ? 'SBC' : 'Teams'}
+            </Table.Td>
             <Table.Td>{c.object}</Table.Td>
             <Table.Td>{c.identity}</Table.Td>
             <Table.Td>
@@ -169,8 +171,14 @@ export function RoutingPanel({
           <>
             <Group gap="sm">
               <Text size="sm">
-                {w.kind === 'onboard' ? 'Configure M365 default routing' : 'Remove service'} — started{' '}
-                {formatDateTime(w.createdAt)}
+                {w.kind === 'offboard'
+                  ? 'Remove service'
+                  : w.scope === 'sbc'
+                    ? 'Configure SBC'
+                    : w.scope === 'routing+sbc'
+                      ? 'Configure M365 default routing and SBC'
+                      : 'Configure M365 default routing'}{' '}
+                — started {formatDateTime(w.createdAt)}
               </Text>
               <Badge
                 color={w.status === 'succeeded' ? 'green' : w.status === 'failed' ? 'red' : 'blue'}
@@ -208,7 +216,7 @@ export function RoutingPanel({
               <Anchor href={services.powershellUrl(service.id)} size="sm">
                 Download as PowerShell
               </Anchor>
-              <Button variant="subtle" disabled title="Comes with the SBC configuration release">
+              <Button component="a" href="#configure-sbc" variant="subtle">
                 Next: Configure SBC
               </Button>
             </Group>
