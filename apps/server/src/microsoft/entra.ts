@@ -142,6 +142,19 @@ const kindOf = (code: string | null, error: string): EntraErrorKind => {
   return 'rejected';
 };
 
+/**
+ * The line of an Entra `error_description` worth showing: Microsoft separates its lines with CRLF ("AADSTS50126:
+ * …\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …"); the first non-empty line that is not one of the
+ * diagnostic lines (those stay in the error's cause).
+ */
+export function entraMessage(description: string): string {
+  const lines = description
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  return lines.find((l) => !/^(Trace ID|Correlation ID|Timestamp):/i.test(l)) ?? lines[0] ?? description;
+}
+
 function toEntraError(e: unknown): EntraError {
   if (e instanceof EntraError) return e;
   if (e instanceof oidc.ResponseBodyError) {
@@ -149,12 +162,9 @@ function toEntraError(e: unknown): EntraError {
     const code =
       /AADSTS(\d+)/.exec(description)?.[1] ??
       (Array.isArray(e.cause.error_codes) ? String(e.cause.error_codes[0]) : null);
-    return new EntraError(
-      kindOf(code, e.error),
-      description.split('\n')[0] ?? description,
-      code ? `AADSTS${code}` : null,
-      { cause: e },
-    );
+    return new EntraError(kindOf(code, e.error), entraMessage(description), code ? `AADSTS${code}` : null, {
+      cause: e,
+    });
   }
   const message = e instanceof Error ? e.message : String(e);
   return new EntraError('unavailable', `Microsoft Entra ID could not be reached: ${message}`, null, {
@@ -209,6 +219,24 @@ export function createEntraClient(config: Config['microsoft']): EntraClient {
     );
     if (insecure) oidc.allowInsecureRequests(c);
     return c;
+  };
+
+  /**
+   * Home realm discovery (`GET {authority}/common/userrealm/{upn}?api-version=1.0`, the request MSAL makes before
+   * a password grant): Managed, Federated or Unknown. An answer other than 200 tells nothing (null).
+   */
+  const userRealm = async (
+    username: string,
+  ): Promise<{ account_type?: string; domain_name?: string } | null> => {
+    const res = await fetch(
+      `${config.authority}/common/userrealm/${encodeURIComponent(username)}?api-version=1.0`,
+      { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) },
+    );
+    if (!res.ok) {
+      await res.body?.cancel();
+      return null;
+    }
+    return (await res.json()) as { account_type?: string; domain_name?: string };
   };
 
   const jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
@@ -358,6 +386,14 @@ export function createEntraClient(config: Config['microsoft']): EntraClient {
     async passwordGrant(tenant, username, password) {
       try {
         const c = await configFor(tenant);
+        // Home realm discovery first, as MSAL does before a password grant: Microsoft cannot check the password of
+        // a user of a federated domain (ROPC is not supported for them), so the password is not sent at all.
+        const realm = await userRealm(username);
+        if (realm?.account_type === 'Federated')
+          throw new EntraError(
+            'federated',
+            `${username} signs in at its organisation's own identity provider (the domain ${realm.domain_name ?? username.split('@').pop()} is federated), so Microsoft cannot check a password for it.`,
+          );
         return toResult(
           await oidc.genericGrantRequest(c, 'password', {
             username,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed, startM365Emulator, type M365Emulator } from '@trunkline/emulator-m365';
-import { createEntraClient, EntraError, type EntraClient } from '../../src/microsoft/entra.ts';
+import { createEntraClient, EntraError, entraMessage, type EntraClient } from '../../src/microsoft/entra.ts';
 
 /** Contract tests of the Entra adapter against the M365 emulator over real HTTP. */
 describe('Entra ID adapter', () => {
@@ -80,6 +80,52 @@ describe('Entra ID adapter', () => {
     expect(
       await kindOf(entra.passwordGrant('nowhere.onmicrosoft.com', 'x@nowhere.onmicrosoft.com', 'x')),
     ).toMatch(/unknown_tenant|rejected/);
+  });
+
+  it("shows Entra's first meaningful line, not the Trace ID, Correlation ID or Timestamp lines after it", async () => {
+    emu.control.consent('contoso');
+    const e = await entra
+      .passwordGrant('contoso.onmicrosoft.com', 'admin@contoso.onmicrosoft.com', 'wrong')
+      .then(
+        () => null,
+        (x: unknown) => x,
+      );
+    expect(e).toBeInstanceOf(EntraError);
+    expect((e as EntraError).message).toBe(
+      'AADSTS50126: Error validating credentials due to invalid username or password.',
+    );
+    expect((e as EntraError).aadsts).toBe('AADSTS50126');
+    // Microsoft's own line breaks (CRLF), and lines in another order.
+    expect(
+      entraMessage('AADSTS50076: Due to a configuration change…\r\nTrace ID: t\r\nCorrelation ID: c'),
+    ).toBe('AADSTS50076: Due to a configuration change…');
+    expect(entraMessage('\r\nTrace ID: t\r\nAADSTS90002: Tenant not found.\r\nTimestamp: x')).toBe(
+      'AADSTS90002: Tenant not found.',
+    );
+  });
+
+  it('recognises a user of a federated domain by home realm discovery and never sends the password', async () => {
+    emu.control.consent('fabrikam');
+    emu.control.clearRequests();
+    const e = await entra
+      .passwordGrant('fabrikam.onmicrosoft.com', 'it-admin@corp.fabrikam.com', 'Fabrikam-Fed-1!')
+      .then(
+        () => null,
+        (x: unknown) => x,
+      );
+    expect(e).toBeInstanceOf(EntraError);
+    expect((e as EntraError).kind).toBe('federated');
+    expect((e as EntraError).message).toMatch(/corp\.fabrikam\.com is federated/);
+    const identity = emu.control.requests({ surface: 'identity' });
+    expect(identity.some((r) => r.path.includes('/userrealm/'))).toBe(true);
+    expect(identity.some((r) => r.path.endsWith('/token'))).toBe(false);
+    // A managed user still signs in.
+    emu.control.consent('contoso');
+    expect(
+      await kindOf(
+        entra.passwordGrant('contoso.onmicrosoft.com', 'admin@contoso.onmicrosoft.com', 'Contoso-Admin-1!'),
+      ),
+    ).toBe('ok');
   });
 
   it('reports a missing app registration without calling Microsoft', async () => {

@@ -62,6 +62,13 @@ describe('admin credentials: one token request, password never kept', () => {
   it.each([
     ['admin@fabrikam.onmicrosoft.com', 'Fabrikam-Admin-1!', 'mfa_required', /multi-factor.*invitation link/i],
     ['admin@contoso.onmicrosoft.com', 'wrong-password-123', 'invalid_credentials', /username or password/i],
+    // A federated user (the seed's corp.fabrikam.com): no password grant is possible, the invitation link is the way.
+    [
+      'it-admin@corp.fabrikam.com',
+      'Fabrikam-Fed-1!',
+      'federated',
+      /federated identity provider.*invitation link/i,
+    ],
     [
       'admin@northwind.onmicrosoft.com',
       'Northwind-Admin-1!',
