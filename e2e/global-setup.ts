@@ -43,14 +43,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const sbc = await startAudioCodesEmulator({
     users: [{ username: 'trunkline', password: sbcPassword, privilege: 'admin' }],
   });
-  // Microsoft's pace as in the sandbox (scripts/sandbox.ts, SANDBOX_M365_PACE): new directory objects and a freshly
-  // consented app replicate for 3 s, a newly activated domain is refused as a gateway for 30 s. A spec that needs
-  // another pace sets it through the emulator's /_control (and sets it back).
-  const m365 = await startM365Emulator({
-    dnsServers: [dns.address],
-    replication: 3,
-    teamsActivationDelaySeconds: 30,
-  });
+  const m365 = await startM365Emulator({ dnsServers: [dns.address] });
   m365.control.consent('contoso');
   const app = loadDefaultSeed().apps[0]!;
 
