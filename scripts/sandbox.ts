@@ -11,6 +11,22 @@ import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startSmtpSink } from '@trunkline/emulator-smtp';
 
+/**
+ * Microsoft's pace in the sandbox, scaled down but never instant, so every sandbox onboarding goes through it: new
+ * directory objects and a freshly consented app replicate for a few seconds (Microsoft: seconds to minutes), and a
+ * newly activated domain is refused as a gateway for tens of seconds (Microsoft: up to 24 hours). The e2e suite
+ * starts its emulator with the same values (e2e/global-setup.ts). `SANDBOX_M365_REPLICATION_SECONDS` and
+ * `SANDBOX_M365_ACTIVATION_DELAY_SECONDS` change them (0 turns them off).
+ */
+export const SANDBOX_M365_PACE = { replicationSeconds: 3, teamsActivationDelaySeconds: 30 };
+
+const seconds = (v: string | undefined, fallback: number, name: string) => {
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 3600) throw new Error(`${name} must be whole seconds 0..3600`);
+  return n;
+};
+
 /** The SBC base domain of a fresh install (provider settings), which the sandbox's DNS serves. */
 export const SANDBOX_SBC_ZONE = 'sbc.trunkline.example';
 
@@ -106,9 +122,21 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
     });
   }
   if (!env.ENTRA_CLIENT_ID) {
+    const replication = seconds(
+      env.SANDBOX_M365_REPLICATION_SECONDS,
+      SANDBOX_M365_PACE.replicationSeconds,
+      'SANDBOX_M365_REPLICATION_SECONDS',
+    );
+    const activationDelay = seconds(
+      env.SANDBOX_M365_ACTIVATION_DELAY_SECONDS,
+      SANDBOX_M365_PACE.teamsActivationDelaySeconds,
+      'SANDBOX_M365_ACTIVATION_DELAY_SECONDS',
+    );
     const m365 = await startM365Emulator({
       port: Number(env.SANDBOX_M365_PORT ?? 8030),
       ...(dnsServer ? { dnsServers: [dnsServer] } : {}),
+      replication,
+      teamsActivationDelaySeconds: activationDelay,
     });
     // The sandbox's demo tenant: contoso has consented to the provider app, so its admin's credentials
     // connect; fabrikam (MFA enforced) and northwind (not consented) show the fallbacks.
@@ -123,7 +151,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
         TEAMS_ADMIN_BASE_URL: m365.urls.teams,
       },
       describe: [
-        `  Microsoft 365 (emulator)  ${m365.url} — tenants contoso, fabrikam, northwind (see emulators/m365/README.md)`,
+        `  Microsoft 365 (emulator)  ${m365.url} — tenants contoso, fabrikam, northwind (see emulators/m365/README.md); directory replication ${replication} s, domain activation delay ${activationDelay} s`,
       ],
       stop: () => m365.stop(),
     });

@@ -1,6 +1,7 @@
 import { Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { stepLabels, type Workflow } from '@trunkline/contracts';
+import { Countdown } from '../../ui/Countdown.tsx';
 
 const open = (w: Workflow) => w.status === 'running' || w.status === 'waiting' || w.status === 'failed';
 
@@ -37,6 +38,10 @@ export function RoutingActivity({
                   <Text size="sm">
                     {stepLabels[step.name]}: {step.lastError ?? step.message ?? step.status}
                   </Text>
+                )}
+                {/* A waiting step (Microsoft not ready yet, DNS, replication) counts down to its next check. */}
+                {step?.status === 'waiting' && step.nextAttemptAt && (
+                  <Countdown to={step.nextAttemptAt} label={`Attempt ${step.attempts + 1}: next check in`} />
                 )}
               </div>
               <Badge color={w.status === 'failed' ? 'red' : w.status === 'waiting' ? 'yellow' : 'blue'}>
