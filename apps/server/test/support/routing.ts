@@ -24,9 +24,13 @@ export async function startRoutingWorld(
 ) {
   const secret = randomBytes(32).toString('base64');
   const dns = await startDnsEmulator({ port: 0, zones: [{ name: ZONE }], keys: [{ ...TSIG, secret }] });
+  // Microsoft at once (no directory replication, no activation delay), for speed; tests of those set them
+  // (replication.test.ts, routing.test.ts) and the system tier runs with replication on.
   const emu = await startM365Emulator({
     ...(options.seed ? { seed: options.seed } : {}),
     dnsServers: [dns.address],
+    replication: 0,
+    teamsActivationDelaySeconds: 0,
   });
   emu.control.consent('contoso');
   const app = loadDefaultSeed().apps[0]!;

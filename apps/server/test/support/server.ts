@@ -128,7 +128,12 @@ export async function seedTenancy(server: TestServer) {
  * registered for PUBLIC_URL as a provider would register it.
  */
 export async function startTestServerWithMicrosoft(env: Record<string, string> = {}, seed?: Seed) {
-  const emu = await startM365Emulator(seed ? { seed } : {});
+  // Microsoft at once (no directory replication, no activation delay), for speed; tests of those set them.
+  const emu = await startM365Emulator({
+    ...(seed ? { seed } : {}),
+    replication: 0,
+    teamsActivationDelaySeconds: 0,
+  });
   const app = loadDefaultSeed().apps[0]!;
   emu.control.setRedirectUris(app.appId, [
     ...app.redirectUris,
