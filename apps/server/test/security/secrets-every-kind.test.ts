@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import { totpCode } from '../../src/auth/totp.ts';
+import { SBC_USER, startDefaultSbc, type DefaultSbc } from '../support/audiocodes.ts';
 import { Client, expectStatus } from '../support/client.ts';
 import { inviteService } from '../support/microsoft.ts';
 import { dumpEveryTable, expectNoSecretIn, type Secret } from '../support/secrets-scan.ts';
@@ -30,6 +31,7 @@ const bytesForms = (b: Buffer) => [b.toString('base64'), b.toString('base64url')
  */
 describe('no secret of any kind in plaintext at rest or in the logs', () => {
   let world: RoutingWorld;
+  let sbc: DefaultSbc;
   let server: TestServer;
   let admin: Client;
   const secrets: Secret[] = [];
@@ -95,6 +97,27 @@ describe('no secret of any kind in plaintext at rest or in the logs', () => {
     add('admin session cookie', admin.cookie!.split('=')[1]!);
     add('bootstrap admin password', ADMIN.password);
 
+    // An SBC's management password (Settings → SBCs), used by Test connection against the AudioCodes emulator.
+    sbc = await startDefaultSbc();
+    const entry = expectStatus(
+      await admin.post('/api/v1/sbcs', {
+        name: 'Secrets SBC',
+        kind: 'audiocodes',
+        managementUrl: sbc.emulator.url,
+        username: SBC_USER.username,
+        password: SBC_USER.password,
+        carrierFqdn: 'sbc.provider.example',
+        addresses: ['198.51.100.10'],
+      }),
+      201,
+    );
+    expect(expectStatus(await admin.post(`/api/v1/sbcs/${entry.id}/test`), 200).ok).toBe(true);
+    add(
+      'SBC management password',
+      SBC_USER.password,
+      Buffer.from(`${SBC_USER.username}:${SBC_USER.password}`).toString('base64'),
+    );
+
     // An API token, used.
     const token = expectStatus(await user.post('/api/v1/api-tokens', { name: 'script' }), 201)
       .token as string;
@@ -141,7 +164,10 @@ describe('no secret of any kind in plaintext at rest or in the logs', () => {
     const pending = await inviteService(admin, customerId, 'secrets-inv-2');
     add('invitation link token', opened.token, pending.token);
   });
-  afterAll(() => world?.close());
+  afterAll(async () => {
+    await world?.close();
+    await sbc?.stop();
+  });
 
   it('keeps none of them in any table', async () => {
     const dump = await dumpEveryTable(server.runtime.handle.db);
