@@ -1,5 +1,7 @@
 import { ServiceHealthResponseSchema, ServiceHealthSchema, ServicePageSchema } from '@trunkline/contracts';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/platform/db/database.ts';
 import { expectBody, expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import { customerAdmin } from '../support/ownership.ts';
@@ -272,6 +274,22 @@ describe('the health check of a service', () => {
       service.id,
       (w) => (w as { id?: string }).id === started.id && w.status === 'succeeded',
     );
+  });
+
+  it('the scheduled fan-out queues one check job per onboarded service at a random moment, at most one waiting each', async () => {
+    const health = world.server.runtime.services.health;
+    const sentAt = Date.now();
+    expect(await health.fanOut()).toEqual({ services: 1, queued: 1 });
+    // Again while the first waits: the queue (policy stately, key per service) takes no second one.
+    expect(await health.fanOut()).toEqual({ services: 1, queued: 0 });
+    const jobs = await queryRows<{ key: string; start: string }>(
+      world.server.runtime.handle.db,
+      sql`select singleton_key as key, start_after::text as start from pgboss.job where name = 'health.check' and singleton_key like 'scheduled:%'`,
+    );
+    expect(jobs.map((j) => j.key)).toEqual([`scheduled:${service.id}`]);
+    const at = new Date(jobs[0]!.start).getTime();
+    expect(at).toBeGreaterThanOrEqual(sentAt - 1000);
+    expect(at).toBeLessThanOrEqual(Date.now() + 900_000);
   });
 
   async function repairAndWaitForGreen() {
