@@ -19,8 +19,9 @@ import { SbcError } from './sbc-device.ts';
  *   numbers    one key per number prefix (`kamailio-numbers.ts`) → the customer FQDN;
  *   customers  the customer FQDN → its session limit.
  * The record lists the rows written, so removal deletes exactly those that still hold what Trunkline wrote. A row
- * another customer holds is never overwritten (`foreign`; apply refuses). Kamailio keeps the tables in memory:
- * what survives its restart is the configuration's choice (README), and a re-run writes what is missing.
+ * another customer holds is never overwritten (`foreign`; apply refuses). Kamailio reads the tables from memory;
+ * after every change they are saved to its database (`persist`), which it loads when it starts, so a restart or a
+ * crash keeps the customers. Should that database be lost, a re-run (Repair) writes what is missing.
  */
 
 export const KAMAILIO_TABLES = ['numbers', 'customers'] as const;
@@ -184,6 +185,28 @@ export function createKamailioProvisioner(deps: KamailioProvisionerDeps): SbcPro
         ]
       : [];
 
+  /**
+   * Saves the changed tables to the SBC's database, so they survive a restart or a crash: `htable.store` for each
+   * table that has a `dbtable`, then `db_text.dump` (db_text keeps its tables in memory until then; an SBC on
+   * another database module has no such method, which is fine).
+   */
+  async function persist(tables: Set<Table>) {
+    if (tables.size === 0) return;
+    const listed = await rpc.call('htable.listTables');
+    const stored = Array.isArray(listed)
+      ? listed.filter((t: { name?: unknown; dbtable?: unknown }) => {
+          return tables.has(t.name as Table) && typeof t.dbtable === 'string' && t.dbtable !== '';
+        })
+      : [];
+    for (const t of stored as { name: string }[]) await rpc.call('htable.store', [t.name]);
+    if (stored.length === 0) return;
+    try {
+      await rpc.call('db_text.dump');
+    } catch (e) {
+      if (!(e instanceof KamailioRpcError && /method not found/i.test(e.message))) throw e;
+    }
+  }
+
   async function verify(present: KamailioRow[], absent: KamailioRow[]) {
     const actual = await readAll([...present, ...absent]);
     const wrong = present.filter((r) => actual.get(id(r)) !== r.value).map(id);
@@ -259,6 +282,7 @@ export function createKamailioProvisioner(deps: KamailioProvisionerDeps): SbcPro
       for (const r of d.toWrite) await write(r);
       for (const r of d.toRemove) await drop(r);
       await verify(d.wanted, d.toRemove);
+      await persist(new Set([...d.toWrite, ...d.toRemove].map((r) => r.table)));
       return recordOf({ fqdn: d.fqdn, rows: d.wanted });
     },
 
@@ -271,6 +295,7 @@ export function createKamailioProvisioner(deps: KamailioProvisionerDeps): SbcPro
       const gone = state.rows.filter((r) => plan.changes.some((c) => c.objects.includes(id(r))));
       for (const r of gone) await drop(r);
       await verify([], gone);
+      await persist(new Set(gone.map((r) => r.table)));
       return plan;
     },
 

@@ -337,3 +337,41 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
     expect(kamailio.pid).toBe(startPid);
   });
 });
+
+describe('Kamailio SBC after a crash', () => {
+  it('starts again with the customers written before the crash (htables saved to its database)', async () => {
+    const tools = requireSipTools();
+    const dir = tempDir('trunkline-kamailio-crash');
+    const pki = await makeTestPki(dir.dir, tools.openssl, BASE);
+    const params = {
+      dir: dir.dir,
+      pki,
+      baseDomain: BASE,
+      carrierFqdn: BASE,
+      proxies: ['sip:127.0.0.1:9;transport=tls'],
+      msSubnets: `${MICROSOFT_ADDRESS}/32`,
+      pstnGateway: '127.0.0.1:9',
+    };
+    let kamailio = await startKamailio(params);
+    try {
+      const first = kamailioProvisionerFor({ id: 'sbc-1', managementUrl: kamailio.rpcUrl });
+      const record = await first.apply(customer, undefined);
+      await kamailio.crash();
+
+      kamailio = await startKamailio(params);
+      const again = kamailioProvisionerFor({ id: 'sbc-1', managementUrl: kamailio.rpcUrl });
+      expect(await again.inspect(customer, record)).toEqual({ missing: [], differing: [] });
+      expect((await again.planApply(customer, record)).changes).toEqual([]);
+
+      // Offboarding is saved too: after another crash nothing of the customer is left.
+      await again.remove(record);
+      await kamailio.crash();
+      kamailio = await startKamailio(params);
+      const third = kamailioProvisionerFor({ id: 'sbc-1', managementUrl: kamailio.rpcUrl });
+      expect((await third.inspect(customer, record)).missing).toHaveLength(3);
+    } finally {
+      await kamailio.stop();
+      dir.remove();
+    }
+  });
+});

@@ -4,6 +4,8 @@ import {
   chmodSync,
   constants,
   copyFileSync,
+  cpSync,
+  existsSync,
   readdirSync,
   readFileSync,
   writeFileSync,
@@ -261,6 +263,7 @@ export type Kamailio = {
   rpc(method: string, params?: (string | number)[]): Promise<unknown>;
   tail(lines?: number): string;
   stop(): Promise<void>;
+  crash(): Promise<void>;
 };
 
 export type KamailioParams = {
@@ -285,6 +288,9 @@ export async function startKamailio(p: KamailioParams): Promise<Kamailio> {
   const deployDir = path.join(repoRoot, 'deploy/kamailio');
   for (const file of readdirSync(deployDir).filter((f) => f.endsWith('.cfg') && f !== 'tls.cfg'))
     copyFileSync(path.join(deployDir, file), path.join(p.dir, file));
+  // The htables' db_text directory, empty as shipped; kept when Kamailio starts again in the same directory.
+  const dbDir = path.join(p.dir, 'db');
+  if (!existsSync(dbDir)) cpSync(path.join(deployDir, 'db'), dbDir, { recursive: true });
   writeFileSync(
     path.join(p.dir, 'tls.cfg'),
     [
@@ -327,6 +333,7 @@ export async function startKamailio(p: KamailioParams): Promise<Kamailio> {
     TL_RPC_PORT: String(rpcPort),
     TL_RPC_CLIENTS: '127.0.0.1/32',
     TL_RPC_AUTH: auth,
+    TL_HTABLE_DB_URL: `text://${dbDir}`,
   };
   writeFileSync(
     path.join(p.dir, 'kamailio-local.cfg'),
@@ -341,13 +348,23 @@ export async function startKamailio(p: KamailioParams): Promise<Kamailio> {
   ]; // prettier-ignore
   if (process.getuid?.() === 0) {
     // Never a network daemon as root: Kamailio drops to its package's user after binding.
-    for (const entry of ['', ...readdirSync(p.dir)])
-      chmodSync(path.join(p.dir, entry), entry ? 0o644 : 0o777);
+    // It reads its files and writes the db_text tables and its runtime files here.
+    chmodSync(p.dir, 0o777);
+    chmodSync(dbDir, 0o777);
+    for (const entry of readdirSync(p.dir)) {
+      if (entry !== 'db') chmodSync(path.join(p.dir, entry), 0o644);
+    }
+    for (const entry of readdirSync(dbDir)) chmodSync(path.join(dbDir, entry), 0o666);
     args.push('-u', 'kamailio', '-g', 'kamailio');
   }
 
   const output: string[] = [];
-  const child: ChildProcess = spawn(KAMAILIO, args, { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that `crash()` can kill the main process and its children at once.
+  const child: ChildProcess = spawn(KAMAILIO, args, {
+    cwd: p.dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exit = new Promise<void>((resolve) =>
     child.on('exit', (code, signal) => {
@@ -377,13 +394,36 @@ export async function startKamailio(p: KamailioParams): Promise<Kamailio> {
     if (body.error) throw new Error(`${method}: ${body.error.message}`);
     return body.result;
   };
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
   const stop = async () => {
     if (!exited) {
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => killGroup('SIGKILL'), 10_000);
       await exit;
       clearTimeout(timer);
     }
+  };
+  /** Kills the main process and its children at once (SIGKILL), as a crash or power loss would. */
+  const crash = async () => {
+    killGroup('SIGKILL');
+    await exit;
+    await waitFor(
+      'the Kamailio processes to be gone',
+      async () => {
+        // pgrep exits 1 when no process of the group is left.
+        const { stdout } = await execFileAsync('pgrep', ['-g', String(child.pid)]).catch(() => ({
+          stdout: '',
+        }));
+        return stdout.trim() === '';
+      },
+      { timeoutMs: 5000, intervalMs: 100 },
+    );
   };
 
   try {
@@ -409,6 +449,7 @@ export async function startKamailio(p: KamailioParams): Promise<Kamailio> {
     rpc,
     tail,
     stop,
+    crash,
   };
 }
 
