@@ -194,13 +194,48 @@ export const graphRoutes = (emu: Emu): Route[] => {
   const base = () => `${emu.baseUrl}/graph/v1.0`;
   const context = (name: string) => `${base()}/$metadata#${name}`;
 
-  const select = (ctx: Ctx, o: Json) => {
+  /** The `$select` list as asked (names as the caller wrote them), or null without one. */
+  const selection = (ctx: Ctx) => {
     const s = ctx.url.searchParams.get('$select');
-    if (!s) return o;
-    const keep = s.split(',').map((x) => x.trim().toLowerCase());
+    return s
+      ? s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : null;
+  };
+  /**
+   * `$select`: exactly the selected properties (not even `id` unless asked), in the representation's spelling; a
+   * selected property the emulator does not model answers null, as Graph does for a property without a value.
+   */
+  const select = (ctx: Ctx, o: Json) => {
+    const keep = selection(ctx);
+    if (!keep) return o;
     return Object.fromEntries(
-      Object.entries(o).filter(([k]) => k === 'id' || keep.includes(k.toLowerCase())),
+      keep.map((name) => {
+        const k = Object.keys(o).find((x) => x.toLowerCase() === name.toLowerCase());
+        return k === undefined ? [name, null] : [k, o[k]];
+      }),
     );
+  };
+  /** `@odata.context` names the selection: `$metadata#users(id,displayName)`. */
+  const selected = (ctx: Ctx, name: string) => {
+    const keep = selection(ctx);
+    return keep ? `${name}(${keep.join(',')})` : name;
+  };
+  /**
+   * `$count=true` is an advanced query on directory objects: it needs `ConsistencyLevel: eventual`, else Graph's
+   * 400 (Microsoft's "advanced query capabilities on Microsoft Entra ID objects").
+   */
+  const counted = (ctx: Ctx) => {
+    const c = ctx.url.searchParams.get('$count');
+    if (c === null || c.toLowerCase() === 'false') return false;
+    if (c.toLowerCase() !== 'true')
+      throw graphError(400, 'BadRequest', `Invalid value '${c}' for the query option $count.`);
+    const level = ctx.req.headers['consistencylevel'];
+    if (typeof level !== 'string' || level.toLowerCase() !== 'eventual')
+      throw graphError(400, 'Request_BadRequest', '$count is not currently supported.');
+    return true;
   };
 
   /** `{ @odata.context, value }` with `$filter`, `$select`, `$top` and an opaque `$skiptoken` next link. */
@@ -211,8 +246,13 @@ export const graphRoutes = (emu: Emu): Route[] => {
     const top = Math.min(Math.max(Number(q.get('$top') ?? 100) || 100, 1), 999);
     const skip = Number(Buffer.from(q.get('$skiptoken') ?? '', 'base64url').toString() || 0) || 0;
     const more = rows.length > skip + top;
+    const count = counted(ctx) ? { '@odata.count': rows.length } : {};
     rows = rows.slice(skip, skip + top);
-    const body: Json = { '@odata.context': context(name), value: rows.map((o) => select(ctx, o)) };
+    const body: Json = {
+      '@odata.context': context(selected(ctx, name)),
+      ...count,
+      value: rows.map((o) => select(ctx, o)),
+    };
     if (more) {
       const next = new URLSearchParams(q);
       next.set('$skiptoken', Buffer.from(String(skip + top)).toString('base64url'));
@@ -223,7 +263,7 @@ export const graphRoutes = (emu: Emu): Route[] => {
 
   const entity = (ctx: Ctx, name: string, o: Json, status = 200): Reply => ({
     status,
-    json: { '@odata.context': context(`${name}/$entity`), ...select(ctx, o) },
+    json: { '@odata.context': context(`${selected(ctx, name)}/$entity`), ...select(ctx, o) },
   });
 
   /** Wraps a handler with authentication and a permission check. */
@@ -350,7 +390,7 @@ export const graphRoutes = (emu: Emu): Route[] => {
         isDefault: d.isDefault,
         isInitial: d.isInitial,
         name: d.id,
-        type: 'Managed',
+        type: d.authenticationType ?? 'Managed',
       }));
     const full: Json = {
       id: t.id,

@@ -135,13 +135,15 @@ export const identityErrorBody = (
 };
 
 export const graphErrorBody = (
-  e: Pick<EmulatorError, 'code' | 'message'>,
+  e: Pick<EmulatorError, 'code' | 'message'> & { extra?: Record<string, unknown> },
   ctx: Pick<Ctx, 'requestId' | 'clientRequestId'>,
 ) => ({
   error: {
     code: e.code,
     message: e.message,
     innerError: {
+      // Throttling answers name the status again as the inner code (`innerCode`), e.g. "429".
+      ...(typeof e.extra?.innerCode === 'string' ? { code: e.extra.innerCode } : {}),
       date: new Date().toISOString().replace(/\.\d{3}Z$/, ''),
       'request-id': ctx.requestId,
       'client-request-id': ctx.clientRequestId,

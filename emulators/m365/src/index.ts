@@ -127,11 +127,11 @@ const transientError = (surface: Surface, status: number, retryAfter?: number) =
     return e;
   }
   return status === 429
-    ? graphError(
+    ? new EmulatorError(
         429,
         'TooManyRequests',
         'Too many requests. Please retry after the time given in the Retry-After header.',
-        headers,
+        { ...(headers ? { headers } : {}), extra: { innerCode: '429' } },
       )
     : graphError(
         503,
