@@ -44,6 +44,8 @@ export const customers = pgTable(
       sql`lower(${t.name})`,
     ),
     index('customers_channel_idx').on(t.channelId),
+    // The list's sort (by name, ignoring case).
+    index('customers_name_lower_id_idx').on(sql`lower(${t.name})`, t.id),
   ],
 );
 
@@ -248,6 +250,8 @@ export const services = pgTable(
     uniqueIndex('services_subdomain_uq').on(t.subdomain),
     index('services_customer_idx').on(t.customerId),
     index('services_status_idx').on(t.status),
+    // The list's default sort (newest first) and its keyset cursor.
+    index('services_created_at_id_idx').on(t.createdAt, t.id),
   ],
 );
 

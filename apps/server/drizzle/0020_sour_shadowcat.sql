@@ -1,0 +1,2 @@
+CREATE INDEX "customers_name_lower_id_idx" ON "customers" USING btree (lower("name"),"id");--> statement-breakpoint
+CREATE INDEX "services_created_at_id_idx" ON "services" USING btree ("created_at","id");
