@@ -153,7 +153,8 @@ export async function startRoutingEmulators(options: { dnsDelayMs: number }) {
     keys: [{ name: TSIG_KEY_NAME, algorithm: 'hmac-sha256', secret: tsigSecret }],
   });
   const proxy = await startDelayingDnsProxy(dns, options.dnsDelayMs);
-  const emu = await startM365Emulator({ dnsServers: [dns.address] });
+  // Directory replication on, at the sandbox's pace (issue #12): every read-after-write of a run meets it.
+  const emu = await startM365Emulator({ dnsServers: [dns.address], replication: 3 });
   emu.control.consent('contoso');
   const app = loadDefaultSeed().apps[0]!;
   const contoso = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!;
