@@ -80,7 +80,8 @@ const toStored = (row: Row): StoredSbc => {
     model: row.model,
     maxCustomers: row.maxCustomers,
     maxSessions: row.maxSessions,
-    sessionsPerUser: row.sessionsPerUser,
+    // A real (float4) column: 0.1 comes back as 0.10000000149…; six significant digits give back what was saved.
+    sessionsPerUser: Number(row.sessionsPerUser.toPrecision(6)),
     isDefault: row.isDefault,
     serviceCount: Number(row.serviceCount),
     lastTest: lastTest?.success ? lastTest.data : null,

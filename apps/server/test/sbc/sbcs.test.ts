@@ -245,6 +245,19 @@ describe('the SBC inventory', () => {
     expectProblem(await t.admin.post('/api/v1/sbcs', body({ addresses: [] })), 422, 'validation_failed');
   });
 
+  it('gives back the sessions-per-user factor as it was saved', async () => {
+    const created = expectBody(
+      await t.admin.post('/api/v1/sbcs', body({ name: 'Factor', sessionsPerUser: 0.1 })),
+      201,
+      SbcSchema,
+    );
+    expect(created.sessionsPerUser).toBe(0.1);
+    expect(expectBody(await t.admin.get(`/api/v1/sbcs/${created.id}`), 200, SbcSchema).sessionsPerUser).toBe(
+      0.1,
+    );
+    expect((await t.admin.delete(`/api/v1/sbcs/${created.id}`)).status).toBe(204);
+  });
+
   it('keeps the password sealed: never answered, logged, audited or stored in clear', async () => {
     const created = expectBody(await t.admin.post('/api/v1/sbcs', body({ name: 'Sealed' })), 201, SbcSchema);
     const answers = [
