@@ -318,13 +318,41 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
     expect(carrier.messages()).toMatch(/BYE sip:gw@127\.0\.0\.1/);
   });
 
+  it("never overwrites another customer's row; a change of ranges removes only the rows no longer wanted", async () => {
+    const other: SbcCustomer = {
+      ...customer,
+      serviceId: '6f1e0c1e-8d0e-4a52-9a55-000000000002',
+      shortName: 'fabrikam',
+      fqdn: `fabrikam.${BASE}`,
+      ranges: [{ kind: 'range', prefix: '+4930123', from: '1000', to: '1999' }],
+    };
+    const plan = await provisioner.planApply(other, undefined);
+    expect(plan.foreign).toEqual([`numbers +49301231|12 holds ${CUSTOMER_FQDN}`]);
+    const refused = await provisioner.apply(other, undefined).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((refused as SbcError).kind).toBe('rejected');
+    expect(await kamailio.rpc('htable.get', ['numbers', '+49301231|12'])).toMatchObject({
+      item: { value: CUSTOMER_FQDN },
+    });
+
+    // The single number leaves the customer: its row goes, the range's stays.
+    const fewer = { ...customer, ranges: customer.ranges.slice(0, 1), sessionLimit: 2 };
+    const change = await provisioner.planApply(fewer, record);
+    expect(change.changes.map((c) => [c.action, c.objects])).toEqual([
+      ['write', [`customers ${CUSTOMER_FQDN}`]],
+      ['remove', ['numbers +4940555123|11']],
+    ]);
+    record = await provisioner.apply(fewer, record);
+    expect(await provisioner.inspect(fewer, record)).toEqual({ missing: [], differing: [] });
+    const single = await callFromPstn('pstn-number-gone', '+4940555123', { refusedWith: 404 });
+    expect(single.code, context(single)).toBe(0);
+  });
+
   it('offboarding removes exactly the rows written; the same inbound call is then refused', async () => {
     const plan = await provisioner.planRemove(record);
-    expect(plan.changes[0]?.objects).toEqual([
-      'numbers +49301231|12',
-      'numbers +4940555123|11',
-      `customers ${CUSTOMER_FQDN}`,
-    ]);
+    expect(plan.changes[0]?.objects).toEqual(['numbers +49301231|12', `customers ${CUSTOMER_FQDN}`]);
     await provisioner.remove(record);
     expect((await provisioner.planRemove(record)).changes).toEqual([]);
     expect(await provisioner.inspect(customer, undefined)).toMatchObject({ differing: [] });
