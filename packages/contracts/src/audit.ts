@@ -92,6 +92,13 @@ const verbs: Record<string, string> = {
   'api-token.create': 'created API token',
   'api-token.revoke': 'revoked API token',
   'auth.microsoft-access-ended': 'ended Sign in with Microsoft after removing',
+  'sbc.create': 'added SBC',
+  'sbc.update': 'changed SBC',
+  'sbc.delete': 'deleted SBC',
+  'sbc.test': 'tested the connection to SBC',
+  'sbc-template.create': 'added SBC template',
+  'sbc-template.update': 'changed SBC template',
+  'sbc-template.delete': 'deleted SBC template',
 };
 
 /** Actions that concern the actor only: no object follows the verb. */
