@@ -34,6 +34,11 @@ export const permissionTable = {
   'services.edit': ALL,
   /** Step 9: the M365 settings. */
   'm365-settings.edit': PROVIDER_AND_CHANNEL,
+  /**
+   * A service's number ranges (everyone who sees the service reads them): a range claims PSTN numbers on the
+   * provider's SBC, which the operator who placed the numbers answers for.
+   */
+  'number-ranges.edit': PROVIDER_AND_CHANNEL,
   /** Step 10 and after: configure default routing, Retry, Remove service. */
   'routing.configure': PROVIDER_AND_CHANNEL,
   /** Provider settings (name, SBC base domain, two-factor policy). */

@@ -62,6 +62,7 @@ const verbs: Record<string, string> = {
   'service.update': 'changed',
   'service.delete': 'deleted',
   'service.m365-settings': 'saved the M365 settings of',
+  'service.number-ranges': 'changed the number ranges of',
   'routing.start': 'configured default routing for',
   'routing.retry': 'retried default routing for',
   'routing.offboard': 'started removing',

@@ -40,6 +40,7 @@ import { fetchCertificate } from '../health/tls-probe.ts';
 import { createSbcProvisioner } from '../sbc/provisioners.ts';
 import { createSbcsService, type ProvisionerFor } from '../sbc/sbcs.service.ts';
 import { createSbcTemplatesService } from '../sbc/sbc-templates.service.ts';
+import { createNumberRangesService } from '../number-ranges/number-ranges.service.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -101,8 +102,8 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     sbc: createSbcAdapters({
       repos,
       vault,
-      // The service's number ranges (issue #11's number ranges land next; none until then).
-      ranges: async () => [],
+      // The service's number ranges, in order.
+      ranges: (serviceId) => repos.numberRanges.rangesForService(serviceId),
       // 409 (HA synchronisation) is retried briefly in the request; past that the step is retried by the runner.
       audiocodes: { maxAttempts: 3 },
     }),
@@ -178,6 +179,11 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     /** Settings → SBCs; also `resolveForService` (the SBC of a service, password opened) for the SBC step. */
     sbcs: createSbcsService({ repos, uow, vault, provisionerFor: sbcTestProvisioner }),
     sbcTemplates: createSbcTemplatesService({ repos, uow }),
+    /**
+     * A service's number ranges. `onRangesChanged` (default: nothing) is where the Configure SBC step hooks its
+     * re-run: called in the writing transaction, with its job queue, when ranges were added or removed.
+     */
+    numberRanges: createNumberRangesService({ repos, uow }),
   };
   return { ...built, changes, live: createLiveViews(built) };
 }

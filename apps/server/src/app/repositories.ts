@@ -20,6 +20,7 @@ import { createSbcAllocationsRepository } from '../sbc/allocations.repository.ts
 import { createHealthRepository } from '../health/health.repository.ts';
 import { createSbcsRepository } from '../sbc/sbcs.repository.ts';
 import { createSbcTemplatesRepository } from '../sbc/templates.repository.ts';
+import { createNumberRangesRepository } from '../number-ranges/number-ranges.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -44,6 +45,7 @@ export function createRepositories(db: Executor) {
     health: createHealthRepository(db),
     sbcs: createSbcsRepository(db),
     sbcTemplates: createSbcTemplatesRepository(db),
+    numberRanges: createNumberRangesRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -27,6 +27,7 @@ import { registerM365Routes } from '../m365/m365.routes.ts';
 import { registerRoutingRoutes } from '../routing/routing.routes.ts';
 import { registerHealthRoutes } from '../health/health.routes.ts';
 import { registerSbcRoutes } from '../sbc/sbcs.routes.ts';
+import { registerNumberRangeRoutes } from '../number-ranges/number-ranges.routes.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installAuthentication } from './auth.ts';
@@ -141,6 +142,7 @@ export async function buildHttpApp({ config, logger, services, health, version }
   registerRoutingRoutes(app, services);
   registerHealthRoutes(app, services);
   registerSbcRoutes(app, services);
+  registerNumberRangeRoutes(app, services);
 
   await serveWebApp(app, config.web.distDir);
   return app;

@@ -58,6 +58,8 @@ describe('the permission table the server enforces', () => {
         m365Domain: 'contoso.onmicrosoft.com',
         grantAdminAccess: { channelAdmins: true, customerAdmins: false },
       }),
+    'number-ranges.edit': (c) =>
+      c.put(`/api/v1/services/${serviceId}/number-ranges`, { ranges: [{ range: '+4930123456' }] }),
     'routing.configure': (c) => c.post(`/api/v1/services/${serviceId}/routing`, { configureDns: true }),
     'settings.manage': async (c) =>
       c.patch('/api/v1/settings', {
