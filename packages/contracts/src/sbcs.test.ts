@@ -44,15 +44,22 @@ describe('SbcWriteSchema', () => {
     expect(SbcWriteSchema.parse({ ...valid, password: null }).password).toBeNull(); // null: clear
   });
 
-  it('refuses management URLs that are not http(s) or carry credentials', () => {
+  it('refuses management URLs that are not https (http only on loopback) or carry credentials', () => {
     for (const url of [
+      'http://10.0.0.5:8080',
+      'http://sbc.example',
       'ftp://sbc.example',
       'https://admin:pw@sbc.example',
       'sbc.example',
       'javascript:alert(1)',
     ])
       expect(SbcManagementUrlSchema.safeParse(url).success, url).toBe(false);
-    for (const url of ['https://sbc.example', 'http://10.0.0.5:8080', 'https://[2001:db8::5]'])
+    for (const url of [
+      'https://sbc.example',
+      'http://127.0.0.1:8040',
+      'http://localhost:1',
+      'https://[2001:db8::5]',
+    ])
       expect(SbcManagementUrlSchema.safeParse(url).success, url).toBe(true);
   });
 

@@ -26,7 +26,14 @@ export const sbcModelLabels: Record<SbcModelName, string> = {
   'ip-group-per-customer': 'IP Group per customer',
 };
 
-/** The management API's base URL: http or https, no credentials in it. */
+/** Loopback hosts, where plain http:// keeps the credentials on the machine (the sandbox's emulator). */
+const isLoopbackHost = (hostname: string) =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+
+/**
+ * The management API's base URL: https://, or http:// only on a loopback host (every request carries the
+ * password in its Basic authentication), without credentials in it.
+ */
 export const SbcManagementUrlSchema = text()
   .trim()
   .max(500, { error: 'At most 500 characters.' })
@@ -39,7 +46,20 @@ export const SbcManagementUrlSchema = text()
         return false;
       }
     },
-    { error: 'Must be an http(s) URL without credentials, e.g. https://sbc1.provider.net.' },
+    { error: 'Must be an https URL without credentials, e.g. https://sbc1-mgmt.provider.net.' },
+  )
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol !== 'http:' || isLoopbackHost(u.hostname);
+      } catch {
+        return true;
+      }
+    },
+    {
+      error: 'Must be https:// (http:// only on this machine): every request carries the SBC password.',
+    },
   );
 
 const capacity = (what: string) =>
