@@ -172,8 +172,6 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
         certificate: (target) => fetchCertificate(target, timeoutMs),
         options: (target) => sendOptions(target, timeoutMs),
         sipPort: config.health.sipPort,
-        // The SBC rows check reads the service's SBC once the inventory and the Configure SBC step record it.
-        sbc: async () => null,
       },
     }),
     /** Settings → SBCs; also `resolveForService` (the SBC of a service, password opened) for the SBC step. */

@@ -1,6 +1,7 @@
 import {
   can,
   overallLight,
+  SbcOutcomeSchema,
   type HealthCheckResult,
   type ServiceHealth,
   type Workflow,
@@ -15,10 +16,11 @@ import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { stepContext, type RoutingAdapters } from '../routing/context.ts';
 import type { RoutingService } from '../routing/routing.service.ts';
 import type { StoredPlan } from '../routing/runner.ts';
+import { sbcPlanFor } from '../routing/sbc-plan.ts';
 import { domainStep, voiceRoutingStep } from '../routing/steps.ts';
 import type { WorkflowsRepository } from '../routing/workflow.repository.ts';
-import type { SbcInspection } from '../sbc/provisioner.ts';
-import type { ServicesRepository } from '../services/services.repository.ts';
+import type { SbcInspection, SbcRecord } from '../sbc/provisioner.ts';
+import type { ServicesRepository, StoredService } from '../services/services.repository.ts';
 import type { CertificateFacts } from './certificate.ts';
 import {
   certificateCheck,
@@ -34,12 +36,6 @@ import type { HealthRepository } from './health.repository.ts';
 import type { SipResponse } from './sip-options.ts';
 import type { SipTarget } from './tls-probe.ts';
 
-/**
- * The service's SBC as the health check needs it: its name, its public addresses (the DNS records must point at
- * them) and a read of its rows for the customer. Null while no SBC is configured for the service.
- */
-export type HealthSbc = { name: string; addresses: string[]; inspect(): Promise<SbcInspection> };
-
 /** The network probes of the checks (chosen in the composition root). */
 export type HealthProbes = {
   resolver: { servers(): string[]; resolve(fqdn: string): Promise<Addresses> };
@@ -47,8 +43,12 @@ export type HealthProbes = {
   options(target: SipTarget): Promise<SipResponse>;
   /** The SBC's SIP/TLS port (5061). */
   sipPort: number;
-  /** The service's SBC from the inventory and the Configure SBC step's record; null when none. */
-  sbc(serviceId: string): Promise<HealthSbc | null>;
+};
+
+/** What the Configure SBC step recorded for the service (its rows, on which SBC), or null when it never ran. */
+const sbcRecordOf = (outcomes: Record<string, unknown>): SbcRecord | null => {
+  const parsed = SbcOutcomeSchema.safeParse(outcomes['configure-sbc'] ?? {});
+  return parsed.success ? parsed.data.record : null;
 };
 
 const settle = <T>(p: Promise<T>): Promise<T | Error> =>
@@ -89,6 +89,27 @@ export function createHealthService({
     return service;
   }
 
+  /**
+   * The SBC rows: the service's SBC plan now (the SBC that holds its rows, its FQDN, ranges and session limit)
+   * compared with the device by the provisioner; null when Configure SBC never ran.
+   */
+  async function sbcInspection(
+    service: StoredService,
+  ): Promise<{ name: string; inspection: SbcInspection | Error } | null> {
+    const outcomes = await repos.workflows.latestOutcomes(service.id);
+    const record = sbcRecordOf(outcomes);
+    if (!record) return null;
+    try {
+      const { entry, plan } = await sbcPlanFor(adapters.sbc, service, outcomes);
+      return {
+        name: entry.name,
+        inspection: await settle(adapters.sbc.provisioner(entry).inspect(plan.customer, record)),
+      };
+    } catch (e) {
+      return { name: `SBC ${record.sbcId}`, inspection: e instanceof Error ? e : new Error(String(e)) };
+    }
+  }
+
   async function tenantObjects(
     serviceId: string,
     plan: StoredPlan,
@@ -102,7 +123,8 @@ export function createHealthService({
   }
 
   /** Runs the five checks of one service now (no scope: the caller found the service). */
-  async function runChecks(serviceId: string): Promise<ServiceHealth> {
+  async function runChecks(service: StoredService): Promise<ServiceHealth> {
+    const serviceId = service.id;
     const startedAt = now();
     const latest = await repos.workflows.latest(serviceId);
     const onboard =
@@ -114,24 +136,18 @@ export function createHealthService({
     else {
       const plan = onboard.workflow.plan as StoredPlan;
       const fqdn = plan.trunkFqdn;
-      const sbc = await settle(probes.sbc(serviceId));
-      const sbcEntry = sbc instanceof Error ? null : sbc;
-      const expected: Addresses = sbcEntry
-        ? {
-            a: sbcEntry.addresses.filter((a) => !a.includes(':')),
-            aaaa: sbcEntry.addresses.filter((a) => a.includes(':')),
-          }
-        : plan.addresses;
+      // The addresses the run wrote: its SBC's (from the inventory) or the routing settings'.
+      const expected: Addresses = plan.addresses;
       const resolved = await settle(probes.resolver.resolve(fqdn));
       // The SBC is reached at the address the world resolves (as Microsoft would), else at its configured one, so
       // a DNS fault does not hide the state of the certificate and the SIP listener.
       const reachable = resolved instanceof Error ? [] : [...resolved.a, ...resolved.aaaa];
       const address = reachable[0] ?? expected.a[0] ?? expected.aaaa[0];
       const target = address ? { address, port: probes.sipPort, servername: fqdn } : null;
-      const [cert, options, inspection, tenant] = await Promise.all([
+      const [cert, options, sbc, tenant] = await Promise.all([
         target ? settle(probes.certificate(target)) : null,
         target ? settle(probes.options(target)) : null,
-        sbcEntry ? settle(sbcEntry.inspect()) : null,
+        sbcInspection(service),
         settle(tenantObjects(serviceId, plan, onboard.workflow.configureDns)),
       ]);
       checks = [
@@ -145,9 +161,7 @@ export function createHealthService({
         target && cert
           ? certificateCheck(fqdn, target, cert, startedAt)
           : result('certificate', 'grey', 'The SBC has no address to connect to.'),
-        sbc instanceof Error
-          ? result('sbc', 'amber', `Could not find the service's SBC: ${sbc.message}`)
-          : sbcCheck(sbcEntry, inspection),
+        sbcCheck(sbc && { name: sbc.name }, sbc?.inspection ?? null),
         tenantCheck(tenant),
         target && options
           ? optionsCheck(target, options)
@@ -174,14 +188,13 @@ export function createHealthService({
 
     /** POST /services/{id}/health/check: checks now and answers the result (anyone who sees the service). */
     async checkNow(actor: Actor, serviceId: string): Promise<ServiceHealth> {
-      await inScope(actor, serviceId);
-      return runChecks(serviceId);
+      return runChecks(await inScope(actor, serviceId));
     },
 
     /** The `health.check` job: one service, by the system; a service deleted meanwhile is skipped. */
     async checkForJob(serviceId: string): Promise<ServiceHealth | null> {
-      if (!(await repos.services.get({ kind: 'provider' }, serviceId))) return null;
-      return runChecks(serviceId);
+      const service = await repos.services.get({ kind: 'provider' }, serviceId);
+      return service ? runChecks(service) : null;
     },
 
     /**
@@ -204,22 +217,28 @@ export function createHealthService({
     },
 
     /**
-     * POST /services/{id}/repair: re-runs the idempotent onboarding workflow the service had (default routing,
-     * with DNS as before) through the routing service, which refuses (409) while a run is open. The health is
-     * checked again when the run finishes.
+     * POST /services/{id}/repair: re-runs the idempotent onboarding workflow the service had (default routing
+     * with DNS as before, and the SBC on the SBC that holds its rows when Configure SBC ran) through the routing
+     * service, which refuses (409) while a run is open. The health is checked again when the run finishes.
      */
     async repair(actor: Actor, serviceId: string): Promise<Workflow> {
       if (!can(actor.role, 'routing.configure'))
         throw forbidden('Only the provider or the channel repairs a service.');
       const service = await inScope(actor, serviceId);
-      const last = await repos.workflows.latest(serviceId, 'onboard');
+      const last = await repos.workflows.latestRouting(serviceId);
       if (!last)
         throw new AppError(
           'conflict',
           'Nothing was configured for this service: there is nothing to repair.',
         );
+      const record = sbcRecordOf(await repos.workflows.latestOutcomes(serviceId));
       const health = await repos.health.get(serviceId);
-      const run = await routing.start(actor, serviceId, last.workflow.configureDns);
+      const run = await routing.start(
+        actor,
+        serviceId,
+        last.workflow.configureDns,
+        record ? { sbcId: record.sbcId } : undefined,
+      );
       await uow(async (r) =>
         recordAudit(r.audit, actor, {
           action: 'service.repair',
