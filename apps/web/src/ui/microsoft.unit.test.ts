@@ -40,6 +40,21 @@ describe('splitMicrosoftMessage', () => {
     ]);
   });
 
+  it("reads Microsoft's own CRLF-separated error_description the same way", () => {
+    const split = splitMicrosoftMessage(
+      'AADSTS50126: Error validating credentials due to invalid username or password.\r\nTrace ID: 0b6f7c7a-5e2f-4d55-8a7e-1c2d3e4f5a6b\r\nCorrelation ID: 11111111-2222-3333-4444-555555555555\r\nTimestamp: 2026-12-07 14:00:00Z',
+    );
+    expect(split.summary).toBe('Microsoft rejected the username or password.');
+    expect(split.details).toContainEqual({
+      label: 'Trace ID',
+      value: '0b6f7c7a-5e2f-4d55-8a7e-1c2d3e4f5a6b',
+    });
+    expect(split.details).toContainEqual({
+      label: "Microsoft's message",
+      value: 'Error validating credentials due to invalid username or password.',
+    });
+  });
+
   it('an unknown code falls back to the first sentence of Microsoft’s text', () => {
     const split = splitMicrosoftMessage('AADSTS999999: Something odd happened. More text here.');
     expect(split.summary).toBe('Something odd happened.');
