@@ -32,7 +32,7 @@ import type { ChangeFeed } from '../platform/changes/change-feed.ts';
 import { createLiveViews } from '../lifecycle/live.ts';
 import { createRoutingAdapters } from './routing-adapters.ts';
 import { createSbcAdapters } from './sbc-adapters.ts';
-import { createSbcStepService } from '../routing/sbc.service.ts';
+import { createSbcStepService, rerunSbcWhenRangesChange } from '../routing/sbc.service.ts';
 import { createPublicResolver } from '../health/checks.ts';
 import { createHealthService } from '../health/health.service.ts';
 import { sendOptions } from '../health/sip-options.ts';
@@ -181,7 +181,7 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
      * A service's number ranges. `onRangesChanged` (default: nothing) is where the Configure SBC step hooks its
      * re-run: called in the writing transaction, with its job queue, when ranges were added or removed.
      */
-    numberRanges: createNumberRangesService({ repos, uow }),
+    numberRanges: createNumberRangesService({ repos, uow, onRangesChanged: rerunSbcWhenRangesChange }),
   };
   return { ...built, changes, live: createLiveViews(built) };
 }
@@ -213,6 +213,7 @@ export function createWorkers(
     teamsRole: services.teamsRole,
     routing: routingRunner,
     health: services.health,
+    sbcStep: services.sbcStep,
   });
   return { routingRunner, handlers };
 }

@@ -95,6 +95,17 @@ export const healthFanOutJob = defineJob({
   schedule: { cron: '7,37 * * * *', payload: {} },
 });
 
+/**
+ * A service's number ranges changed: re-runs its Configure SBC step ("SBC only") when the customer's rows are on
+ * the SBC. While another run of the service is open the job fails and is retried later.
+ */
+export const sbcRangesChangedJob = defineJob({
+  name: 'sbc.ranges-changed',
+  payload: z.object({ serviceId: z.uuid() }),
+  retry: { limit: 12, delaySeconds: 5, backoff: true, maxDelaySeconds: 600 },
+  expireInSeconds: 120,
+});
+
 /** Every job the application defines; queues are created for each at start. */
 export const jobDefinitions: JobDefinition[] = [
   confirmConsentJob,
@@ -106,4 +117,5 @@ export const jobDefinitions: JobDefinition[] = [
   routingStepJob,
   healthCheckJob,
   healthFanOutJob,
+  sbcRangesChangedJob,
 ];

@@ -14,7 +14,9 @@ import {
   routingStepJob,
   healthCheckJob,
   healthFanOutJob,
+  sbcRangesChangedJob,
 } from './definitions.ts';
+import type { SbcStepService } from '../routing/sbc.service.ts';
 import type { HealthService } from '../health/health.service.ts';
 import type { RoutingRunner } from '../routing/runner.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -34,6 +36,7 @@ export function createJobHandlers({
   teamsRole,
   routing,
   health,
+  sbcStep,
 }: {
   repos: { auth: AuthRepository; invitations: InvitationsRepository; settings: SettingsRepository };
   mailer: Mailer;
@@ -43,6 +46,7 @@ export function createJobHandlers({
   /** Builds the routing runner with the job's logger. */
   routing: (log: Logger) => RoutingRunner;
   health: Pick<HealthService, 'checkForJob' | 'fanOut'>;
+  sbcStep: Pick<SbcStepService, 'rangesChanged'>;
 }): JobRegistration[] {
   return [
     handle(purgeExpiredAuthJob, async (_payload, { log }) => {
@@ -83,6 +87,12 @@ export function createJobHandlers({
     }),
     handle(healthFanOutJob, async (_payload, { log }) => {
       log.info(await health.fanOut(), 'queued the health checks');
+    }),
+    handle(sbcRangesChangedJob, async ({ serviceId }, { log }) => {
+      const result = await sbcStep.rangesChanged(serviceId);
+      log.info({ serviceId, result }, 'number ranges changed: the SBC step');
+      // Thrown so that the queue tries again later (with backoff), when the open run has finished.
+      if (result === 'busy') throw new Error('A run of the service is open: the SBC step re-runs after it.');
     }),
     handle(healthCheckJob, async ({ serviceId }, { log }) => {
       const result = await health.checkForJob(serviceId);

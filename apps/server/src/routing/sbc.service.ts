@@ -3,7 +3,7 @@ import { scopeOf, systemActor, type Actor } from '../access/actor.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { TransactionJobQueue } from '../jobs/job.ts';
-import { routingStepJob } from '../jobs/definitions.ts';
+import { routingStepJob, sbcRangesChangedJob } from '../jobs/definitions.ts';
 import type { LifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
 import { assertActionAllowed, lifecycleOf } from '../lifecycle/lifecycle.ts';
 import { AppError, forbidden, notFound } from '../platform/errors.ts';
@@ -132,18 +132,40 @@ export function createSbcStepService({
     },
 
     /**
-     * The service's number ranges changed (the number ranges' hook, after their transaction committed): when the
-     * customer's rows are on the SBC, an "SBC only" run writes the new ones and removes the old. Nothing while a
-     * run is open (its plan is fixed; the next run picks the ranges up) or before the SBC was configured.
+     * The service's number ranges changed (the `sbc.ranges-changed` job the number ranges' hook sends in their
+     * writing transaction): when the customer's rows are on the SBC, an "SBC only" run writes the new ones and
+     * removes the old. `busy`: a run of the service is open (its plan is fixed), so the job tries again later;
+     * nothing before the SBC was configured, nor when the plan is blocked (e.g. every range removed: the rows stay
+     * until Remove service or new ranges).
      */
-    async rangesChanged(serviceId: string): Promise<Workflow | null> {
+    async rangesChanged(serviceId: string): Promise<'started' | 'busy' | 'not-configured' | 'blocked'> {
       const service = await repos.services.get({ kind: 'provider' }, serviceId);
-      if (!service) return null;
+      if (!service) return 'not-configured';
+      if (await repos.workflows.open(serviceId)) return 'busy';
       const lifecycle = await lifecycleOf(repos, serviceId);
-      if (lifecycle.facets.sbc !== 'configured' || lifecycle.state !== 'active') return null;
-      if (await repos.workflows.open(serviceId)) return null;
-      return start(systemActor('number-ranges'), service, undefined);
+      if (lifecycle.facets.sbc !== 'configured' || lifecycle.state !== 'active') return 'not-configured';
+      try {
+        await start(systemActor('number-ranges'), service, undefined);
+        return 'started';
+      } catch (e) {
+        if (e instanceof AppError && e.code === 'conflict') {
+          // A run that opened meanwhile, or a blocking row.
+          return (await repos.workflows.open(serviceId)) ? 'busy' : 'blocked';
+        }
+        throw e;
+      }
     },
   };
 }
 export type SbcStepService = ReturnType<typeof createSbcStepService>;
+
+/**
+ * The number ranges' hook (`onRangesChanged`, in their writing transaction): queues the re-run of the SBC step, so
+ * the job exists only if the change commits.
+ */
+export const rerunSbcWhenRangesChange = async (
+  change: { serviceId: string },
+  tx: { jobs: TransactionJobQueue },
+): Promise<void> => {
+  await tx.jobs.send(sbcRangesChangedJob, { serviceId: change.serviceId });
+};
