@@ -36,6 +36,9 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
  * Entra puts `wids` (directory role template ids) and `groups` (security group ids) into ID tokens only when the
  * app's manifest asks for them through `groupMembershipClaims` (DirectoryRole / SecurityGroup, or All).
  */
+const CA_BLOCKED =
+  'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.';
+
 export const membershipClaims = (
   setting: string | undefined,
   of: { wids: string[]; groups: string[] },
@@ -95,6 +98,12 @@ export const identityRoutes = (emu: Emu): Route[] => {
    * names, it is not fetched.
    */
   const accessIssuerFor = (tid: string) => `${ACCESS_TOKEN_ISSUER_BASE}${tid}/`;
+  /** AADSTS53003, Microsoft's text, with the claims challenge of the policy that blocked the sign-in. */
+  const conditionalAccessBlocked = (tenantId: string) =>
+    aad(400, 'invalid_grant', 53003, CA_BLOCKED, {
+      suberror: 'message_only',
+      claims: claimsChallenge(tenantId),
+    });
   /** The verified domain a user name is on (its realm). */
   const realmOf = (tenant: Tenant, upn: string) => {
     const domain = upn.split('@').pop()!.toLowerCase();
@@ -498,6 +507,7 @@ export const identityRoutes = (emu: Emu): Route[] => {
         'Error validating credentials due to invalid username or password.',
       );
     if (!user.accountEnabled) throw aad(400, 'invalid_grant', 50057, 'The user account is disabled.');
+    if (user.conditionalAccess === 'block') throw conditionalAccessBlocked(tenant.id);
     if (user.mfaCode) {
       const resource = parseScopes(scopes, tenant.displayName).resources[0]?.resource ?? GRAPH;
       throw aad(
@@ -779,6 +789,11 @@ export const identityRoutes = (emu: Emu): Route[] => {
     if (!safeEqual(found.user.password, password))
       return { ok: false, error: 'AADSTS50126: Your account or password is incorrect.' };
     if (!found.user.accountEnabled) return { ok: false, error: 'AADSTS50057: The user account is disabled.' };
+    if (found.user.conditionalAccess === 'block')
+      return {
+        ok: false,
+        error: `AADSTS53003: ${CA_BLOCKED}`,
+      };
     if (found.user.mfaCode) {
       const otp = form.get('otp')?.trim();
       if (!otp)

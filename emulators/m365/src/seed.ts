@@ -32,6 +32,8 @@ export type SeedUser = {
   groups?: string[];
   /** When present the user must pass MFA: interactive pages ask for this code; ROPC fails with AADSTS50076. */
   mfaCode?: string;
+  /** `block`: a Conditional Access policy blocks the user's sign-ins (AADSTS53003 with a claims challenge). */
+  conditionalAccess?: 'block';
   assignedSkuIds?: string[];
 };
 

@@ -31,6 +31,8 @@ export type User = {
   usageLocation: string | null;
   password: string;
   mfaCode?: string;
+  /** `block`: a Conditional Access policy blocks every token for the user (AADSTS53003). */
+  conditionalAccess?: 'block';
   /** Security groups the user is a member of (object ids). */
   groups?: string[];
   /** `assignedAt`: epoch ms of the assignment (seeded licences: 0, long ago). */
@@ -246,6 +248,7 @@ export const createWorld = (seed: Seed, onCreated: (o: object) => void = () => {
           usageLocation: u.usageLocation ?? null,
           password: u.password,
           ...(u.mfaCode ? { mfaCode: u.mfaCode } : {}),
+          ...(u.conditionalAccess ? { conditionalAccess: u.conditionalAccess } : {}),
           ...(u.groups ? { groups: [...u.groups] } : {}),
           assignedLicenses: (u.assignedSkuIds ?? []).map((skuId) => ({ skuId, disabledPlans: [] })),
           createdDateTime: tenant.createdDateTime,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startM365Emulator, type M365Emulator } from '../src/index.ts';
-import { appToken, CLIENT_ID, CLIENT_SECRET, CONTOSO, FABRIKAM, graph, token } from './helpers.ts';
+import { appToken, CLIENT_ID, CLIENT_SECRET, CONTOSO, FABRIKAM, graph, NORTHWIND, token } from './helpers.ts';
 
 /** Entra's error bodies as Microsoft sends them, and the federated user of the seed. */
 
@@ -49,6 +49,18 @@ describe('Entra error bodies', () => {
     expect(claims.access_token.capolids.values[0]).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
     );
+  });
+});
+
+describe('a user blocked by Conditional Access (northwind)', () => {
+  it('gets AADSTS53003 with suberror message_only and a claims challenge', async () => {
+    const r = await ropc(NORTHWIND.id, 'blocked@northwind.onmicrosoft.com', 'Northwind-Block-1!');
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: 'invalid_grant', error_codes: [53003], suberror: 'message_only' });
+    expect((r.body.error_description as string).split('\r\n')[0]).toBe(
+      'AADSTS53003: Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+    );
+    expect(JSON.parse(r.body.claims as string).access_token.capolids.values).toHaveLength(1);
   });
 });
 

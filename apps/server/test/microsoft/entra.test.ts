@@ -104,6 +104,21 @@ describe('Entra ID adapter', () => {
     );
   });
 
+  it('reads a Conditional Access block (AADSTS53003) as needing an interactive sign-in, with its first line', async () => {
+    const e = await entra
+      .passwordGrant('northwind.onmicrosoft.com', 'blocked@northwind.onmicrosoft.com', 'Northwind-Block-1!')
+      .then(
+        () => null,
+        (x: unknown) => x,
+      );
+    expect(e).toMatchObject({
+      kind: 'mfa_required',
+      aadsts: 'AADSTS53003',
+      message:
+        'AADSTS53003: Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+    });
+  });
+
   it('recognises a user of a federated domain by home realm discovery and never sends the password', async () => {
     emu.control.consent('fabrikam');
     emu.control.clearRequests();
