@@ -89,6 +89,8 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
         DNS_TSIG_KEY_NAME: 'trunkline-sandbox',
         DNS_TSIG_SECRET: secret,
         ...(env.SBC_ADDRESSES ? {} : { SBC_ADDRESSES: '198.51.100.10' }),
+        // The health check's DNS check asks this server as the public would ask theirs (the zone exists nowhere else).
+        ...(env.HEALTH_DNS_RESOLVERS ? {} : { HEALTH_DNS_RESOLVERS: dns.address }),
       },
       describe: [
         `  DNS (emulator)  ${dns.address} udp+tcp — zone ${zone}, RFC 2136 with TSIG key trunkline-sandbox`,
