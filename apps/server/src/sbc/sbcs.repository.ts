@@ -59,7 +59,11 @@ export const sbcPasswordContext = (sbcId: string) => ({
   purpose: 'management-password',
 });
 
-const nameTaken = takenAs({ sbcs_name_lower_uq: ['name', 'An SBC with this name exists already.'] });
+const nameTaken = takenAs({
+  sbcs_name_lower_uq: ['name', 'An SBC with this name exists already.'],
+  // Two writes making an SBC the default at once: the partial unique index lets one win.
+  sbcs_one_default_uq: ['isDefault', 'Another SBC was made the default at the same moment. Try again.'],
+});
 
 // Qualified by hand: inside a raw subquery Drizzle would write both columns unqualified.
 const serviceCount = sql<number>`(select count(*)::int from "services" s where s."sbc_id" = "sbcs"."id")`;

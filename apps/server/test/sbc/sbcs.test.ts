@@ -245,6 +245,19 @@ describe('the SBC inventory', () => {
     expectProblem(await t.admin.post('/api/v1/sbcs', body({ addresses: [] })), 422, 'validation_failed');
   });
 
+  it('keeps one default when SBCs are made the default at once', async () => {
+    const answers = await Promise.all(
+      ['Race 1', 'Race 2', 'Race 3'].map((name) =>
+        t.admin.post('/api/v1/sbcs', body({ name, isDefault: true })),
+      ),
+    );
+    for (const res of answers)
+      if (res.status !== 201) expect(expectProblem(res, 409, 'conflict').errors?.[0]?.path).toBe('isDefault');
+    const items = await list();
+    expect(items.filter((s) => s.isDefault)).toHaveLength(1);
+    for (const s of items.reverse()) expect((await t.admin.delete(`/api/v1/sbcs/${s.id}`)).status).toBe(204);
+  });
+
   it('gives back the sessions-per-user factor as it was saved', async () => {
     const created = expectBody(
       await t.admin.post('/api/v1/sbcs', body({ name: 'Factor', sessionsPerUser: 0.1 })),
