@@ -16,6 +16,7 @@ import { M365SettingsPanel } from './services/M365SettingsPanel.tsx';
 import { RoutingPanel } from './services/RoutingPanel.tsx';
 import { SbcPanel } from './services/SbcPanel.tsx';
 import { HealthPanel } from './services/HealthPanel.tsx';
+import { NumberRangesPanel } from './services/NumberRangesPanel.tsx';
 import { ServiceEditModal } from './services/ServiceEditModal.tsx';
 import { useServiceLive } from './services/live.ts';
 
@@ -138,6 +139,7 @@ export function ServiceDetailPage() {
       <ConnectionPanel service={service} />
       {showSettings && <M365SettingsPanel serviceId={service.id} />}
       {showRouting && <RoutingPanel service={service} />}
+      {lifecycle.state !== 'removed' && <NumberRangesPanel serviceId={service.id} />}
       {showRouting && lifecycle.state !== 'removed' && <SbcPanel service={service} />}
       {(facets.routing !== null || service.health) && <HealthPanel service={service} />}
       {facets.invitation.state !== 'none' && (
