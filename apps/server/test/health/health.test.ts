@@ -1,7 +1,14 @@
-import { ServiceHealthResponseSchema, ServiceHealthSchema, ServicePageSchema } from '@trunkline/contracts';
+import {
+  ServiceHealthResponseSchema,
+  ServiceHealthSchema,
+  ServicePageSchema,
+  type CustomerView,
+  type ServiceView,
+} from '@trunkline/contracts';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db/database.ts';
+import { openEventStream } from '../lifecycle/events.ts';
 import { expectBody, expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import { customerAdmin } from '../support/ownership.ts';
@@ -274,6 +281,38 @@ describe('the health check of a service', () => {
       service.id,
       (w) => (w as { id?: string }).id === started.id && w.status === 'succeeded',
     );
+  });
+
+  it('a new result reaches the service page and the Onboarding view through the change feed', async () => {
+    const page = await openEventStream<ServiceView>(
+      world.server.url,
+      world.admin.cookie!,
+      `/api/v1/services/${service.id}/events`,
+      'service',
+    );
+    const onboarding = await openEventStream<CustomerView>(
+      world.server.url,
+      world.admin.cookie!,
+      `/api/v1/customers/${customerId}/events`,
+      'customer',
+    );
+    try {
+      const first = await page.next(() => true);
+      sbc.answer(503, 'Service Unavailable');
+      const h = await check();
+      expect(h.overall).toBe('red');
+      const seen = await page.next((v) => v.service.health?.checkedAt === h.checkedAt);
+      expect(seen.service.health).toEqual({ overall: 'red', checkedAt: h.checkedAt });
+      expect(first.service.health?.checkedAt).not.toBe(h.checkedAt);
+      const listed = await onboarding.next((v) =>
+        v.services.some((x) => x.id === service.id && x.health?.checkedAt === h.checkedAt),
+      );
+      expect(listed.services.find((x) => x.id === service.id)!.health?.overall).toBe('red');
+    } finally {
+      sbc.answer(200, 'OK');
+      page.close();
+      onboarding.close();
+    }
   });
 
   it('the scheduled fan-out queues one check job per onboarded service at a random moment, at most one waiting each', async () => {
