@@ -217,9 +217,24 @@ export const ServiceListQuerySchema = ListQuerySchema.extend({
   state: LifecycleStateSchema.optional(),
   sort: z.enum(ServiceSortFields).default('createdAt'),
   order: z.enum(['asc', 'desc']).default('desc'),
+  /**
+   * Keyset pagination: the `nextCursor` of the page before (same sort and order); `page` is then ignored. Pages
+   * further on cost the same as the first; not with the `status`/`state` filters or the `status` sort.
+   */
+  cursor: z
+    .string()
+    .max(1000)
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'Not a cursor.' })
+    .optional(),
 });
 export type ServiceListQuery = z.infer<typeof ServiceListQuerySchema>;
-export const ServicePageSchema = pageOf(ServiceSchema);
+export const ServicePageSchema = pageOf(ServiceSchema).extend({
+  /** True when `total` is the database's estimate (more than 10,000 matches); exact otherwise. */
+  totalIsEstimate: z.boolean(),
+  /** Pass as `cursor` for the page after this one; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+export type ServicePage = z.infer<typeof ServicePageSchema>;
 
 /** What POST /services answers: the service and, for an invitation, what happened to it. */
 export const ServiceCreatedSchema = ServiceSchema.extend({

@@ -11,6 +11,7 @@ import type { Scope } from '../access/actor.ts';
 import { customerInScope } from '../customers/customers.repository.ts';
 import type { Executor } from '../platform/db/database.ts';
 import { nameContains, offsetOf } from '../platform/db/queries.ts';
+import { after, cheapCount, type Keyset } from '../platform/db/keyset.ts';
 import { takenAs } from '../platform/errors.ts';
 import {
   customers,
@@ -108,6 +109,15 @@ const sortColumns = {
   status: services.status,
   licensedUsers: services.licensedUsers,
 } as const;
+/** The type each sort value is compared as in a keyset cursor. */
+const sortTypes: Record<keyof typeof sortColumns, string> = {
+  createdAt: 'timestamptz',
+  fullName: 'text',
+  shortName: 'text',
+  customerName: 'text',
+  status: 'text',
+  licensedUsers: 'int',
+};
 
 export type NewService = {
   customerId: string;
@@ -140,10 +150,15 @@ export function createServicesRepository(db: Executor) {
       .innerJoin(licenseTypes, eq(licenseTypes.id, services.licenseType));
 
   return {
+    /**
+     * A page in the given sort (ties by id, in the same direction, so one index serves both): after the keyset
+     * `after` when given, else at `page` (OFFSET). The total is exact up to 10,000 matches, else estimated.
+     * `last` is the keyset of the page's last row when more rows may follow.
+     */
     async list(
       scope: Scope,
-      query: Omit<ServiceListQuery, 'status' | 'state'>,
-    ): Promise<{ items: StoredService[]; total: number }> {
+      query: Omit<ServiceListQuery, 'status' | 'state' | 'cursor'> & { after?: Keyset | null },
+    ): Promise<{ items: StoredService[]; total: number; totalIsEstimate: boolean; last: Keyset | null }> {
       const where = and(
         serviceInScope(scope),
         query.customerId ? eq(services.customerId, query.customerId) : undefined,
@@ -152,19 +167,41 @@ export function createServicesRepository(db: Executor) {
           : undefined,
       );
       const order = query.order === 'asc' ? asc : desc;
-      const [rows, [count]] = await Promise.all([
-        base()
-          .where(where)
-          .orderBy(order(sortColumns[query.sort]), asc(services.id))
-          .limit(query.pageSize)
-          .offset(offsetOf(query)),
-        db
-          .select({ n: sql<number>`count(*)::int` })
-          .from(services)
-          .innerJoin(customers, eq(customers.id, services.customerId))
-          .where(where),
+      const expr = sortColumns[query.sort];
+      const page = db
+        .select({ ...columns, sortKey: sql<string | null>`(${expr})::text` })
+        .from(services)
+        .innerJoin(customers, eq(customers.id, services.customerId))
+        .innerJoin(licenseTypes, eq(licenseTypes.id, services.licenseType))
+        .where(
+          and(
+            where,
+            query.after
+              ? after(expr, services.id, sortTypes[query.sort], query.order, query.after)
+              : undefined,
+          ),
+        )
+        .orderBy(order(expr), order(services.id))
+        .limit(query.pageSize);
+      const [rows, count] = await Promise.all([
+        query.after ? page : page.offset(offsetOf(query)),
+        cheapCount(
+          db,
+          db
+            .select({ one: sql`1` })
+            .from(services)
+            .innerJoin(customers, eq(customers.id, services.customerId))
+            .where(where)
+            .getSQL(),
+        ),
       ]);
-      return { items: rows.map(toService), total: count?.n ?? 0 };
+      const tail = rows.length === query.pageSize ? rows[rows.length - 1] : undefined;
+      return {
+        items: rows.map(({ sortKey: _key, ...row }) => toService(row)),
+        total: count.total,
+        totalIsEstimate: count.estimate,
+        last: tail ? { value: tail.sortKey, id: tail.id } : null,
+      };
     },
 
     async get(scope: Scope, id: string): Promise<StoredService | null> {

@@ -11,13 +11,13 @@ import {
   type Availability,
   type CustomerUsage,
   type FieldError,
-  type Page,
   type Service,
   type ServiceCreate,
   type ServiceCreated,
   type ServiceDraft,
   type ServiceDraftData,
   type ServiceListQuery,
+  type ServicePage,
   type ServiceUpdate,
 } from '@trunkline/contracts';
 import { scopeOf, type Actor, type Scope } from '../access/actor.ts';
@@ -35,6 +35,7 @@ import { recordAudit } from '../audit/audit.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
 import { sendInvitationJob } from '../jobs/definitions.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
+import { decodeCursor, encodeCursor } from '../platform/db/keyset.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { assertActionAllowed, withLifecycle } from '../lifecycle/lifecycle.ts';
 import { endMicrosoftAccessIfLast } from '../auth/microsoft-access.ts';
@@ -173,17 +174,36 @@ export function createServicesService({
      * Status, state and the status sort are of the derived lifecycle, so those lists derive every matching
      * service, then filter, sort and page; the others page in SQL and derive the page.
      */
-    async list(actor: Actor, query: ServiceListQuery): Promise<Page<Service>> {
-      const { status, state, ...rest } = query;
+    async list(actor: Actor, query: ServiceListQuery): Promise<ServicePage> {
+      const { status, state, cursor, ...rest } = query;
       if (!status && !state && query.sort !== 'status') {
-        const { items, total } = await repos.services.list(scopeOf(actor), rest);
+        const at = cursor ? decodeCursor(cursor, query.sort, query.order) : null;
+        if (cursor && !at)
+          throw invalid([
+            { path: 'cursor', code: 'invalid', message: 'Not a cursor of this sort and order.' },
+          ]);
+        const { items, total, totalIsEstimate, last } = await repos.services.list(scopeOf(actor), {
+          ...rest,
+          after: at,
+        });
         return {
           items: await withLifecycle(repos, items),
           total,
+          totalIsEstimate,
+          nextCursor: last ? encodeCursor(query.sort, query.order, last) : null,
           page: query.page,
           pageSize: query.pageSize,
         };
       }
+      // Filters and the sort by state are derived, not stored: all matches are read, so no cursor.
+      if (cursor)
+        throw invalid([
+          {
+            path: 'cursor',
+            code: 'invalid',
+            message: 'A cursor cannot be used with the status or state filter, or the status sort.',
+          },
+        ]);
       const { items } = await repos.services.list(scopeOf(actor), {
         ...rest,
         sort: query.sort === 'status' ? 'createdAt' : query.sort,
@@ -201,6 +221,8 @@ export function createServicesService({
       return {
         items: all.slice(start, start + query.pageSize),
         total: all.length,
+        totalIsEstimate: false,
+        nextCursor: null,
         page: query.page,
         pageSize: query.pageSize,
       };
