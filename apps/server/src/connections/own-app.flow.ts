@@ -54,7 +54,12 @@ export function createOwnAppFlow({
             : /7000215|7000222/.test(e.aadsts ?? '')
               ? 'clientSecret'
               : 'clientId';
-        throw field(where, `Microsoft refused a token for this app: ${e.message}`);
+        // A freshly registered or consented app is not on every replica of Microsoft's directory yet.
+        const replicating =
+          e.aadsts === 'AADSTS700016'
+            ? ' If the app was registered or consented only minutes ago, Microsoft may not know it everywhere yet (its directory replicates): try again in a minute.'
+            : '';
+        throw field(where, `Microsoft refused a token for this app: ${e.message}${replicating}`);
       }
       const missing = REQUIRED_APP_PERMISSIONS.filter((p) => !token.roles.includes(p));
       if (missing.length)
