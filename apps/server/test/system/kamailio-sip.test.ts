@@ -35,6 +35,8 @@ const CUSTOMER_FQDN = `contoso.${BASE}`;
 const CUSTOMER_CONTACT = `<sip:${CUSTOMER_FQDN}:5061;transport=tls>`;
 /** Microsoft on loopback: the Teams side accepts only this address (the relay connects from it). */
 const MICROSOFT_ADDRESS = '127.0.0.2';
+/** A call to this number is ended by Teams (its BYE goes to the carrier through the SBC). */
+const TEAMS_HANGS_UP = '+49301231999';
 
 const customer: SbcCustomer = {
   serviceId: '6f1e0c1e-8d0e-4a52-9a55-000000000001',
@@ -78,7 +80,8 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
       transport: 't1',
       scenario: answererScenario({
         name: 'microsoft',
-        contact: `sip:127.0.0.1:${microsoftPort};transport=tls`,
+        contact: `sip:${MICROSOFT_ADDRESS}:${microsoftPort};transport=tls`,
+        hangUpFor: new RegExp(`^INVITE sip:${escapeRegex(TEAMS_HANGS_UP)}@`),
         checks: [/^INVITE sip:\+[1-9][0-9]+@/, new RegExp(`Contact: ${escapeRegex(CUSTOMER_CONTACT)}`)],
       }),
     });
@@ -88,6 +91,7 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
       key: pki.key,
       target: microsoft.port,
       port: microsoftPort,
+      host: MICROSOFT_ADDRESS,
     });
     cleanups.push(() => microsoftIn.close());
 
@@ -110,7 +114,7 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
       pki,
       baseDomain: BASE,
       carrierFqdn: BASE,
-      proxies: [`sip:127.0.0.1:${microsoftIn.port};transport=tls`],
+      proxies: [`sip:${MICROSOFT_ADDRESS}:${microsoftIn.port};transport=tls`],
       msSubnets: `${MICROSOFT_ADDRESS}/32`,
       pstnGateway: `127.0.0.1:${carrier.port}`,
       rpcAuth: { username: 'trunkline', password: 'rpc-secret-for-tests' },
@@ -140,10 +144,27 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
   });
 
   const context = (run: SippRun) =>
-    `sipp exited ${run.code}\n${run.output}\n--- messages ---\n${run.messages.slice(-3000)}\n${kamailio.tail(30)}`;
+    [
+      `sipp exited ${run.code}`,
+      run.output,
+      '--- messages ---',
+      run.messages.slice(-3000),
+      '--- Microsoft sipp ---',
+      microsoft
+        .messages()
+        .split(/^-{10,}.*$/m)
+        .filter((block) => !block.includes('OPTIONS'))
+        .join('---\n')
+        .slice(-4000),
+      kamailio.tail(30),
+    ].join('\n');
 
   /** A call from the carrier (UDP) to `called`, answered or refused with `refusedWith`. */
-  const callFromPstn = (name: string, called: string, o: { refusedWith?: number; holdMs?: number } = {}) =>
+  const callFromPstn = (
+    name: string,
+    called: string,
+    o: { refusedWith?: number; holdMs?: number; calleeHangsUp?: boolean } = {},
+  ) =>
     runSipp({
       sipp: tools.sipp,
       dir: dir.dir,
@@ -215,13 +236,20 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
     expect(run.code, context(run)).toBe(0);
     const [invite] = invitesAtMicrosoft('+49301231500');
     expect(invite, microsoftIn.toSipp().slice(-2000)).toBeDefined();
-    expect(invite?.startLine).toMatch(/^INVITE sip:\+49301231500@127\.0\.0\.1:\d+;transport=tls SIP\/2\.0$/);
+    expect(invite?.startLine).toMatch(/^INVITE sip:\+49301231500@127\.0\.0\.2:\d+;transport=tls SIP\/2\.0$/);
     expect(header(invite!, 'contact')).toEqual([CUSTOMER_CONTACT]);
     expect(header(invite!, 'record-route').join(',')).toContain(`sip:${CUSTOMER_FQDN}:5061;transport=tls`);
     // The single number too.
     const single = await callFromPstn('pstn-in-single', '+4940555123');
     expect(single.code, context(single)).toBe(0);
     expect(invitesAtMicrosoft('+4940555123')).toHaveLength(1);
+  });
+
+  it('Teams ends a call from the PSTN: its BYE to the customer Contact reaches the carrier', async () => {
+    const run = await callFromPstn('pstn-in-teams-hangs-up', TEAMS_HANGS_UP, { calleeHangsUp: true });
+    expect(run.code, context(run)).toBe(0);
+    expect(run.messages).toMatch(/BYE sip:carrier@127\.0\.0\.1:\d+ SIP\/2\.0/);
+    expect(await kamailio.rpc('dlg.profile_get_size', ['customer', CUSTOMER_FQDN])).toBe(0);
   });
 
   it('refuses a number of no customer, and a number longer than the range', async () => {

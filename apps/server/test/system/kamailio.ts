@@ -119,6 +119,8 @@ export async function tlsTerminator(o: {
   key: string;
   target: number;
   port?: number;
+  /** The address it listens on (Microsoft's proxies are inside Microsoft's subnets). */
+  host?: string;
 }): Promise<Relay> {
   const port = o.port ?? (await freePort());
   const down: string[] = [];
@@ -138,7 +140,7 @@ export async function tlsTerminator(o: {
     client.on('close', () => sipp.destroy());
     sipp.on('close', () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, o.host ?? '127.0.0.1', resolve));
   return {
     port,
     toSipp: () => down.join(''),

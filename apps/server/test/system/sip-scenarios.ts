@@ -30,6 +30,8 @@ export function callerScenario(o: {
   via: string;
   holdMs?: number;
   refusedWith?: number;
+  /** The called side ends the call: wait for its BYE and answer it. */
+  calleeHangsUp?: boolean;
 }): string {
   const invite = `
   <send retrans="500">
@@ -84,6 +86,19 @@ Content-Length: 0
     ]]>
   </send>
   <recv response="200"/>`;
+  const answeredThenHungUp = `${answered.slice(0, answered.indexOf('  <pause'))}  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+    ]]>
+  </send>`;
   // The ACK of a refusal belongs to the INVITE's transaction: same branch (sent 3 or more messages earlier).
   const refused = `
   <recv response="${o.refusedWith}"/>
@@ -100,9 +115,10 @@ Content-Length: 0
 
     ]]>
   </send>`;
+  const flow = o.refusedWith !== undefined ? refused : o.calleeHangsUp ? answeredThenHungUp : answered;
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="${o.name}">${invite}${o.refusedWith === undefined ? answered : refused}
+<scenario name="${o.name}">${invite}${flow}
 </scenario>
 `;
 }
@@ -111,20 +127,33 @@ Content-Length: 0
  * The answering side: takes an INVITE, checks it (`checks`: regular expressions the whole message must match,
  * sipp's `<ereg check_it>`: a mismatch fails the call), answers 200 with `contact`, then waits for ACK and BYE.
  */
-export function answererScenario(o: { name: string; contact: string; checks: RegExp[] }): string {
+export function answererScenario(o: {
+  name: string;
+  contact: string;
+  checks: RegExp[];
+  /** INVITEs matching this are ended by this side (BYE along the Record-Route set) instead of the caller. */
+  hangUpFor?: RegExp;
+}): string {
   const ereg = o.checks
     .map(
       (re, i) =>
         `      <ereg regexp="${escapeXml(re.source)}" search_in="msg" check_it="true" assign_to="check${i}"/>`,
     )
     .join('\n');
-  const assigned = o.checks.map((_, i) => `check${i}`).join(',');
+  const hangUp = o.hangUpFor
+    ? `\n      <ereg regexp="${escapeXml(o.hangUpFor.source)}" search_in="msg" check_it="false" assign_to="hangup"/>
+      <ereg regexp=".*" search_in="hdr" header="From:" check_it="true" assign_to="caller"/>`
+    : '';
+  const assigned = [
+    ...o.checks.map((_, i) => `check${i}`),
+    ...(o.hangUpFor ? ['hangup', 'caller'] : []),
+  ].join(',');
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="${o.name}">
-  <recv request="INVITE" crlf="true">
+  <recv request="INVITE" crlf="true" rrs="true">
     <action>
-${ereg}
+${ereg}${hangUp}
     </action>
   </recv>
   <Reference variables="${assigned}"/>
@@ -145,7 +174,7 @@ Content-Length: [len]
 ${SDP}
     ]]>
   </send>
-  <recv request="ACK" crlf="true"/>
+  <recv request="ACK" crlf="true"${o.hangUpFor ? ' next="hangup" test="hangup"' : ''}/>
   <recv request="BYE"/>
   <send>
     <![CDATA[
@@ -158,10 +187,32 @@ SIP/2.0 200 OK
 Content-Length: 0
 
     ]]>
-  </send>
+  </send>${o.hangUpFor ? hangUpSteps : ''}
 </scenario>
 `;
 }
+
+/** This side's BYE for a call it answered: to the caller's Contact along the Record-Route set. */
+const hangUpSteps = `
+  <nop next="end"/>
+  <label id="hangup"/>
+  <pause milliseconds="200"/>
+  <send retrans="500">
+    <![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/TLS [local_ip]:[local_port];branch=[branch];rport
+[routes]
+From: <sip:[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
+To:[$caller]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+  <label id="end"/>`;
 
 const escapeXml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
