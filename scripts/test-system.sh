@@ -3,7 +3,8 @@
 #   1. web build    npm run build -w @trunkline/web (the Playwright suite serves the built app)
 #   2. pg-suite     the integration suite (vitest project "integration") on real PostgreSQL (TEST_DATABASE_URL);
 #                   each test file gets a database copied from a migrated template (CREATE DATABASE … TEMPLATE)
-#   3. system       vitest project "system": multi-process workers, server restarts, api/worker split
+#   3. system       vitest project "system": multi-process workers, server restarts, api/worker split, BIND 9,
+#                   the Kamailio SBC with real SIP calls (deploy/kamailio, sipp; kamailio-sip.test.ts)
 #   4. e2e          the Playwright suite in e2e/ on the Debian chromium
 # Every stage runs even when an earlier one failed (the e2e stage needs the web build); the script
 # exits non-zero if any stage failed. PostgreSQL is stopped and its directory removed on exit, whatever
