@@ -23,6 +23,7 @@ import { MicrosoftText } from '../../ui/MicrosoftText.tsx';
 import { blockedReason, may, type Lifecycle } from './lifecycle.tsx';
 import { RemoveServiceModal } from './RemoveServiceModal.tsx';
 import { StepHeading } from './StepHeading.tsx';
+import { Countdown } from '../../ui/Countdown.tsx';
 
 /** States before the first run in which the set-up shows, its start disabled with the reason. */
 const SETUP_STATES = new Set<Lifecycle['state']>(['checking-role', 'role-missing', 'settings-needed']);
@@ -108,6 +109,7 @@ function Steps({ workflow }: { workflow: Workflow }) {
             {s.finishedAt && ` · finished ${formatDateTime(s.finishedAt)}`}
             {s.status === 'waiting' && s.nextAttemptAt && ` · next check ${formatDateTime(s.nextAttemptAt)}`}
           </Text>
+          {s.status === 'waiting' && s.nextAttemptAt && <Countdown to={s.nextAttemptAt} />}
         </Paper>
       ))}
     </Stack>
