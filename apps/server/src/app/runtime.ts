@@ -58,7 +58,7 @@ export async function startRuntime(options: {
   const changes = await openChangeFeed(handle, logger.child({ component: 'changes' }));
   const services = createServices({ db: handle.db, jobs, masterKey: key, config, changes });
   // An empty SBC inventory gets the configured default SBC, or (an upgrade) one from the routing settings.
-  await ensureSbcInventory({
+  const addedSbc = await ensureSbcInventory({
     sbcs: services.repos.sbcs,
     vault: services.vault,
     initial: config.sbc.initial,
@@ -67,6 +67,11 @@ export async function startRuntime(options: {
       return { sbcAddresses, sbcBaseDomain };
     },
   });
+  if (addedSbc)
+    logger.info(
+      { sbc: addedSbc.name, managementUrl: addedSbc.managementUrl, addresses: addedSbc.addresses },
+      'The SBC inventory was empty: added the default SBC (Settings → SBCs)',
+    );
 
   if (mode !== 'worker') {
     const result = await ensureProviderAdmin(createUnitOfWork(handle.db, createRepositories), config.admin);
