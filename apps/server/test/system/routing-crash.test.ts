@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { startAudioCodesEmulator, type AudioCodesEmulator } from '@trunkline/emulator-audiocodes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, expectStatus } from '../support/client.ts';
 import {
@@ -63,6 +66,9 @@ describe('default routing survives a worker killed in the middle of each step', 
   let admin: Client;
   const services: Service[] = [];
   let before: ReturnType<typeof tenantState>;
+  let sbc: AudioCodesEmulator | undefined;
+  let sbcProxy: http.Server | undefined;
+  let sbcBefore: ReturnType<AudioCodesEmulator['control']['tables']> | undefined;
 
   const emulators = () => world!;
   const tenantState = () => {
@@ -241,6 +247,8 @@ describe('default routing survives a worker killed in the middle of each step', 
       }
     };
     for (const proc of processes) await attempt(() => proc.stop());
+    await attempt(() => new Promise((r) => (sbcProxy ? sbcProxy.close(r) : r(undefined))));
+    await attempt(() => sbc?.stop());
     await attempt(() => watcher?.end());
     await attempt(() => db?.drop());
     await attempt(() => world?.stop());
@@ -378,6 +386,121 @@ describe('default routing survives a worker killed in the middle of each step', 
     expect(consumed(tenantState()) - consumed(before)).toBe(services.length);
   });
 
+  // Goes on from the services the crash test onboarded: Configure SBC ("SBC only" runs) on an AudioCodes Mediant
+  // (the emulator) behind a proxy that holds the answer to saveConfiguration back, so the device has accepted the
+  // incremental INI while the worker still waits. The worker is killed then: the step checkpointed its record
+  // (and claimed its indexes) before the upload, so the run after the crash reads the device, finds the rows and
+  // writes nothing; every row exists exactly once.
+  it('kills the worker after the SBC accepted the upload, before the step recorded it: one copy of each row', async () => {
+    sbc = await startAudioCodesEmulator({
+      users: [{ username: 'trunkline', password: 'crash-sbc', privilege: 'admin' }],
+    });
+    sbcBefore = sbc.control.tables();
+    const device = new URL(sbc.url);
+    sbcProxy = http.createServer((req, res) => {
+      const hold = req.method === 'POST' && req.url === '/api/v1/actions/saveConfiguration' ? 1500 : 0;
+      const up = http.request(
+        { host: device.hostname, port: device.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) =>
+          setTimeout(() => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          }, hold),
+      );
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => sbcProxy!.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(sbcProxy.address() as AddressInfo).port}`;
+    expectStatus(
+      await admin.post('/api/v1/sbcs', {
+        name: 'Crash Mediant',
+        kind: 'audiocodes',
+        managementUrl: proxyUrl,
+        username: 'trunkline',
+        password: 'crash-sbc',
+        carrierFqdn: ZONE,
+        addresses: SBC_ADDRESSES,
+        model: 'shared-trunk',
+        isDefault: true,
+      }),
+      201,
+    );
+    const ranges = services.map((_, n) => [`+4930${n}00`, `+4930${n}11[000-999]`]);
+    for (const [n, svc] of services.entries())
+      expectStatus(
+        await admin.put(`/api/v1/services/${svc.id}/number-ranges`, {
+          ranges: ranges[n]!.map((range) => ({ range })),
+        }),
+        200,
+      );
+    const uploads = () =>
+      sbc!.control.requests.filter(
+        (r) => r.method === 'PUT' && r.path === '/api/v1/files/ini/incremental' && r.status === 200,
+      ).length;
+    for (const svc of services)
+      expectStatus(await admin.post(`/api/v1/services/${svc.id}/sbc`, { confirm: true }), 202);
+
+    // Kill once the device accepted an upload while a fresh attempt of the step is still running.
+    const sbcRunning = async () => (await running()).filter((r) => (r.name as string) === 'configure-sbc');
+    await waitFor(
+      'the SBC to accept an upload while the configure-sbc step still runs',
+      async () => {
+        if (!worker.running) throw new WaitAborted(`${worker.name} died.\n${worker.tail()}`);
+        await abortOnFailure();
+        return uploads() > 0 && (await sbcRunning()).length > 0;
+      },
+      { timeoutMs: 45_000, intervalMs: 20, context: tails },
+    );
+    worker.child.kill('SIGKILL');
+    expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const cut = await sbcRunning();
+    expect(cut.length, 'a configure-sbc step was cut off').toBeGreaterThan(0);
+    worker = await startWorker();
+
+    await waitFor(
+      'every SBC run to succeed',
+      async () => {
+        await abortOnFailure();
+        for (const svc of services) {
+          const run = expectStatus(await admin.get(`/api/v1/services/${svc.id}/routing`), 200);
+          if (run.status !== 'succeeded') return false;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, context: tails },
+    );
+    const { rows: after } = await watcher!.query<{ workflow_id: string; status: string; attempts: number }>(
+      `select workflow_id, status, attempts from workflow_steps where name = 'configure-sbc'`,
+    );
+    for (const c of cut) {
+      const now = after.find((a) => a.workflow_id === c.workflowId)!;
+      expect(now.status).toBe('succeeded');
+      expect(now.attempts, 'the cut-off step ran again').toBeGreaterThan(c.attempts);
+    }
+
+    // Exactly one copy of each row: per service one dial-plan row per range and one admission profile and rule.
+    const tables = sbc.control.tables();
+    for (const [n, svc] of services.entries()) {
+      const dial = (tables.DialPlanRule ?? []).filter((r) => r.values.Tag === svc.trunkFqdn);
+      expect(dial.map((r) => r.values.Prefix).sort(), svc.shortName).toEqual([...ranges[n]!].sort());
+      expect(
+        (tables.SBCAdmissionProfile ?? []).filter((r) => r.values.Name === `CAC_${svc.shortName}`),
+      ).toHaveLength(1);
+      expect(
+        (tables.SBCAdmissionRule ?? []).filter((r) => r.values.AdmissionProfile === `CAC_${svc.shortName}`),
+      ).toHaveLength(1);
+    }
+    // Each customer's fragment went up once: the run after the kill read the device and sent nothing again.
+    expect(uploads()).toBe(services.length);
+    const added = (tables.DialPlanRule ?? []).length - (sbcBefore.DialPlanRule ?? []).length;
+    expect(added).toBe(ranges.flat().length);
+    const { rows: held } = await watcher!.query<{ n: number }>(
+      `select count(*)::int as n from sbc_allocations`,
+    );
+    expect(held[0]!.n).toBe(ranges.flat().length + 2 * services.length);
+  });
+
   // Goes on from the services the crash test onboarded. The domain step records that Trunkline created the
   // domain only when the step ends; a crash after POST /domains loses that, the run after it finds the domain
   // and records createdDomain: false, and Remove service then leaves the domain in the customer's tenant.
@@ -413,5 +536,7 @@ describe('default routing survives a worker killed in the middle of each step', 
     expect(
       w.dns.records(ZONE).filter((r) => services.some((s) => r.name.toLowerCase() === s.trunkFqdn)),
     ).toEqual([]);
+    // The SBC holds none of the customers' rows any more: its tables are as before Configure SBC.
+    expect(sbc!.control.tables()).toEqual(sbcBefore);
   });
 });
