@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { startAudioCodesEmulator } from '@trunkline/emulator-audiocodes';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startSmtpSink } from '@trunkline/emulator-smtp';
@@ -36,6 +37,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     port: 0,
     zones: [{ name: 'sbc.trunkline.example' }],
     keys: [{ name: 'trunkline-e2e', algorithm: 'hmac-sha256', secret: tsigSecret }],
+  });
+  // The provider's SBC: the AudioCodes Mediant emulator, the server's default SBC (as in the sandbox).
+  const sbcPassword = randomBytes(12).toString('base64url');
+  const sbc = await startAudioCodesEmulator({
+    users: [{ username: 'trunkline', password: sbcPassword, privilege: 'admin' }],
   });
   // Microsoft's pace as in the sandbox (scripts/sandbox.ts, SANDBOX_M365_PACE): new directory objects and a freshly
   // consented app replicate for 3 s, a newly activated domain is refused as a gateway for 30 s. A spec that needs
@@ -85,6 +91,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       DNS_TSIG_KEY_NAME: 'trunkline-e2e',
       DNS_TSIG_SECRET: tsigSecret,
       SBC_ADDRESSES: '198.51.100.10',
+      SBC_DEFAULT_NAME: 'E2E Mediant',
+      SBC_DEFAULT_URL: sbc.url,
+      SBC_DEFAULT_USERNAME: 'trunkline',
+      SBC_DEFAULT_PASSWORD: sbcPassword,
       ROUTING_RETRY_BASE_SECONDS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,6 +120,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await sink.stop();
     await m365.stop();
     await dns.stop();
+    await sbc.stop();
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -149,6 +160,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_INBOX_URL = sink.httpUrl;
   process.env.E2E_M365_URL = m365.url;
   process.env.E2E_DNS_ADDRESS = dns.address;
+  process.env.E2E_SBC_URL = sbc.url;
+  process.env.E2E_SBC_CONTROL_URL = sbc.controlUrl;
   process.stdout.write(
     `[e2e] server ready at ${baseUrl} (${database ? `PostgreSQL database ${database.name}` : 'PGlite'}), log: ${logFile}\n`,
   );
