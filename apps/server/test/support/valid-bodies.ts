@@ -21,8 +21,6 @@ export const validBodies: Record<string, unknown> = {
   'POST /api/v1/services/{id}/sbc': { confirm: true },
   'POST /api/v1/services/{id}/health/check': undefined,
   'POST /api/v1/services/{id}/repair': undefined,
-  'POST /api/v1/services/{id}/health/check': undefined,
-  'POST /api/v1/services/{id}/repair': undefined,
   'PUT /api/v1/services/{id}/number-ranges': { ranges: [{ range: '+4930123456' }] },
   // The import reads text/csv, or the same text as one JSON string: written as JSON here, since the access test
   // sends a string body as it is and the isolation test JSON-encodes it (either way a string reaches the route).
