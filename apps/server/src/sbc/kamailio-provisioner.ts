@@ -186,6 +186,19 @@ export function createKamailioProvisioner(deps: KamailioProvisionerDeps): SbcPro
       : [];
 
   /**
+   * Microsoft's SIP proxies in dispatcher set 1 and how many answer the OPTIONS keep-alive (flag `A`: active), or
+   * undefined when the SBC has no dispatcher list to show.
+   */
+  async function microsoftProxies(): Promise<{ total: number; active: number } | undefined> {
+    const listed = (await rpc.call('dispatcher.list').catch(() => undefined)) as
+      { RECORDS?: { SET?: { ID?: unknown; TARGETS?: { DEST?: { FLAGS?: unknown } }[] } }[] } | undefined;
+    const set = listed?.RECORDS?.find((r) => r.SET?.ID === 1)?.SET;
+    if (!set?.TARGETS) return undefined;
+    const flags = set.TARGETS.map((t) => String(t.DEST?.FLAGS ?? ''));
+    return { total: flags.length, active: flags.filter((f) => f.startsWith('A')).length };
+  }
+
+  /**
    * Saves the changed tables to the SBC's database, so they survive a restart or a crash: `htable.store` for each
    * table that has a `dbtable`, then `db_text.dump` (db_text keeps its tables in memory until then; an SBC on
    * another database module has no such method, which is fine).
@@ -248,6 +261,7 @@ export function createKamailioProvisioner(deps: KamailioProvisionerDeps): SbcPro
         );
       const uptime = (await rpc.call('core.uptime').catch(() => undefined)) as
         { uptime?: unknown } | undefined;
+      const proxies = await microsoftProxies();
       const match = /^(\S+)\s+(\S+)/.exec(version.trim());
       return {
         ok: true,
@@ -256,6 +270,7 @@ export function createKamailioProvisioner(deps: KamailioProvisionerDeps): SbcPro
         details: {
           tables: names.sort().join(', '),
           ...(typeof uptime?.uptime === 'number' ? { uptimeSeconds: uptime.uptime } : {}),
+          ...(proxies ? { microsoftProxies: proxies.total, microsoftProxiesActive: proxies.active } : {}),
         },
       };
     },

@@ -190,6 +190,7 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
     expect(result.product).toBe('kamailio');
     expect(result.version).toMatch(/^5\./);
     expect(result.details.tables).toBe('customers, numbers');
+    expect(result.details.microsoftProxies).toBe(1);
   });
 
   it('refuses JSON-RPC without the credentials', async () => {
@@ -287,6 +288,11 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
     expect(sipMessages(microsoftIn.toKamailio()).some((m) => m.startLine.startsWith('SIP/2.0 200'))).toBe(
       true,
     );
+    // Test connection shows the proxy answering the keep-alive.
+    expect((await provisioner.test()).details).toMatchObject({
+      microsoftProxies: 1,
+      microsoftProxiesActive: 1,
+    });
   });
 
   /** An OPTIONS as Microsoft sends it, over TLS from `from`. */
