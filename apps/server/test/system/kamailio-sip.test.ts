@@ -115,7 +115,8 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
       baseDomain: BASE,
       carrierFqdn: BASE,
       proxies: [`sip:${MICROSOFT_ADDRESS}:${microsoftIn.port};transport=tls`],
-      msSubnets: `${MICROSOFT_ADDRESS}/32`,
+      // A list, as the default (52.112.0.0/14,52.120.0.0/14): the second entry is the loopback Microsoft.
+      msSubnets: `52.112.0.0/14,${MICROSOFT_ADDRESS}/32`,
       pstnGateway: `127.0.0.1:${carrier.port}`,
       rpcAuth: { username: 'trunkline', password: 'rpc-secret-for-tests' },
     });

@@ -322,7 +322,7 @@ export async function startKamailio(p: KamailioParams): Promise<Kamailio> {
     TL_PSTN_IP: '127.0.0.1',
     TL_PSTN_PORT: String(pstnPort),
     TL_PSTN_GATEWAY: p.pstnGateway,
-    TL_PSTN_SOURCES: '127.0.0.1/32',
+    TL_PSTN_SOURCES: '198.51.100.0/24,127.0.0.1/32',
     TL_TEAMS_IP: '127.0.0.1',
     TL_TEAMS_PORT: String(teamsPort),
     TL_MS_SUBNETS: p.msSubnets,
