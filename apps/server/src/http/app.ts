@@ -158,6 +158,8 @@ async function serveWebApp(app: App, distDir: string) {
       index: ['index.html'],
       serve: true,
       prefix: '/',
+      // The build writes .br and .gz beside each file (apps/web/vite.config.ts): sent by Accept-Encoding.
+      preCompressed: true,
     });
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';

@@ -10,8 +10,9 @@ import type { FastifyInstance } from 'fastify';
  * - `X-Content-Type-Options: nosniff`; Referrer-Policy `same-origin` (no address ever leaves for another site)
  *   and `no-referrer` on invitation pages, whose path is the invitation's secret;
  * - HSTS (one year) and `upgrade-insecure-requests` when PUBLIC_URL is https;
- * - `Cache-Control: no-store` on every page and API answer (personal data, invitation and consent links);
- *   hashed static assets keep their caching.
+ * - `Cache-Control: no-store` on every API answer and invitation page (personal data, invitation and consent
+ *   links); `no-cache` on the other pages (the web app's shell, index.html: no data, revalidated on every load);
+ *   `public, max-age=31536000, immutable` on the hashed files under /assets/.
  */
 export async function installSecurityHeaders(app: FastifyInstance, publicUrl: string) {
   const https = publicUrl.startsWith('https://');
@@ -46,8 +47,12 @@ export async function installSecurityHeaders(app: FastifyInstance, publicUrl: st
     const url = request.url;
     if (url.startsWith('/invite/')) reply.header('referrer-policy', 'no-referrer');
     const type = String(reply.getHeader('content-type') ?? '');
-    const cacheable = url.startsWith('/assets/') && !type.startsWith('text/html');
-    if (!cacheable) reply.header('cache-control', 'no-store');
+    const html = type.startsWith('text/html');
+    if (url.startsWith('/assets/') && !html && reply.statusCode === 200)
+      reply.header('cache-control', 'public, max-age=31536000, immutable');
+    else if (html && !url.startsWith('/invite/') && !url.startsWith('/api/'))
+      reply.header('cache-control', 'no-cache');
+    else reply.header('cache-control', 'no-store');
     return payload;
   });
 }
