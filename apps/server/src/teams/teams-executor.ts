@@ -12,7 +12,9 @@
  *
  * Both adapters read the actual state into a `TeamsState` and report through the same pure functions below, one
  * per Teams object (usage, route, policy, global grant) for applying and one for removing, so the two report
- * identical changes for identical tenants. Each applied change carries the part of the ownership record
+ * identical changes for identical tenants — except the global grant: the ConfigAPI has no read of it (no public
+ * client shows one), so that adapter leaves `globalPolicy` out and the grant is decided from the record alone, while
+ * the PowerShell scripts read it from `Get-CsTenant` (an assumption they state). Each applied change carries the part of the ownership record
  * (`VoiceRoutingOutcome`, packages/contracts) it establishes; removal decides from that record alone.
  */
 
