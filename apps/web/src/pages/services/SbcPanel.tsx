@@ -149,7 +149,7 @@ export function SbcPanel({
               <Button variant="default" onClick={() => setShowPlan(true)} disabled={!sbcId}>
                 Preview the plan
               </Button>
-              <Anchor href="#number-ranges" size="sm">
+              <Anchor href="#number-ranges-title" size="sm">
                 Number ranges
               </Anchor>
             </Group>

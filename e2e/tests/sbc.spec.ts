@@ -1,0 +1,100 @@
+import { expect, signIn, screenshot, test } from '../support/fixtures.ts';
+import { apiOf, customerNamed, ensureRoutingSettingsSaved } from '../support/world.ts';
+
+type Row = { index: number; values: Record<string, string> };
+
+/** The AudioCodes emulator's tables, read through its control API (not Trunkline's adapter). */
+async function sbcTables(): Promise<Record<string, Row[]>> {
+  const res = await fetch(`${process.env.E2E_SBC_CONTROL_URL}/tables`);
+  expect(res.ok).toBe(true);
+  return (await res.json()) as Record<string, Row[]>;
+}
+const dialPlanOf = async (fqdn: string) =>
+  ((await sbcTables()).DialPlanRule ?? []).filter((r) => r.values.Tag === fqdn).map((r) => r.values.Prefix);
+
+test('Configure SBC: plan preview with the INI rows → live step → configured; Remove service takes the rows away', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  await signIn(page);
+  await ensureRoutingSettingsSaved(page);
+  const api = apiOf(page);
+
+  // A service with default routing active (started through the API: the routing spec covers its UI).
+  const customerId = await customerNamed(page, 'Secure Co');
+  const created = await api.post('/services', {
+    customerId,
+    type: 'direct-routing',
+    fullName: 'SBC by browser',
+    shortName: 'sbc-e2e',
+    licenseType: 'hosted-essentials-plus',
+    licensedUsers: 5,
+    adminAuth: {
+      method: 'credentials',
+      username: 'admin@contoso.onmicrosoft.com',
+      password: 'Contoso-Admin-1!',
+    },
+  });
+  expect(created.status()).toBe(201);
+  const svc = (await created.json()) as { id: string; trunkFqdn: string };
+  await expect(async () => {
+    const connection = await (await api.get(`/services/${svc.id}/connection`)).json();
+    expect(connection.teamsRole.state).not.toBe('unknown');
+  }).toPass({ timeout: 30_000 });
+  expect((await api.post(`/services/${svc.id}/routing`, { configureDns: true })).status()).toBe(202);
+  await expect(async () => {
+    const service = await (await api.get(`/services/${svc.id}`)).json();
+    expect(service.lifecycle.state).toBe('active');
+  }).toPass({ timeout: 120_000 });
+  const ranges = await api.put(`/services/${svc.id}/number-ranges`, {
+    ranges: [{ range: '+4930123[1000-1999]' }, { range: '+4930124555' }],
+  });
+  expect(ranges.status(), await ranges.text()).toBe(200);
+
+  await page.goto(`/services/${svc.id}`);
+  await expect(page.getByRole('region', { name: 'Next action' })).toContainText('Configure SBC');
+  const panel = page.getByRole('region', { name: 'SBC', exact: true });
+  await expect(panel.getByLabel('SBC state')).toHaveText('Not configured');
+  await expect(panel.getByLabel('SBC', { exact: true })).toHaveValue(/E2E Mediant.*\(default\)/);
+  await panel.getByRole('button', { name: 'Preview the plan' }).click();
+  await expect(panel.getByRole('list', { name: 'Number ranges' })).toContainText('+4930123[1000-1999]');
+  const rows = panel.getByRole('list', { name: 'Rows to write' });
+  await expect(rows).toContainText('DialPlanRule');
+  await expect(rows).toContainText('SBCAdmissionProfile');
+  await expect(panel.getByLabel('Text to write')).toContainText(
+    `"DP_Teams_Tenant", 100, "sbc-e2e", "+4930123[1000-1999]", "${svc.trunkFqdn}";`,
+  );
+  // The preview changed nothing on the SBC.
+  expect(await dialPlanOf(svc.trunkFqdn)).toEqual([]);
+  await page.screenshot({ path: screenshot('sbc-plan.png'), fullPage: true });
+
+  // Configure from the keyboard: the button, then the confirmation (focused) with Enter.
+  await panel.getByRole('button', { name: 'Configure SBC' }).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Configure SBC' });
+  await expect(dialog.getByRole('button', { name: 'Configure SBC' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden();
+
+  // The run's step shows live in the routing panel; the SBC holds the rows.
+  const routing = page.getByRole('region', { name: 'Default routing' });
+  await expect(routing.getByText(/^Configure SBC — started/)).toBeVisible({ timeout: 30_000 });
+  await expect(routing.locator('[data-step="configure-sbc"]')).toContainText('succeeded', {
+    timeout: 60_000,
+  });
+  await expect(panel.getByLabel('SBC state')).toHaveText('Configured');
+  expect(await dialPlanOf(svc.trunkFqdn)).toEqual(['+4930123[1000-1999]', '+4930124555']);
+  await page.screenshot({ path: screenshot('sbc-configured.png'), fullPage: true });
+
+  // Remove service: the SBC step first, from its record; the rows are gone from the device.
+  await routing.getByRole('button', { name: 'Remove service' }).click();
+  const confirm = page.getByRole('dialog');
+  await confirm.getByLabel('Type sbc-e2e to confirm').fill('sbc-e2e');
+  await confirm.getByRole('button', { name: 'Remove service' }).click();
+  await expect(routing.getByText('The service was removed from the tenant and from DNS.')).toBeVisible({
+    timeout: 90_000,
+  });
+  expect(await dialPlanOf(svc.trunkFqdn)).toEqual([]);
+  const admission = (await sbcTables()).SBCAdmissionProfile ?? [];
+  expect(admission.filter((r) => r.values.Name === 'CAC_sbc-e2e')).toEqual([]);
+});
