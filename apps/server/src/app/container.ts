@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import { createAuditService } from '../audit/audit.service.ts';
 import { createAuthService } from '../auth/auth.service.ts';
@@ -119,6 +120,8 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
   const routing = createRoutingService({ repos, uow, adapters: routingAdapters });
   const sbcStep = createSbcStepService({ repos, uow, adapters: routingAdapters.sbc });
   const { timeoutMs } = config.health;
+  // Read once at start: a missing file stops start-up with its path.
+  const healthCa = config.health.caFile ? [readFileSync(config.health.caFile, 'utf8')] : [];
   const built = {
     repos,
     uow,
@@ -169,7 +172,7 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
       spreadSeconds: config.health.spreadSeconds,
       probes: {
         resolver: createPublicResolver(config.health.resolvers, timeoutMs),
-        certificate: (target) => fetchCertificate(target, timeoutMs),
+        certificate: (target) => fetchCertificate(target, timeoutMs, healthCa),
         options: (target) => sendOptions(target, timeoutMs),
         sipPort: config.health.sipPort,
       },

@@ -270,6 +270,7 @@ const EnvSchema = z
     HEALTH_SIP_PORT: port(5061),
     HEALTH_TIMEOUT_MS: positiveInt(5000, 60_000),
     HEALTH_SPREAD_SECONDS: positiveInt(900, 24 * 3600),
+    HEALTH_TLS_CA_FILE: optionalString,
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ENTRA_CLIENT_ID) !== Boolean(env.ENTRA_CLIENT_SECRET))
@@ -368,6 +369,8 @@ const EnvSchema = z
       timeoutMs: env.HEALTH_TIMEOUT_MS,
       /** Scheduled checks of all services are spread over this many seconds. */
       spreadSeconds: env.HEALTH_SPREAD_SECONDS,
+      /** A PEM file of CA certificates trusted besides the system's roots when judging SBC certificates. */
+      caFile: env.HEALTH_TLS_CA_FILE ?? null,
     },
   }));
 

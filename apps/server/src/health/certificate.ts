@@ -87,7 +87,14 @@ export function commonNamesOf(subject: string): string[] {
     .map((line) => line.slice(3));
 }
 
-export type CertificateFacts = PresentedNames & { notBefore: Date; notAfter: Date; issuer: string };
+export type CertificateFacts = PresentedNames & {
+  notBefore: Date;
+  notAfter: Date;
+  issuer: string;
+  /** The chain verified against the trusted roots; else the verifier's code (e.g. `SELF_SIGNED_CERT_IN_CHAIN`). */
+  trusted: boolean;
+  trustError: string | null;
+};
 export type CertificateVerdict = {
   light: 'green' | 'amber' | 'red';
   reason: string;
@@ -98,7 +105,9 @@ const DAY = 24 * 3600_000;
 
 /**
  * The certificate check's light: red when it does not cover the FQDN, has expired or is not valid yet; amber when it
- * expires within `warnDays` (Microsoft's own warning starts 30 days before); green otherwise.
+ * expires within `warnDays` (Microsoft's own warning starts 30 days before) or its chain does not verify against
+ * the trusted roots (Microsoft accepts only certificates of CAs in its Trusted Root Program; this machine's roots
+ * are an approximation, so amber, not red); green otherwise.
  */
 export function assessCertificate(
   fqdn: string,
@@ -139,6 +148,12 @@ export function assessCertificate(
     return {
       light: 'amber',
       reason: `The certificate expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${cert.notAfter.toISOString()}): renew it.`,
+      details,
+    };
+  if (!cert.trusted)
+    return {
+      light: 'amber',
+      reason: `The certificate's chain does not verify against the trusted roots (${cert.trustError ?? 'not verified'}): Microsoft accepts only certificates of a public CA it trusts.`,
       details,
     };
   return {

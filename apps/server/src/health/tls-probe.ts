@@ -15,15 +15,19 @@ export class ProbeError extends Error {
 
 /**
  * Opens a TLS connection to the SBC (SNI = the trunk FQDN). The certificate is not judged here (the health check
- * judges it with RFC 6125 rules and its dates), so the handshake accepts any certificate; nothing secret is sent.
+ * judges it with RFC 6125 rules, its dates and whether its chain verified), so the handshake accepts any
+ * certificate; nothing secret is sent. `ca`: the roots its chain is verified against (`socket.authorized`); the
+ * name is left to the RFC 6125 matcher.
  */
-export function connectTls(target: SipTarget, timeoutMs: number): Promise<tls.TLSSocket> {
+export function connectTls(target: SipTarget, timeoutMs: number, ca?: string[]): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
       host: target.address,
       port: target.port,
       servername: target.servername,
       rejectUnauthorized: false,
+      ...(ca ? { ca } : {}),
+      checkServerIdentity: () => undefined,
     });
     const timer = setTimeout(() => {
       socket.destroy();
@@ -50,9 +54,16 @@ export function connectTls(target: SipTarget, timeoutMs: number): Promise<tls.TL
   });
 }
 
-/** The SBC's certificate as presented in the handshake. */
-export async function fetchCertificate(target: SipTarget, timeoutMs: number): Promise<CertificateFacts> {
-  const socket = await connectTls(target, timeoutMs);
+/**
+ * The SBC's certificate as presented in the handshake, and whether its chain verifies against the system's roots
+ * and `extraCa` (PEM certificates, e.g. a private CA).
+ */
+export async function fetchCertificate(
+  target: SipTarget,
+  timeoutMs: number,
+  extraCa: string[] = [],
+): Promise<CertificateFacts> {
+  const socket = await connectTls(target, timeoutMs, [...tls.rootCertificates, ...extraCa]);
   try {
     const peer = socket.getPeerCertificate();
     if (!peer.raw) throw new ProbeError(`${target.address}:${target.port} presented no certificate.`);
@@ -63,6 +74,8 @@ export async function fetchCertificate(target: SipTarget, timeoutMs: number): Pr
       notBefore: new Date(x509.validFrom),
       notAfter: new Date(x509.validTo),
       issuer: x509.issuer.split('\n').join(', '),
+      trusted: socket.authorized,
+      trustError: socket.authorized ? null : String(socket.authorizationError ?? 'not verified'),
     };
   } finally {
     socket.destroy();

@@ -27,7 +27,8 @@ describe('the health check of a service', () => {
   let world: RoutingWorld;
   let ca: ReturnType<typeof createTestCa>;
   let sbc: Awaited<ReturnType<typeof startSipResponder>>;
-  let certs: Record<'good' | 'expired' | 'wrongName' | 'expiring' | 'cnOnly', Pem>;
+  let otherCa: ReturnType<typeof createTestCa>;
+  let certs: Record<'good' | 'expired' | 'wrongName' | 'expiring' | 'cnOnly' | 'untrusted', Pem>;
   let service: { id: string; trunkFqdn: string };
   let customerId: string;
 
@@ -44,6 +45,7 @@ describe('the health check of a service', () => {
 
   beforeAll(async () => {
     ca = createTestCa();
+    otherCa = createTestCa();
     const now = Date.now();
     const wildcard = `*.${ZONE}`;
     certs = {
@@ -71,6 +73,13 @@ describe('the health check of a service', () => {
         from: new Date(now - 300 * DAY),
         to: new Date(now + 10 * DAY + 3600_000),
       }),
+      // Right name and dates, but from a CA the server does not trust.
+      untrusted: otherCa.issue({
+        commonName: wildcard,
+        dnsNames: [wildcard],
+        from: new Date(now - DAY),
+        to: new Date(now + 365 * DAY),
+      }),
       // The CN names the trunk, but the SANs do not: the CN does not count.
       cnOnly: ca.issue({
         commonName: `health-1.${ZONE}`,
@@ -85,6 +94,8 @@ describe('the health check of a service', () => {
         HEALTH_DNS_RESOLVERS: dns.address,
         HEALTH_SIP_PORT: String(sbc.port),
         HEALTH_TIMEOUT_MS: '3000',
+        // The test CA stands for a public CA: its certificates verify.
+        HEALTH_TLS_CA_FILE: ca.caFile,
       }),
     });
     // The SBC is this machine: the trunk's A record points at loopback, where the responder listens.
@@ -99,6 +110,7 @@ describe('the health check of a service', () => {
     await world?.close();
     await sbc?.close();
     ca?.remove();
+    otherCa?.remove();
   });
 
   it('has nothing to show before the first check, and every check is grey before default routing ran', async () => {
@@ -188,6 +200,13 @@ describe('the health check of a service', () => {
     sbc.present(certs.cnOnly);
     const h = await check();
     expect(light(h).certificate).toBe('red');
+  });
+
+  it('a certificate from a CA the server does not trust is amber', async () => {
+    sbc.present(certs.untrusted);
+    const h = await check();
+    expect(light(h).certificate).toBe('amber');
+    expect(reasonOf(h, 'certificate')).toMatch(/does not verify against the trusted roots/);
   });
 
   it('a certificate expiring in 10 days is amber', async () => {

@@ -45,7 +45,11 @@ describe('SBC drift and Repair', () => {
       users: [{ username: 'trunkline', password: 'sbc-s3cret', privilege: 'admin' }],
     });
     world = await startRoutingWorld({
-      env: (dns) => ({ HEALTH_DNS_RESOLVERS: dns.address, HEALTH_SIP_PORT: String(sip.port) }),
+      env: (dns) => ({
+        HEALTH_DNS_RESOLVERS: dns.address,
+        HEALTH_SIP_PORT: String(sip.port),
+        HEALTH_TLS_CA_FILE: ca.caFile,
+      }),
     });
     await world.saveSettings({ sbcAddresses: ['127.0.0.1'] });
     expectStatus(

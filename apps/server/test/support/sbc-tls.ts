@@ -64,6 +64,8 @@ export function createTestCa() {
   let n = 0;
   return {
     caCert: readFileSync(file('ca.crt'), 'utf8'),
+    /** The CA certificate's file (PEM), e.g. for HEALTH_TLS_CA_FILE. */
+    caFile: file('ca.crt'),
     /** A leaf certificate for the SBC: `dnsNames` as subjectAltName (none: CN only), valid `from` → `to`. */
     issue({
       commonName,

@@ -92,6 +92,8 @@ describe('certificate expiry', () => {
     notBefore: at(-100),
     notAfter,
     issuer: 'CN=Test CA',
+    trusted: true,
+    trustError: null,
   });
 
   it('green beyond 30 days, amber within, red once expired', () => {
@@ -101,6 +103,16 @@ describe('certificate expiry', () => {
         expect(light).toBe(days < 0 ? 'red' : days < 30 ? 'amber' : 'green');
       }),
     );
+  });
+
+  it('a certificate whose chain does not verify is amber, naming the reason', () => {
+    const v = assessCertificate(
+      'c1.sbc.example.com',
+      { ...cert(at(300)), trusted: false, trustError: 'SELF_SIGNED_CERT_IN_CHAIN' },
+      now,
+    );
+    expect(v.light).toBe('amber');
+    expect(v.reason).toContain('SELF_SIGNED_CERT_IN_CHAIN');
   });
 
   it('a name the certificate does not cover is red, with the names it does cover', () => {
