@@ -72,6 +72,12 @@ export function kamailioRows(customer: SbcCustomer): KamailioRow[] {
   ];
 }
 
+/** A method the SBC does not offer (its module not loaded) reads as no value; any other failure stays one. */
+const absentMethod = (e: unknown): undefined => {
+  if (e instanceof KamailioRpcError) return undefined;
+  throw e;
+};
+
 const id = (r: { table: string; key: string }) => `${r.table} ${r.key}`;
 const line = (r: KamailioRow) => `${r.table}: key=${r.key}, value=${r.value}`;
 
@@ -190,7 +196,7 @@ export function createKamailioProvisioner(deps: KamailioProvisionerDeps): SbcPro
    * undefined when the SBC has no dispatcher list to show.
    */
   async function microsoftProxies(): Promise<{ total: number; active: number } | undefined> {
-    const listed = (await rpc.call('dispatcher.list').catch(() => undefined)) as
+    const listed = (await rpc.call('dispatcher.list').catch(absentMethod)) as
       { RECORDS?: { SET?: { ID?: unknown; TARGETS?: { DEST?: { FLAGS?: unknown } }[] } }[] } | undefined;
     const set = listed?.RECORDS?.find((r) => r.SET?.ID === 1)?.SET;
     if (!set?.TARGETS) return undefined;
@@ -259,8 +265,7 @@ export function createKamailioProvisioner(deps: KamailioProvisionerDeps): SbcPro
           'invalid',
           `The Kamailio SBC has no htable ${missing.join(', ')}: deploy Trunkline's configuration (deploy/kamailio).`,
         );
-      const uptime = (await rpc.call('core.uptime').catch(() => undefined)) as
-        { uptime?: unknown } | undefined;
+      const uptime = (await rpc.call('core.uptime').catch(absentMethod)) as { uptime?: unknown } | undefined;
       const proxies = await microsoftProxies();
       const match = /^(\S+)\s+(\S+)/.exec(version.trim());
       return {
