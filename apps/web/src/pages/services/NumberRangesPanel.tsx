@@ -198,6 +198,7 @@ export function NumberRangesPanel({ serviceId }: { serviceId: string }) {
                               onChange={(e) => change(i, { range: e.currentTarget.value })}
                               onBlur={() => setTouched((t) => new Set(t).add(row.key))}
                               error={shown}
+                              inputWrapperOrder={['label', 'input', 'description', 'error']}
                               description={
                                 parsed.ok && !shown && formatNumberRange(parsed.range) !== row.range.trim()
                                   ? `Saved as ${formatNumberRange(parsed.range)}`
