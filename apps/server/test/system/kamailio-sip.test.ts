@@ -219,6 +219,16 @@ describe('Kamailio SBC with real SIP (sipp)', () => {
         `customers: key=${CUSTOMER_FQDN}, value=1`,
       ].join('\n'),
     );
+    // A checkpoint that fails (the record could not be kept) stops apply before anything is written.
+    const stopped = await provisioner
+      .apply(customer, undefined, () => Promise.reject(new Error('database down')))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(String(stopped)).toContain('database down');
+    expect((await provisioner.inspect(customer, undefined)).missing).toHaveLength(3);
+
     const checkpoints: SbcRecord[] = [];
     record = await provisioner.apply(customer, undefined, async (r) => {
       checkpoints.push(r);
