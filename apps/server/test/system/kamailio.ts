@@ -10,6 +10,7 @@ import {
   readFileSync,
   writeFileSync,
 } from 'node:fs';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -515,14 +516,18 @@ export async function startSippServer(o: {
   );
   let exited = false;
   const exit = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
-  // sipp is ready when its port takes connections (TCP) or after a short moment (UDP).
+  // sipp is ready when its port takes connections (TCP) or is bound (UDP).
   await waitFor(
     `sipp ${o.name} to listen on 127.0.0.1:${port}`,
     async () => {
       if (exited) throw new WaitAborted(`sipp ${o.name} exited at once`);
       if (o.transport === 'u1') {
-        const { stdout } = await execFileAsync('ss', ['-Hlun', `sport = :${port}`]);
-        return stdout.trim() !== '';
+        // Bound by sipp when we cannot bind it ourselves.
+        return new Promise<boolean>((resolve) => {
+          const probe = dgram.createSocket('udp4');
+          probe.once('error', () => (probe.close(), resolve(true)));
+          probe.bind(port, '127.0.0.1', () => (probe.close(), resolve(false)));
+        });
       }
       return new Promise<boolean>((resolve) => {
         const s = net.connect(port, '127.0.0.1');
