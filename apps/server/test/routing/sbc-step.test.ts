@@ -18,7 +18,7 @@ import { ZONE, startRoutingWorld, waitForWorkflow, type RoutingWorld } from '../
 
 const SBC_ADDRESSES = ['203.0.113.7', '2001:db8::7'];
 
-describe('Configure SBC (AudioCodes)', () => {
+describe('Configure SBC (AudioCodes)', { timeout: 90_000 }, () => {
   let world: RoutingWorld;
   let sbc: AudioCodesEmulator;
   let customerId: string;
@@ -200,7 +200,32 @@ describe('Configure SBC (AudioCodes)', () => {
       return true;
     });
     expect(rowsOf(b.trunkFqdn)).toEqual(['+4940200']);
-  }, 90_000);
+  });
+
+  it('runs routing and the SBC as one run ("routing + SBC")', async () => {
+    const svc = await world.connectedService(customerId, 'sbc-both');
+    await setRanges(svc.id, ['+4970100']);
+    const started = expectBody(
+      await world.admin.post(`/api/v1/services/${svc.id}/routing`, {
+        configureDns: true,
+        configureSbc: true,
+      }),
+      202,
+      WorkflowSchema,
+    );
+    expect(started.scope).toBe('routing+sbc');
+    expect(started.steps.map((s) => s.name)).toEqual([
+      'dns',
+      'domain',
+      'activation',
+      'voice-routing',
+      'configure-sbc',
+    ]);
+    const run = await finished(svc.id);
+    expect(run.status, JSON.stringify(run.steps)).toBe('succeeded');
+    expect(rowsOf(svc.trunkFqdn)).toEqual(['+4970100']);
+    expect(await facets(svc.id)).toMatchObject({ sbc: 'configured', routing: { status: 'done' } });
+  });
 
   it('retries while HA synchronisation answers 409, visible in the step history', async () => {
     const svc = await routed('sbc-ha');

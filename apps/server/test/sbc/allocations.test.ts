@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IndexTakenError } from '../../src/sbc/allocations.repository.ts';
 import type { SbcCustomer, SbcRecord } from '../../src/sbc/provisioner.ts';
 import { createSbcProvisioner, heldRows } from '../../src/sbc/provisioners.ts';
-import { expectStatus, type Client } from '../support/client.ts';
+import { expectProblem, expectStatus, type Client } from '../support/client.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -149,4 +149,44 @@ describe('SBC row indexes across 50 customers', () => {
     expect(sbc.control.tables()).toEqual(before);
     expect((await Promise.all(services.map((s) => repos.sbcAllocations.heldBy(s.id)))).flat()).toEqual([]);
   }, 180_000);
+});
+
+describe('Configure SBC without an SBC', () => {
+  it('answers 409 naming the SBC for the preview and the run while the inventory is empty', async () => {
+    const server = await startTestServer();
+    try {
+      const admin = await server.admin();
+      const customerId = expectStatus(
+        await admin.post('/api/v1/customers', { name: 'No SBC customer' }),
+        201,
+      ).id;
+      const svc = expectStatus(
+        await admin.post('/api/v1/services', {
+          customerId,
+          type: 'direct-routing',
+          fullName: 'No SBC',
+          shortName: 'no-sbc',
+          licenseType: 'hosted-essentials-plus',
+          licensedUsers: 1,
+          adminAuth: { method: 'invite', email: 'it@nosbc.example' },
+        }),
+        201,
+      );
+      const preview = expectProblem(
+        await admin.post(`/api/v1/services/${svc.id}/sbc/preview`, {}),
+        409,
+        'conflict',
+      );
+      expect(preview.errors).toEqual([expect.objectContaining({ path: 'sbcId', code: 'no_sbc' })]);
+      // The run is refused earlier still: the service has no default routing to go on from.
+      const run = expectProblem(
+        await admin.post(`/api/v1/services/${svc.id}/sbc`, { confirm: true }),
+        409,
+        'conflict',
+      );
+      expect(run.detail).toMatch(/Configure SBC is not possible now/);
+    } finally {
+      await server.close();
+    }
+  });
 });
