@@ -7,7 +7,9 @@ import {
   mergeActivationOutcome,
   mergeDnsOutcome,
   mergeDomainOutcome,
+  mergeSbcOutcome,
   mergeVoiceRoutingOutcome,
+  SbcOutcomeSchema,
   VoiceRoutingOutcomeSchema,
   type DnsOutcome,
   type VoiceRoutingOutcome,
@@ -110,6 +112,32 @@ describe('routing outcomes', () => {
         else if (!receiver.policy) expect(out.globalGrant).toBeNull();
         // Handing over twice is handing over once.
         expect(handOverVoiceRouting(out, leaving)).toEqual(out);
+      }),
+    );
+  });
+});
+
+describe('the Configure SBC record', () => {
+  const record = fc.option(
+    fc.record({
+      kind: fc.constantFrom('audiocodes' as const, 'kamailio' as const),
+      sbcId: fc.constantFrom('sbc-1', 'sbc-2'),
+      state: fc.dictionary(fc.string(), fc.integer()),
+    }),
+    { nil: null },
+  );
+
+  it('starts as nothing owned', () => {
+    expect(SbcOutcomeSchema.parse({})).toEqual({ record: null });
+  });
+
+  it('keeps the newest record, and an empty outcome never erases one', () => {
+    fc.assert(
+      fc.property(record, record, (a, b) => {
+        const merged = mergeSbcOutcome({ record: a }, { record: b });
+        expect(merged.record).toEqual(b ?? a);
+        if (a || b) expect(merged.record).not.toBeNull();
+        expect(mergeSbcOutcome(merged, { record: null })).toEqual(merged);
       }),
     );
   });
