@@ -418,12 +418,14 @@ export async function startKamailio(p: KamailioParams): Promise<Kamailio> {
     await exit;
     await waitFor(
       'the Kamailio processes to be gone',
-      async () => {
-        // pgrep exits 1 when no process of the group is left.
-        const { stdout } = await execFileAsync('pgrep', ['-g', String(child.pid)]).catch(() => ({
-          stdout: '',
-        }));
-        return stdout.trim() === '';
+      () => {
+        // Signal 0 to the group: ESRCH once no process of it is left.
+        try {
+          process.kill(-(child.pid ?? 0), 0);
+          return false;
+        } catch {
+          return true;
+        }
       },
       { timeoutMs: 5000, intervalMs: 100 },
     );
