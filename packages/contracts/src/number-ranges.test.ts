@@ -222,5 +222,9 @@ describe('parseNumberRangesCsv', () => {
     expect(errors.map((e) => e.line)).toEqual([2, 3, 4, 5]);
     expect(errors[1]!.message).toBe('+4930123[1000-1999] overlaps +4930123* on line 1.');
     expect(errors[0]!.message).toMatch(/Start with \+/);
+    expect(parseNumberRangesCsv('+4930123*,ok\n+4940123*,a\u0000b\n+4950123*,\ud800').errors).toEqual([
+      { line: 2, message: expect.stringMatching(/NUL/) },
+      { line: 3, message: expect.stringMatching(/unpaired/) },
+    ]);
   });
 });

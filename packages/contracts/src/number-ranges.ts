@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSafeText } from './common.ts';
 
 /**
  * A service's number ranges: the customer's PSTN numbers, so that an inbound call finds its tenant on the SBC.
@@ -307,6 +308,12 @@ export function parseNumberRangesCsv(text: string): ParsedNumberRangesCsv {
   lines.forEach((raw, i) => {
     const line = i + 1;
     if (raw.trim() === '') return;
+    // What PostgreSQL would refuse to store, e.g. in a description.
+    if (!isSafeText(raw))
+      return errors.push({
+        line,
+        message: 'The line holds a NUL character or a broken (unpaired) character.',
+      });
     const cells = csvCells(raw);
     if (!cells) return errors.push({ line, message: 'A quote (") is not closed on this line.' });
     const [first = '', description = '', ...extra] = cells;

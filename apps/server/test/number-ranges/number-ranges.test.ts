@@ -215,6 +215,10 @@ describe('number ranges', () => {
     const big = '+4940999*\n'.repeat(30_000);
     expectProblem(await importCsv(t.admin, a2, big), 413, 'payload_too_large');
     expectProblem(await importCsv(t.admin, a2, ''), 422, 'validation_failed');
+    // A NUL, which PostgreSQL would refuse to store, is refused before any query (in a description too).
+    const before = await listed(t.admin, a2);
+    expectProblem(await importCsv(t.admin, a2, '+4940998*\n+4940999*,a\u0000b'), 422, 'validation_failed');
+    expect(await listed(t.admin, a2)).toEqual(before);
     expectProblem(
       await t.admin.request('POST', `${path(a2)}/import`, '<x/>', { 'content-type': 'application/xml' }),
       415,
