@@ -51,7 +51,15 @@ export type ServiceDeps = {
   changes: ChangeFeed;
   config: Pick<
     Config,
-    'session' | 'login' | 'apiTokens' | 'publicUrl' | 'invitations' | 'microsoft' | 'entraAdmins' | 'routing' | 'health'
+    | 'session'
+    | 'login'
+    | 'apiTokens'
+    | 'publicUrl'
+    | 'invitations'
+    | 'microsoft'
+    | 'entraAdmins'
+    | 'routing'
+    | 'health'
   >;
 };
 
