@@ -1,4 +1,5 @@
 import { armControl, armControlRoutes } from './azure-dns.ts';
+import { callRecordsControl, callRecordsControlRoutes } from './call-records.ts';
 import { defaultFaults, type Emu, type FaultScope, type Faults, type LoggedRequest } from './context.ts';
 import { EmulatorError, isObject, route, type Ctx, type Route, type Surface } from './http.ts';
 import { replicationWindows, type ReplicationOptions } from './replication.ts';
@@ -35,6 +36,7 @@ const scopeFrom = (o: Record<string, unknown>, fallback: Surface[]): FaultScope 
 export const createControl = (emu: Emu) => {
   const { world } = emu;
   const arm = armControl(emu);
+  const { reset: resetCallRecords, ...callRecords } = callRecordsControl(emu);
 
   const tenantOf = (key: string): Tenant => {
     const t = world.findTenant(key);
@@ -99,6 +101,7 @@ export const createControl = (emu: Emu) => {
       emu.replication.windows = { ...emu.replication.initial };
       emu.requests.length = 0;
       arm.reset();
+      resetCallRecords();
     },
     /** Latency (ms) and error rate (0..1, answered 503) for matching requests; default scope: graph and teams. */
     setFaults(f: FaultOptions) {
@@ -192,6 +195,7 @@ export const createControl = (emu: Emu) => {
       emu.requests.length = 0;
     },
     ...arm.control,
+    ...callRecords,
   };
   return control;
 };
@@ -255,5 +259,6 @@ export const controlRoutes = (control: Control): Route[] => {
       return { status: 204 };
     }),
     ...armControlRoutes(control),
+    ...callRecordsControlRoutes(control),
   ];
 };

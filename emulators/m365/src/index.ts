@@ -2,6 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { armErrorReply, armRoutes } from './azure-dns.ts';
+import { callRecordsRoutes } from './call-records.ts';
 import { defaultFaults, type Emu, type FaultScope, type TxtResolver } from './context.ts';
 import { controlRoutes, createControl, type Control } from './control.ts';
 import { graphRoutes } from './graph.ts';
@@ -34,6 +35,8 @@ export { QUALIFYING_SKUS } from './activation.ts';
 export { REPLICATION_KINDS } from './replication.ts';
 export type { ReplicationKind, ReplicationOptions, ReplicationWindows } from './replication.ts';
 export { GRAPH, TEAMS_ADMIN, ROLE_TEMPLATES } from './catalog.ts';
+export { MAX_LIFETIME_MINUTES } from './call-records.ts';
+export type { Delivery, GenerateOptions, Subscription } from './call-records.ts';
 
 export type M365EmulatorOptions = {
   /** 0 (default) picks a free port. */
@@ -172,7 +175,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
   const control = createControl(emu);
   const routes: Record<Surface, Route[]> = {
     identity: identityRoutes(emu),
-    graph: graphRoutes(emu),
+    graph: [...graphRoutes(emu), ...callRecordsRoutes(emu)],
     teams: teamsRoutes(emu),
     arm: armRoutes(emu),
     control: controlRoutes(control),
