@@ -17,6 +17,8 @@ import { scopeOf, type Actor } from '../access/actor.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { CustomersRepository } from '../customers/customers.repository.ts';
+import { lifecycleOf } from '../lifecycle/lifecycle.ts';
+import type { LifecycleRepository } from '../lifecycle/lifecycle.repository.ts';
 import type { TransactionJobQueue } from '../jobs/job.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
@@ -46,6 +48,7 @@ export type OnRangesChanged = (
 type Transaction = {
   audit: AuditRepository;
   customers: CustomersRepository;
+  lifecycle: LifecycleRepository;
   numberRanges: NumberRangesRepository;
   jobs: TransactionJobQueue;
 };
@@ -69,7 +72,8 @@ const AUDIT_LIST_MAX = 100;
  * PSTN numbers on the provider's shared SBC, which the operator who placed the numbers with the customer
  * answers for, so a customer admin cannot claim numbers. A range may overlap no other service's (409 naming
  * that customer and service) nor another item of the same list (422 naming both), checked under one lock in the
- * transaction that writes.
+ * transaction that writes. A removed service's ranges stay on record but claim no numbers any more; its list no
+ * longer changes, nor while it is being removed.
  */
 export function createNumberRangesService({ repos, uow, onRangesChanged = async () => {} }: Deps) {
   async function inScope(actor: Actor, serviceId: string) {
@@ -104,6 +108,13 @@ export function createNumberRangesService({ repos, uow, onRangesChanged = async 
   ): Promise<NumberRangesChanged> {
     return uow(async (r) => {
       await r.numberRanges.lockForWrite();
+      const lifecycle = await lifecycleOf(r, service.id);
+      if (lifecycle.state === 'removed' || lifecycle.phase === 'offboarding')
+        throw new AppError(
+          'conflict',
+          `The service is ${lifecycle.label.toLowerCase()}: its number ranges no longer change (a removed service's numbers are free for others).`,
+          { errors: [{ path: 'status', code: 'not_editable', message: lifecycle.label }] },
+        );
       const before = await r.numberRanges.entries(service.id);
       // The import appends: the ranges already stored come first, as they are.
       const items =
@@ -122,10 +133,15 @@ export function createNumberRangesService({ repos, uow, onRangesChanged = async 
           },
         ]);
       assertNoOverlapWithin(items);
-      const foreign = await r.numberRanges.foreignCandidates(
+      // A removed service's numbers are free: its SBC rows are gone.
+      const candidates = await r.numberRanges.foreignCandidates(
         service.id,
         items.map((i) => i.range),
       );
+      const released = new Set<string>();
+      for (const id of new Set(candidates.map((c) => c.serviceId)))
+        if ((await lifecycleOf(r, id)).state === 'removed') released.add(id);
+      const foreign = candidates.filter((c) => !released.has(c.serviceId));
       const errors: FieldError[] = [];
       for (const item of items) {
         const other = foreign.find((f) => rangesOverlap(f.range, item.range));
