@@ -194,12 +194,9 @@ describe('AudioCodes provisioner', () => {
     expect(writes().map((r) => r.status)).toEqual([409, 409, 200, 200]);
   });
 
-  it('refuses a Kamailio entry clearly until its provisioner exists', () => {
-    expect(() =>
-      createSbcProvisioner(
-        { ...entry(), kind: 'kamailio' },
-        { templates: async () => [], reservedIndexes: async () => ({}) },
-      ),
-    ).toThrow(SbcError);
+  it("builds the provisioner of the entry's kind", () => {
+    const deps = { templates: async () => [], reservedIndexes: async () => ({}) };
+    expect(createSbcProvisioner(entry(), deps).kind).toBe('audiocodes');
+    expect(createSbcProvisioner({ ...entry(), kind: 'kamailio' }, deps).kind).toBe('kamailio');
   });
 });
