@@ -64,7 +64,7 @@ export function HealthPanel({ service }: { service: Service }) {
   const operator = mayDo(me, 'routing.configure');
 
   return (
-    <Paper withBorder p="md" aria-labelledby="health-title">
+    <Paper withBorder p="md" component="section" aria-labelledby="health-title">
       <Stack>
         <Group justify="space-between">
           <Group gap="sm">
