@@ -588,3 +588,167 @@ export const serviceNumberRanges = pgTable(
     index('service_number_ranges_stem_idx').using('btree', t.stem.op('text_pattern_ops')),
   ],
 );
+
+/**
+ * QoE ingest (issue #15, `qoe/`): one Graph change-notification subscription on `/communications/callRecords` per
+ * service with the Teams Notification Service app set. `client_state_sealed` is the random `clientState` sealed by
+ * the vault (bound to the row); `graph_subscription_id` is unique (the webhook looks it up).
+ */
+export const qoeSubscriptions = pgTable(
+  'qoe_subscriptions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id').notNull(),
+    graphSubscriptionId: text('graph_subscription_id').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    clientStateSealed: text('client_state_sealed').notNull(),
+    lastNotificationAt: timestamp('last_notification_at', { withTimezone: true }),
+    lastRenewedAt: timestamp('last_renewed_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('qoe_subscriptions_service_uq').on(t.serviceId),
+    uniqueIndex('qoe_subscriptions_graph_id_uq').on(t.graphSubscriptionId),
+  ],
+);
+
+/**
+ * The webhook's inbox: each accepted notification is persisted before the 202; the unique key (subscription,
+ * resource id, change type) makes Graph's retries of the same notification one row. `processed_at` is set by the
+ * fetch job.
+ */
+export const qoeNotifications = pgTable(
+  'qoe_notifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    subscriptionId: uuid('subscription_id')
+      .notNull()
+      .references(() => qoeSubscriptions.id, { onDelete: 'cascade' }),
+    resourceId: text('resource_id').notNull(),
+    changeType: text('change_type').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('qoe_notifications_uq').on(t.subscriptionId, t.resourceId, t.changeType),
+    index('qoe_notifications_received_idx').on(t.receivedAt),
+  ],
+);
+
+/** One row per call record of a service (the highest `version` seen replaces older ones). */
+export const qoeCalls = pgTable(
+  'qoe_calls',
+  {
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    callId: text('call_id').notNull(),
+    version: integer('version').notNull(),
+    type: text('type').notNull(),
+    modalities: text('modalities').array().notNull(),
+    startAt: timestamp('start_at', { withTimezone: true }).notNull(),
+    endAt: timestamp('end_at', { withTimezone: true }).notNull(),
+    lastModifiedAt: timestamp('last_modified_at', { withTimezone: true }),
+    sessionCount: integer('session_count').notNull(),
+    /** Any session or segment endpoint is a PSTN number / a Direct Routing (mediation server) leg. */
+    hasPstn: boolean('has_pstn').notNull(),
+    streamCount: integer('stream_count').notNull(),
+    poorStreamCount: integer('poor_stream_count').notNull(),
+    failureReason: text('failure_reason'),
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.serviceId, t.callId] }),
+    index('qoe_calls_service_start_idx').on(t.serviceId, t.startAt),
+    index('qoe_calls_start_idx').on(t.startAt),
+  ],
+);
+
+/**
+ * One row per media stream of a call (session → segment → media → stream flattened, with the session's and
+ * segment's ids, endpoints and failure info on each row). Times in milliseconds; rates as fractions.
+ */
+export const qoeStreams = pgTable(
+  'qoe_streams',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    serviceId: uuid('service_id').notNull(),
+    callId: text('call_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    segmentId: text('segment_id').notNull(),
+    startAt: timestamp('start_at', { withTimezone: true }).notNull(),
+    endAt: timestamp('end_at', { withTimezone: true }),
+    callerKind: text('caller_kind').notNull(),
+    calleeKind: text('callee_kind').notNull(),
+    callerId: text('caller_id'),
+    calleeId: text('callee_id'),
+    modalities: text('modalities').array().notNull(),
+    mediaLabel: text('media_label'),
+    direction: text('direction'),
+    audioCodec: text('audio_codec'),
+    videoCodec: text('video_codec'),
+    avgJitterMs: real('avg_jitter_ms'),
+    maxJitterMs: real('max_jitter_ms'),
+    avgPacketLoss: real('avg_packet_loss'),
+    maxPacketLoss: real('max_packet_loss'),
+    avgRoundTripMs: real('avg_round_trip_ms'),
+    maxRoundTripMs: real('max_round_trip_ms'),
+    avgAudioDegradation: real('avg_audio_degradation'),
+    avgConcealedRatio: real('avg_concealed_ratio'),
+    maxConcealedRatio: real('max_concealed_ratio'),
+    mediaBypassed: boolean('media_bypassed'),
+    /** Microsoft's call-quality thresholds (qoe/classify.ts) exceeded. */
+    poor: boolean('poor').notNull(),
+    failureStage: text('failure_stage'),
+    failureReason: text('failure_reason'),
+  },
+  (t) => [
+    index('qoe_streams_call_idx').on(t.serviceId, t.callId),
+    index('qoe_streams_service_start_idx').on(t.serviceId, t.startAt),
+    index('qoe_streams_start_idx').on(t.startAt),
+  ],
+);
+
+/** Direct Routing log rows (getDirectRoutingCalls): SIP outcomes, including failed calls without a call record. */
+export const qoeDrCalls = pgTable(
+  'qoe_dr_calls',
+  {
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    correlationId: text('correlation_id'),
+    callType: text('call_type'),
+    startAt: timestamp('start_at', { withTimezone: true }).notNull(),
+    endAt: timestamp('end_at', { withTimezone: true }),
+    successful: boolean('successful').notNull(),
+    finalSipCode: integer('final_sip_code'),
+    finalSipPhrase: text('final_sip_phrase'),
+    callEndSubReason: integer('call_end_sub_reason'),
+    trunkFqdn: text('trunk_fqdn'),
+    callerNumber: text('caller_number'),
+    calleeNumber: text('callee_number'),
+    durationSeconds: integer('duration_seconds'),
+    mediaBypass: boolean('media_bypass'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.serviceId, t.id] }),
+    index('qoe_dr_calls_service_start_idx').on(t.serviceId, t.startAt),
+    index('qoe_dr_calls_start_idx').on(t.startAt),
+  ],
+);
+
+/** Per service: how far the Direct Routing log has been pulled (the next pull starts a little before). */
+export const qoeDrCursors = pgTable('qoe_dr_cursors', {
+  serviceId: uuid('service_id')
+    .primaryKey()
+    .references(() => services.id, { onDelete: 'cascade' }),
+  pulledUntil: timestamp('pulled_until', { withTimezone: true }).notNull(),
+  lastError: text('last_error'),
+});
