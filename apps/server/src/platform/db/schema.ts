@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -592,18 +593,22 @@ export const serviceNumberRanges = pgTable(
 /**
  * QoE ingest (issue #15, `qoe/`): one Graph change-notification subscription on `/communications/callRecords` per
  * service with the Teams Notification Service app set. `client_state_sealed` is the random `clientState` sealed by
- * the vault (bound to the row); `graph_subscription_id` is unique (the webhook looks it up).
+ * the vault (bound to the row); `graph_subscription_id` is unique (the webhook looks it up). The app's credentials
+ * are kept with the subscription, so it can still be deleted after the setting is cleared or the service deleted.
  */
 export const qoeSubscriptions = pgTable(
   'qoe_subscriptions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    serviceId: uuid('service_id')
-      .notNull()
-      .references(() => services.id, { onDelete: 'cascade' }),
+    /** Null once the service is deleted: the row stays until the sync job has deleted the Graph subscription. */
+    serviceId: uuid('service_id').references(() => services.id, { onDelete: 'set null' }),
     tenantId: text('tenant_id').notNull(),
-    graphSubscriptionId: text('graph_subscription_id').notNull(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** The Notification Service app the subscription was created with (its secret sealed, bound to this row). */
+    appClientId: text('app_client_id').notNull(),
+    appSecretSealed: text('app_secret_sealed').notNull(),
+    /** Null while Graph has not (yet) created it; `last_error` says why. */
+    graphSubscriptionId: text('graph_subscription_id'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     clientStateSealed: text('client_state_sealed').notNull(),
     lastNotificationAt: timestamp('last_notification_at', { withTimezone: true }),
     lastRenewedAt: timestamp('last_renewed_at', { withTimezone: true }),
@@ -709,6 +714,10 @@ export const qoeStreams = pgTable(
     failureReason: text('failure_reason'),
   },
   (t) => [
+    foreignKey({
+      columns: [t.serviceId, t.callId],
+      foreignColumns: [qoeCalls.serviceId, qoeCalls.callId],
+    }).onDelete('cascade'),
     index('qoe_streams_call_idx').on(t.serviceId, t.callId),
     index('qoe_streams_service_start_idx').on(t.serviceId, t.startAt),
     index('qoe_streams_start_idx').on(t.startAt),
