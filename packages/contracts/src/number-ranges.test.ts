@@ -202,6 +202,35 @@ describe('a list of ranges', () => {
 });
 
 describe('parseNumberRangesCsv', () => {
+  it('accounts for every line of any text: an item, an error, a blank line or the header', () => {
+    const cell = fc.oneof(
+      fc.constantFrom('+4930123*', '+4930123[1000-1999]', '+49', 'range', '"a, b"', '"open', '', ' '),
+      fc.string({ maxLength: 12 }),
+    );
+    const line = fc.array(cell, { minLength: 1, maxLength: 3 }).map((cells) => cells.join(','));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 20 }), fc.constantFrom('\n', '\r\n'), (lines, eol) => {
+        const text = lines.join(eol);
+        const { items, errors } = parseNumberRangesCsv(text);
+        const numbers = [...items.map((i) => i.line), ...errors.map((e) => e.line)];
+        expect(new Set(numbers).size).toBe(numbers.length);
+        // Left out: blank lines, and at most one header line before anything else.
+        const physical = text.split(/\r\n|\n|\r/);
+        const unaccounted = physical
+          .map((_, i) => i + 1)
+          .filter((n) => !numbers.includes(n) && physical[n - 1]!.trim() !== '');
+        expect(unaccounted.length).toBeLessThanOrEqual(1);
+        if (unaccounted.length === 1) expect(Math.min(...numbers)).toBeGreaterThan(unaccounted[0]!);
+        // Items never overlap each other and are valid ranges.
+        const parsed = items.map((i) => parseNumberRange(i.range));
+        expect(parsed.every((p) => p.ok)).toBe(true);
+        expect(overlapsWithin(parsed.map((p) => (p as { ok: true; range: SbcNumberRange }).range))).toEqual(
+          [],
+        );
+      }),
+    );
+  });
+
   it('reads ranges with an optional header and description, skipping blank lines', () => {
     const csv =
       'range,description\r\n+4930123*,Berlin\n\n"+4940123[100-199]","Hamburg, 2nd floor"\n+4989123456\n';
@@ -222,6 +251,10 @@ describe('parseNumberRangesCsv', () => {
     expect(errors.map((e) => e.line)).toEqual([2, 3, 4, 5]);
     expect(errors[1]!.message).toBe('+4930123[1000-1999] overlaps +4930123* on line 1.');
     expect(errors[0]!.message).toMatch(/Start with \+/);
+    // Only the first line may be a header.
+    expect(parseNumberRangesCsv('range\nrange,+4930123*').errors).toEqual([
+      { line: 2, message: expect.stringMatching(/Start with \+/) },
+    ]);
     expect(parseNumberRangesCsv('+4930123*,ok\n+4940123*,a\u0000b\n+4950123*,\ud800').errors).toEqual([
       { line: 2, message: expect.stringMatching(/NUL/) },
       { line: 3, message: expect.stringMatching(/unpaired/) },

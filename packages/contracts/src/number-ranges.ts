@@ -305,9 +305,13 @@ export function parseNumberRangesCsv(text: string): ParsedNumberRangesCsv {
   const ranges: SbcNumberRange[] = [];
   const errors: CsvLineError[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  /** Only the first line that is not blank may be the header. */
+  let seenLine = false;
   lines.forEach((raw, i) => {
     const line = i + 1;
     if (raw.trim() === '') return;
+    const firstLine = !seenLine;
+    seenLine = true;
     // What PostgreSQL would refuse to store, e.g. in a description.
     if (!isSafeText(raw))
       return errors.push({
@@ -317,7 +321,7 @@ export function parseNumberRangesCsv(text: string): ParsedNumberRangesCsv {
     const cells = csvCells(raw);
     if (!cells) return errors.push({ line, message: 'A quote (") is not closed on this line.' });
     const [first = '', description = '', ...extra] = cells;
-    if (items.length === 0 && errors.length === 0 && HEADER.test(first)) return;
+    if (firstLine && HEADER.test(first)) return;
     if (extra.some((x) => x !== ''))
       return errors.push({ line, message: 'Expected at most two columns: the range and a description.' });
     if (first.length > NUMBER_RANGE_TEXT_MAX)
