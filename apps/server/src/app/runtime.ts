@@ -83,7 +83,10 @@ export async function startRuntime(options: {
     const mailer = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
     const { routingRunner, handlers } = createWorkers(services, { jobs, mailer, config });
     const registrations = [...handlers, ...(options.extraJobs?.registrations ?? [])];
-    await jobs.work(registrations, { concurrency: config.worker.concurrency });
+    await jobs.work(registrations, {
+      concurrency: config.worker.concurrency,
+      pollSeconds: config.worker.pollSeconds,
+    });
     // Each worker looks for routing runs nobody works on (a crashed worker, a lost job) and sends them a job;
     // a duplicate is harmless, the run's lease admits one worker.
     const sweeper = routingRunner(logger);

@@ -164,7 +164,9 @@ const EnvSchema = z
     ENTRA_ADMIN_GROUP_ID: optionalString.pipe(
       z.uuid({ error: 'must be the object id (GUID) of an Entra group' }).optional(),
     ),
-    WORKER_CONCURRENCY: positiveInt(4, 64),
+    // Jobs wait on Microsoft, DNS and the SBC far more than they compute: 8 per queue keeps a process busy.
+    WORKER_CONCURRENCY: positiveInt(8, 64),
+    WORKER_POLL_SECONDS: positiveInt(2, 60),
     WEB_DIST_DIR: z.string().trim().min(1).default(path.join(repoRoot, 'apps/web/dist')),
     SMTP_URL: optionalString.pipe(
       z
@@ -298,7 +300,7 @@ const EnvSchema = z
     login: { maxFailures: env.LOGIN_MAX_FAILURES, windowMinutes: env.LOGIN_WINDOW_MINUTES },
     /** The longest lifetime an API token may be given (days); 90 days is the default at creation. */
     apiTokens: { maxDays: env.API_TOKEN_MAX_DAYS },
-    worker: { concurrency: env.WORKER_CONCURRENCY },
+    worker: { concurrency: env.WORKER_CONCURRENCY, pollSeconds: env.WORKER_POLL_SECONDS },
     web: { distDir: path.resolve(env.WEB_DIST_DIR) },
     microsoft: {
       authority: env.ENTRA_AUTHORITY,

@@ -8,21 +8,43 @@ import type { JobDefinition, JobQueue, JobRegistration, SendOptions } from './jo
 export type JobEngine = JobQueue & {
   /** Creates (or updates) the queue of every definition and its schedule. */
   prepare(definitions: JobDefinition[]): Promise<void>;
-  /** Starts consuming; call only in processes that run workers. */
-  work(registrations: JobRegistration[], options: { concurrency: number }): Promise<void>;
+  /**
+   * Starts consuming; call only in processes that run workers. `concurrency`: jobs of one queue this process runs
+   * at once. `pollSeconds`: how often each of those looks for due jobs on its own (default 2). A job that can start
+   * now wakes the workers of its queue at once (NOTIFY); polling is what finds delayed jobs, retries and a missed
+   * notification.
+   */
+  work(
+    registrations: JobRegistration[],
+    options: { concurrency: number; pollSeconds?: number },
+  ): Promise<void>;
   ping(): Promise<void>;
   stop(): Promise<void>;
 };
 
 const SCHEMA = 'pgboss';
 
-/** pg-boss on the application's database: PGlite through pg-boss's PGlite adapter, or a PostgreSQL pool. */
+/**
+ * pg-boss on the application's database: PGlite through pg-boss's PGlite adapter, or a PostgreSQL pool.
+ *
+ * Every queue is created with `notify`: pg-boss's insert of a job that can start now runs `pg_notify` in the same
+ * statement (so in the sender's transaction when there is one, delivered only if it commits), and
+ * `useListenNotify` keeps one LISTEN per process that wakes the queue's idle workers at once. On PostgreSQL that is
+ * a dedicated connection (a job sent by any process wakes workers in every process); on PGlite it is the embedded
+ * database's own in-process LISTEN. Without a listener (it could not be established) pg-boss polls only.
+ */
 export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promise<JobEngine> {
   const boss =
     handle.kind === 'pglite'
-      ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schema: SCHEMA })
-      : new PgBoss({ connectionString: handle.url, schema: SCHEMA, max: 4 });
+      ? new PgBoss({
+          db: fromPglite(handle.pglite),
+          backend: 'pglite',
+          schema: SCHEMA,
+          useListenNotify: true,
+        })
+      : new PgBoss({ connectionString: handle.url, schema: SCHEMA, max: 4, useListenNotify: true });
   boss.on('error', (err: unknown) => log.error({ err }, 'job engine error'));
+  boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job engine warning'));
   await boss.start();
 
   return {
@@ -35,6 +57,8 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
           retryBackoff: d.retry.backoff,
           ...(d.retry.maxDelaySeconds ? { retryDelayMax: d.retry.maxDelaySeconds } : {}),
           expireInSeconds: d.expireInSeconds,
+          // Wake workers the moment a job that can start now is sent (see above).
+          notify: true,
         };
         if (existing.has(d.name)) await boss.updateQueue(d.name, options);
         else await boss.createQueue(d.name, { ...options, ...(d.policy ? { policy: d.policy } : {}) });
@@ -59,11 +83,17 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
       });
     },
 
-    async work(registrations, { concurrency }) {
+    async work(registrations, { concurrency, pollSeconds = 2 }) {
       for (const { definition, handler } of registrations) {
         await boss.work<object>(
           definition.name,
-          { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 1 },
+          {
+            batchSize: 1,
+            localConcurrency: concurrency,
+            // With the listener: the backstop. Without it (never established): the only way jobs are found.
+            notifyPollingIntervalSeconds: pollSeconds,
+            pollingIntervalSeconds: pollSeconds,
+          },
           async (jobs) => {
             for (const job of jobs) {
               const jobLog = log.child({ job: definition.name, jobId: job.id });
