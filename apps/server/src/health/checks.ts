@@ -1,5 +1,6 @@
 import { Resolver } from 'node:dns/promises';
 import type { HealthCheckName, HealthCheckResult, HealthDifference, HealthLight } from '@trunkline/contracts';
+import { canonicalIpv6 } from '../dns/names.ts';
 import type { SbcInspection } from '../sbc/provisioner.ts';
 import { assessCertificate, type CertificateFacts } from './certificate.ts';
 import type { SipResponse } from './sip-options.ts';
@@ -54,7 +55,14 @@ export function createPublicResolver(servers: string[], timeoutMs: number) {
   };
 }
 
-const canonical = (address: string) => address.toLowerCase();
+const canonical = (address: string) => {
+  if (!address.includes(':')) return address;
+  try {
+    return canonicalIpv6(address);
+  } catch {
+    return address.toLowerCase();
+  }
+};
 const sameSet = (a: string[], b: string[]) => {
   const x = new Set(a.map(canonical));
   const y = new Set(b.map(canonical));

@@ -110,6 +110,27 @@ export function createHealthService({
     }
   }
 
+  /**
+   * Where the trunk must point now, as a new run would write it: its SBC's addresses (the inventory), else the
+   * routing settings'; the last run's when neither can be read. An SBC whose addresses changed is DNS drift.
+   */
+  async function wantedAddresses(serviceId: string, plan: StoredPlan): Promise<Addresses> {
+    const split = (list: string[]): Addresses => ({
+      a: list.filter((x) => !x.includes(':')),
+      aaaa: list.filter((x) => x.includes(':')),
+    });
+    const ofSbc = await adapters.sbc.forService(serviceId).then(
+      (entry) => entry?.addresses ?? [],
+      () => [],
+    );
+    if (ofSbc.length) return split(ofSbc);
+    const ofSettings = await adapters.routingSettings.effective().then(
+      (settings) => settings.sbcAddresses,
+      () => [],
+    );
+    return ofSettings.length ? split(ofSettings) : plan.addresses;
+  }
+
   async function tenantObjects(
     serviceId: string,
     plan: StoredPlan,
@@ -136,8 +157,7 @@ export function createHealthService({
     else {
       const plan = onboard.workflow.plan as StoredPlan;
       const fqdn = plan.trunkFqdn;
-      // The addresses the run wrote: its SBC's (from the inventory) or the routing settings'.
-      const expected: Addresses = plan.addresses;
+      const expected = await wantedAddresses(serviceId, plan);
       const resolved = await settle(probes.resolver.resolve(fqdn));
       // The SBC is reached at the address the world resolves (as Microsoft would), else at its configured one, so
       // a DNS fault does not hide the state of the certificate and the SIP listener.

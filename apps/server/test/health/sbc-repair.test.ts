@@ -21,6 +21,18 @@ describe('SBC drift and Repair', () => {
   let ca: ReturnType<typeof createTestCa>;
   let sip: Awaited<ReturnType<typeof startSipResponder>>;
   let service: { id: string; trunkFqdn: string };
+  let sbcId: string;
+  const sbcEntry = (addresses: string[]) => ({
+    name: 'Mediant Health',
+    kind: 'audiocodes',
+    managementUrl: device.url,
+    username: 'trunkline',
+    carrierFqdn: ZONE,
+    addresses,
+    model: 'shared-trunk',
+    sessionsPerUser: 1,
+    isDefault: true,
+  });
 
   const health = async () =>
     expectBody(
@@ -52,21 +64,10 @@ describe('SBC drift and Repair', () => {
       }),
     });
     await world.saveSettings({ sbcAddresses: ['127.0.0.1'] });
-    expectStatus(
-      await world.admin.post('/api/v1/sbcs', {
-        name: 'Mediant Health',
-        kind: 'audiocodes',
-        managementUrl: device.url,
-        username: 'trunkline',
-        password: 'sbc-s3cret',
-        carrierFqdn: ZONE,
-        addresses: ['127.0.0.1'],
-        model: 'shared-trunk',
-        sessionsPerUser: 1,
-        isDefault: true,
-      }),
+    sbcId = expectStatus(
+      await world.admin.post('/api/v1/sbcs', { ...sbcEntry(['127.0.0.1']), password: 'sbc-s3cret' }),
       201,
-    );
+    ).id;
     const customerId = expectStatus(
       await world.admin.post('/api/v1/customers', { name: 'SBC health customer' }),
       201,
@@ -154,4 +155,47 @@ describe('SBC drift and Repair', () => {
       return after?.overall === 'green' && new Date(after.checkedAt) > new Date(repair.createdAt) && after;
     });
   });
+
+  it('an SBC whose addresses changed is DNS drift; Repair writes the new records', async () => {
+    expectStatus(await world.admin.patch(`/api/v1/sbcs/${sbcId}`, sbcEntry(['127.0.0.2'])), 200);
+    const h = expectBody(
+      await world.admin.post(`/api/v1/services/${service.id}/health/check`),
+      200,
+      ServiceHealthSchema,
+    );
+    const dns = h.checks.find((c) => c.name === 'dns')!;
+    expect(dns.light).toBe('red');
+    expect(dns.drift).toContainEqual({
+      object: `A ${service.trunkFqdn}`,
+      expected: '127.0.0.2',
+      actual: '127.0.0.1',
+    });
+    await repairAndWait();
+    expect(
+      world.dns
+        .records(ZONE)
+        .filter((r) => r.name === service.trunkFqdn && r.type === 'A')
+        .map((r) => r.value),
+    ).toEqual(['127.0.0.2']);
+    const after = await health();
+    expect(after?.checks.find((c) => c.name === 'dns')?.light).toBe('green');
+
+    // Back to the address where the SIP side listens: everything green again.
+    expectStatus(await world.admin.patch(`/api/v1/sbcs/${sbcId}`, sbcEntry(['127.0.0.1'])), 200);
+    await repairAndWait();
+    await eventually('all green again', async () => (await health())?.overall === 'green');
+  });
+
+  async function repairAndWait() {
+    const repair = expectStatus(await world.admin.post(`/api/v1/services/${service.id}/repair`), 202);
+    await waitForWorkflow(
+      world.admin,
+      service.id,
+      (w) => (w as { id?: string }).id === repair.id && w.status === 'succeeded',
+    );
+    await eventually('the health check after the Repair run', async () => {
+      const found = await health();
+      return found && new Date(found.checkedAt) > new Date(repair.createdAt) && found;
+    });
+  }
 });
