@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { ServicePageSchema } from '@trunkline/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/platform/db/database.ts';
 import { expectBody, expectProblem, expectStatus, type Client } from '../support/client.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -83,11 +84,10 @@ describe('services list: keyset pages and a cheap total', () => {
   });
 
   it('estimates the total beyond 10,000 matches and says so', async () => {
-    const [one] = (
-      await server.runtime.handle.db.execute(
-        sql`select id from services where customer_id = ${customerId} limit 1`,
-      )
-    ).rows as { id: string }[];
+    const [one] = await queryRows<{ id: string }>(
+      server.runtime.handle.db,
+      sql`select id from services where customer_id = ${customerId} limit 1`,
+    );
     await server.runtime.handle.db.execute(sql`
       insert into services (customer_id, type, full_name, short_name, subdomain, zone, trunk_fqdn, license_type,
                             licensed_users, status, admin_auth_method)
