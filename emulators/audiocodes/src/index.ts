@@ -3,11 +3,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { BASE_INI } from './base.ts';
 import { createDevice, type Row } from './device.ts';
+import {
+  startSipTlsListener,
+  type SipRequestRecord,
+  type SipTlsListener,
+  type SipTlsOptions,
+} from './sip-tls.ts';
 import { IniError } from '@trunkline/audiocodes-ini';
 
 export type { Row } from './device.ts';
 export { BASE_INI } from './base.ts';
 export { TABLES } from './schema.ts';
+export { ensureSbcPki, opensslAvailable, type SbcPki } from './pki.ts';
+export { startSipTlsListener, type SipRequestRecord, type SipTlsOptions } from './sip-tls.ts';
 
 export type AudioCodesUser = { username: string; password: string; privilege: 'admin' | 'monitor' };
 
@@ -22,6 +30,11 @@ export type AudioCodesEmulatorOptions = {
   baseIni?: string;
   productType?: string;
   versionID?: string;
+  /**
+   * The SIP-over-TLS listener toward Microsoft (`src/sip-tls.ts`): presents `cert`/`key` and answers OPTIONS with
+   * 200 and the carrier FQDN `contactFqdn` in Contact. Absent: the device has no SIP listener.
+   */
+  sip?: Omit<SipTlsOptions, 'server'>;
 };
 
 export type RequestRecord = { method: string; path: string; status: number; user?: string };
@@ -41,6 +54,8 @@ export type AudioCodesControl = {
   forceDelete(table: string, index: number): boolean;
   /** Every request to /api, in order. */
   readonly requests: RequestRecord[];
+  /** Every SIP request the SIP/TLS listener received (empty without one). */
+  readonly sipRequests: SipRequestRecord[];
   readonly saveNeeded: boolean;
 };
 
@@ -49,6 +64,8 @@ export type AudioCodesEmulator = {
   url: string;
   /** Test control API over HTTP, without authentication. */
   controlUrl: string;
+  /** The SIP/TLS listener's address (the `sip` option), else null. */
+  sip: { host: string; port: number } | null;
   control: AudioCodesControl;
   stop(): Promise<void>;
 };
@@ -92,6 +109,7 @@ export async function startAudioCodesEmulator(
   let haSync = false;
   let conflicts = 0;
   const requests: RequestRecord[] = [];
+  const sipRequests: SipRequestRecord[] = [];
 
   const authenticate = (req: IncomingMessage): AudioCodesUser | undefined => {
     const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.headers.authorization ?? '');
@@ -238,6 +256,7 @@ export async function startAudioCodesEmulator(
       haSync = false;
       conflicts = 0;
       requests.length = 0;
+      sipRequests.length = 0;
     },
     setHaSync(active) {
       haSync = active;
@@ -247,6 +266,7 @@ export async function startAudioCodesEmulator(
     },
     forceDelete: (table, index) => device.forceDelete(table, index),
     requests,
+    sipRequests,
     get saveNeeded() {
       return device.revision !== savedRevision;
     },
@@ -255,6 +275,7 @@ export async function startAudioCodesEmulator(
   const controlApi = async (req: IncomingMessage, method: string, path: string): Promise<Reply> => {
     if (method === 'GET' && path === '/_control/tables') return { status: 200, json: control.tables() };
     if (method === 'GET' && path === '/_control/requests') return { status: 200, json: requests };
+    if (method === 'GET' && path === '/_control/sip-requests') return { status: 200, json: sipRequests };
     if (method === 'POST' && path === '/_control/reset') {
       control.reset();
       return { status: 204 };
@@ -317,14 +338,33 @@ export async function startAudioCodesEmulator(
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;
+  let sip: SipTlsListener | null = null;
+  if (options.sip) {
+    try {
+      sip = await startSipTlsListener({
+        ...options.sip,
+        server: `${options.productType ?? 'Mediant VE SBC'}/v.${options.versionID ?? '7.40A.500.775'}`,
+        onRequest: (r) => sipRequests.push(r),
+      });
+    } catch (e) {
+      server.closeAllConnections();
+      server.close();
+      throw e;
+    }
+  }
   return {
     url,
     controlUrl: `${url}/_control`,
+    sip: sip && { host: sip.host, port: sip.port },
     control,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: async () => {
+      await Promise.all([
+        sip?.stop(),
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+      ]);
+    },
   };
 }
