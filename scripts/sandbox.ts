@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAudioCodesEmulator } from '@trunkline/emulator-audiocodes';
+import { ensureSbcPki, opensslAvailable, startAudioCodesEmulator } from '@trunkline/emulator-audiocodes';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startSmtpSink } from '@trunkline/emulator-smtp';
@@ -56,6 +56,16 @@ function sandboxSbcPassword(dataDir: string): string {
   return secret;
 }
 
+/**
+ * The sandbox SBC's SIP/TLS certificate: a private CA made once per data directory (`<DATA_DIR>/sandbox-pki/ca.crt`,
+ * trusted by the health check through `HEALTH_TLS_CA_FILE`) and a certificate for `*.<zone>` and the carrier FQDN
+ * `<zone>`, kept from one start to the next. Null without the openssl CLI: the sandbox then runs no SIP listener.
+ */
+function sandboxSbcPki(dataDir: string, zone: string) {
+  if (!opensslAvailable()) return null;
+  return ensureSbcPki(path.resolve(dataDir, 'sandbox-pki'), [`*.${zone}`, zone]);
+}
+
 export type Sandbox = { env: Record<string, string>; describe: string[]; stop(): Promise<void> };
 
 export async function startSandbox(env: Record<string, string | undefined>): Promise<Sandbox> {
@@ -101,12 +111,20 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
   if (!env.SBC_DEFAULT_URL) {
     // The provider's SBC: the AudioCodes Mediant emulator (REST API, the carrier model's INI tables), which the
     // server adds to its empty SBC inventory as the default SBC. Its tables live in memory (empty after a restart).
-    const password = sandboxSbcPassword(env.DATA_DIR ?? './data');
+    // Its SIP/TLS listener (Microsoft's side, 5061 on a real device) runs on loopback with a certificate from the
+    // sandbox CA; the SBC's address is 127.0.0.1, so the customers' A records, the health check's DNS, certificate
+    // and SIP OPTIONS checks all meet it (HEALTH_SIP_PORT, HEALTH_TLS_CA_FILE).
+    const dataDir = env.DATA_DIR ?? './data';
+    const password = sandboxSbcPassword(dataDir);
+    const zone = env.SANDBOX_SBC_ZONE ?? SANDBOX_SBC_ZONE;
+    const pki = sandboxSbcPki(dataDir, zone);
+    const sipPort = Number(env.SANDBOX_AUDIOCODES_SIP_PORT ?? 5061);
     const sbc = await startAudioCodesEmulator({
       port: Number(env.SANDBOX_AUDIOCODES_PORT ?? 8040),
       users: [{ username: 'trunkline', password, privilege: 'admin' }],
+      ...(pki ? { sip: { port: sipPort, cert: pki.cert, key: pki.key, contactFqdn: zone } } : {}),
     });
-    const zone = env.SANDBOX_SBC_ZONE ?? SANDBOX_SBC_ZONE;
+    const sip = sbc.sip;
     started.push({
       env: {
         SBC_DEFAULT_KIND: 'audiocodes',
@@ -115,10 +133,19 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
         SBC_DEFAULT_USERNAME: 'trunkline',
         SBC_DEFAULT_PASSWORD: password,
         SBC_DEFAULT_CARRIER_FQDN: zone,
-        ...(env.SBC_ADDRESSES ? {} : { SBC_DEFAULT_ADDRESSES: '198.51.100.10' }),
+        ...(env.SBC_ADDRESSES || env.SBC_DEFAULT_ADDRESSES ? {} : { SBC_DEFAULT_ADDRESSES: '127.0.0.1' }),
+        ...(sip && pki
+          ? {
+              ...(env.HEALTH_SIP_PORT ? {} : { HEALTH_SIP_PORT: String(sip.port) }),
+              ...(env.HEALTH_TLS_CA_FILE ? {} : { HEALTH_TLS_CA_FILE: pki.caFile }),
+            }
+          : {}),
       },
       describe: [
         `  SBC (AudioCodes emulator)  ${sbc.url} — the default SBC, REST user trunkline; tables at ${sbc.controlUrl}/tables`,
+        sip && pki
+          ? `  SBC SIP/TLS (AudioCodes emulator)  ${sip.host}:${sip.port} — answers OPTIONS; certificate for *.${zone} from the sandbox CA ${pki.caFile}`
+          : '  SBC SIP/TLS  none: the openssl CLI is missing, so the health check shows the certificate and SIP OPTIONS red',
       ],
       stop: () => sbc.stop(),
     });
