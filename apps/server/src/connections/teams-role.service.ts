@@ -52,7 +52,8 @@ export function createTeamsRoleService({ repos, uow, access, graph }: Deps) {
    * principal's directory roles (`wids`) and its object id (`oid`).
    */
   async function servicePrincipal(row: ConnectedRow) {
-    const token = await access.appToken(row, TEAMS_ADMIN_RESOURCE);
+    // A new token: the role may have been assigned since the last one (it shows in `wids` only then).
+    const token = await access.appToken(row, TEAMS_ADMIN_RESOURCE, { fresh: true });
     return { holdsRole: token.directoryRoles.includes(templateId), principalId: token.objectId };
   }
 

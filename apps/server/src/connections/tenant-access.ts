@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ConnectionsRepository } from './connections.repository.ts';
 import { EntraError, type EntraClient, type TokenResult } from '../microsoft/entra.ts';
 import { AppError } from '../platform/errors.ts';
@@ -41,6 +42,49 @@ function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
   return mine;
 }
 
+/** An access token is reused until this long before it expires, so a call made with it never sees it lapse. */
+export const TOKEN_REUSE_MARGIN_MS = 5 * 60_000;
+/** Past this many entries, the expired ones are dropped when a new one is added. */
+const CACHE_SWEEP_SIZE = 512;
+
+/**
+ * Access tokens of this process, per key (the app or connection, the tenant and the resource), until shortly
+ * before they expire. In memory only; refresh tokens are never kept here. Requests for one key made while one is
+ * under way share it, so parallel steps make one token request.
+ */
+function createTokenCache() {
+  const entries = new Map<string, { token: Promise<TokenResult>; usableUntil: number }>();
+  return {
+    async get(
+      key: string,
+      request: () => Promise<TokenResult>,
+      options: { fresh?: boolean; keep?: (t: TokenResult) => boolean } = {},
+    ): Promise<TokenResult> {
+      const hit = entries.get(key);
+      if (!options.fresh && hit && hit.usableUntil > Date.now()) return hit.token;
+      if (entries.size >= CACHE_SWEEP_SIZE)
+        for (const [k, e] of entries) if (e.usableUntil <= Date.now()) entries.delete(k);
+      const entry = {
+        token: request().then((t): TokenResult => ({ ...t, refreshToken: null })),
+        usableUntil: Number.POSITIVE_INFINITY,
+      };
+      entries.set(key, entry);
+      try {
+        const token = await entry.token;
+        entry.usableUntil =
+          options.keep && !options.keep(token) ? 0 : token.expiresAt.getTime() - TOKEN_REUSE_MARGIN_MS;
+        if (entry.usableUntil <= Date.now() && entries.get(key) === entry) entries.delete(key);
+        return token;
+      } catch (e) {
+        if (entries.get(key) === entry) entries.delete(key);
+        throw e;
+      }
+    },
+  };
+}
+
+const fingerprint = (sealed: string) => createHash('sha256').update(sealed).digest('base64url').slice(0, 16);
+
 type Deps = {
   repos: { connections: ConnectionsRepository };
   entra: EntraClient;
@@ -56,6 +100,7 @@ type Deps = {
  * kept (delegated and credentials connections; refresh tokens rotate, so each new one is stored at once).
  */
 export function createTenantAccess({ repos, entra, entraForApp, vault, providerAppId }: Deps) {
+  const cache = createTokenCache();
   const storedToken = async (serviceId: string) =>
     (await repos.connections.get(serviceId))?.refreshTokenSealed ?? null;
 
@@ -113,24 +158,47 @@ export function createTenantAccess({ repos, entra, entraForApp, vault, providerA
       return providerAppId;
     },
 
-    /** An app-only token (client credentials) of that application for one resource. */
-    async appToken(row: ConnectedRow, resource: string = GRAPH_RESOURCE) {
+    /**
+     * An app-only token (client credentials) of that application for one resource, reused per app, tenant and
+     * resource until shortly before it expires (`fresh`: ask Entra anyway, e.g. to see a newly assigned role in
+     * `wids`). A token for the Teams admin API that carries no directory role is not kept: the role may be
+     * assigned any moment, and only a new token shows it.
+     */
+    async appToken(
+      row: ConnectedRow,
+      resource: string = GRAPH_RESOURCE,
+      options: { fresh?: boolean } = {},
+    ): Promise<TokenResult> {
+      const keep = (t: TokenResult) => resource !== TEAMS_ADMIN_RESOURCE || t.directoryRoles.length > 0;
       if (row.method === 'own-app' && row.clientId && row.clientSecretSealed) {
-        const clientSecret = await vault.open(row.clientSecretSealed, clientSecretContext(row.serviceId));
-        return entraForApp({ clientId: row.clientId, clientSecret }).clientCredentials(
-          row.tenantId,
-          resource,
+        const { clientId, clientSecretSealed } = row;
+        // The sealed secret's fingerprint: a replaced secret is a new key.
+        const key = `app|${clientId}|${fingerprint(clientSecretSealed)}|${row.tenantId}|${resource}`;
+        return cache.get(
+          key,
+          async () => {
+            const clientSecret = await vault.open(clientSecretSealed, clientSecretContext(row.serviceId));
+            return entraForApp({ clientId, clientSecret }).clientCredentials(row.tenantId, resource);
+          },
+          { ...options, keep },
         );
       }
-      return entra.clientCredentials(row.tenantId, resource);
+      return cache.get(
+        `app|${providerAppId ?? ''}|${row.tenantId}|${resource}`,
+        () => entra.clientCredentials(row.tenantId, resource),
+        { ...options, keep },
+      );
     },
 
     /**
-     * The admin's delegated token for one resource, or null when the connection holds none.
+     * The admin's delegated token for one resource, or null when the connection holds none; reused per
+     * connection (its admin), tenant and resource until shortly before it expires, so a run exchanges the
+     * refresh token once per resource, not once per step.
      */
     async delegatedToken(row: ConnectedRow, resource: string = GRAPH_RESOURCE): Promise<TokenResult | null> {
       if (!row.refreshTokenSealed) return null;
-      return rotate(row.serviceId, row.tenantId, resource);
+      const key = `delegated|${row.serviceId}|${row.method}|${row.adminUsername ?? ''}|${row.tenantId}|${resource}`;
+      return cache.get(key, () => rotate(row.serviceId, row.tenantId, resource));
     },
 
     /** The scheduled refresh of one connection: the same exchange, stored the same way. */

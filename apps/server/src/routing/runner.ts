@@ -17,6 +17,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { stepContext, type RoutingAdapters } from './context.ts';
 import type { RoutingPlan } from './plan.ts';
+import type { EffectiveRouting } from './routing-settings.service.ts';
 import { DnsError } from '../dns/dns-provider.ts';
 import { retryAfterOf } from '../microsoft/throttle.ts';
 import { steps, type Outcome, type StepResult } from './steps.ts';
@@ -181,7 +182,12 @@ export function createRoutingRunner({
     Math.min(MAX_WAIT_SECONDS, retryBaseSeconds * 2 ** Math.max(0, Math.min(attempt - 1, 12)));
 
   /** Runs one step; answers whether the workflow should go on with the next one now. */
-  async function runStep(w: WorkflowRow, step: StepRow, lost: () => boolean): Promise<boolean> {
+  async function runStep(
+    w: WorkflowRow,
+    step: StepRow,
+    lost: () => boolean,
+    runAdapters: RoutingAdapters,
+  ): Promise<boolean> {
     const plan = w.plan as StoredPlan;
     const attempts = step.attempts + 1;
     await repos.workflows.updateStep(w.id, step.name, {
@@ -215,7 +221,7 @@ export function createRoutingRunner({
         recorded = outcome;
         await repos.workflows.updateStep(w.id, step.name, { outcome: recorded });
       };
-      const ctx = await stepContext(adapters, w.serviceId, plan, w.configureDns, previous, checkpoint);
+      const ctx = await stepContext(runAdapters, w.serviceId, plan, w.configureDns, previous, checkpoint);
       result = await (w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx));
     } catch (e) {
       if (e instanceof LeaseLost || lost()) return false;
@@ -315,6 +321,20 @@ export function createRoutingRunner({
             .catch((e: unknown) => log.warn({ workflowId, err: e }, 'routing lease renewal failed')),
         Math.max(200, (leaseSeconds * 1000) / 3),
       );
+      // The routing settings are read (and their DNS secret opened) once per run, not once per step; a run that
+      // waits ends here, and its next job reads them again.
+      let settings: Promise<EffectiveRouting> | null = null;
+      const runAdapters: RoutingAdapters = {
+        ...adapters,
+        routingSettings: {
+          ...adapters.routingSettings,
+          effective: () =>
+            (settings ??= adapters.routingSettings.effective().catch((e: unknown) => {
+              settings = null;
+              throw e;
+            })),
+        },
+      };
       try {
         for (;;) {
           if (lost) return 'stopped';
@@ -334,7 +354,7 @@ export function createRoutingRunner({
           }
           // A delayed attempt that is not due yet (an early duplicate job): its own job comes later.
           if (step.status === 'waiting' && step.nextAttemptAt && step.nextAttemptAt > now()) return 'stopped';
-          if (!(await runStep(workflow, step, () => lost))) return 'stopped';
+          if (!(await runStep(workflow, step, () => lost, runAdapters))) return 'stopped';
         }
       } finally {
         clearInterval(heartbeat);
