@@ -21,6 +21,7 @@ import {
 } from './http.ts';
 import { identityRoutes } from './identity.ts';
 import { messagePage } from './pages.ts';
+import { openM365StateFile } from './persistence.ts';
 import { createReplication, noteCreated, type ReplicationOptions } from './replication.ts';
 import { loadDefaultSeed, type Seed } from './seed.ts';
 import { createWorld } from './state.ts';
@@ -58,6 +59,12 @@ export type M365EmulatorOptions = {
   replication?: ReplicationOptions;
   /** How long after a domain's activation the Teams admin API still answers "Cannot find specified Gateway"; default 0. */
   teamsActivationDelaySeconds?: number;
+  /**
+   * A JSON file that keeps the state across restarts (`persistence.ts`): read at start if it exists (a bad one is
+   * set aside as `<file>.corrupt-<time>`), written after changes (at most every 500 ms) and on stop. Default: none,
+   * the state lives in memory.
+   */
+  stateFile?: string;
 };
 
 export type M365Emulator = {
@@ -157,9 +164,10 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     if (options.dnsServers?.length) resolver.setServers(options.dnsServers);
     resolveTxt = (name) => resolver.resolveTxt(name);
   }
+  const persisted = options.stateFile ? openM365StateFile(options.stateFile) : undefined;
   const emu: Emu = {
     world,
-    signer: await createSigner(),
+    signer: await createSigner(persisted?.loaded?.signingKey),
     baseUrl: '',
     resolveTxt,
     codes: new Map(),
@@ -172,6 +180,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     replication,
     requests: [],
   };
+  await persisted?.attach(emu);
   const control = createControl(emu);
   const routes: Record<Surface, Route[]> = {
     identity: identityRoutes(emu),
@@ -301,6 +310,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
       if (emu.requests.length > 10_000) emu.requests.splice(0, emu.requests.length - 10_000);
     }
     write(res, ctx, reply);
+    persisted?.changed();
   };
 
   const server = createServer((req, res) => {
@@ -327,10 +337,12 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
       control: `${emu.baseUrl}/_control`,
     },
     control,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      persisted?.close();
+    },
   };
 }

@@ -1,15 +1,29 @@
 import { createHash, createPublicKey, randomBytes, randomUUID, type JsonWebKey } from 'node:crypto';
-import { errors, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import {
+  errors,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 
 /**
- * The emulator's token signing key: one RS256 key generated at start. The `kid` (and `x5t`) is a base64url SHA-1
- * thumbprint like Entra's; the JWKS has no `x5c` certificate chain (none is generated).
+ * The emulator's token signing key: one RS256 key generated at start, or the private JWK `saved` from a state file
+ * (so tokens issued before a restart still verify). The `kid` (and `x5t`) is a base64url SHA-1 thumbprint like
+ * Entra's; the JWKS has no `x5c` certificate chain (none is generated).
  */
-export const createSigner = async () => {
-  const { publicKey, privateKey } = await generateKeyPair('RS256', {
-    modulusLength: 2048,
-    extractable: true,
-  });
+type Key = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+export const createSigner = async (saved?: JWK) => {
+  const { publicKey, privateKey } = saved
+    ? {
+        privateKey: (await importJWK(saved, 'RS256', { extractable: true })) as Key,
+        publicKey: (await importJWK({ kty: saved.kty, n: saved.n, e: saved.e }, 'RS256')) as Key,
+      }
+    : await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
   const jwk = await exportJWK(publicKey);
   const der = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({
     type: 'spki',
@@ -40,7 +54,10 @@ export const createSigner = async () => {
     }
   };
 
-  return { sign, jwks, verify, kid };
+  /** The private key as a JWK, for the state file. */
+  const privateJwk = () => exportJWK(privateKey);
+
+  return { sign, jwks, verify, kid, privateJwk };
 };
 
 export type Signer = Awaited<ReturnType<typeof createSigner>>;
