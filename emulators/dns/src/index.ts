@@ -27,6 +27,7 @@ import {
   typeName,
   encodeMessage,
 } from './wire.ts';
+import { openStateFile } from './state-file.ts';
 import { applyUpdate, createZone, inZone, query, soaSerial, type StoredRr, type Zone } from './zone.ts';
 
 export type { RecordType } from './wire.ts';
@@ -46,6 +47,13 @@ export type DnsEmulatorOptions = {
   keys: TsigKey[];
   /** The clock for TSIG time checks and signatures (ms since the epoch); default Date.now. */
   now?: () => number;
+  /**
+   * A JSON file that keeps the zones' records (and so their SOA serials) across restarts: read at start if it
+   * exists (records of a zone in `zones` replace its given records; zones no longer given are dropped; a bad file
+   * is set aside as `<file>.corrupt-<time>`), written after changes (at most every 500 ms) and on stop. Default:
+   * none, the zones live in memory.
+   */
+  stateFile?: string;
 };
 
 /** One request the emulator answered, for tests. */
@@ -86,6 +94,36 @@ const EDNS_LIMIT = 1232;
 
 const normalise = (name: string) => name.replace(/\.$/, '').toLowerCase();
 
+/** The zones of a state file read back: names, and RRs with whole-number types and TTLs and base64 RDATA. */
+const validateZones = (state: unknown): Zone[] => {
+  if (!Array.isArray(state)) throw new Error('state must be a list of zones');
+  return state.map((z: unknown, i): Zone => {
+    const zone = z as { name?: unknown; rrs?: unknown };
+    if (typeof zone?.name !== 'string' || !Array.isArray(zone.rrs))
+      throw new Error(`zone ${i} must have a name and a list of rrs`);
+    const rrs = zone.rrs.map((r: unknown, j): StoredRr => {
+      const rr = r as Record<string, unknown>;
+      if (
+        typeof rr?.name !== 'string' ||
+        !Number.isInteger(rr.type) ||
+        !Number.isInteger(rr.ttl) ||
+        typeof rr.rdata !== 'string'
+      )
+        throw new Error(`zone ${zone.name as string} rr ${j} must be {name, type, ttl, rdata}`);
+      return {
+        name: rr.name,
+        type: rr.type as number,
+        ttl: rr.ttl as number,
+        rdata: Buffer.from(rr.rdata, 'base64'),
+      };
+    });
+    const name = zone.name;
+    if (!rrs.some((rr) => rr.name === name && rr.type === TYPE.SOA && rr.rdata.length >= 22))
+      throw new Error(`zone ${name} has no SOA at its apex`);
+    return { name, rrs };
+  });
+};
+
 /**
  * Starts an authoritative DNS server for in-memory zones on UDP and TCP (the same port) on loopback.
  *
@@ -111,6 +149,24 @@ export async function startDnsEmulator(options: DnsEmulatorOptions): Promise<Dns
     );
   let zones: Zone[] = build();
   const requests: LoggedRequest[] = [];
+  const persisted = options.stateFile
+    ? openStateFile({
+        file: options.stateFile,
+        format: 'trunkline-dns-emulator',
+        version: 1,
+        validate: validateZones,
+        snapshot: () =>
+          zones.map((z) => ({
+            name: z.name,
+            rrs: z.rrs.map((rr) => ({ ...rr, rdata: rr.rdata.toString('base64') })),
+          })),
+      })
+    : undefined;
+  if (persisted?.loaded) {
+    const saved = new Map(persisted.loaded.map((z) => [z.name, z]));
+    zones = zones.map((z) => saved.get(z.name) ?? z);
+  }
+  persisted?.changed();
 
   const zoneOf = (name: string) =>
     zones.filter((z) => inZone(z.name, name)).sort((a, b) => b.name.length - a.name.length)[0];
@@ -210,7 +266,9 @@ export async function startDnsEmulator(options: DnsEmulatorOptions): Promise<Dns
     const zone = zones.find((z) => z.name === question.name);
     if (!zone || question.klass !== CLASS.IN) return respond(RCODE.NOTAUTH);
     if (!tsig) return respond(RCODE.REFUSED);
-    return respond(applyUpdate(zone, message.answers, message.authorities));
+    const rcode = applyUpdate(zone, message.answers, message.authorities);
+    if (rcode === RCODE.NOERROR) persisted?.changed();
+    return respond(rcode);
   };
 
   // --- Sockets ---------------------------------------------------------------------------------------------
@@ -323,11 +381,13 @@ export async function startDnsEmulator(options: DnsEmulatorOptions): Promise<Dns
       ];
       const rcode = applyUpdate(zone, [], updates);
       if (rcode !== RCODE.NOERROR) throw new Error(`set ${name} ${type} failed: ${rcodeName(rcode)}`);
+      persisted?.changed();
     },
     serial: (zone) => soaSerial(zoneNamed(zone)),
     reset() {
       zones = build();
       requests.length = 0;
+      persisted?.changed();
     },
     async stop() {
       for (const socket of tcpSockets) socket.destroy();
@@ -335,6 +395,7 @@ export async function startDnsEmulator(options: DnsEmulatorOptions): Promise<Dns
         new Promise<void>((resolve) => udpSocket.close(() => resolve())),
         new Promise<void>((resolve) => tcp.close(() => resolve())),
       ]);
+      persisted?.close();
     },
   };
 }
