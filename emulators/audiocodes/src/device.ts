@@ -199,12 +199,26 @@ export const createDevice = (baseIni: string) => {
   };
   reset();
 
+  /** Replaces the whole configuration with a full INI (a configuration read back); throws IniError, changing nothing. */
+  const load = (ini: string) => {
+    const before = state;
+    state = emptyState();
+    try {
+      applyIni(ini);
+    } catch (e) {
+      state = before;
+      throw e;
+    }
+    revision = 0;
+  };
+
   return {
     applyIni,
     runCli,
     tables,
     fullIni,
     reset,
+    load,
     get revision() {
       return revision;
     },

@@ -9,6 +9,7 @@ import {
   type SipTlsListener,
   type SipTlsOptions,
 } from './sip-tls.ts';
+import { openStateFile } from './state-file.ts';
 import { IniError } from '@trunkline/audiocodes-ini';
 
 export type { Row } from './device.ts';
@@ -35,6 +36,12 @@ export type AudioCodesEmulatorOptions = {
    * 200 and the carrier FQDN `contactFqdn` in Contact. Absent: the device has no SIP listener.
    */
   sip?: Omit<SipTlsOptions, 'server'>;
+  /**
+   * A JSON file that keeps the configuration (its full INI, and whether a save is pending) across restarts: read at
+   * start if it exists (a bad one is set aside as `<file>.corrupt-<time>`), written after requests that change it
+   * (at most every 500 ms) and on stop. The web `users` still come from the options. Default: none (in memory).
+   */
+  stateFile?: string;
 };
 
 export type RequestRecord = { method: string; path: string; status: number; user?: string };
@@ -106,6 +113,26 @@ export async function startAudioCodesEmulator(
   const device = createDevice(options.baseIni ?? BASE_INI);
   const startedAt = Date.now();
   let savedRevision = device.revision;
+  const persisted = options.stateFile
+    ? openStateFile({
+        file: options.stateFile,
+        format: 'trunkline-audiocodes-emulator',
+        version: 1,
+        validate: (s: unknown) => {
+          const state = s as { ini?: unknown; saveNeeded?: unknown } | null;
+          if (typeof state?.ini !== 'string' || typeof state.saveNeeded !== 'boolean')
+            throw new Error('state must be {ini, saveNeeded}');
+          createDevice('').load(state.ini); // the device's own checks, on a scratch device
+          return { ini: state.ini, saveNeeded: state.saveNeeded };
+        },
+        snapshot: () => ({ ini: device.fullIni(), saveNeeded: device.revision !== savedRevision }),
+      })
+    : undefined;
+  if (persisted?.loaded) {
+    device.load(persisted.loaded.ini);
+    savedRevision = persisted.loaded.saveNeeded ? -1 : device.revision;
+  }
+  persisted?.changed();
   let haSync = false;
   let conflicts = 0;
   const requests: RequestRecord[] = [];
@@ -328,6 +355,7 @@ export async function startAudioCodesEmulator(
     }
     res.writeHead(reply.status, headers);
     res.end(body);
+    persisted?.changed();
   };
 
   const server = createServer((req, res) => void handle(req, res));
@@ -365,6 +393,7 @@ export async function startAudioCodesEmulator(
           server.close(() => resolve());
         }),
       ]);
+      persisted?.close();
     },
   };
 }
