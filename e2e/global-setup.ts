@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startAudioCodesEmulator } from '@trunkline/emulator-audiocodes';
+import { ensureSbcPki, startAudioCodesEmulator } from '@trunkline/emulator-audiocodes';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startSmtpSink } from '@trunkline/emulator-smtp';
@@ -38,10 +38,18 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     zones: [{ name: 'sbc.trunkline.example' }],
     keys: [{ name: 'trunkline-e2e', algorithm: 'hmac-sha256', secret: tsigSecret }],
   });
-  // The provider's SBC: the AudioCodes Mediant emulator, the server's default SBC (as in the sandbox).
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-e2e-'));
+  // The provider's SBC: the AudioCodes Mediant emulator, the server's default SBC (as in the sandbox), with its
+  // SIP/TLS listener on loopback presenting a certificate for *.sbc.trunkline.example from a CA made here; the SBC's
+  // address is 127.0.0.1, so the health check's DNS, certificate and SIP OPTIONS checks meet it.
+  const pki = ensureSbcPki(path.join(dataDir, 'sbc-pki'), [
+    '*.sbc.trunkline.example',
+    'sbc.trunkline.example',
+  ]);
   const sbcPassword = randomBytes(12).toString('base64url');
   const sbc = await startAudioCodesEmulator({
     users: [{ username: 'trunkline', password: sbcPassword, privilege: 'admin' }],
+    sip: { cert: pki.cert, key: pki.key, contactFqdn: 'sbc.trunkline.example' },
   });
   // Microsoft's pace as in the sandbox (scripts/sandbox.ts, SANDBOX_M365_PACE): new directory objects and a freshly
   // consented app replicate for 3 s, a newly activated domain is refused as a gateway for 30 s. A spec that needs
@@ -56,7 +64,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-e2e-'));
   const database = await freshDatabase();
 
   const logDir = path.join(repoRoot, 'e2e/test-results');
@@ -95,6 +102,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       SBC_DEFAULT_URL: sbc.url,
       SBC_DEFAULT_USERNAME: 'trunkline',
       SBC_DEFAULT_PASSWORD: sbcPassword,
+      SBC_DEFAULT_ADDRESSES: '127.0.0.1',
+      HEALTH_DNS_RESOLVERS: dns.address,
+      HEALTH_SIP_PORT: String(sbc.sip!.port),
+      HEALTH_TLS_CA_FILE: pki.caFile,
       ROUTING_RETRY_BASE_SECONDS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

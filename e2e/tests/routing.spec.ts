@@ -86,7 +86,8 @@ test('default routing: settings → plan preview → configure with live steps �
   for (const step of ['dns', 'domain', 'activation', 'voice-routing'])
     await expect(panel.locator(`[data-step="${step}"]`)).toContainText('succeeded');
   await expect(page.getByText('Active', { exact: true }).first()).toBeVisible();
-  expect(await resolveA(svc.trunkFqdn)).toEqual(['198.51.100.10']);
+  // The A record points at the service's SBC: the default SBC of the e2e world, whose SIP listener is on loopback.
+  expect(await resolveA(svc.trunkFqdn)).toEqual(['127.0.0.1']);
   await page.screenshot({ path: screenshot('routing-active.png'), fullPage: true });
 
   // Offboarding, confirmed by the short name.

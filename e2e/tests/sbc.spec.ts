@@ -9,10 +9,18 @@ async function sbcTables(): Promise<Record<string, Row[]>> {
   expect(res.ok).toBe(true);
   return (await res.json()) as Record<string, Row[]>;
 }
+/** The SIP requests the emulator's SIP/TLS listener received (its control API). */
+async function sipRequests(): Promise<{ method: string; serverName: string; status: number | null }[]> {
+  const res = await fetch(`${process.env.E2E_SBC_CONTROL_URL}/sip-requests`);
+  expect(res.ok).toBe(true);
+  return (await res.json()) as { method: string; serverName: string; status: number | null }[];
+}
+const HEALTH_CHECKS = ['DNS', 'Certificate', 'SBC rows', 'Tenant', 'SIP OPTIONS'];
+
 const dialPlanOf = async (fqdn: string) =>
   ((await sbcTables()).DialPlanRule ?? []).filter((r) => r.values.Tag === fqdn).map((r) => r.values.Prefix);
 
-test('Configure SBC: plan preview with the INI rows → live step → configured; Remove service takes the rows away', async ({
+test('Configure SBC: plan preview with the INI rows → live step → configured → health all green; Remove service takes the rows away', async ({
   page,
 }) => {
   test.setTimeout(240_000);
@@ -84,6 +92,36 @@ test('Configure SBC: plan preview with the INI rows → live step → configured
   });
   await expect(panel.getByLabel('SBC state')).toHaveText('Configured');
   expect(await dialPlanOf(svc.trunkFqdn)).toEqual(['+4930123[1000-1999]', '+4930124555']);
+
+  // Health: all five lights green — the FQDN resolves to the SBC (127.0.0.1), whose SIP/TLS listener presents a
+  // certificate for *.sbc.trunkline.example from the world's CA and answers OPTIONS with 200; the SBC holds the
+  // rows; the tenant has the domain and the route. The check after the run may still be on its way: Check now.
+  const health = page.getByRole('region', { name: 'Health' });
+  await expect(async () => {
+    await health.getByRole('button', { name: 'Check now' }).click();
+    await expect(health.getByRole('button', { name: 'Check now' })).toBeEnabled();
+    for (const check of HEALTH_CHECKS)
+      await expect(health.getByRole('row', { name: new RegExp(`^${check} Healthy`) })).toBeVisible({
+        timeout: 2_000,
+      });
+  }).toPass({ timeout: 60_000 });
+  await expect(health.getByRole('row', { name: /^DNS Healthy/ })).toContainText(
+    `${svc.trunkFqdn} resolves to 127.0.0.1.`,
+  );
+  await expect(health.getByRole('row', { name: /^SIP OPTIONS Healthy/ })).toContainText(
+    'The SBC answered OPTIONS with 200 OK.',
+  );
+  await expect(health.getByText('Problem')).toBeHidden();
+  await expect(health.getByText('Warning')).toBeHidden();
+  // The health check reached the emulator's SIP listener over TLS with the customer FQDN as SNI.
+  expect(
+    (await sipRequests()).filter((r) => r.serverName === svc.trunkFqdn && r.method === 'OPTIONS'),
+  ).toContainEqual({
+    method: 'OPTIONS',
+    requestUri: expect.any(String),
+    serverName: svc.trunkFqdn,
+    status: 200,
+  });
   await page.screenshot({ path: screenshot('sbc-configured.png'), fullPage: true });
 
   // Remove service: the SBC step first, from its record; the rows are gone from the device.
