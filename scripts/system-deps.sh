@@ -14,6 +14,7 @@ CORE_PACKAGES=(
   postgresql
   chromium
   fonts-liberation
+  openssl # test CAs and SBC certificates (health tests, the e2e world's SBC, the sandbox's SIP/TLS listener)
 )
 
 # Telephony and DNS tooling the later system tests use (DNS zone checks, SIP trunk probes).
