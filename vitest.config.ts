@@ -33,7 +33,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['apps/server/test/**/*.test.ts', 'emulators/*/test/**/*.test.ts'],
+          include: ['apps/server/test/**/*.test.ts', 'emulators/*/test/**/*.test.ts', 'scripts/*.test.ts'],
           exclude: ['apps/server/test/system/**', UNIT, ...UNIT_LEGACY, '**/node_modules/**'],
           // Builds the migrated template database each file copies (apps/server/test/support/database.ts).
           globalSetup: ['apps/server/test/support/global-setup.ts'],

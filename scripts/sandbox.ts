@@ -4,7 +4,7 @@
  * and a line saying where it runs.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureSbcPki, opensslAvailable, startAudioCodesEmulator } from '@trunkline/emulator-audiocodes';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
@@ -66,10 +66,30 @@ function sandboxSbcPki(dataDir: string, zone: string) {
   return ensureSbcPki(path.resolve(dataDir, 'sandbox-pki'), [`*.${zone}`, zone]);
 }
 
+/**
+ * Where the sandbox's emulators keep their state: `<DATA_DIR>/sandbox/{m365,dns,audiocodes}.json`, so a restart of
+ * `npm start` finds the tenants, consents, refresh tokens, DNS records and SBC tables it left, as a real deployment
+ * would (the server's database, in the same data directory, remembers them). `SANDBOX_RESET=1` deletes the files
+ * first, so the emulators start fresh (the database still remembers: reset it too, or expect drift).
+ */
+export function sandboxStateFiles(env: Record<string, string | undefined>) {
+  const dir = path.resolve(env.DATA_DIR ?? './data', 'sandbox');
+  const files = {
+    dir,
+    m365: path.join(dir, 'm365.json'),
+    dns: path.join(dir, 'dns.json'),
+    audiocodes: path.join(dir, 'audiocodes.json'),
+  };
+  if (env.SANDBOX_RESET === '1' || env.SANDBOX_RESET === 'true')
+    for (const f of [files.m365, files.dns, files.audiocodes]) rmSync(f, { force: true });
+  return files;
+}
+
 export type Sandbox = { env: Record<string, string>; describe: string[]; stop(): Promise<void> };
 
 export async function startSandbox(env: Record<string, string | undefined>): Promise<Sandbox> {
   const started: Sandbox[] = [];
+  const state = sandboxStateFiles(env);
   if (!env.SMTP_URL) {
     const sink = await startSmtpSink({
       smtpPort: Number(env.SANDBOX_SMTP_PORT ?? 2525),
@@ -91,6 +111,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
       port: Number(env.SANDBOX_DNS_PORT ?? 8053),
       zones: [{ name: zone }],
       keys: [{ name: 'trunkline-sandbox', algorithm: 'hmac-sha256', secret }],
+      stateFile: state.dns,
     });
     dnsServer = dns.address;
     started.push({
@@ -110,7 +131,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
   }
   if (!env.SBC_DEFAULT_URL) {
     // The provider's SBC: the AudioCodes Mediant emulator (REST API, the carrier model's INI tables), which the
-    // server adds to its empty SBC inventory as the default SBC. Its tables live in memory (empty after a restart).
+    // server adds to its empty SBC inventory as the default SBC. Its tables are kept in the data directory.
     // Its SIP/TLS listener (Microsoft's side, 5061 on a real device) runs on loopback with a certificate from the
     // sandbox CA; the SBC's address is 127.0.0.1, so the customers' A records, the health check's DNS, certificate
     // and SIP OPTIONS checks all meet it (HEALTH_SIP_PORT, HEALTH_TLS_CA_FILE).
@@ -122,6 +143,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
     const sbc = await startAudioCodesEmulator({
       port: Number(env.SANDBOX_AUDIOCODES_PORT ?? 8040),
       users: [{ username: 'trunkline', password, privilege: 'admin' }],
+      stateFile: state.audiocodes,
       ...(pki ? { sip: { port: sipPort, cert: pki.cert, key: pki.key, contactFqdn: zone } } : {}),
     });
     const sip = sbc.sip;
@@ -166,6 +188,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
       ...(dnsServer ? { dnsServers: [dnsServer] } : {}),
       replication,
       teamsActivationDelaySeconds: activationDelay,
+      stateFile: state.m365,
     });
     // The sandbox's demo tenant: contoso has consented to the provider app, so its admin's credentials
     // connect; fabrikam (MFA enforced) and northwind (not consented) show the fallbacks.
@@ -196,6 +219,10 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
     Object.assign(out.env, s.env);
     out.describe.push(...s.describe);
   }
+  if (!env.DNS_RFC2136_SERVER || !env.SBC_DEFAULT_URL || !env.ENTRA_CLIENT_ID)
+    out.describe.push(
+      `  emulator state  ${state.dir} (m365.json, dns.json, audiocodes.json): kept across restarts; SANDBOX_RESET=1 or deleting them starts the emulators fresh`,
+    );
   if (started.length > 0 && !env.UI_BANNER_TEXT) {
     out.env.UI_BANNER_TEXT = 'Sandbox: outside services are emulated on this machine.';
     const links = out.env.SANDBOX_INBOX_URL ? [{ label: 'Mail inbox', url: out.env.SANDBOX_INBOX_URL }] : [];
