@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // - unit:        pure logic, no server, database, network or child process. `*.unit.test.ts` anywhere, plus every
 //                test inside `packages/*/src` (packages are pure). Runs in seconds.
 // - integration: real server over real HTTP on a real database (PGlite, or PostgreSQL with TEST_DATABASE_URL),
-//                emulators over their real protocols. `apps/server/test/**` and `emulators/*/test/**`.
+//                emulators over their real protocols. `apps/server/test/**`, `emulators/*/test/**`, `scripts/*.test.ts`.
 // - system:      multi-process, restarts, BIND9 (`npm run test:system`).
 const UNIT = '**/*.unit.test.ts';
 /** Pure tests written before the convention (to be renamed *.unit.test.ts by their owners). */
