@@ -1,0 +1,79 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { listsAt } from './lists.ts';
+import { tokenRefresh } from './refresh.ts';
+import { throttledOnboardings } from './throttled.ts';
+import { onboardingViews } from './views.ts';
+import { webColdLoad } from './web.ts';
+
+/** Sizes of issue #16's scale scenarios: reduced by default (minutes on 2 cores), full with `--full`. */
+export const sizes = (full: boolean) =>
+  full
+    ? { onboardings: 200, connections: 10_000, viewServices: 500, views: 5, listServices: 100_000 }
+    : { onboardings: 20, connections: 300, viewServices: 500, views: 5, listServices: 10_000 };
+
+/**
+ * Runs the scale scenarios one after the other, prints each result and writes them all to
+ * bench/results/scale-<timestamp>.json with the machine's CPU count, load and Node version.
+ * Answers the goals that were missed (empty: all met).
+ */
+export async function runScale(full: boolean): Promise<string[]> {
+  const size = sizes(full);
+  const results: Record<string, unknown> = {};
+  const step = async <T>(name: string, run: () => Promise<T>) => {
+    const t0 = performance.now();
+    const value = await run();
+    results[name] = value;
+    console.log(
+      `\n## ${name} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n${JSON.stringify(value, null, 2)}`,
+    );
+    return value;
+  };
+  const misses: string[] = [];
+  const web = await step('web cold load', () => webColdLoad());
+  if (web.cold.meCalls !== 1) misses.push(`web: /api/v1/me asked ${web.cold.meCalls} times on a cold load`);
+  const lists = await step(`lists at ${size.listServices} services`, () => listsAt(size.listServices));
+  if (lists.lastPageByKeyset.p95 > 3 * lists.firstPage.p95)
+    misses.push('lists: the last page by keyset is more than 3 × the first page');
+  const views = await step(`${size.views} Onboarding views of ${size.viewServices} services`, () =>
+    onboardingViews(size.viewServices, size.views),
+  );
+  if (views.eventsReceived < size.views * 20) misses.push('views: not every change reached every view');
+  const refresh = await step(`token refresh of ${size.connections} connections`, () =>
+    tokenRefresh(size.connections),
+  );
+  if (refresh.failed > 0 || refresh.refreshed !== size.connections)
+    misses.push('refresh: not every token refreshed');
+  if (size.connections / refresh.perSecond > 3300)
+    misses.push(`refresh: ${size.connections} connections would take longer than the 55-minute spread`);
+  const throttled = await step(`${size.onboardings} onboardings, one tenant throttled hard`, () =>
+    throttledOnboardings(size.onboardings),
+  );
+  if (throttled.p95Ratio > 1.2)
+    misses.push(
+      `throttling: calm tenants' p95 ${throttled.p95Ratio.toFixed(2)} × the unthrottled run (goal 1.2)`,
+    );
+
+  const dir = fileURLToPath(new URL('../../results', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}/scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        full,
+        sizes: size,
+        cpus: os.cpus().length,
+        load: os.loadavg(),
+        node: process.version,
+        results,
+        misses,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`\nwritten ${file}`);
+  return misses;
+}
