@@ -30,7 +30,7 @@ export type StateFile<T> = {
   readonly setAside: string | undefined;
   /** Notes a change: the state is written within `debounceMs`. */
   changed(): void;
-  /** Writes now if the state changed since the last write. */
+  /** Writes now if the state changed since the last write (a failure is reported on `warn`, not thrown). */
   flush(): void;
   /** Writes pending changes and stops the timer. */
   close(): void;
@@ -52,16 +52,22 @@ export const openStateFile = <T>(o: StateFileOptions<T>): StateFile<T> => {
       loaded = o.validate(state);
       last = JSON.stringify(state);
     } catch (e) {
-      setAside = `${o.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      renameSync(o.file, setAside);
+      const aside = `${o.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      let kept = `it is kept as ${aside}`;
+      try {
+        renameSync(o.file, aside);
+        setAside = aside;
+      } catch (r) {
+        kept = `it could not be set aside (${(r as Error).message}) and will be overwritten`;
+      }
       warn(
-        `${o.format}: the state file ${o.file} cannot be used (${(e as Error).message}); it is kept as ${setAside} and the emulator starts fresh.`,
+        `${o.format}: the state file ${o.file} cannot be used (${(e as Error).message}); ${kept}; the emulator starts fresh.`,
       );
     }
   }
 
   let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
+  const write = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     const state = JSON.stringify(o.snapshot());
@@ -73,17 +79,19 @@ export const openStateFile = <T>(o: StateFileOptions<T>): StateFile<T> => {
     renameSync(tmp, o.file);
     last = state;
   };
+  /** A failed write (disk full, permissions) is reported and tried again at the next change, never thrown. */
+  const flush = () => {
+    try {
+      write();
+    } catch (e) {
+      warn(`${o.format}: could not write ${o.file}: ${(e as Error).message}`);
+    }
+  };
   return {
     loaded,
     setAside,
     changed() {
-      timer ??= setTimeout(() => {
-        try {
-          flush();
-        } catch (e) {
-          warn(`${o.format}: could not write ${o.file}: ${(e as Error).message}`);
-        }
-      }, debounceMs).unref();
+      timer ??= setTimeout(flush, debounceMs).unref();
     },
     flush,
     close: flush,
