@@ -10,6 +10,10 @@
  * services list at 10,000 services, five Onboarding views of a 500-service customer, the token refresh of 300
  * connections and 20 onboardings with one tenant throttled hard; `--full` runs them at full size (100,000
  * services, 10,000 connections, 200 onboardings), `--scale-only` skips the ratios. They need the built web app.
+ *
+ * Before them, issue #14's orchestration and web figures (bench/src/orchestration/, docs/BENCHMARKS.md
+ * "Orchestration and web"): one onboarding, the critical-path efficiency, the initial bundle and first render;
+ * `--orchestration-only` runs only those, `--scale-only` skips them.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +21,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createLogger, loadConfig, openDatabase, startRuntime } from '@trunkline/server';
 import { runScale } from './scale/index.ts';
+import { runOrchestration } from './orchestration/index.ts';
 
 const args = process.argv.slice(2);
 
@@ -99,7 +104,7 @@ async function scenario(customers: number, services: number) {
 }
 
 let failed = 0;
-if (!args.includes('--scale-only')) {
+if (!args.includes('--scale-only') && !args.includes('--orchestration-only')) {
   const small = await scenario(20, 10);
   const large = await scenario(2000, 1000);
   const budgets = [
@@ -122,6 +127,8 @@ if (!args.includes('--scale-only')) {
     console.log(`${ok ? 'ok  ' : 'OVER'} ${b.name}: ${b.ratio.toFixed(2)}× (budget ${b.max}×)`);
   }
 }
-const misses = await runScale(args.includes('--full'));
+// Issue #14's orchestration and web figures (bench/src/orchestration/); `--orchestration-only` runs only them.
+const misses = args.includes('--scale-only') ? [] : await runOrchestration();
+if (!args.includes('--orchestration-only')) misses.push(...(await runScale(args.includes('--full'))));
 for (const m of misses) console.log(`MISS ${m}`);
 process.exit(failed || misses.length ? 1 : 0);

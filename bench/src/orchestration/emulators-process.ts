@@ -1,0 +1,53 @@
+/**
+ * The outside world of one onboarding in its own process, so that the bench can tell its CPU time from the
+ * server's: the Microsoft 365 emulator (no directory replication, no activation delay: the bench measures
+ * Trunkline, not those waits) and the provider's DNS (RFC 2136 with TSIG). Prints one JSON line with the
+ * addresses; controlled afterwards through the M365 emulator's control API (latency, request log).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startDnsEmulator } from '@trunkline/emulator-dns';
+import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
+
+export const ZONE = 'sbc.bench.example';
+const TSIG = { name: 'trunkline-bench', algorithm: 'hmac-sha256' as const };
+
+/** The default seed plus copies of contoso (each its own tenant, domains and admin), one per measured onboarding. */
+const seed = loadDefaultSeed();
+const contoso = seed.tenants.find((t) => t.name === 'contoso')!;
+for (const name of ['bench-a', 'bench-b', 'bench-c'])
+  seed.tenants.push({
+    ...structuredClone(contoso),
+    name,
+    id: randomUUID(),
+    displayName: `${name} Ltd`,
+    domains: [
+      { id: `${name}.onmicrosoft.com`, isInitial: true, isDefault: false },
+      { id: `${name}.com`, isInitial: false, isDefault: true },
+    ],
+    users: contoso.users.map((u) => ({
+      ...structuredClone(u),
+      id: randomUUID(),
+      userPrincipalName: u.userPrincipalName.replace(/contoso/g, name),
+    })),
+  });
+
+const secret = randomBytes(32).toString('base64');
+const dns = await startDnsEmulator({ port: 0, zones: [{ name: ZONE }], keys: [{ ...TSIG, secret }] });
+const emu = await startM365Emulator({
+  seed,
+  dnsServers: [dns.address],
+  replication: 0,
+  teamsActivationDelaySeconds: 0,
+});
+emu.control.consent('contoso');
+const app = loadDefaultSeed().apps[0]!;
+process.stdout.write(
+  `${JSON.stringify({
+    urls: emu.urls,
+    app: { appId: app.appId, clientSecret: app.clientSecrets[0]! },
+    dns: { address: dns.address, keyName: TSIG.name, secret },
+  })}\n`,
+);
+const stop = () => void Promise.all([emu.stop(), dns.stop()]).then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
