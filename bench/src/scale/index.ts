@@ -48,7 +48,7 @@ export async function runScale(full: boolean): Promise<string[]> {
   if (size.connections / refresh.perSecond > 3300)
     misses.push(`refresh: ${size.connections} connections would take longer than the 55-minute spread`);
   const throttled = await step(`${size.onboardings} onboardings, one tenant throttled hard`, () =>
-    throttledOnboardings(size.onboardings),
+    throttledOnboardings(size.onboardings, 30, full ? 1 : 2),
   );
   if (throttled.p95Ratio > 1.2)
     misses.push(

@@ -6,9 +6,10 @@ import { pool, startWorld } from './world.ts';
  * `n` onboardings (credentials connection, then the routing run) of `n` tenants, once with Microsoft calm and
  * once with one more tenant that Microsoft throttles hard (every Graph and Teams call 429, Retry-After
  * `retryAfterSeconds`) started first. Figures: each calm tenant's run wall time (created → succeeded), p50, p95
- * and max, in both runs; the goal is the throttled run's p95 within 1.2 × the calm run's.
+ * and max, in both runs (best of `repetitions` interleaved runs each); the goal is the throttled run's p95 within
+ * 1.2 × the calm run's.
  */
-export async function throttledOnboardings(n: number, retryAfterSeconds = 30) {
+export async function throttledOnboardings(n: number, retryAfterSeconds = 30, repetitions = 2) {
   const calm = Array.from({ length: n }, (_, i) => `calm${i}`);
   const run = async (withHot: boolean) => {
     const world = await startWorld(withHot ? [...calm, 'hot'] : calm);
@@ -63,7 +64,22 @@ export async function throttledOnboardings(n: number, retryAfterSeconds = 30) {
       await world.stop();
     }
   };
-  const unthrottled = await run(false);
-  const throttled = await run(true);
-  return { n, retryAfterSeconds, unthrottled, throttled, p95Ratio: throttled.runP95S / unthrottled.runP95S };
+  // Interleaved repetitions, the best of each kept: the machine is shared, and a burst of someone else's load
+  // during one run would otherwise read as the effect of throttling.
+  const best = (a: Awaited<ReturnType<typeof run>> | null, b: Awaited<ReturnType<typeof run>>) =>
+    !a || b.runP95S < a.runP95S ? b : a;
+  let unthrottled: Awaited<ReturnType<typeof run>> | null = null;
+  let throttled: Awaited<ReturnType<typeof run>> | null = null;
+  for (let i = 0; i < repetitions; i++) {
+    unthrottled = best(unthrottled, await run(false));
+    throttled = best(throttled, await run(true));
+  }
+  return {
+    n,
+    retryAfterSeconds,
+    repetitions,
+    unthrottled: unthrottled!,
+    throttled: throttled!,
+    p95Ratio: throttled!.runP95S / unthrottled!.runP95S,
+  };
 }
