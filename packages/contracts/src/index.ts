@@ -21,3 +21,4 @@ export * from './health.ts';
 export * from './sbcs.ts';
 export * from './number-ranges.ts';
 export * from './sbc-step.ts';
+export * from './qoe.ts';

@@ -42,6 +42,7 @@ import { createSbcProvisioner } from '../sbc/provisioners.ts';
 import { createSbcsService, type ProvisionerFor } from '../sbc/sbcs.service.ts';
 import { createSbcTemplatesService } from '../sbc/sbc-templates.service.ts';
 import { createNumberRangesService } from '../number-ranges/number-ranges.service.ts';
+import { createQoeService } from '../qoe/qoe.service.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -60,6 +61,7 @@ export type ServiceDeps = {
     | 'entraAdmins'
     | 'routing'
     | 'health'
+    | 'qoe'
   >;
 };
 
@@ -193,6 +195,18 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
      * re-run: called in the writing transaction, with its job queue, when ranges were added or removed.
      */
     numberRanges: createNumberRangesService({ repos, uow, onRangesChanged: rerunSbcWhenRangesChange }),
+    /** QoE ingest: call-record subscriptions, the Graph webhook's inbox, call records, Direct Routing log. */
+    qoe: createQoeService({
+      repos,
+      uow,
+      jobs,
+      graph,
+      graphBaseUrl: config.microsoft.graphBaseUrl,
+      entraForApp,
+      vault,
+      webhookBaseUrl: config.qoe.webhookBaseUrl,
+      retentionDays: config.qoe.retentionDays,
+    }),
   };
   return { ...built, changes, live: createLiveViews(built) };
 }
@@ -225,6 +239,7 @@ export function createWorkers(
     routing: routingRunner,
     health: services.health,
     sbcStep: services.sbcStep,
+    qoe: services.qoe,
   });
   return { routingRunner, handlers };
 }

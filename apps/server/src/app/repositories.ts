@@ -21,6 +21,7 @@ import { createHealthRepository } from '../health/health.repository.ts';
 import { createSbcsRepository } from '../sbc/sbcs.repository.ts';
 import { createSbcTemplatesRepository } from '../sbc/templates.repository.ts';
 import { createNumberRangesRepository } from '../number-ranges/number-ranges.repository.ts';
+import { createQoeRepository } from '../qoe/qoe.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -46,6 +47,7 @@ export function createRepositories(db: Executor) {
     sbcs: createSbcsRepository(db),
     sbcTemplates: createSbcTemplatesRepository(db),
     numberRanges: createNumberRangesRepository(db),
+    qoe: createQoeRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

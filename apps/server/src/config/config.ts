@@ -273,6 +273,8 @@ const EnvSchema = z
     HEALTH_TIMEOUT_MS: positiveInt(5000, 60_000),
     HEALTH_SPREAD_SECONDS: positiveInt(900, 24 * 3600),
     HEALTH_TLS_CA_FILE: optionalString,
+    QOE_RETENTION_DAYS: positiveInt(90, 3650),
+    QOE_WEBHOOK_BASE_URL: httpUrl.optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ENTRA_CLIENT_ID) !== Boolean(env.ENTRA_CLIENT_SECRET))
@@ -373,6 +375,13 @@ const EnvSchema = z
       spreadSeconds: env.HEALTH_SPREAD_SECONDS,
       /** A PEM file of CA certificates trusted besides the system's roots when judging SBC certificates. */
       caFile: env.HEALTH_TLS_CA_FILE ?? null,
+    },
+    /** QoE ingest (`qoe/`). */
+    qoe: {
+      /** Calls, streams and Direct Routing rows are kept this many days. */
+      retentionDays: env.QOE_RETENTION_DAYS,
+      /** Where Microsoft Graph posts call-record notifications (public, https in production); default PUBLIC_URL. */
+      webhookBaseUrl: env.QOE_WEBHOOK_BASE_URL ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     },
   }));
 

@@ -28,6 +28,7 @@ import { registerRoutingRoutes } from '../routing/routing.routes.ts';
 import { registerHealthRoutes } from '../health/health.routes.ts';
 import { registerSbcRoutes } from '../sbc/sbcs.routes.ts';
 import { registerNumberRangeRoutes } from '../number-ranges/number-ranges.routes.ts';
+import { registerQoeRoutes } from '../qoe/qoe.routes.ts';
 import { AppError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installAuthentication } from './auth.ts';
@@ -143,6 +144,7 @@ export async function buildHttpApp({ config, logger, services, health, version }
   registerHealthRoutes(app, services);
   registerSbcRoutes(app, services);
   registerNumberRangeRoutes(app, services);
+  registerQoeRoutes(app, services);
 
   await serveWebApp(app, config.web.distDir);
   return app;

@@ -106,6 +106,70 @@ export const sbcRangesChangedJob = defineJob({
   expireInSeconds: 120,
 });
 
+/** QoE (issue #15): creates, renews, recreates and deletes the call-record subscriptions. Every 15 minutes. */
+export const qoeSyncSubscriptionsJob = defineJob({
+  name: 'qoe.sync-subscriptions',
+  payload: z.object({}),
+  retry: { limit: 2, delaySeconds: 60, backoff: true },
+  expireInSeconds: 600,
+  schedule: { cron: '*/15 * * * *', payload: {} },
+});
+
+/**
+ * QoE: fetches the notified call records (inbox rows, batched by the webhook) and stores them; Graph's
+ * Retry-After sends the rest again as a delayed job.
+ */
+export const qoeFetchCallRecordJob = defineJob({
+  name: 'qoe.fetch-call-records',
+  payload: z.object({ notificationIds: z.array(z.uuid()).min(1).max(500) }),
+  retry: { limit: 5, delaySeconds: 30, backoff: true, maxDelaySeconds: 1800 },
+  expireInSeconds: 300,
+});
+
+/** QoE: reacts to a lifecycle notification (reauthorize, or recreate). */
+export const qoeLifecycleJob = defineJob({
+  name: 'qoe.lifecycle',
+  payload: z.object({ subscriptionId: z.uuid(), event: z.string().max(64) }),
+  retry: { limit: 5, delaySeconds: 30, backoff: true, maxDelaySeconds: 900 },
+  expireInSeconds: 120,
+});
+
+/** QoE: re-sends fetch jobs for inbox rows left unprocessed. Every 10 minutes. */
+export const qoeSweepJob = defineJob({
+  name: 'qoe.sweep',
+  payload: z.object({}),
+  retry: { limit: 1, delaySeconds: 60, backoff: false },
+  expireInSeconds: 300,
+  schedule: { cron: '*/10 * * * *', payload: {} },
+});
+
+/** QoE: one Direct Routing log pull per service. Every 15 minutes. */
+export const qoeDirectRoutingFanOutJob = defineJob({
+  name: 'qoe.direct-routing-fan-out',
+  payload: z.object({}),
+  retry: { limit: 2, delaySeconds: 60, backoff: true },
+  expireInSeconds: 300,
+  schedule: { cron: '5,20,35,50 * * * *', payload: {} },
+});
+
+/** QoE: pulls getDirectRoutingCalls for one service (one queued per service). */
+export const qoePullDirectRoutingJob = defineJob({
+  name: 'qoe.pull-direct-routing',
+  payload: z.object({ serviceId: z.uuid() }),
+  retry: { limit: 3, delaySeconds: 60, backoff: true, maxDelaySeconds: 900 },
+  expireInSeconds: 600,
+  policy: 'stately',
+});
+
+/** QoE: deletes calls, streams and Direct Routing rows past QOE_RETENTION_DAYS. Daily. */
+export const qoeRetentionJob = defineJob({
+  name: 'qoe.retention',
+  payload: z.object({}),
+  retry: { limit: 2, delaySeconds: 300, backoff: true },
+  expireInSeconds: 1800,
+  schedule: { cron: '23 3 * * *', payload: {} },
+});
+
 /** Every job the application defines; queues are created for each at start. */
 export const jobDefinitions: JobDefinition[] = [
   confirmConsentJob,
@@ -118,4 +182,11 @@ export const jobDefinitions: JobDefinition[] = [
   healthCheckJob,
   healthFanOutJob,
   sbcRangesChangedJob,
+  qoeSyncSubscriptionsJob,
+  qoeFetchCallRecordJob,
+  qoeLifecycleJob,
+  qoeSweepJob,
+  qoeDirectRoutingFanOutJob,
+  qoePullDirectRoutingJob,
+  qoeRetentionJob,
 ];

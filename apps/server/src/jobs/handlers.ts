@@ -15,7 +15,15 @@ import {
   healthCheckJob,
   healthFanOutJob,
   sbcRangesChangedJob,
+  qoeDirectRoutingFanOutJob,
+  qoeFetchCallRecordJob,
+  qoeLifecycleJob,
+  qoePullDirectRoutingJob,
+  qoeRetentionJob,
+  qoeSweepJob,
+  qoeSyncSubscriptionsJob,
 } from './definitions.ts';
+import type { QoeService } from '../qoe/qoe.service.ts';
 import type { SbcStepService } from '../routing/sbc.service.ts';
 import type { HealthService } from '../health/health.service.ts';
 import type { RoutingRunner } from '../routing/runner.ts';
@@ -37,6 +45,7 @@ export function createJobHandlers({
   routing,
   health,
   sbcStep,
+  qoe,
 }: {
   repos: { auth: AuthRepository; invitations: InvitationsRepository; settings: SettingsRepository };
   mailer: Mailer;
@@ -47,6 +56,7 @@ export function createJobHandlers({
   routing: (log: Logger) => RoutingRunner;
   health: Pick<HealthService, 'checkForJob' | 'fanOut'>;
   sbcStep: Pick<SbcStepService, 'rangesChanged'>;
+  qoe: QoeService;
 }): JobRegistration[] {
   return [
     handle(purgeExpiredAuthJob, async (_payload, { log }) => {
@@ -97,6 +107,28 @@ export function createJobHandlers({
     handle(healthCheckJob, async ({ serviceId }, { log }) => {
       const result = await health.checkForJob(serviceId);
       log.info({ serviceId, overall: result?.overall ?? 'service-gone' }, 'checked the health of a service');
+    }),
+    handle(qoeSyncSubscriptionsJob, async (_payload, { log }) => {
+      log.info(await qoe.syncSubscriptions(), 'synchronised the call-record subscriptions');
+    }),
+    handle(qoeFetchCallRecordJob, async ({ notificationIds }, { log }) => {
+      log.info(await qoe.processNotifications(notificationIds), 'fetched notified call records');
+    }),
+    handle(qoeLifecycleJob, async ({ subscriptionId, event }, { log }) => {
+      const result = await qoe.handleLifecycle(subscriptionId, event);
+      log.info({ subscriptionId, event, result }, 'handled a subscription lifecycle event');
+    }),
+    handle(qoeSweepJob, async (_payload, { log }) => {
+      log.info(await qoe.sweep(), 'swept the QoE inbox');
+    }),
+    handle(qoeDirectRoutingFanOutJob, async (_payload, { log }) => {
+      log.info(await qoe.fanOutDirectRouting(), 'queued the Direct Routing log pulls');
+    }),
+    handle(qoePullDirectRoutingJob, async ({ serviceId }, { log }) => {
+      log.info({ serviceId, ...(await qoe.pullDirectRouting(serviceId)) }, 'pulled the Direct Routing log');
+    }),
+    handle(qoeRetentionJob, async (_payload, { log }) => {
+      log.info(await qoe.enforceRetention(), 'QoE retention');
     }),
   ];
 }

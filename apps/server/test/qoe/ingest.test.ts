@@ -1,0 +1,434 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDefaultSeed } from '@trunkline/emulator-m365';
+import { QoeSubscriptionStateSchema } from '@trunkline/contracts';
+import { queryRows } from '../../src/platform/db/database.ts';
+import { expectBody, expectStatus, type Client } from '../support/client.ts';
+import { eventually } from '../support/eventually.ts';
+import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
+
+/**
+ * QoE ingest over real HTTP: the M365 emulator's Graph creates the subscription only after the validation
+ * handshake against Trunkline's public webhook, delivers the generated calls' notifications there, and serves the
+ * call records and the Direct Routing log the jobs fetch. Graph reaches the webhook through a loopback proxy that
+ * stands for the public address (QOE_WEBHOOK_BASE_URL).
+ */
+
+const NOTIFY_APP = 'd4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61';
+const NOTIFY_SECRET = 'Ctso~notify-app.secret-0001';
+const contoso = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!;
+const HOOK = '/api/v1/webhooks/graph/call-records';
+/** The burst size of the integration tier (the issue's 1,000 is the bench's). */
+const BURST = 200;
+
+type Emu = Awaited<ReturnType<typeof startTestServerWithMicrosoft>>['emu'];
+
+let server: TestServer;
+let emu: Emu;
+let close: () => Promise<void>;
+let proxy: Server;
+let target = '';
+let admin: Client;
+let serviceId: string;
+let trunkFqdn: string;
+
+const db = () => server.runtime.handle.db;
+const qoe = () => server.runtime.services.qoe;
+const count = async (query: ReturnType<typeof sql>) =>
+  Number((await queryRows<{ n: number }>(db(), query))[0]!.n);
+const subscriptionRow = async () =>
+  (
+    await queryRows<{
+      id: string;
+      graph_subscription_id: string;
+      expires_at: string | Date;
+      last_error: string | null;
+    }>(
+      db(),
+      sql`select id, graph_subscription_id, expires_at, last_error from qoe_subscriptions where service_id = ${serviceId}`,
+    )
+  )[0];
+
+const post = (path: string, body: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+const notification = (o: { subscriptionId: string; clientState: string | null; id: string }) => ({
+  value: [
+    {
+      subscriptionId: o.subscriptionId,
+      clientState: o.clientState,
+      changeType: 'created',
+      resource: `communications/callRecords/${o.id}`,
+      subscriptionExpirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+      resourceData: { '@odata.type': '#Microsoft.Graph.callRecord', id: o.id },
+      tenantId: contoso.id,
+    },
+  ],
+});
+
+const emulatorSubscription = () => {
+  const subs = emu.control.subscriptions();
+  expect(subs).toHaveLength(1);
+  return subs[0]!;
+};
+
+beforeAll(async () => {
+  // The "public address": forwards to the test server once it listens.
+  proxy = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', target);
+    const out = httpRequest(
+      url,
+      { method: req.method, headers: { ...req.headers, host: url.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    out.on('error', () => res.writeHead(502).end());
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  ({ server, emu, close } = await startTestServerWithMicrosoft({ QOE_WEBHOOK_BASE_URL: proxyUrl }));
+  target = server.url;
+  emu.control.consent('contoso');
+  emu.control.setCallRecordSettings({ retryBaseMs: 200 });
+  admin = await server.admin();
+  const customerId = expectStatus(await admin.post('/api/v1/customers', { name: 'QoE customer' }), 201).id;
+  const svc = expectStatus(
+    await admin.post('/api/v1/services', {
+      customerId,
+      type: 'direct-routing',
+      fullName: 'QoE service',
+      shortName: 'qoe-1',
+      licenseType: 'hosted-essentials-plus',
+      licensedUsers: 5,
+      adminAuth: {
+        method: 'credentials',
+        username: contoso.users[0]!.userPrincipalName,
+        password: contoso.users[0]!.password,
+      },
+    }),
+    201,
+  );
+  serviceId = svc.id;
+  trunkFqdn = svc.trunkFqdn;
+  expectStatus(
+    await admin.put(`/api/v1/services/${serviceId}/m365-settings`, {
+      m365Domain: 'contoso.onmicrosoft.com',
+      grantAdminAccess: { channelAdmins: true, customerAdmins: false },
+      notificationApp: { clientId: NOTIFY_APP, clientSecret: NOTIFY_SECRET },
+    }),
+    200,
+  );
+}, 60_000);
+afterAll(async () => {
+  await close?.();
+  proxy?.closeAllConnections();
+  await new Promise((r) => proxy?.close(r));
+});
+
+describe('QoE ingest', () => {
+  it('creates the subscription through the validation handshake of both webhook URLs, and shows its state', async () => {
+    const before = expectBody(
+      await admin.get(`/api/v1/services/${serviceId}/qoe/subscription`),
+      200,
+      QoeSubscriptionStateSchema,
+    );
+    expect(before).toMatchObject({ configured: true, subscription: null });
+    expect(await qoe().syncSubscriptions()).toMatchObject({ created: 1, failed: 0 });
+    const sub = emulatorSubscription();
+    expect(sub.notificationUrl).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/webhooks\/graph\/call-records$/,
+    );
+    expect(sub.lifecycleNotificationUrl).toBe(`${sub.notificationUrl}/lifecycle`);
+    expect(sub.clientState).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const state = expectBody(
+      await admin.get(`/api/v1/services/${serviceId}/qoe/subscription`),
+      200,
+      QoeSubscriptionStateSchema,
+    );
+    expect(state.subscription).toMatchObject({ graphSubscriptionId: sub.id, lastError: null });
+    expect(Date.parse(state.subscription!.expiresAt!)).toBeGreaterThan(Date.now() + 69 * 3600_000);
+    expect(JSON.stringify(state)).not.toContain(sub.clientState!);
+  });
+
+  it('echoes a URL-encoded validation token decoded and escaped as text/plain; refuses an oversized one', async () => {
+    const token = 'Validation: Testing client <reachability> & "more" Request-Id: 1+2';
+    const res = await fetch(`${server.url}${HOOK}?validationToken=${encodeURIComponent(token)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect({ status: res.status, body: res.status === 200 ? '' : await res.text() }).toEqual({
+      status: 200,
+      body: '',
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toBe(
+      'Validation: Testing client &lt;reachability&gt; &amp; &quot;more&quot; Request-Id: 1+2',
+    );
+    const long = await fetch(`${server.url}${HOOK}?validationToken=${'a'.repeat(2000)}`, { method: 'POST' });
+    expect(long.status).toBe(422);
+  });
+
+  it('refuses a wrong clientState and an unknown subscription without persisting anything', async () => {
+    const sub = emulatorSubscription();
+    const id = randomUUID();
+    const wrong = await post(HOOK, notification({ subscriptionId: sub.id, clientState: 'guess', id }));
+    expect(wrong.status).toBe(403);
+    const none = await post(HOOK, notification({ subscriptionId: sub.id, clientState: null, id }));
+    expect(none.status).toBe(403);
+    const unknown = await post(
+      HOOK,
+      notification({ subscriptionId: randomUUID(), clientState: sub.clientState, id }),
+    );
+    expect(unknown.status).toBe(403);
+    const junk = await post(HOOK, { value: [{ subscriptionId: sub.id }] });
+    expect(junk.status).toBe(422);
+    const huge = await post(HOOK, { value: [], padding: 'x'.repeat(1_100_000) });
+    expect(huge.status).toBe(413);
+    expect(await count(sql`select count(*)::int as n from qoe_notifications where resource_id = ${id}`)).toBe(
+      0,
+    );
+  });
+
+  it('stores generated calls end to end: stored streams equal the ones computed from the emulator records', async () => {
+    // One session per page, so the fetch follows sessions@odata.nextLink.
+    emu.control.setCallRecordSettings({ sessionsPageSize: 1 });
+    const gen = emu.control.generate({
+      tenant: 'contoso',
+      trunkFqdn,
+      calls: 6,
+      failedCalls: 3,
+      poorShare: 0.5,
+      sessionsPerCall: 2,
+      seed: 42,
+    });
+    await eventually(
+      'the calls are stored',
+      async () =>
+        (await count(sql`select count(*)::int as n from qoe_calls where service_id = ${serviceId}`)) === 6,
+      { timeoutMs: 30_000 },
+    );
+    const { records } = emu.control.callRecords('contoso');
+    // Computed here from Graph's JSON, independently of the server's code.
+    const ms = (d: string) => Number(/^PT([\d.]+)S$/.exec(d)![1]) * 1000;
+    const expected = records
+      .filter((r: any) => gen.records.includes(r.id))
+      .flatMap((r: any) =>
+        r.sessions.flatMap((s: any) =>
+          s.segments.flatMap((g: any) =>
+            g.media.flatMap((m: any) =>
+              m.streams.map((x: any) => ({
+                call: r.id,
+                jitter: ms(x.averageJitter),
+                loss: x.averagePacketLossRate,
+                rtt: ms(x.averageRoundTripTime),
+                poor:
+                  ms(x.averageJitter) > 30 ||
+                  x.averagePacketLossRate > 0.1 ||
+                  ms(x.averageRoundTripTime) > 500 ||
+                  x.averageAudioDegradation > 1 ||
+                  x.averageRatioOfConcealedSamples > 0.07,
+              })),
+            ),
+          ),
+        ),
+      );
+    const stored = await queryRows<any>(
+      db(),
+      sql`select call_id, avg_jitter_ms, avg_packet_loss, avg_round_trip_ms, poor, caller_kind, callee_kind, audio_codec
+          from qoe_streams where service_id = ${serviceId}`,
+    );
+    expect(stored).toHaveLength(expected.length);
+    expect(stored.filter((s) => s.poor).length).toBe(expected.filter((s) => s.poor).length);
+    expect(expected.some((s) => s.poor) && expected.some((s) => !s.poor)).toBe(true);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(sum(stored.map((s) => s.avg_jitter_ms))).toBeCloseTo(sum(expected.map((s) => s.jitter)), 1);
+    expect(sum(stored.map((s) => s.avg_packet_loss))).toBeCloseTo(sum(expected.map((s) => s.loss)), 3);
+    expect(sum(stored.map((s) => s.avg_round_trip_ms))).toBeCloseTo(sum(expected.map((s) => s.rtt)), 1);
+    for (const id of gen.records)
+      expect(stored.filter((s) => s.call_id === id)).toHaveLength(
+        expected.filter((s) => s.call === id).length,
+      );
+    expect(stored.every((s) => [s.caller_kind, s.callee_kind].includes('direct-routing'))).toBe(true);
+    const calls = await queryRows<any>(
+      db(),
+      sql`select session_count, has_pstn, poor_stream_count from qoe_calls where service_id = ${serviceId}`,
+    );
+    expect(calls.every((c) => c.session_count === 2 && c.has_pstn)).toBe(true);
+    expect(sum(calls.map((c) => c.poor_stream_count))).toBe(expected.filter((s) => s.poor).length);
+
+    // The Direct Routing log: every call, including the failed ones that have no call record.
+    expect(await qoe().pullDirectRouting(serviceId)).toEqual({ stored: 9 });
+    const dr = await queryRows<any>(
+      db(),
+      sql`select successful, final_sip_code, final_sip_phrase, trunk_fqdn from qoe_dr_calls where service_id = ${serviceId}`,
+    );
+    const log = emu.control.callRecords('contoso').directRoutingCalls as any[];
+    expect(dr).toHaveLength(9);
+    expect(
+      dr
+        .filter((r) => !r.successful)
+        .map((r) => r.final_sip_code)
+        .sort(),
+    ).toEqual(
+      log
+        .filter((r) => !r.successfulCall)
+        .map((r) => r.finalSipCode)
+        .sort(),
+    );
+    expect(dr.every((r) => r.trunk_fqdn === trunkFqdn)).toBe(true);
+  });
+
+  it('processes a duplicate delivery once, and a higher version replaces the stored record', async () => {
+    const sub = emulatorSubscription();
+    const [id] = emu.control.generate({
+      tenant: 'contoso',
+      trunkFqdn,
+      calls: 1,
+      failedCalls: 0,
+      seed: 7,
+    }).records;
+    await eventually(
+      'the call is stored',
+      async () => (await count(sql`select count(*)::int as n from qoe_calls where call_id = ${id!}`)) === 1,
+    );
+    // Graph delivering the same notification again (a retry).
+    const again = await post(
+      HOOK,
+      notification({ subscriptionId: sub.id, clientState: sub.clientState, id: id! }),
+    );
+    expect(again.status).toBe(202);
+    expect(
+      await count(sql`select count(*)::int as n from qoe_notifications where resource_id = ${id!}`),
+    ).toBe(1);
+    const fetches = emu.control
+      .requests({ surface: 'graph' })
+      .filter((r) => r.method === 'GET' && r.path.endsWith(`/callRecords/${id!}`));
+    expect(fetches).toHaveLength(1);
+
+    emu.control.updateCallRecord(id!);
+    await eventually('version 2 is stored', async () => {
+      const [row] = await queryRows<{ version: number }>(
+        db(),
+        sql`select version from qoe_calls where call_id = ${id!}`,
+      );
+      return row?.version === 2;
+    });
+    const jitters = await queryRows<{ avg_jitter_ms: number }>(
+      db(),
+      sql`select avg_jitter_ms from qoe_streams where call_id = ${id!}`,
+    );
+    expect(jitters.map((j) => j.avg_jitter_ms)).toContain(45);
+  });
+
+  it('honours Graph throttling of a call-record fetch (Retry-After) and stores the record afterwards', async () => {
+    emu.control.throttle({
+      count: 1,
+      retryAfterSeconds: 2,
+      surfaces: ['graph'],
+      pathContains: '/communications/callRecords/',
+    });
+    const [id] = emu.control.generate({
+      tenant: 'contoso',
+      trunkFqdn,
+      calls: 1,
+      failedCalls: 0,
+      seed: 9,
+    }).records;
+    await eventually(
+      'the throttled call is stored',
+      async () => (await count(sql`select count(*)::int as n from qoe_calls where call_id = ${id!}`)) === 1,
+      { timeoutMs: 30_000 },
+    );
+    const [row] = await queryRows<{ attempts: number }>(
+      db(),
+      sql`select attempts from qoe_notifications where resource_id = ${id!}`,
+    );
+    expect(row!.attempts).toBe(2);
+  });
+
+  it(`answers a burst of ${BURST} notifications with 202, each well inside 3 s, and persists each once`, async () => {
+    const sub = emulatorSubscription();
+    const ids = Array.from({ length: BURST }, () => randomUUID());
+    const timings = await Promise.all(
+      ids.map(async (id) => {
+        const started = performance.now();
+        const res = await post(
+          HOOK,
+          notification({ subscriptionId: sub.id, clientState: sub.clientState, id }),
+        );
+        return { status: res.status, ms: performance.now() - started };
+      }),
+    );
+    expect(timings.every((t) => t.status === 202)).toBe(true);
+    const worst = Math.max(...timings.map((t) => t.ms));
+    expect(worst).toBeLessThan(3000);
+    expect(
+      await count(
+        sql`select count(*)::int as n from qoe_notifications where resource_id in (${sql.join(
+          ids.map((i) => sql`${i}`),
+          sql`, `,
+        )})`,
+      ),
+    ).toBe(BURST);
+  });
+
+  it('reauthorizes on reauthorizationRequired', async () => {
+    const sub = emulatorSubscription();
+    emu.control.lifecycle(sub.id, 'reauthorizationRequired');
+    await eventually('the subscription is reauthorized', () => {
+      const s = emulatorSubscription();
+      return s.reauthorizedCount === 1 && !s.reauthorizationRequired;
+    });
+  });
+
+  it('renews a subscription close to expiry and recreates one Graph lost (404)', async () => {
+    const row = await subscriptionRow();
+    // Short lifetime: the stored expiry is an hour away, inside the one-day renewal margin.
+    await queryRows(
+      db(),
+      sql`update qoe_subscriptions set expires_at = now() + interval '1 hour' where id = ${row!.id}`,
+    );
+    expect(await qoe().syncSubscriptions()).toMatchObject({ renewed: 1 });
+    const renewed = await subscriptionRow();
+    expect(new Date(renewed!.expires_at).getTime()).toBeGreaterThan(Date.now() + 69 * 3600_000);
+    expect(Date.parse(emulatorSubscription().expirationDateTime)).toBe(
+      new Date(renewed!.expires_at).getTime(),
+    );
+    // Nothing is due now.
+    expect(await qoe().syncSubscriptions()).toEqual({ created: 0, renewed: 0, deleted: 0, failed: 0 });
+
+    emu.control.dropSubscription(row!.graph_subscription_id);
+    await queryRows(
+      db(),
+      sql`update qoe_subscriptions set expires_at = now() + interval '1 hour' where id = ${row!.id}`,
+    );
+    expect(await qoe().syncSubscriptions()).toMatchObject({ created: 1 });
+    const recreated = await subscriptionRow();
+    expect(recreated!.graph_subscription_id).not.toBe(row!.graph_subscription_id);
+    expect(emulatorSubscription().id).toBe(recreated!.graph_subscription_id);
+  });
+
+  it('deletes the subscription when the Notification Service setting is cleared', async () => {
+    expectStatus(
+      await admin.put(`/api/v1/services/${serviceId}/m365-settings`, {
+        m365Domain: 'contoso.onmicrosoft.com',
+        grantAdminAccess: { channelAdmins: true, customerAdmins: false },
+        notificationApp: null,
+      }),
+      200,
+    );
+    expect(await qoe().syncSubscriptions()).toMatchObject({ deleted: 1 });
+    expect(emu.control.subscriptions()).toHaveLength(0);
+    expect(await subscriptionRow()).toBeUndefined();
+  });
+});
