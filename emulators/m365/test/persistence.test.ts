@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { startM365Emulator, type M365Emulator } from '../src/index.ts';
-import { admin, appToken, CLIENT_ID, CLIENT_SECRET, CONTOSO, graph, token } from './helpers.ts';
+import {
+  admin,
+  appToken,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  CONTOSO,
+  graph,
+  TEAMS_ADMIN_ROLE,
+  TEAMS_DEFAULT,
+  token,
+  userToken,
+} from './helpers.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'm365-state-'));
 let file: string;
@@ -93,6 +104,80 @@ describe('stateFile', () => {
     expect(replay.status).toBe(400);
     expect(replay.body.error_codes).toEqual([70008]);
     await stop(third);
+  });
+
+  it('keeps users, licences, directory roles and Teams objects across a restart', async () => {
+    const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
+    const first = await start();
+    const port = Number(new URL(first.url).port);
+    first.control.consent('contoso');
+    const access = await appToken(first, CONTOSO.id);
+    const user = await graph(first, access, '/users', {
+      method: 'POST',
+      body: {
+        accountEnabled: true,
+        displayName: 'Kept',
+        mailNickname: 'kept',
+        userPrincipalName: 'kept@contoso.com',
+        usageLocation: 'DE',
+        passwordProfile: { password: 'Xy7!kept-password' },
+      },
+    });
+    expect(user.status).toBe(201);
+    const licence = await graph(first, access, `/users/${user.body.id}/assignLicense`, {
+      method: 'POST',
+      body: { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] },
+    });
+    expect(licence.status).toBe(200);
+    const delegated = await userToken(
+      first,
+      CONTOSO.id,
+      contosoAdmin.userPrincipalName,
+      contosoAdmin.password,
+      'https://graph.microsoft.com/RoleManagement.ReadWrite.Directory',
+    );
+    const sp = (await graph(first, access, `/servicePrincipals(appId='${CLIENT_ID}')`)).body;
+    const role = await graph(first, delegated, '/roleManagement/directory/roleAssignments', {
+      method: 'POST',
+      body: { principalId: sp.id, roleDefinitionId: TEAMS_ADMIN_ROLE, directoryScopeId: '/' },
+    });
+    expect(role.status).toBe(201);
+    const teamsUsages = `${first.urls.teams}/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global`;
+    const teamsToken = await appToken(first, CONTOSO.id, TEAMS_DEFAULT);
+    const usage = await fetch(teamsUsages, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${teamsToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ Usage: { Add: ['Kept usage'] } }),
+    });
+    expect(usage.status).toBe(200);
+    await stop(first);
+
+    const second = await start(port);
+    const again = await appToken(second, CONTOSO.id);
+    const kept = await graph(
+      second,
+      again,
+      `/users/${user.body.id}?$select=id,userPrincipalName,assignedLicenses`,
+    );
+    expect(kept.status).toBe(200);
+    expect(kept.body).toMatchObject({
+      userPrincipalName: 'kept@contoso.com',
+      assignedLicenses: [{ skuId: E3, disabledPlans: [] }],
+    });
+    // The new user signs in with the password it was created with.
+    await userToken(
+      second,
+      CONTOSO.id,
+      'kept@contoso.com',
+      'Xy7!kept-password',
+      'https://graph.microsoft.com/User.Read',
+    );
+    // The Teams admin role holds (a fresh Teams token carries it) and the PSTN usage is there.
+    const teamsAgain = await appToken(second, CONTOSO.id, TEAMS_DEFAULT);
+    const read = await fetch(teamsUsages, { headers: { authorization: `Bearer ${teamsAgain}` } });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ Identity: 'Global', Usage: ['Kept usage'] });
+    await stop(second);
   });
 
   it('without a state file, a restart starts from the seed', async () => {
