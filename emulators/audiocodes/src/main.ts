@@ -5,6 +5,7 @@
  * AUDIOCODES_EMULATOR_SIP_PORT: also the SIP/TLS listener on that port, with a certificate for
  * `*.<AUDIOCODES_EMULATOR_CARRIER_FQDN>` and the carrier FQDN itself (default sbc.trunkline.example) from a CA made
  * once in AUDIOCODES_EMULATOR_PKI_DIR (default ./data/audiocodes-pki; needs the openssl CLI).
+ * AUDIOCODES_EMULATOR_STATE_FILE: keeps the configuration across restarts (default none).
  */
 import { ensureSbcPki } from './pki.ts';
 import { startAudioCodesEmulator } from './index.ts';
@@ -26,6 +27,7 @@ const emulator = await startAudioCodesEmulator({
         },
       }
     : {}),
+  ...(env.AUDIOCODES_EMULATOR_STATE_FILE ? { stateFile: env.AUDIOCODES_EMULATOR_STATE_FILE } : {}),
   port: Number(env.AUDIOCODES_EMULATOR_PORT ?? 4480),
   host: env.AUDIOCODES_EMULATOR_HOST ?? '127.0.0.1',
   users: [

@@ -2,7 +2,8 @@
  * `node emulators/dns/src/main.ts`: the DNS emulator on its own, for the sandbox and manual use.
  * DNS_EMULATOR_PORT (default 5353, UDP and TCP), DNS_EMULATOR_HOST (127.0.0.1),
  * DNS_EMULATOR_ZONE (default sbc.provider.test; several comma-separated), DNS_EMULATOR_TSIG_NAME (default
- * trunkline), DNS_EMULATOR_TSIG_SECRET (required, base64, e.g. `openssl rand -base64 32`).
+ * trunkline), DNS_EMULATOR_TSIG_SECRET (required, base64, e.g. `openssl rand -base64 32`), DNS_EMULATOR_STATE_FILE
+ * (keeps the records across restarts; default none).
  */
 import { startDnsEmulator } from './index.ts';
 
@@ -25,6 +26,7 @@ const emulator = await startDnsEmulator({
   host: env.DNS_EMULATOR_HOST ?? '127.0.0.1',
   zones: zones.map((name) => ({ name })),
   keys: [{ name: keyName, algorithm: 'hmac-sha256', secret }],
+  ...(env.DNS_EMULATOR_STATE_FILE ? { stateFile: env.DNS_EMULATOR_STATE_FILE } : {}),
 });
 process.stdout.write(
   `DNS emulator on ${emulator.address} (UDP and TCP)\n` +

@@ -1,6 +1,7 @@
 /**
  * `node emulators/m365/src/main.ts`: the Microsoft 365 emulator on its own, for manual use.
- * M365_EMULATOR_PORT (default 4365), M365_EMULATOR_HOST (127.0.0.1), M365_EMULATOR_PUBLIC_URL, M365_EMULATOR_DNS (comma-separated servers).
+ * M365_EMULATOR_PORT (default 4365), M365_EMULATOR_HOST (127.0.0.1), M365_EMULATOR_PUBLIC_URL, M365_EMULATOR_DNS (comma-separated servers),
+ * M365_EMULATOR_STATE_FILE (keeps the state across restarts; default none).
  */
 import { startM365Emulator } from './index.ts';
 
@@ -10,6 +11,7 @@ const emulator = await startM365Emulator({
   host: env.M365_EMULATOR_HOST ?? '127.0.0.1',
   ...(env.M365_EMULATOR_PUBLIC_URL ? { publicUrl: env.M365_EMULATOR_PUBLIC_URL } : {}),
   ...(env.M365_EMULATOR_DNS ? { dnsServers: env.M365_EMULATOR_DNS.split(',').map((s) => s.trim()) } : {}),
+  ...(env.M365_EMULATOR_STATE_FILE ? { stateFile: env.M365_EMULATOR_STATE_FILE } : {}),
 });
 const { urls } = emulator;
 process.stdout.write(
