@@ -418,6 +418,19 @@ describe('QoE ingest', () => {
     expect(emulatorSubscription().id).toBe(recreated!.graph_subscription_id);
   });
 
+  it('keeps calls, streams and Direct Routing rows for the retention period (90 days by default), then deletes them', async () => {
+    const calls = sql`select count(*)::int as n from qoe_calls where service_id = ${serviceId}`;
+    const before = await count(calls);
+    expect(before).toBeGreaterThan(0);
+    expect(await qoe().enforceRetention(new Date(Date.now() + 89 * 86_400_000))).toMatchObject({ calls: 0 });
+    expect(await count(calls)).toBe(before);
+    const purged = await qoe().enforceRetention(new Date(Date.now() + 91 * 86_400_000));
+    expect(purged).toMatchObject({ calls: before, directRoutingCalls: 9 });
+    expect(await count(sql`select count(*)::int as n from qoe_streams where service_id = ${serviceId}`)).toBe(
+      0,
+    );
+  });
+
   it('deletes the subscription when the Notification Service setting is cleared', async () => {
     expectStatus(
       await admin.put(`/api/v1/services/${serviceId}/m365-settings`, {
