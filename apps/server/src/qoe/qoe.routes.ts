@@ -10,12 +10,17 @@ import {
 import { z } from 'zod';
 import { actorOf } from '../http/auth.ts';
 import { problems, type App } from '../http/types.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, invalid } from '../platform/errors.ts';
 import { webhookPaths, type QoeService } from './qoe.service.ts';
 
 /** Graph's validation token, HTML-escaped (Microsoft: "escape HTML/JS"), as the text/plain answer. */
 const escapeToken = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const noBatch = () =>
+  invalid([
+    { path: 'body', code: 'required', message: 'A notification batch ({ value: [...] }) is required.' },
+  ]);
 
 const webhookResponses = {
   200: z.string().describe('The validation token, decoded'),
@@ -73,7 +78,7 @@ export function registerQoeRoutes(app: App, { qoe }: { qoe: QoeService }) {
       async (request, reply) => {
         const token = request.query.validationToken;
         if (token !== undefined) return reply.code(200).type('text/plain; charset=utf-8').send(echo(token));
-        if (!request.body) throw new AppError('validation_failed', 'The body must be a notification batch.');
+        if (!request.body) throw noBatch();
         const ids = await qoe.acceptNotifications(request.body.value);
         await reply.code(202).send(null);
         // After the answer: the inbox rows are committed, so a lost send is re-sent by the sweep job.
@@ -101,7 +106,7 @@ export function registerQoeRoutes(app: App, { qoe }: { qoe: QoeService }) {
       async (request, reply) => {
         const token = request.query.validationToken;
         if (token !== undefined) return reply.code(200).type('text/plain; charset=utf-8').send(echo(token));
-        if (!request.body) throw new AppError('validation_failed', 'The body must be a notification batch.');
+        if (!request.body) throw noBatch();
         await qoe.acceptLifecycle(request.body.value);
         return reply.code(202).send(null);
       },
