@@ -36,6 +36,8 @@ export const ErrorCodes = [
   'headers_too_large',
   'request_timeout',
   'upstream_failed',
+  /** The server is starting (database, migrations, job queues): answered before it is ready; try again shortly. */
+  'starting',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.ts';
 import { buildHttpApp } from '../http/app.ts';
 import type { App } from '../http/types.ts';
@@ -35,14 +37,66 @@ export const version = (
  * Starts Trunkline: opens the database, applies migrations, starts the job engine, and then the HTTP API
  * (modes all and api) and the workers (modes all and worker). Infrastructure may be passed in (tests).
  */
-export async function startRuntime(options: {
+type StartOptions = {
   config: Config;
   logger: Logger;
   mode: RunMode;
   handle?: DatabaseHandle;
   extraJobs?: { definitions: JobDefinition[]; registrations: JobRegistration[] };
   onAdminCreated?: (info: { email: string; generatedPassword: string | null }) => void;
-}): Promise<Runtime> {
+};
+
+export async function startRuntime(options: StartOptions): Promise<Runtime> {
+  const { config, mode } = options;
+  // The API's port answers /healthz at once, before the database opens (seconds for PGlite) and the migrations and
+  // job queues are prepared; everything else answers 503 `starting` until the app takes the server over.
+  const early = mode === 'worker' ? null : await listenWhileStarting(config.port, config.host);
+  try {
+    return await start(options, early);
+  } catch (e) {
+    early?.closeAllConnections();
+    await new Promise((r) => early?.close(r) ?? r(undefined));
+    throw e;
+  }
+}
+
+/** A server on the API's port that answers only `/healthz` (200, starting) until the app replaces its handler. */
+async function listenWhileStarting(port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+    if (path === '/healthz') {
+      res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ status: 'starting' }));
+      return;
+    }
+    res.writeHead(503, { ...headers, 'content-type': 'application/problem+json', 'retry-after': '1' });
+    res.end(
+      JSON.stringify({
+        type: 'about:blank',
+        title: 'Starting',
+        status: 503,
+        detail: 'Trunkline is starting; try again in a moment.',
+        code: 'starting',
+      }),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+const urlOf = (server: Server) => {
+  const a = server.address() as AddressInfo;
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+};
+
+async function start(options: StartOptions, early: Server | null): Promise<Runtime> {
   const { config, logger, mode } = options;
   const handle = options.handle ?? (await openDatabase(config.database));
   await migrateDatabase(handle);
@@ -105,8 +159,10 @@ export async function startRuntime(options: {
       services,
       version,
       health: { database: () => pingDatabase(handle.db), jobs: () => jobs.ping() },
+      ...(early ? { server: early } : {}),
     });
-    url = await app.listen({ port: config.port, host: config.host });
+    await app.ready();
+    url = urlOf(early!);
   }
 
   return {
@@ -118,6 +174,11 @@ export async function startRuntime(options: {
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);
       await app?.close();
+      // The app took the server over without listening itself, so Fastify leaves closing it to us.
+      if (early) {
+        early.closeAllConnections();
+        await new Promise((r) => early.close(r));
+      }
       await changes.close();
       await jobs.stop();
       if (!options.handle) await handle.close();

@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -42,6 +43,8 @@ export type HttpDeps = {
   services: Services;
   health: { database(): Promise<void>; jobs(): Promise<void> };
   version: string;
+  /** A server already listening (start-up answers /healthz on it early): the app takes over its requests. */
+  server?: Server;
 };
 
 const SystemInfoSchema = z.object({
@@ -53,8 +56,24 @@ const SystemInfoSchema = z.object({
 });
 
 /** Builds the HTTP application: thin routes over the services, problem+json errors, OpenAPI, the web app. */
-export async function buildHttpApp({ config, logger, services, health, version }: HttpDeps): Promise<App> {
+export async function buildHttpApp({
+  config,
+  logger,
+  services,
+  health,
+  version,
+  server,
+}: HttpDeps): Promise<App> {
   const app = Fastify({
+    ...(server
+      ? {
+          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+            server.removeAllListeners('request');
+            server.on('request', handler);
+            return server;
+          },
+        }
+      : {}),
     loggerInstance: logger as FastifyBaseLogger,
     // X-Forwarded-For names the client only behind a configured proxy (TRUST_PROXY; none by default).
     // A hop count is honoured as given (Fastify itself refuses bare numbers): only safe when nobody can reach

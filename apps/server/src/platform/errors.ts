@@ -17,6 +17,7 @@ const statusOf: Record<ErrorCode, number> = {
   headers_too_large: 431,
   request_timeout: 408,
   upstream_failed: 502,
+  starting: 503,
   internal: 500,
 };
 
@@ -36,6 +37,7 @@ const titleOf: Record<ErrorCode, string> = {
   headers_too_large: 'Request headers too large',
   request_timeout: 'Request timeout',
   upstream_failed: 'An outside service failed',
+  starting: 'Starting',
   internal: 'Internal error',
 };
 
