@@ -14,7 +14,7 @@ const TSIG = { name: 'trunkline-bench', algorithm: 'hmac-sha256' as const };
 /** The default seed plus copies of contoso (each its own tenant, domains and admin), one per measured onboarding. */
 const seed = loadDefaultSeed();
 const contoso = seed.tenants.find((t) => t.name === 'contoso')!;
-for (const name of ['bench-a', 'bench-b', 'bench-c'])
+for (const name of ['bench-1', 'bench-2', 'bench-3', 'bench-4', 'bench-5', 'bench-6'])
   seed.tenants.push({
     ...structuredClone(contoso),
     name,

@@ -22,16 +22,24 @@ export async function runOrchestration(): Promise<string[]> {
   let single, efficiency;
   try {
     await bench.onboard('contoso', 0); // warm-up: module and query caches, JIT (not measured)
-    const zero = await bench.onboard('bench-a', 0);
+    // Three onboardings at each latency, each on its own tenant; the median one is reported (the machine is shared).
+    const runs = async (latency: number, tenants: string[]) => {
+      const done = [];
+      for (const t of tenants) done.push(await bench.onboard(t, latency));
+      return done.sort((a, b) => a.wallMs - b.wallMs)[1]!;
+    };
+    const zero = await runs(0, ['bench-1', 'bench-2', 'bench-3']);
     single = {
+      runs: 3,
       wallMs: zero.wallMs,
       cpuSeconds: { server: round(zero.cpu.server, 3), emulators: round(zero.cpu.emulators, 3) },
       microsoftCalls: zero.calls.length,
       steps: zero.run.steps.map((s) => `${s.name}:${s.attempts}`),
     };
-    const slow = await bench.onboard('bench-b', LATENCY_MS);
+    const slow = await runs(LATENCY_MS, ['bench-4', 'bench-5', 'bench-6']);
     const chain = criticalChain(slow, LATENCY_MS);
     efficiency = {
+      runs: 3,
       latencyMsPerCall: LATENCY_MS,
       wallMs: slow.wallMs,
       chainCalls: chain.calls,
@@ -53,10 +61,10 @@ export async function runOrchestration(): Promise<string[]> {
 
   console.log('\n## Orchestration and web (issue #14: items 1, 2, 6)');
   console.table({
-    'single onboarding, latency 0: wall ms': { value: single.wallMs, goal: '' },
+    'single onboarding, latency 0: wall ms (median of 3)': { value: single.wallMs, goal: '' },
     'single onboarding: server CPU s': { value: single.cpuSeconds.server, goal: '' },
     'single onboarding: emulators CPU s': { value: single.cpuSeconds.emulators, goal: '' },
-    'latency 50 ms: wall ms': { value: efficiency.wallMs, goal: '' },
+    'latency 50 ms: wall ms (median of 3)': { value: efficiency.wallMs, goal: '' },
     'latency 50 ms: chain of sequential calls': { value: efficiency.chainCalls, goal: '' },
     'critical-path efficiency (wall ÷ chain)': { value: efficiency.ratio, goal: `≤ ${GOAL_RATIO}` },
     'web initial bundle, KB gzip': { value: web.initialGzipKb, goal: `< ${GOAL_BUNDLE_KB}` },
