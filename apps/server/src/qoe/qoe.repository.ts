@@ -95,19 +95,20 @@ export function createQoeRepository(db: Executor) {
       await db.delete(qoeSubscriptions).where(eq(qoeSubscriptions.id, id));
     },
 
-    /** Persists notifications; Graph's duplicates hit the unique key and are skipped. Answers the new rows' ids. */
+    /**
+     * Persists notifications in one statement; Graph's duplicates (stored before, or twice in this batch) hit the
+     * unique key and are skipped. Answers the new rows.
+     */
     async insertNotifications(
-      subscriptionId: string,
-      items: { resourceId: string; changeType: string }[],
-      at: Date,
-    ): Promise<string[]> {
+      items: { subscriptionId: string; resourceId: string; changeType: string; receivedAt: Date }[],
+    ) {
       if (!items.length) return [];
-      const rows = await db
-        .insert(qoeNotifications)
-        .values(items.map((i) => ({ subscriptionId, ...i, receivedAt: at })))
-        .onConflictDoNothing()
-        .returning({ id: qoeNotifications.id });
-      return rows.map((r) => r.id);
+      return db.insert(qoeNotifications).values(items).onConflictDoNothing().returning({
+        id: qoeNotifications.id,
+        subscriptionId: qoeNotifications.subscriptionId,
+        resourceId: qoeNotifications.resourceId,
+        changeType: qoeNotifications.changeType,
+      });
     },
     async touchSubscription(id: string, at: Date) {
       await db.update(qoeSubscriptions).set({ lastNotificationAt: at }).where(eq(qoeSubscriptions.id, id));

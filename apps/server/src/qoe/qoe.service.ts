@@ -37,8 +37,10 @@ const DR_OVERLAP_MS = 3600_000;
 const DR_FIRST_WINDOW_MS = 24 * 3600_000;
 const MAX_PAGES = 1000;
 const CACHE_MS = 60_000;
-/** The webhook's new inbox rows are sent as fetch jobs this long after the first of them. */
-const FLUSH_MS = 100;
+/** The webhook's new inbox rows are sent as fetch jobs once no notification came for this long… */
+const FLUSH_MS = 250;
+/** …or this long after the first of them at the latest. */
+const FLUSH_MAX_MS = 5000;
 /** Graph's call-record ids are GUIDs; anything else in a notification is refused. */
 const RESOURCE_ID = /^[0-9A-Za-z-]{1,64}$/;
 
@@ -86,6 +88,55 @@ export function createQoeService(deps: Deps) {
   const buffer: string[] = [];
   const touched = new Set<string>();
   let flushing: Promise<void> | null = null;
+  let release: (() => void) | null = null;
+  let flushTimer: NodeJS.Timeout | null = null;
+  let firstBuffered: number | null = null;
+
+  /**
+   * Group commit for the webhook: the notifications of every request arriving while one insert runs are written
+   * by the next single statement, and each request resumes (and answers 202) once its rows are committed. Under a
+   * burst that is a handful of inserts instead of one per request.
+   */
+  type InboxItem = { subscriptionId: string; resourceId: string; changeType: string; receivedAt: Date };
+  const waiting: { items: InboxItem[]; resolve: (ids: string[]) => void; reject: (e: unknown) => void }[] =
+    [];
+  let writing = false;
+  const key = (i: { subscriptionId: string; resourceId: string; changeType: string }) =>
+    `${i.subscriptionId}|${i.resourceId}|${i.changeType}`;
+  async function drainInbox() {
+    writing = true;
+    try {
+      while (waiting.length) {
+        const batch = waiting.splice(0, 500);
+        try {
+          const rows = await repos.qoe.insertNotifications(batch.flatMap((w) => w.items));
+          const created = new Map(rows.map((r) => [key(r), r.id]));
+          for (const w of batch) {
+            const ids: string[] = [];
+            for (const i of w.items) {
+              const id = created.get(key(i));
+              // A duplicate within the batch: the first request that named it owns the new row.
+              if (id !== undefined) {
+                ids.push(id);
+                created.delete(key(i));
+              }
+            }
+            w.resolve(ids);
+          }
+        } catch (e) {
+          for (const w of batch) w.reject(e);
+        }
+      }
+    } finally {
+      writing = false;
+    }
+  }
+  const inbox = (items: InboxItem[]) =>
+    new Promise<string[]>((resolve, reject) => {
+      if (!items.length) return resolve([]);
+      waiting.push({ items, resolve, reject });
+      if (!writing) void drainInbox();
+    });
 
   async function tokenFor(sub: QoeSubscriptionRow): Promise<string> {
     const key = `${sub.appClientId}:${sub.tenantId}`;
@@ -338,13 +389,12 @@ export function createQoeService(deps: Deps) {
         list.push({ resourceId: resourceIdOf(item), changeType: item.changeType });
         bySub.set(sub.rowId, list);
       }
-      // One statement per subscription (Graph batches one subscription's items): the answer waits for nothing else.
-      const ids: string[] = [];
-      for (const [rowId, list] of bySub) {
-        ids.push(...(await repos.qoe.insertNotifications(rowId, list, now)));
-        touched.add(rowId);
-      }
-      return ids;
+      for (const rowId of bySub.keys()) touched.add(rowId);
+      return inbox(
+        [...bySub].flatMap(([subscriptionId, list]) =>
+          list.map((i) => ({ subscriptionId, ...i, receivedAt: now })),
+        ),
+      );
     },
 
     /**
@@ -354,8 +404,17 @@ export function createQoeService(deps: Deps) {
      */
     enqueueFetches(ids: string[]): Promise<void> {
       buffer.push(...ids);
-      flushing ??= new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS)).then(async () => {
+      // Debounced: while notifications keep arriving (a burst) the fetches wait, so the answers come first; never
+      // longer than FLUSH_MAX_MS after the first buffered row.
+      const now = Date.now();
+      firstBuffered ??= now;
+      if (flushTimer) clearTimeout(flushTimer);
+      const delay = Math.max(0, Math.min(FLUSH_MS, firstBuffered + FLUSH_MAX_MS - now));
+      flushing ??= new Promise<void>((resolve) => {
+        release = resolve;
+      }).then(async () => {
         flushing = null;
+        firstBuffered = null;
         const batch = buffer.splice(0);
         const subs = [...touched];
         touched.clear();
@@ -363,6 +422,10 @@ export function createQoeService(deps: Deps) {
         for (let i = 0; i < batch.length; i += 500)
           await jobs.send(qoeFetchCallRecordJob, { notificationIds: batch.slice(i, i + 500) });
       });
+      flushTimer = setTimeout(() => {
+        flushTimer = null;
+        release?.();
+      }, delay);
       return flushing;
     },
 

@@ -21,8 +21,12 @@ const NOTIFY_APP = 'd4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61';
 const NOTIFY_SECRET = 'Ctso~notify-app.secret-0001';
 const contoso = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!;
 const HOOK = '/api/v1/webhooks/graph/call-records';
-/** The burst size of the integration tier (the issue's 1,000 is the bench's). */
-const BURST = 200;
+/**
+ * The burst size of the integration tier, where the client, the server, its workers, the emulator and PGlite share
+ * one process on a shared machine (measured there: 1,000 at once p99 2.5–3.1 s, 500 p99 2.3 s); the issue's 1,000 is
+ * for the bench, which is not written yet.
+ */
+const BURST = 300;
 
 type Emu = Awaited<ReturnType<typeof startTestServerWithMicrosoft>>['emu'];
 
@@ -371,7 +375,8 @@ describe('QoE ingest', () => {
     );
     expect(timings.every((t) => t.status === 202)).toBe(true);
     const worst = Math.max(...timings.map((t) => t.ms));
-    expect(worst).toBeLessThan(3000);
+    const sorted = timings.map((t) => t.ms).sort((a, b) => a - b);
+    expect(worst, `p50 ${sorted[Math.floor(BURST / 2)]} ms, max ${worst} ms`).toBeLessThan(3000);
     expect(
       await count(
         sql`select count(*)::int as n from qoe_notifications where resource_id in (${sql.join(
@@ -422,10 +427,13 @@ describe('QoE ingest', () => {
     const calls = sql`select count(*)::int as n from qoe_calls where service_id = ${serviceId}`;
     const before = await count(calls);
     expect(before).toBeGreaterThan(0);
+    // The scheduled Direct Routing pull may have run meanwhile: what is stored is what goes.
+    const dr = await count(sql`select count(*)::int as n from qoe_dr_calls where service_id = ${serviceId}`);
+    expect(dr).toBeGreaterThanOrEqual(9);
     expect(await qoe().enforceRetention(new Date(Date.now() + 89 * 86_400_000))).toMatchObject({ calls: 0 });
     expect(await count(calls)).toBe(before);
     const purged = await qoe().enforceRetention(new Date(Date.now() + 91 * 86_400_000));
-    expect(purged).toMatchObject({ calls: before, directRoutingCalls: 9 });
+    expect(purged).toMatchObject({ calls: before, directRoutingCalls: dr });
     expect(await count(sql`select count(*)::int as n from qoe_streams where service_id = ${serviceId}`)).toBe(
       0,
     );
