@@ -396,6 +396,19 @@ describe('QoE ingest', () => {
     });
   });
 
+  it('creates the subscription again after a subscriptionRemoved lifecycle event', async () => {
+    const old = emulatorSubscription();
+    emu.control.lifecycle(old.id, 'subscriptionRemoved');
+    const fresh = await eventually('a new subscription exists', () => {
+      const subs = emu.control.subscriptions();
+      return subs.length === 1 && subs[0]!.id !== old.id && subs[0];
+    });
+    await eventually(
+      'the row names it',
+      async () => (await subscriptionRow())?.graph_subscription_id === fresh.id,
+    );
+  });
+
   it('renews a subscription close to expiry and recreates one Graph lost (404)', async () => {
     const row = await subscriptionRow();
     // Short lifetime: the stored expiry is an hour away, inside the one-day renewal margin.
