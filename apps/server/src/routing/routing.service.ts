@@ -126,15 +126,30 @@ export function createRoutingService({
         reason: 'The automation does not hold the Teams Administrator role in the tenant.',
         fix: ROLE_FIX,
       });
-    for (const name of onboardingSteps(configureDns)) {
-      try {
-        const ctx = await stepContext(adapters, serviceId, plan, configureDns, {});
-        changes.push(...(await steps[name].preview(ctx)));
-      } catch (e) {
-        const blocker = blockerOf(name, e);
-        if (blocker) blocking.push(blocker);
-        else warnings.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    // The steps' previews only read, each from its own system (DNS, Graph, the Teams admin API): they run side by
+    // side, with the settings read above, and are reported in step order.
+    const withSettings: RoutingAdapters = {
+      ...adapters,
+      routingSettings: { ...adapters.routingSettings, effective: async () => settings },
+    };
+    const previews = await Promise.all(
+      onboardingSteps(configureDns).map(async (name) => {
+        try {
+          const ctx = await stepContext(withSettings, serviceId, plan, configureDns, {});
+          return { name, changes: await steps[name].preview(ctx) };
+        } catch (e) {
+          return { name, error: e };
+        }
+      }),
+    );
+    for (const p of previews) {
+      if (!('error' in p)) {
+        changes.push(...p.changes);
+        continue;
       }
+      const blocker = blockerOf(p.name, p.error);
+      if (blocker) blocking.push(blocker);
+      else warnings.push(`${p.name}: ${p.error instanceof Error ? p.error.message : String(p.error)}`);
     }
     const preview: PlanPreview = {
       serviceId,
