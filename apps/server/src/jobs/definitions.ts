@@ -106,13 +106,17 @@ export const sbcRangesChangedJob = defineJob({
   expireInSeconds: 120,
 });
 
-/** QoE (issue #15): creates, renews, recreates and deletes the call-record subscriptions. Every 15 minutes. */
+/**
+ * QoE (issue #15): creates, renews, recreates and deletes the call-record subscriptions. Every 15 minutes, and
+ * when a service's Notification Service app is set or cleared; one at a time (`stately`).
+ */
 export const qoeSyncSubscriptionsJob = defineJob({
   name: 'qoe.sync-subscriptions',
   payload: z.object({}),
   retry: { limit: 2, delaySeconds: 60, backoff: true },
   expireInSeconds: 600,
   schedule: { cron: '*/15 * * * *', payload: {} },
+  policy: 'stately',
 });
 
 /**

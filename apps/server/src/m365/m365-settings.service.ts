@@ -14,10 +14,16 @@ import { GraphError, type GraphClient, type Organization } from '../microsoft/gr
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import type { Vault } from '../secrets/vault.ts';
+import type { TransactionJobQueue } from '../jobs/job.ts';
+import { qoeSyncSubscriptionsJob } from '../jobs/definitions.ts';
 
 type Deps = {
   repos: { m365Settings: M365SettingsRepository; services: ServicesRepository };
-  uow: UnitOfWork<{ audit: AuditRepository; m365Settings: M365SettingsRepository }>;
+  uow: UnitOfWork<{
+    audit: AuditRepository;
+    m365Settings: M365SettingsRepository;
+    jobs: TransactionJobQueue;
+  }>;
   access: TenantAccess;
   graph: GraphClient;
   entraForApp: (app: { clientId: string; clientSecret: string }) => EntraClient;
@@ -164,6 +170,8 @@ export function createM365SettingsService({ repos, uow, access, graph, entraForA
           grantCustomerAdmins: input.grantAdminAccess.customerAdmins,
           ...notification,
         });
+        // The call-record subscription follows the Notification Service app (QoE ingest, `qoe/`) at once.
+        if (input.notificationApp !== undefined) await r.jobs.send(qoeSyncSubscriptionsJob, {});
         await recordAudit(r.audit, actor, {
           action: 'service.m365-settings',
           targetType: 'service',

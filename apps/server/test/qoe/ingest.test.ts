@@ -140,26 +140,24 @@ afterAll(async () => {
 });
 
 describe('QoE ingest', () => {
-  it('creates the subscription through the validation handshake of both webhook URLs, and shows its state', async () => {
-    const before = expectBody(
-      await admin.get(`/api/v1/services/${serviceId}/qoe/subscription`),
-      200,
-      QoeSubscriptionStateSchema,
-    );
-    expect(before).toMatchObject({ configured: true, subscription: null });
-    expect(await qoe().syncSubscriptions()).toMatchObject({ created: 1, failed: 0 });
+  it('creates the subscription through the validation handshake of both webhook URLs once the app is set, and shows its state', async () => {
+    // Saving the Notification Service app (beforeAll) sent the sync job.
+    await eventually('the subscription exists', () => emu.control.subscriptions().length === 1);
     const sub = emulatorSubscription();
     expect(sub.notificationUrl).toMatch(
       /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/webhooks\/graph\/call-records$/,
     );
     expect(sub.lifecycleNotificationUrl).toBe(`${sub.notificationUrl}/lifecycle`);
     expect(sub.clientState).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const state = expectBody(
-      await admin.get(`/api/v1/services/${serviceId}/qoe/subscription`),
-      200,
-      QoeSubscriptionStateSchema,
-    );
-    expect(state.subscription).toMatchObject({ graphSubscriptionId: sub.id, lastError: null });
+    const state = await eventually('the state names it', async () => {
+      const st = expectBody(
+        await admin.get(`/api/v1/services/${serviceId}/qoe/subscription`),
+        200,
+        QoeSubscriptionStateSchema,
+      );
+      return st.subscription?.graphSubscriptionId === sub.id && st;
+    });
+    expect(state).toMatchObject({ configured: true, subscription: { lastError: null } });
     expect(Date.parse(state.subscription!.expiresAt!)).toBeGreaterThan(Date.now() + 69 * 3600_000);
     expect(JSON.stringify(state)).not.toContain(sub.clientState!);
   });
@@ -461,7 +459,11 @@ describe('QoE ingest', () => {
       }),
       200,
     );
-    expect(await qoe().syncSubscriptions()).toMatchObject({ deleted: 1 });
+    // The settings change sends the sync job, which deletes it at Graph and then the row.
+    await eventually(
+      'the subscription is deleted',
+      async () => emu.control.subscriptions().length === 0 && !(await subscriptionRow()),
+    );
     expect(emu.control.subscriptions()).toHaveLength(0);
     expect(await subscriptionRow()).toBeUndefined();
   });
