@@ -358,6 +358,33 @@ describe('QoE ingest', () => {
     expect(row!.attempts).toBe(2);
   });
 
+  it('honours Graph throttling of the Direct Routing pull: the pull is sent again at Retry-After', async () => {
+    emu.control.throttle({
+      count: 1,
+      retryAfterSeconds: 2,
+      surfaces: ['graph'],
+      pathContains: 'getDirectRoutingCalls',
+    });
+    const before = new Date();
+    expect(await qoe().pullDirectRouting(serviceId)).toEqual({ stored: 0, throttled: true });
+    const [failed] = await queryRows<{ last_error: string | null }>(
+      db(),
+      sql`select last_error from qoe_dr_cursors where service_id = ${serviceId}`,
+    );
+    expect(failed!.last_error).toMatch(/wait|too many/i);
+    await eventually(
+      'the delayed pull succeeds',
+      async () => {
+        const [row] = await queryRows<{ last_error: string | null; pulled_until: string | Date }>(
+          db(),
+          sql`select last_error, pulled_until from qoe_dr_cursors where service_id = ${serviceId}`,
+        );
+        return row!.last_error === null && new Date(row!.pulled_until) > before;
+      },
+      { timeoutMs: 30_000 },
+    );
+  });
+
   it(`answers a burst of ${BURST} notifications with 202, each well inside 3 s, and persists each once`, async () => {
     const sub = emulatorSubscription();
     const ids = Array.from({ length: BURST }, () => randomUUID());
