@@ -71,5 +71,6 @@ describe('start-up', () => {
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect((await fetch(`${url}/api/v1/me`)).status).toBe(200);
-  });
+    // Opening and migrating a fresh PGlite directory takes a while on a busy machine.
+  }, 120_000);
 });
