@@ -441,7 +441,8 @@ describe('QoE ingest', () => {
       db(),
       sql`update qoe_subscriptions set expires_at = now() + interval '1 hour' where id = ${row!.id}`,
     );
-    expect(await qoe().syncSubscriptions()).toMatchObject({ renewed: 1 });
+    // (The scheduled sync job could get there first: the outcome is what is checked.)
+    expect((await qoe().syncSubscriptions()).failed).toBe(0);
     const renewed = await subscriptionRow();
     expect(new Date(renewed!.expires_at).getTime()).toBeGreaterThan(Date.now() + 69 * 3600_000);
     expect(Date.parse(emulatorSubscription().expirationDateTime)).toBe(
@@ -455,7 +456,7 @@ describe('QoE ingest', () => {
       db(),
       sql`update qoe_subscriptions set expires_at = now() + interval '1 hour' where id = ${row!.id}`,
     );
-    expect(await qoe().syncSubscriptions()).toMatchObject({ created: 1 });
+    expect((await qoe().syncSubscriptions()).failed).toBe(0);
     const recreated = await subscriptionRow();
     expect(recreated!.graph_subscription_id).not.toBe(row!.graph_subscription_id);
     expect(emulatorSubscription().id).toBe(recreated!.graph_subscription_id);
