@@ -51,7 +51,7 @@ describe('token reuse', () => {
     const again = (await waitForWorkflow(
       world.admin,
       svc.id,
-      (w) => w.id !== run.id && (w.status === 'succeeded' || w.status === 'failed'),
+      (w) => (w as Run).id !== run.id && (w.status === 'succeeded' || w.status === 'failed'),
       60_000,
     )) as Run;
     expect(again.status, JSON.stringify(again.steps)).toBe('succeeded');
