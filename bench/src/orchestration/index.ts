@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { criticalChain, startOnboardingBench } from './onboarding.ts';
+import { criticalChain } from './chain.ts';
+import { startOnboardingBench } from './onboarding.ts';
 import { webFirstRender } from './web.ts';
 
 const LATENCY_MS = 50;
