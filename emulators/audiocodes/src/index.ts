@@ -9,7 +9,7 @@ import {
   type SipTlsListener,
   type SipTlsOptions,
 } from './sip-tls.ts';
-import { openStateFile } from './state-file.ts';
+import { openStateFile } from '@trunkline/emulator-state';
 import { IniError } from '@trunkline/audiocodes-ini';
 
 export type { Row } from './device.ts';

@@ -27,7 +27,7 @@ import {
   typeName,
   encodeMessage,
 } from './wire.ts';
-import { openStateFile } from './state-file.ts';
+import { openStateFile } from '@trunkline/emulator-state';
 import { applyUpdate, createZone, inZone, query, soaSerial, type StoredRr, type Zone } from './zone.ts';
 
 export type { RecordType } from './wire.ts';

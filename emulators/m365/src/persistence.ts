@@ -1,16 +1,16 @@
+import { openStateFile, type StateFile } from '@trunkline/emulator-state';
 import type { JWK } from 'jose';
 import type { AuthCode, DeviceEntry, Emu, RefreshEntry } from './context.ts';
 import type { App, Tenant } from './state.ts';
-import { openStateFile, type StateFile } from './state-file.ts';
 
 /**
- * The emulator's state file (the `stateFile` start option, `state-file.ts`): every tenant as it stands (domains,
- * users with their licences and passwords, subscribed SKUs, service principals and their app roles, role
- * assignments, consent grants, Teams admin objects), the app registrations, the token signing key (tokens issued
- * before a restart still verify), the refresh tokens (used ones too, so a replay still answers AADSTS70008), and
- * the authorization and device codes that have not expired. Not kept: fault injection, throttles, settings changed
- * through the control API, the request log, Azure DNS zones and role assignments, call records and subscriptions,
- * and replication clocks (objects read back count as replicated).
+ * The emulator's state file (the `stateFile` start option, written by `@trunkline/emulator-state`): every tenant as it
+ * stands (domains, users with their licences and passwords, subscribed SKUs, service principals and their app roles,
+ * role assignments, consent grants, Teams admin objects), the app registrations, the token signing key (tokens issued
+ * before a restart still verify), the refresh tokens (used ones too, so a replay still answers AADSTS70008), and the
+ * authorization and device codes that have not expired. Not kept: fault injection, throttles, settings changed through
+ * the control API, the request log, Azure DNS zones and role assignments, call records and subscriptions, and
+ * replication clocks (objects read back count as replicated).
  */
 
 const FORMAT = 'trunkline-m365-emulator';

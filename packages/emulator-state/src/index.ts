@@ -1,0 +1,1 @@
+export { openStateFile, type StateFile, type StateFileOptions } from './state-file.ts';
