@@ -94,6 +94,7 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
     graph,
     vault,
     access,
+    jobs,
     tokens,
     publicUrl: config.publicUrl,
   });
