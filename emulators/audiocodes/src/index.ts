@@ -15,7 +15,7 @@ import { IniError } from '@trunkline/audiocodes-ini';
 export type { Row } from './device.ts';
 export { BASE_INI } from './base.ts';
 export { TABLES } from './schema.ts';
-export { ensureSbcPki, opensslAvailable, type SbcPki } from './pki.ts';
+export { createCa, EC_P256_KEY, ensureSbcPki, opensslAvailable, opensslIn, type SbcPki } from './pki.ts';
 export { startSipTlsListener, type SipRequestRecord, type SipTlsOptions } from './sip-tls.ts';
 
 export type AudioCodesUser = { username: string; password: string; privilege: 'admin' | 'monitor' };

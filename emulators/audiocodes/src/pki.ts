@@ -35,6 +35,59 @@ export function opensslAvailable(): boolean {
   }
 }
 
+/** Runs the openssl CLI in `dir`; throws (with openssl's stderr in the message) when it fails. */
+export const opensslIn =
+  (dir: string) =>
+  (...args: string[]): Buffer =>
+    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+
+/** openssl arguments for a new EC P-256 key, unencrypted (after `req`, before `-keyout`). */
+export const EC_P256_KEY: readonly string[] = [
+  '-newkey',
+  'ec',
+  '-pkeyopt',
+  'ec_paramgen_curve:P-256',
+  '-nodes',
+];
+
+/**
+ * Makes a self-signed CA in `dir`: `ca.key` and `ca.crt` (EC P-256, 10 years, CN `commonName`), with its extensions
+ * from a config of our own (`ca.cnf`), so the system's openssl.cnf does not matter. Throws when openssl fails.
+ */
+export function createCa(dir: string, commonName: string): { caFile: string; keyFile: string } {
+  const file = (name: string) => path.join(dir, name);
+  writeFileSync(
+    file('ca.cnf'),
+    [
+      '[req]',
+      'prompt = no',
+      'distinguished_name = dn',
+      'x509_extensions = v3_ca',
+      '[dn]',
+      `CN = ${commonName}`,
+      '[v3_ca]',
+      'basicConstraints = critical, CA:TRUE',
+      'keyUsage = critical, keyCertSign, cRLSign',
+      'subjectKeyIdentifier = hash',
+      '',
+    ].join('\n'),
+  );
+  opensslIn(dir)(
+    'req',
+    '-x509',
+    '-config',
+    file('ca.cnf'),
+    ...EC_P256_KEY,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    String(CA_DAYS),
+  );
+  return { caFile: file('ca.crt'), keyFile: file('ca.key') };
+}
+
 function leafIsGood(certFile: string, caFile: string, names: string[]): boolean {
   if (!existsSync(certFile)) return false;
   try {
@@ -59,47 +112,14 @@ export function ensureSbcPki(dir: string, dnsNames: string[]): SbcPki {
   if (!dnsNames.length) throw new Error('ensureSbcPki needs at least one DNS name');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const openssl = opensslIn(dir);
   const pki: Omit<SbcPki, 'cert' | 'key'> = {
     caFile: file('ca.crt'),
     certFile: file('sbc.crt'),
     keyFile: file('sbc.key'),
   };
   if (!existsSync(file('ca.crt')) || !existsSync(file('ca.key'))) {
-    // The CA's extensions from a config of our own, so the system's openssl.cnf does not matter.
-    writeFileSync(
-      file('ca.cnf'),
-      [
-        '[req]',
-        'prompt = no',
-        'distinguished_name = dn',
-        'x509_extensions = v3_ca',
-        '[dn]',
-        'CN = Trunkline Sandbox CA',
-        '[v3_ca]',
-        'basicConstraints = critical, CA:TRUE',
-        'keyUsage = critical, keyCertSign, cRLSign',
-        'subjectKeyIdentifier = hash',
-        '',
-      ].join('\n'),
-    );
-    openssl(
-      'req',
-      '-x509',
-      '-config',
-      file('ca.cnf'),
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      file('ca.key'),
-      '-out',
-      file('ca.crt'),
-      '-days',
-      String(CA_DAYS),
-    );
+    createCa(dir, 'Trunkline Sandbox CA');
     rmSync(file('sbc.crt'), { force: true });
   }
   if (!leafIsGood(pki.certFile, pki.caFile, dnsNames)) {
@@ -125,11 +145,7 @@ export function ensureSbcPki(dir: string, dnsNames: string[]): SbcPki {
       '-new',
       '-config',
       file('sbc.cnf'),
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
+      ...EC_P256_KEY,
       '-keyout',
       pki.keyFile,
       '-out',

@@ -1,13 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
+import { createCa, EC_P256_KEY, opensslIn } from '@trunkline/emulator-audiocodes';
 
 /**
- * Certificates made at test time with the openssl CLI (`openssl ca`, which takes any start and end date, so an
- * expired certificate or one expiring in 10 days is a real certificate, not a stub), and a small SIP/TLS
- * responder that plays the SBC for the health check's certificate and SIP OPTIONS checks.
+ * Certificates made at test time with the openssl CLI (the CA by the AudioCodes emulator's `createCa`; leaves by
+ * `openssl ca`, which takes any start and end date, so an expired certificate or one expiring in 10 days is a real
+ * certificate, not a stub), and a small SIP/TLS responder that plays the SBC for the health check's certificate and SIP
+ * OPTIONS checks.
  */
 
 export type Pem = { key: string; cert: string };
@@ -22,28 +23,12 @@ const stamp = (d: Date) =>
 export function createTestCa() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-ca-'));
   const file = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.crt'),
-    '-days',
-    '3650',
-    '-subj',
-    '/CN=Trunkline Test CA',
-  );
+  const openssl = opensslIn(dir);
+  const ca = createCa(dir, 'Trunkline Test CA');
   writeFileSync(file('index.txt'), '');
   writeFileSync(file('serial'), '1000\n');
   writeFileSync(
-    file('ca.cnf'),
+    file('sign.cnf'),
     [
       '[ca]',
       'default_ca = test',
@@ -63,9 +48,9 @@ export function createTestCa() {
   );
   let n = 0;
   return {
-    caCert: readFileSync(file('ca.crt'), 'utf8'),
+    caCert: readFileSync(ca.caFile, 'utf8'),
     /** The CA certificate's file (PEM), e.g. for HEALTH_TLS_CA_FILE. */
-    caFile: file('ca.crt'),
+    caFile: ca.caFile,
     /** A leaf certificate for the SBC: `dnsNames` as subjectAltName (none: CN only), valid `from` → `to`. */
     issue({
       commonName,
@@ -93,31 +78,17 @@ export function createTestCa() {
           '',
         ].join('\n'),
       );
-      openssl(
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        csr,
-        '-subj',
-        `/CN=${commonName}`,
-      );
+      openssl('req', '-new', ...EC_P256_KEY, '-keyout', key, '-out', csr, '-subj', `/CN=${commonName}`);
       openssl(
         'ca',
         '-batch',
         '-notext',
         '-config',
-        file('ca.cnf'),
+        file('sign.cnf'),
         '-cert',
-        file('ca.crt'),
+        ca.caFile,
         '-keyfile',
-        file('ca.key'),
+        ca.keyFile,
         '-in',
         csr,
         '-out',
