@@ -85,34 +85,44 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
 
     async work(registrations, { concurrency, pollSeconds = 2 }) {
       for (const { definition, handler } of registrations) {
-        await boss.work<object>(
-          definition.name,
-          {
-            batchSize: 1,
-            localConcurrency: concurrency,
-            // With the listener: the backstop. Without it (never established): the only way jobs are found.
-            notifyPollingIntervalSeconds: pollSeconds,
-            pollingIntervalSeconds: pollSeconds,
-          },
-          async (jobs) => {
-            for (const job of jobs) {
-              const jobLog = log.child({ job: definition.name, jobId: job.id });
-              const payload = definition.payload.parse(job.data);
-              const started = Date.now();
+        // One pg-boss worker per slot, so that each can be told to look again the moment its job is done: a
+        // queue of due delayed jobs (retries, waits, a spread-out fan-out) then drains as fast as the slots work,
+        // not one job per slot per poll. An empty look costs one query.
+        for (let slot = 0; slot < concurrency; slot++) {
+          // Filled in once pg-boss answers; a job that arrives before that only misses the early look.
+          const worker: { id?: string } = {};
+          worker.id = await boss.work<object>(
+            definition.name,
+            {
+              batchSize: 1,
+              // With the listener: the backstop. Without it (never established): the only way jobs are found.
+              notifyPollingIntervalSeconds: pollSeconds,
+              pollingIntervalSeconds: pollSeconds,
+            },
+            async (jobs) => {
               try {
-                await handler(payload, {
-                  jobId: job.id,
-                  retryCount: (job as { retryCount?: number }).retryCount ?? 0,
-                  log: jobLog,
-                });
-                jobLog.info({ ms: Date.now() - started }, 'job done');
-              } catch (err) {
-                jobLog.warn({ err, ms: Date.now() - started }, 'job attempt failed');
-                throw err;
+                for (const job of jobs) {
+                  const jobLog = log.child({ job: definition.name, jobId: job.id });
+                  const payload = definition.payload.parse(job.data);
+                  const started = Date.now();
+                  try {
+                    await handler(payload, {
+                      jobId: job.id,
+                      retryCount: (job as { retryCount?: number }).retryCount ?? 0,
+                      log: jobLog,
+                    });
+                    jobLog.info({ ms: Date.now() - started }, 'job done');
+                  } catch (err) {
+                    jobLog.warn({ err, ms: Date.now() - started }, 'job attempt failed');
+                    throw err;
+                  }
+                }
+              } finally {
+                if (worker.id) boss.notifyWorker(worker.id);
               }
-            }
-          },
-        );
+            },
+          );
+        }
       }
     },
 

@@ -24,6 +24,13 @@ describe('job wake-up (NOTIFY on send, polling only as the fallback)', () => {
     retry: { limit: 0, delaySeconds: 0, backoff: false },
     expireInSeconds: 30,
   });
+  const delayed = defineJob({
+    name: 'test.wake-delayed',
+    payload: z.object({ n: z.number().int() }),
+    retry: { limit: 0, delaySeconds: 0, backoff: false },
+    expireInSeconds: 30,
+  });
+  const delayedStarts: number[] = [];
   const started = new Map<number, number>();
   const waiters = new Map<number, () => void>();
   const startOf = (n: number) =>
@@ -35,12 +42,16 @@ describe('job wake-up (NOTIFY on send, polling only as the fallback)', () => {
     db = await createTestDatabase();
     await migrateDatabase(db.handle);
     engine = await startJobEngine(db.handle, logs.logger);
-    await engine.prepare([ping]);
+    await engine.prepare([ping, delayed]);
     await engine.work(
       [
         handle(ping, async ({ n }) => {
           started.set(n, performance.now());
           waiters.get(n)?.();
+        }),
+        handle(delayed, async () => {
+          delayedStarts.push(performance.now());
+          await sleep(20);
         }),
       ],
       { concurrency: 2, pollSeconds: POLL_SECONDS },
@@ -77,5 +88,17 @@ describe('job wake-up (NOTIFY on send, polling only as the fallback)', () => {
       committed = performance.now();
     });
     expect((await startOf(100)) - committed).toBeLessThan(BOUND_MS);
+  });
+
+  it('drains due delayed jobs as fast as the workers run them, not one per worker per poll', async () => {
+    // Ten jobs due in a second: no notification wakes anyone, the first poll after that finds one; each worker
+    // then looks again as soon as its job is done instead of sleeping out the 5 s poll.
+    for (let n = 0; n < 10; n++) await engine.send(delayed, { n }, { startAfterSeconds: 1 });
+    const until = performance.now() + 20_000;
+    while (delayedStarts.length < 10 && performance.now() < until) await sleep(50);
+    expect(delayedStarts).toHaveLength(10);
+    const spread = Math.max(...delayedStarts) - Math.min(...delayedStarts);
+    // One job per worker per poll would take four more polls (20 s) for ten jobs on two workers.
+    expect(spread, `first to last start ${spread.toFixed(0)} ms`).toBeLessThan(1500);
   });
 });
