@@ -23,6 +23,8 @@ export type JobEngine = JobQueue & {
 };
 
 const SCHEMA = 'pgboss';
+/** How often the slots other than a queue's first look for due jobs on their own (they are woken otherwise). */
+const IDLE_SLOT_POLL_SECONDS = 30;
 
 /**
  * pg-boss on the application's database: PGlite through pg-boss's PGlite adapter, or a PostgreSQL pool.
@@ -85,10 +87,14 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
 
     async work(registrations, { concurrency, pollSeconds = 2 }) {
       for (const { definition, handler } of registrations) {
-        // One pg-boss worker per slot, so that each can be told to look again the moment its job is done: a
-        // queue of due delayed jobs (retries, waits, a spread-out fan-out) then drains as fast as the slots work,
-        // not one job per slot per poll. An empty look costs one query.
+        // One pg-boss worker per slot. A job that can start now wakes them all (NOTIFY). Only the first slot polls
+        // every `pollSeconds` (delayed jobs, retries, a missed notification); the others poll rarely. A slot that
+        // takes a job wakes the next one, which looks too (there may be more due), and looks again itself the
+        // moment its job is done: due jobs drain as fast as the slots run them, at one extra query per job, and
+        // an idle queue costs about one query per `pollSeconds`.
+        const ids: string[] = [];
         for (let slot = 0; slot < concurrency; slot++) {
+          const interval = slot === 0 ? pollSeconds : Math.max(pollSeconds, IDLE_SLOT_POLL_SECONDS);
           // Filled in once pg-boss answers; a job that arrives before that only misses the early look.
           const worker: { id?: string } = {};
           worker.id = await boss.work<object>(
@@ -96,10 +102,12 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
             {
               batchSize: 1,
               // With the listener: the backstop. Without it (never established): the only way jobs are found.
-              notifyPollingIntervalSeconds: pollSeconds,
-              pollingIntervalSeconds: pollSeconds,
+              notifyPollingIntervalSeconds: interval,
+              pollingIntervalSeconds: interval,
             },
             async (jobs) => {
+              const next = ids[(slot + 1) % ids.length];
+              if (jobs.length && next && next !== worker.id) boss.notifyWorker(next);
               try {
                 for (const job of jobs) {
                   const jobLog = log.child({ job: definition.name, jobId: job.id });
@@ -122,6 +130,7 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
               }
             },
           );
+          ids.push(worker.id);
         }
       }
     },
