@@ -9,7 +9,8 @@
  * Then the scale scenarios of issue #16 (bench/src/scale/, docs/BENCHMARKS.md "Scale"): the web's cold load, the
  * services list at 10,000 services, five Onboarding views of a 500-service customer, the token refresh of 300
  * connections and 20 onboardings with one tenant throttled hard; `--full` runs them at full size (100,000
- * services, 10,000 connections, 200 onboardings), `--scale-only` skips the ratios. They need the built web app.
+ * services, 10,000 connections, 200 onboardings), `--scale-only` skips the ratios, `--only=refresh,throttled`
+ * runs only those scenarios (web, lists, views, refresh, throttled). The web scenario needs the built web app.
  *
  * Before them, issue #14's orchestration and web figures (bench/src/orchestration/, docs/BENCHMARKS.md
  * "Orchestration and web"): one onboarding, the critical-path efficiency, the initial bundle and first render;
@@ -20,10 +21,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createLogger, loadConfig, openDatabase, startRuntime } from '@trunkline/server';
-import { runScale } from './scale/index.ts';
+import { runScale, scenarios, type Scenario } from './scale/index.ts';
 import { runOrchestration } from './orchestration/index.ts';
 
 const args = process.argv.slice(2);
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const only = onlyArg ? (onlyArg.slice('--only='.length).split(',') as Scenario[]) : [...scenarios];
+const unknown = only.filter((o) => !scenarios.includes(o));
+if (unknown.length)
+  throw new Error(`--only: unknown scenario ${unknown.join(', ')} (${scenarios.join(', ')})`);
 
 const ORIGIN = 'http://bench.test';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -129,6 +135,6 @@ if (!args.includes('--scale-only') && !args.includes('--orchestration-only')) {
 }
 // Issue #14's orchestration and web figures (bench/src/orchestration/); `--orchestration-only` runs only them.
 const misses = args.includes('--scale-only') ? [] : await runOrchestration();
-if (!args.includes('--orchestration-only')) misses.push(...(await runScale(args.includes('--full'))));
+if (!args.includes('--orchestration-only')) misses.push(...(await runScale(args.includes('--full'), only)));
 for (const m of misses) console.log(`MISS ${m}`);
 process.exit(failed || misses.length ? 1 : 0);

@@ -7,15 +7,19 @@ import { pool, startWorld } from './world.ts';
  * over `spreadSeconds`; the hourly schedule spreads them over 55 minutes).
  */
 export async function tokenRefresh(n: number, latencyMs = 150, spreadSeconds = 0) {
-  const tenants = ['refresh-a'];
+  // A customer holds at most 500 licensed users and a Microsoft 365 tenant belongs to one customer: one tenant and
+  // one customer per 400 one-user services.
+  const tenants = Array.from({ length: Math.ceil(n / 400) }, (_, t) => `refresh-${t}`);
   const world = await startWorld(tenants);
   try {
-    const customerId = (await world.stack.call('POST', '/api/v1/customers', { name: 'Refresh customer' })).id;
+    const customerIds: string[] = [];
+    for (const t of tenants)
+      customerIds.push((await world.stack.call('POST', '/api/v1/customers', { name: `Customer ${t}` })).id);
     const t0 = performance.now();
     await pool(
       Array.from({ length: n }, (_, i) => i),
       8,
-      (i) => world.connected('refresh-a', `refresh-${i}`, customerId),
+      (i) => world.connected(tenants[Math.floor(i / 400)]!, `refresh-${i}`, customerIds[Math.floor(i / 400)]),
     );
     const setupS = (performance.now() - t0) / 1000;
     await world.drained(['connection.teams-role']);
