@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.ts';
 import { buildHttpApp } from '../http/app.ts';
@@ -54,15 +54,30 @@ export async function startRuntime(options: StartOptions): Promise<Runtime> {
   try {
     return await start(options, early);
   } catch (e) {
-    early?.closeAllConnections();
-    await new Promise((r) => early?.close(r) ?? r(undefined));
+    early?.server.closeAllConnections();
+    await new Promise((r) => early?.server.close(r) ?? r(undefined));
     throw e;
   }
 }
 
-/** A server on the API's port that answers only `/healthz` (200, starting) until the app replaces its handler. */
-async function listenWhileStarting(port: number, host: string): Promise<Server> {
+/**
+ * A server on the API's port that answers only `/healthz` (200, starting) until `open` hands its requests to the
+ * app's handler (after the app is ready).
+ */
+type EarlyServer = {
+  server: Server;
+  attach(handler: RequestListener): void;
+  open(): void;
+};
+
+async function listenWhileStarting(port: number, host: string): Promise<EarlyServer> {
+  let attached: RequestListener | null = null;
+  let app: RequestListener | null = null;
   const server = createServer((req, res) => {
+    if (app) {
+      app(req, res);
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0];
     const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
     if (path === '/healthz') {
@@ -88,7 +103,16 @@ async function listenWhileStarting(port: number, host: string): Promise<Server> 
       resolve();
     });
   });
-  return server;
+  return {
+    server,
+    attach: (handler) => {
+      attached = handler;
+    },
+    open: () => {
+      if (!attached) throw new Error('The app did not attach to the early server.');
+      app = attached;
+    },
+  };
 }
 
 const urlOf = (server: Server) => {
@@ -96,7 +120,7 @@ const urlOf = (server: Server) => {
   return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 };
 
-async function start(options: StartOptions, early: Server | null): Promise<Runtime> {
+async function start(options: StartOptions, early: EarlyServer | null): Promise<Runtime> {
   const { config, logger, mode } = options;
   const handle = options.handle ?? (await openDatabase(config.database));
   await migrateDatabase(handle);
@@ -162,7 +186,8 @@ async function start(options: StartOptions, early: Server | null): Promise<Runti
       ...(early ? { server: early } : {}),
     });
     await app.ready();
-    url = urlOf(early!);
+    early!.open();
+    url = urlOf(early!.server);
   }
 
   return {
@@ -176,8 +201,8 @@ async function start(options: StartOptions, early: Server | null): Promise<Runti
       await app?.close();
       // The app took the server over without listening itself, so Fastify leaves closing it to us.
       if (early) {
-        early.closeAllConnections();
-        await new Promise((r) => early.close(r));
+        early.server.closeAllConnections();
+        await new Promise((r) => early.server.close(r));
       }
       await changes.close();
       await jobs.stop();

@@ -43,8 +43,12 @@ export type HttpDeps = {
   services: Services;
   health: { database(): Promise<void>; jobs(): Promise<void> };
   version: string;
-  /** A server already listening (start-up answers /healthz on it early): the app takes over its requests. */
-  server?: Server;
+  /**
+   * A server already listening (start-up answers /healthz on it early). Fastify hands its request handler to
+   * `attach`; the owner of the server switches to it only once the app is ready (a request routed into an app
+   * that is not ready yet fails inside Fastify).
+   */
+  server?: { server: Server; attach(handler: (req: IncomingMessage, res: ServerResponse) => void): void };
 };
 
 const SystemInfoSchema = z.object({
@@ -68,9 +72,8 @@ export async function buildHttpApp({
     ...(server
       ? {
           serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-            server.removeAllListeners('request');
-            server.on('request', handler);
-            return server;
+            server.attach(handler);
+            return server.server;
           },
         }
       : {}),

@@ -48,6 +48,18 @@ describe('start-up', () => {
       },
     );
     const url = `http://127.0.0.1:${port}`;
+    // Asked without pause all through start-up (also while the app is built and made ready on the early server):
+    // every answer is "starting" or the app's own, and the process never fails on a request that came too soon.
+    const readyz: number[] = [];
+    const hammer = (async () => {
+      while (!started) {
+        try {
+          readyz.push((await fetch(`${url}/readyz`)).status);
+        } catch {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+    })();
     let early: { status: number; body: unknown } | null = null;
     while (!started && !early) {
       try {
@@ -67,6 +79,9 @@ describe('start-up', () => {
     }
 
     const r = await starting;
+    await hammer;
+    expect(readyz.length).toBeGreaterThan(0);
+    expect(readyz.filter((s) => s !== 503 && s !== 200)).toEqual([]);
     expect(r.url).toBe(url);
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
