@@ -88,7 +88,10 @@ describe('a burst of service creations and job pickup share the embedded databas
     await eventually('the job to finish', () => finishedAt > 0, { timeoutMs: 30_000 });
     const burstMs = last - started;
     const jobMs = finishedAt - started;
-    // The job's queries wait behind a few short transactions, never behind the burst's token requests.
-    expect(jobMs, JSON.stringify({ burstMs, jobMs })).toBeLessThan(burstMs * 0.75);
+    // The job's queries wait behind a few short transactions, never behind the burst's token requests: it ends
+    // before the burst does. (An order, not a time budget: with the token request inside the customer-locked
+    // transaction, each of the 40 holds the embedded database's one connection for 300 ms and the job's queries
+    // queue behind them all, so it ends with the burst's last creations.)
+    expect(jobMs, JSON.stringify({ burstMs, jobMs })).toBeLessThan(burstMs);
   });
 });
