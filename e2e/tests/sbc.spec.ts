@@ -55,7 +55,7 @@ test('Configure SBC: plan preview with the INI rows → live step → configured
     expect(service.lifecycle.state).toBe('active');
   }).toPass({ timeout: 120_000 });
   const ranges = await api.put(`/services/${svc.id}/number-ranges`, {
-    ranges: [{ range: '+4930123[1000-1999]' }, { range: '+4930124555' }],
+    ranges: [{ range: '+4989123[1000-1999]' }, { range: '+4989124555' }],
   });
   expect(ranges.status(), await ranges.text()).toBe(200);
 
@@ -65,12 +65,12 @@ test('Configure SBC: plan preview with the INI rows → live step → configured
   await expect(panel.getByLabel('SBC state')).toHaveText('Not configured');
   await expect(panel.getByLabel('SBC', { exact: true })).toHaveValue(/E2E Mediant.*\(default\)/);
   await panel.getByRole('button', { name: 'Preview the plan' }).click();
-  await expect(panel.getByRole('list', { name: 'Number ranges' })).toContainText('+4930123[1000-1999]');
+  await expect(panel.getByRole('list', { name: 'Number ranges' })).toContainText('+4989123[1000-1999]');
   const rows = panel.getByRole('list', { name: 'Rows to write' });
   await expect(rows).toContainText('DialPlanRule');
   await expect(rows).toContainText('SBCAdmissionProfile');
   await expect(panel.getByLabel('Text to write')).toContainText(
-    `"DP_Teams_Tenant", 100, "sbc-e2e", "+4930123[1000-1999]", "${svc.trunkFqdn}";`,
+    `"DP_Teams_Tenant", 100, "sbc-e2e", "+4989123[1000-1999]", "${svc.trunkFqdn}";`,
   );
   // The preview changed nothing on the SBC.
   expect(await dialPlanOf(svc.trunkFqdn)).toEqual([]);
@@ -91,7 +91,7 @@ test('Configure SBC: plan preview with the INI rows → live step → configured
     timeout: 60_000,
   });
   await expect(panel.getByLabel('SBC state')).toHaveText('Configured');
-  expect(await dialPlanOf(svc.trunkFqdn)).toEqual(['+4930123[1000-1999]', '+4930124555']);
+  expect(await dialPlanOf(svc.trunkFqdn)).toEqual(['+4989123[1000-1999]', '+4989124555']);
 
   // Health: all five lights green — the FQDN resolves to the SBC (127.0.0.1), whose SIP/TLS listener presents a
   // certificate for *.sbc.trunkline.example from the world's CA and answers OPTIONS with 200; the SBC holds the
