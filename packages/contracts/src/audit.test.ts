@@ -45,6 +45,11 @@ describe('audit sentences', () => {
     expect(auditSentence({ ...base, ...patch })).toBe(sentence);
   });
 
+  it('reads an action named like an Object property as an unknown action, not the prototype', () => {
+    expect(auditSentence({ ...base, action: '__proto__' })).toBe('Anna Admin proto Contoso — Redmond HQ');
+    expect(auditSentence({ ...base, action: 'constructor' })).not.toContain('function');
+  });
+
   it('always gives one line that names the actor', () => {
     fc.assert(
       fc.property(

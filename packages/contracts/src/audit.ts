@@ -119,7 +119,8 @@ export function auditSentence(e: SentenceInput): string {
   const actor = e.actorEmail.startsWith('system:')
     ? 'Trunkline'
     : e.actorName?.trim() || e.actorEmail || 'Someone';
-  const verb = verbs[e.action] ?? e.action.replace(/[._-]+/g, ' ');
+  const verb =
+    (Object.hasOwn(verbs, e.action) ? verbs[e.action] : undefined) ?? e.action.replace(/[._-]+/g, ' ').trim();
   const name =
     e.targetName ??
     str(e.summary.fullName) ??
