@@ -218,9 +218,11 @@ export function RoutingPanel({
               <Anchor href={services.powershellUrl(service.id)} size="sm">
                 Download as PowerShell
               </Anchor>
-              <Button component="a" href="#configure-sbc" variant="subtle">
-                Next: Configure SBC
-              </Button>
+              {lifecycle.facets.sbc === 'not-started' && (
+                <Button component="a" href="#configure-sbc" variant="subtle">
+                  Next: Configure SBC
+                </Button>
+              )}
             </Group>
             {showPlan && plan.isPending && <Text c="dimmed">Reading the actual state…</Text>}
             {plan.isError && (
