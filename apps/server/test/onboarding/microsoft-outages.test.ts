@@ -1,39 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultSeed, type M365Emulator, type Seed } from '@trunkline/emulator-m365';
+import { loadDefaultSeed, type M365Emulator } from '@trunkline/emulator-m365';
 import { expectStatus, type Client } from '../support/client.ts';
-import { followCallback, inviteService, submitMicrosoftPage } from '../support/microsoft.ts';
+import {
+  followCallback,
+  inviteService,
+  seedWithContosoApp,
+  submitMicrosoftPage,
+} from '../support/microsoft.ts';
 import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
 const OWN_APP = '5d2c8e1a-7b3f-4a6e-9c0d-2e4f6a8b0c13';
 const OWN_SECRET = 'Own~app.secret-value-0002';
-
-/** The seed plus a single-tenant app with every permission that contoso registered and consented itself. */
-function seedWithOwnApp(): Seed {
-  const seed = structuredClone(loadDefaultSeed());
-  const contoso = seed.tenants.find((t) => t.name === 'contoso')!;
-  seed.apps.push({
-    appId: OWN_APP,
-    displayName: 'Contoso automation (outage test)',
-    ownerTenantId: contoso.id,
-    publicClient: false,
-    clientSecrets: [OWN_SECRET],
-    redirectUris: [],
-    requiredResourceAccess: [
-      {
-        resource: 'https://graph.microsoft.com',
-        roles: [
-          'Organization.Read.All',
-          'Domain.ReadWrite.All',
-          'User.ReadWrite.All',
-          'LicenseAssignment.ReadWrite.All',
-        ],
-        scopes: [],
-      },
-    ],
-  });
-  contoso.consentedApps.push(OWN_APP);
-  return seed;
-}
 
 /**
  * Microsoft failing is not Microsoft saying no: while Graph answers 503, neither the admin-consent callback nor
@@ -48,7 +25,15 @@ describe('a Microsoft outage while connecting', () => {
   const contosoId = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!.id;
 
   beforeAll(async () => {
-    ({ server, emu, close } = await startTestServerWithMicrosoft({}, seedWithOwnApp()));
+    ({ server, emu, close } = await startTestServerWithMicrosoft(
+      {},
+      seedWithContosoApp({
+        appId: OWN_APP,
+        secret: OWN_SECRET,
+        displayName: 'Contoso automation (outage test)',
+        consented: true,
+      }),
+    ));
     admin = await server.admin();
     customerId = expectStatus(await admin.post('/api/v1/customers', { name: 'Outage customer' }), 201).id;
   });

@@ -1,38 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultSeed, type M365Emulator, type Seed } from '@trunkline/emulator-m365';
+import { loadDefaultSeed, type M365Emulator } from '@trunkline/emulator-m365';
 import { expectStatus, type Client } from '../support/client.ts';
-import { inviteService } from '../support/microsoft.ts';
+import { inviteService, seedWithContosoApp } from '../support/microsoft.ts';
 import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
 
 const OWN_APP = '5c2e8a41-7d3b-4f6a-9e10-2b4c6d8e0f13';
 const OWN_SECRET = 'Own~app.replicating-0001';
-
-/** The seed plus an app contoso registered and has not consented yet (the test consents it: a new principal). */
-function seedWithNewApp(): Seed {
-  const seed = structuredClone(loadDefaultSeed());
-  const contoso = seed.tenants.find((t) => t.name === 'contoso')!;
-  seed.apps.push({
-    appId: OWN_APP,
-    displayName: 'Contoso automation (new)',
-    ownerTenantId: contoso.id,
-    publicClient: false,
-    clientSecrets: [OWN_SECRET],
-    redirectUris: [],
-    requiredResourceAccess: [
-      {
-        resource: 'https://graph.microsoft.com',
-        roles: [
-          'Organization.Read.All',
-          'Domain.ReadWrite.All',
-          'User.ReadWrite.All',
-          'LicenseAssignment.ReadWrite.All',
-        ],
-        scopes: [],
-      },
-    ],
-  });
-  return seed;
-}
 
 /**
  * The customer's own app, consented minutes ago: Microsoft refuses its tokens while its service principal
@@ -48,7 +21,15 @@ describe('own app registration consented moments ago', () => {
   const contosoId = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!.id;
 
   beforeAll(async () => {
-    ({ server, emu, close } = await startTestServerWithMicrosoft({}, seedWithNewApp()));
+    ({ server, emu, close } = await startTestServerWithMicrosoft(
+      {},
+      seedWithContosoApp({
+        appId: OWN_APP,
+        secret: OWN_SECRET,
+        displayName: 'Contoso automation (new)',
+        consented: false,
+      }),
+    ));
     admin = await server.admin();
     customerId = expectStatus(await admin.post('/api/v1/customers', { name: 'New app customer' }), 201).id;
   });

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { loadDefaultSeed, type Seed } from '@trunkline/emulator-m365';
 import { expectStatus, type Client } from './client.ts';
 import type { TestServer } from './server.ts';
 
@@ -41,4 +42,40 @@ export async function followCallback(server: TestServer, url: URL) {
   const res = await fetch(`${server.url}${url.pathname}${url.search}`, { redirect: 'manual' });
   expect(res.status).toBe(302);
   return new URL(res.headers.get('location')!);
+}
+
+/**
+ * The default seed plus a single-tenant app registered in contoso with the Graph application permissions the
+ * automation needs (the customer's own app registration); consented by contoso's admin when `consented`.
+ */
+export function seedWithContosoApp(app: {
+  appId: string;
+  secret: string;
+  displayName: string;
+  consented: boolean;
+}): Seed {
+  const seed = structuredClone(loadDefaultSeed());
+  const contoso = seed.tenants.find((t) => t.name === 'contoso')!;
+  seed.apps.push({
+    appId: app.appId,
+    displayName: app.displayName,
+    ownerTenantId: contoso.id,
+    publicClient: false,
+    clientSecrets: [app.secret],
+    redirectUris: [],
+    requiredResourceAccess: [
+      {
+        resource: 'https://graph.microsoft.com',
+        roles: [
+          'Organization.Read.All',
+          'Domain.ReadWrite.All',
+          'User.ReadWrite.All',
+          'LicenseAssignment.ReadWrite.All',
+        ],
+        scopes: [],
+      },
+    ],
+  });
+  if (app.consented) contoso.consentedApps.push(app.appId);
+  return seed;
 }
