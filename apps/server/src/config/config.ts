@@ -46,6 +46,23 @@ const isLoopback = (hostname: string) =>
  * A base URL that receives bearer tokens (Microsoft, Azure Resource Manager): https://, or http:// only on a
  * loopback host (the sandbox's emulators). Anything else would send tokens in clear text.
  */
+/** A comma-separated list of IPv4/IPv6 addresses (empty: none). */
+const ipAddressList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const list = (v ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    for (const a of list)
+      if (!z.union([z.ipv4(), z.ipv6()]).safeParse(a).success) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of IP addresses (${a})` });
+        return z.NEVER;
+      }
+    return list;
+  });
+
 const bearerUrl = httpUrl.refine((v) => new URL(v).protocol === 'https:' || isLoopback(new URL(v).hostname), {
   error: 'must be an https:// URL (http:// only on a loopback host such as 127.0.0.1 or localhost)',
 });
@@ -186,24 +203,7 @@ const EnvSchema = z
     UI_BANNER_TEXT: optionalString,
     UI_BANNER_LINKS: BannerLinksSchema,
     AZURE_ARM_BASE_URL: bearerUrl.default('https://management.azure.com'),
-    SBC_ADDRESSES: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const list = (v ?? '')
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean);
-        for (const a of list)
-          if (!z.union([z.ipv4(), z.ipv6()]).safeParse(a).success) {
-            ctx.addIssue({
-              code: 'custom',
-              message: `must be a comma-separated list of IP addresses (${a})`,
-            });
-            return z.NEVER;
-          }
-        return list;
-      }),
+    SBC_ADDRESSES: ipAddressList,
     /** The default SBC created at start while the SBC inventory is empty (the sandbox: the AudioCodes emulator). */
     SBC_DEFAULT_KIND: z
       .enum(['audiocodes', 'kamailio'], { error: 'must be audiocodes or kamailio' })
@@ -218,24 +218,7 @@ const EnvSchema = z
         /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/i.test(v),
       { error: 'must be a domain name such as sbc.provider.example' },
     ),
-    SBC_DEFAULT_ADDRESSES: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const list = (v ?? '')
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean);
-        for (const a of list)
-          if (!z.union([z.ipv4(), z.ipv6()]).safeParse(a).success) {
-            ctx.addIssue({
-              code: 'custom',
-              message: `must be a comma-separated list of IP addresses (${a})`,
-            });
-            return z.NEVER;
-          }
-        return list;
-      }),
+    SBC_DEFAULT_ADDRESSES: ipAddressList,
     DNS_RFC2136_SERVER: optionalString,
     DNS_TSIG_KEY_NAME: optionalString,
     DNS_TSIG_SECRET: optionalString,
