@@ -4,32 +4,15 @@
  * Trunkline, not those waits) and the provider's DNS (RFC 2136 with TSIG). Prints one JSON line with the
  * addresses; controlled afterwards through the M365 emulator's control API (latency, request log).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
-import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
+import { loadDefaultSeed, seedWithTenants, startM365Emulator } from '@trunkline/emulator-m365';
 
 export const ZONE = 'sbc.bench.example';
 const TSIG = { name: 'trunkline-bench', algorithm: 'hmac-sha256' as const };
 
 /** The default seed plus copies of contoso (each its own tenant, domains and admin), one per measured onboarding. */
-const seed = loadDefaultSeed();
-const contoso = seed.tenants.find((t) => t.name === 'contoso')!;
-for (const name of ['bench-1', 'bench-2', 'bench-3', 'bench-4', 'bench-5', 'bench-6'])
-  seed.tenants.push({
-    ...structuredClone(contoso),
-    name,
-    id: randomUUID(),
-    displayName: `${name} Ltd`,
-    domains: [
-      { id: `${name}.onmicrosoft.com`, isInitial: true, isDefault: false },
-      { id: `${name}.com`, isInitial: false, isDefault: true },
-    ],
-    users: contoso.users.map((u) => ({
-      ...structuredClone(u),
-      id: randomUUID(),
-      userPrincipalName: u.userPrincipalName.replace(/contoso/g, name),
-    })),
-  });
+const seed = seedWithTenants(['bench-1', 'bench-2', 'bench-3', 'bench-4', 'bench-5', 'bench-6']);
 
 const secret = randomBytes(32).toString('base64');
 const dns = await startDnsEmulator({ port: 0, zones: [{ name: ZONE }], keys: [{ ...TSIG, secret }] });

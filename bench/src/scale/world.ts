@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
-import { loadDefaultSeed, startM365Emulator, type Seed } from '@trunkline/emulator-m365';
+import { loadDefaultSeed, seedWithTenants, startM365Emulator } from '@trunkline/emulator-m365';
 import { startStack, type Stack } from './stack.ts';
 
 export type World = {
@@ -16,29 +16,6 @@ export type World = {
 
 const ZONE = 'sbc.bench.example';
 const TSIG = { name: 'trunkline-bench', algorithm: 'hmac-sha256' as const };
-
-/** The default seed plus `names` copies of contoso (each its own tenant, domains and admin). */
-export function seedWithTenants(names: string[]): Seed {
-  const seed = loadDefaultSeed();
-  const contoso = seed.tenants.find((t) => t.name === 'contoso')!;
-  for (const name of names)
-    seed.tenants.push({
-      ...structuredClone(contoso),
-      name,
-      id: randomUUID(),
-      displayName: `${name} Ltd`,
-      domains: [
-        { id: `${name}.onmicrosoft.com`, isInitial: true, isDefault: false },
-        { id: `${name}.com`, isInitial: false, isDefault: true },
-      ],
-      users: contoso.users.map((u) => ({
-        ...structuredClone(u),
-        id: randomUUID(),
-        userPrincipalName: u.userPrincipalName.replace(/contoso/g, name),
-      })),
-    });
-  return seed;
-}
 
 /** The server with its outside world on loopback: the M365 emulator (these tenants) and the provider's DNS. */
 export async function startWorld(tenants: string[], env: Record<string, string> = {}): Promise<World> {

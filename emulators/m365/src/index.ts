@@ -31,7 +31,7 @@ import { createSigner } from './tokens.ts';
 export type { Control, FaultOptions, ThrottleOptions } from './control.ts';
 export type { TxtResolver } from './context.ts';
 export type { Seed, SeedApp, SeedTenant, SeedUser, SeedSku } from './seed.ts';
-export { loadDefaultSeed } from './seed.ts';
+export { loadDefaultSeed, seedWithTenants } from './seed.ts';
 export { QUALIFYING_SKUS } from './activation.ts';
 export { REPLICATION_KINDS } from './replication.ts';
 export type { ReplicationKind, ReplicationOptions, ReplicationWindows } from './replication.ts';

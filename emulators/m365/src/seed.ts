@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /** The shape of `emulators/m365/seed.json`. */
@@ -72,3 +73,29 @@ export type Seed = { apps: SeedApp[]; tenants: SeedTenant[] };
 /** The bundled seed, freshly parsed on every call so callers may modify their copy. */
 export const loadDefaultSeed = (): Seed =>
   JSON.parse(readFileSync(new URL('../seed.json', import.meta.url), 'utf8')) as Seed;
+
+/**
+ * The bundled seed plus `names` more tenants, each a copy of contoso (same licences and admin, its own id, domains
+ * and users): independent customer tenants for tests and benchmarks of many tenants at once.
+ */
+export function seedWithTenants(names: string[]): Seed {
+  const seed = loadDefaultSeed();
+  const contoso = seed.tenants.find((t) => t.name === 'contoso')!;
+  for (const name of names)
+    seed.tenants.push({
+      ...structuredClone(contoso),
+      name,
+      id: randomUUID(),
+      displayName: `${name} Ltd`,
+      domains: [
+        { id: `${name}.onmicrosoft.com`, isInitial: true, isDefault: false },
+        { id: `${name}.com`, isInitial: false, isDefault: true },
+      ],
+      users: contoso.users.map((u) => ({
+        ...structuredClone(u),
+        id: randomUUID(),
+        userPrincipalName: u.userPrincipalName.replace(/contoso/g, name),
+      })),
+    });
+  return seed;
+}

@@ -1,10 +1,10 @@
+import { seedWithTenants } from '@trunkline/emulator-m365';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import { startRoutingWorld, type RoutingWorld } from '../support/routing.ts';
-import { seedWithTenants } from '../support/tenants.ts';
 
 /**
  * The scheduled token refresh fans out: the scheduler sends one small job per due connection (one per connection

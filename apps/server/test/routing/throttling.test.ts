@@ -1,8 +1,8 @@
+import { seedWithTenants } from '@trunkline/emulator-m365';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import { startRoutingWorld, waitForWorkflow, type RoutingWorld, type Run } from '../support/routing.ts';
-import { seedWithTenants } from '../support/tenants.ts';
 
 /**
  * Microsoft throttling one tenant hard must not hold a worker slot: the throttled step gives it back (a delayed
