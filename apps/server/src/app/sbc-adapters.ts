@@ -1,7 +1,8 @@
 import type { SbcNumberRange } from '../sbc/provisioner.ts';
 import { createSbcProvisioner, type SbcProvisionerDeps } from '../sbc/provisioners.ts';
 import type { SbcAllocationsRepository } from '../sbc/allocations.repository.ts';
-import { sbcPasswordContext, type SbcsRepository, type StoredSbc } from '../sbc/sbcs.repository.ts';
+import type { SbcsRepository, StoredSbc } from '../sbc/sbcs.repository.ts';
+import { openSbc } from '../sbc/sbcs.service.ts';
 import type { SbcTemplatesRepository } from '../sbc/templates.repository.ts';
 import type { Vault } from '../secrets/vault.ts';
 import type { ResolvedSbcEntry, SbcAdapters } from '../routing/context.ts';
@@ -26,19 +27,7 @@ export function createSbcAdapters({
   ranges: (serviceId: string) => Promise<SbcNumberRange[]>;
   audiocodes?: SbcProvisionerDeps['audiocodes'];
 }): SbcAdapters {
-  const open = async (sbc: StoredSbc | null): Promise<ResolvedSbcEntry | null> =>
-    sbc && {
-      id: sbc.id,
-      name: sbc.name,
-      kind: sbc.kind,
-      managementUrl: sbc.managementUrl,
-      username: sbc.username ?? '',
-      password: sbc.passwordSealed ? await vault.open(sbc.passwordSealed, sbcPasswordContext(sbc.id)) : '',
-      model: sbc.model,
-      carrierFqdn: sbc.carrierFqdn,
-      addresses: sbc.addresses,
-      sessionsPerUser: sbc.sessionsPerUser,
-    };
+  const open = async (sbc: StoredSbc | null): Promise<ResolvedSbcEntry | null> => sbc && openSbc(vault, sbc);
   return {
     resolve: async (sbcId) => open(await repos.sbcs.get(sbcId)),
     forService: async (serviceId) => open(await repos.sbcs.getForService(serviceId)),

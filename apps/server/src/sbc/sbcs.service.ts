@@ -26,6 +26,16 @@ export type ResolvedSbc = Omit<StoredSbc, 'passwordSealed' | 'lastTest' | 'servi
   password: string;
 };
 
+/** An inventory entry with its management password opened from the vault (for a provisioner). */
+export async function openSbc(vault: Vault, sbc: StoredSbc): Promise<ResolvedSbc> {
+  const { passwordSealed, lastTest: _t, serviceCount: _c, ...rest } = sbc;
+  return {
+    ...rest,
+    username: sbc.username ?? '',
+    password: passwordSealed ? await vault.open(passwordSealed, sbcPasswordContext(sbc.id)) : '',
+  };
+}
+
 /** Builds the provisioner of an entry (the composition root passes `createSbcProvisioner`). */
 export type ProvisionerFor = (entry: ResolvedSbc) => SbcProvisioner;
 
@@ -94,14 +104,7 @@ export function createSbcsService({
     return sbc;
   };
 
-  const open = async (sbc: StoredSbc): Promise<ResolvedSbc> => {
-    const { passwordSealed, lastTest: _t, serviceCount: _c, ...rest } = sbc;
-    return {
-      ...rest,
-      username: sbc.username ?? '',
-      password: passwordSealed ? await vault.open(passwordSealed, sbcPasswordContext(sbc.id)) : '',
-    };
-  };
+  const open = (sbc: StoredSbc) => openSbc(vault, sbc);
 
   return {
     async list(actor: Actor): Promise<Sbc[]> {
