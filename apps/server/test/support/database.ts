@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import {
   migrateDatabase,
   openDatabase,
+  pgliteExtensions,
   type Database,
   type DatabaseHandle,
 } from '../../src/platform/db/database.ts';
@@ -62,6 +63,7 @@ export async function createMigratedPgliteDir(dir: string): Promise<void> {
     const pglite = await PGlite.create({
       dataDir: dir,
       loadDataDir: new Blob([await readFile(templates.migrated)]),
+      extensions: pgliteExtensions,
     });
     await pglite.close();
     return;
@@ -73,7 +75,11 @@ export async function createMigratedPgliteDir(dir: string): Promise<void> {
 
 /** An in-memory PGlite loaded from a dumped data directory (no initdb), as openDatabase would hand it out. */
 async function loadPglite(dumpFile: string): Promise<DatabaseHandle> {
-  const pglite = await PGlite.create({ loadDataDir: new Blob([await readFile(dumpFile)]) });
+  // The dump's trigram indexes need the extension's code loaded, as openDatabase loads it.
+  const pglite = await PGlite.create({
+    loadDataDir: new Blob([await readFile(dumpFile)]),
+    extensions: pgliteExtensions,
+  });
   const db = drizzle(pglite, { schema }) as unknown as Database;
   return { kind: 'pglite', db, pglite, close: () => pglite.close() };
 }

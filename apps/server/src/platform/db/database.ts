@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -19,6 +20,12 @@ export type DatabaseHandle =
   | { kind: 'pglite'; db: Database; pglite: PGlite; close(): Promise<void> }
   | { kind: 'postgres'; db: Database; pool: pg.Pool; url: string; close(): Promise<void> };
 
+/**
+ * The PostgreSQL extensions the schema uses (the migrations `CREATE EXTENSION` them), loaded into every PGlite:
+ * `pg_trgm` for the trigram indexes of the services search. PostgreSQL ships them in its server package.
+ */
+export const pgliteExtensions = { pg_trgm };
+
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
 /** Opens PGlite (persisted under a directory, or in memory when `dir` is undefined) or a PostgreSQL pool. */
@@ -34,7 +41,9 @@ export async function openDatabase(
     return { kind: 'postgres', db, pool, url: config.url, close: () => pool.end() };
   }
   if (config.dir) await mkdir(config.dir, { recursive: true });
-  const pglite = config.dir ? new PGlite(config.dir) : new PGlite();
+  const pglite = config.dir
+    ? new PGlite(config.dir, { extensions: pgliteExtensions })
+    : new PGlite({ extensions: pgliteExtensions });
   await pglite.waitReady;
   const db = drizzlePglite(pglite, { schema }) as unknown as Database;
   return { kind: 'pglite', db, pglite, close: () => pglite.close() };
