@@ -22,3 +22,4 @@ export * from './sbcs.ts';
 export * from './number-ranges.ts';
 export * from './sbc-step.ts';
 export * from './qoe.ts';
+export * from './qoe-dashboard.ts';
