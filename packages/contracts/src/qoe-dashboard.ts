@@ -11,6 +11,14 @@ import { IdSchema, TimestampSchema } from './common.ts';
  *   row per call attempt on the trunk; `successfulCall` is "answered". Microsoft has no way to link a log row to a
  *   call record ("The ID of a directRoutingLogRow can't be used to retrieve a callRecord object").
  * - Streams, poor share, percentiles, poor calls: the call records' media streams.
+ *
+ * Endpoints (all GET, signed in, scoped like every list):
+ * - `/api/v1/qoe/summary?from&to&customerId&serviceId` → `QoeSummary`
+ * - `/api/v1/qoe/calls?from&to&customerId&serviceId&poor&failed&cursor&limit` → `QoeCallPage` (newest first)
+ * - `/api/v1/services/{id}/qoe/calls/{callId}` → `QoeCallDetail`
+ * - `/api/v1/services/{id}/qoe/summary` → `QoeServiceSummary` (last 24 hours)
+ * - `/api/v1/qoe/service-summaries?serviceIds=a,b,c` → `QoeServiceSummaries` (last 24 hours, up to 100 services)
+ * A bad range (to before from, more than 90 days) is 422 `validation_failed` with the field in `errors[]`.
  */
 
 /**
