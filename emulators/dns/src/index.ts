@@ -85,6 +85,14 @@ export type DnsEmulator = {
   readonly requests: readonly LoggedRequest[];
   /** Restores the zones as given at start and empties the request log. */
   reset(): void;
+  /**
+   * An outage of the server: closes its UDP and TCP sockets (UDP queries go unanswered, TCP connections are
+   * refused), keeping the zones. `resume()` binds the same port again.
+   */
+  suspend(): Promise<void>;
+  resume(): Promise<void>;
+  /** Whether the server is suspended. */
+  readonly suspended: boolean;
   stop(): Promise<void>;
 };
 
@@ -337,12 +345,22 @@ export async function startDnsEmulator(options: DnsEmulatorOptions): Promise<Dns
       if (options.port || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 20) throw err;
     }
   }
-  const udpSocket = udp;
-  udpSocket.on('message', (buf, remote) => {
-    const response = safeHandle(buf, 'udp');
-    if (response) udpSocket.send(response, remote.port, remote.address);
-  });
-  const port = udpSocket.address().port;
+  const serveUdp = (socket: dgram.Socket) =>
+    socket.on('message', (buf, remote) => {
+      const response = safeHandle(buf, 'udp');
+      if (response) socket.send(response, remote.port, remote.address);
+    });
+  let udpSocket: dgram.Socket | null = serveUdp(udp);
+  const port = udp.address().port;
+  const closeSockets = async () => {
+    for (const socket of tcpSockets) socket.destroy();
+    const socket = udpSocket;
+    udpSocket = null;
+    await Promise.all([
+      socket ? new Promise<void>((resolve) => socket.close(() => resolve())) : undefined,
+      tcp.listening ? new Promise<void>((resolve) => tcp.close(() => resolve())) : undefined,
+    ]);
+  };
 
   const zoneNamed = (name: string) => {
     const zone = zones.find((z) => z.name === normalise(name));
@@ -389,12 +407,23 @@ export async function startDnsEmulator(options: DnsEmulatorOptions): Promise<Dns
       requests.length = 0;
       persisted?.changed();
     },
+    get suspended() {
+      return udpSocket === null;
+    },
+    async suspend() {
+      await closeSockets();
+    },
+    async resume() {
+      if (udpSocket) return;
+      const socket = await bindUdp(port);
+      await listenTcp(port).catch((err: unknown) => {
+        socket.close();
+        throw err;
+      });
+      udpSocket = serveUdp(socket);
+    },
     async stop() {
-      for (const socket of tcpSockets) socket.destroy();
-      await Promise.all([
-        new Promise<void>((resolve) => udpSocket.close(() => resolve())),
-        new Promise<void>((resolve) => tcp.close(() => resolve())),
-      ]);
+      await closeSockets();
       persisted?.close();
     },
   };

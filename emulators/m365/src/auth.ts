@@ -37,6 +37,10 @@ export const authenticate = async (
         : 'Access token validation failure.',
     );
   const p = result.payload;
+  // A fault storm's forced expiry (`faults.ts`): tokens issued before the cut-off lapse early, on every resource.
+  const cutoff = emu.faults.tokensIssuedBefore;
+  if (cutoff !== null && typeof p.iat === 'number' && p.iat < cutoff)
+    throw unauthorized('Lifetime validation failed, the token is expired.');
   const audiences = [resource.audience, resource.appId, ...resource.identifierUris].map((a) =>
     a.toLowerCase(),
   );

@@ -1,3 +1,4 @@
+import { defaultStorm, type StormFaults } from './faults.ts';
 import type { Surface } from './http.ts';
 import type { Replication } from './replication.ts';
 import type { World } from './state.ts';
@@ -48,7 +49,8 @@ export type DeviceEntry = {
 /** Which requests a fault applies to. */
 export type FaultScope = { surfaces: Surface[]; tenant?: string; pathContains?: string };
 
-export type Faults = FaultScope & { latencyMs: number; errorRate: number };
+/** Latency and the storm (`faults.ts`: error statuses, the PRNG's seed, 429 bursts, forced token expiry). */
+export type Faults = FaultScope & { latencyMs: number; errorRate: number } & StormFaults;
 export type Throttle = FaultScope & { remaining: number; retryAfterSeconds: number };
 
 export type LoggedRequest = {
@@ -69,6 +71,8 @@ export type Emu = {
   refreshTokens: Map<string, RefreshEntry>;
   deviceCodes: Map<string, DeviceEntry>;
   faults: Faults;
+  /** The storm's PRNG, seeded by `faults.seed` (`faults.ts`). */
+  random: () => number;
   throttles: Throttle[];
   /**
    * `teamsActivationDelaySeconds`: how long after a domain's activation the Teams admin API still refuses it as
@@ -82,4 +86,9 @@ export type Emu = {
   requests: LoggedRequest[];
 };
 
-export const defaultFaults = (): Faults => ({ latencyMs: 0, errorRate: 0, surfaces: ['graph', 'teams'] });
+export const defaultFaults = (): Faults => ({
+  latencyMs: 0,
+  errorRate: 0,
+  surfaces: ['graph', 'teams'],
+  ...defaultStorm(),
+});

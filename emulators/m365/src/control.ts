@@ -1,6 +1,7 @@
 import { armControl, armControlRoutes } from './azure-dns.ts';
 import { callRecordsControl, callRecordsControlRoutes } from './call-records.ts';
-import { defaultFaults, type Emu, type FaultScope, type Faults, type LoggedRequest } from './context.ts';
+import { defaultFaults, type Emu, type FaultScope, type LoggedRequest } from './context.ts';
+import { seededRandom, stormFrom, type ServerErrorStatus } from './faults.ts';
 import { EmulatorError, isObject, route, type Ctx, type Route, type Surface } from './http.ts';
 import { replicationWindows, type ReplicationOptions } from './replication.ts';
 import type { Tenant } from './state.ts';
@@ -15,7 +16,20 @@ const SURFACES: Surface[] = ['identity', 'graph', 'teams', 'arm'];
 const DEFAULT_LIFETIME = 3599;
 
 export type ThrottleOptions = Partial<FaultScope> & { count: number; retryAfterSeconds?: number };
-export type FaultOptions = Partial<Faults>;
+export type FaultOptions = Partial<FaultScope> & {
+  latencyMs?: number;
+  errorRate?: number;
+  errorStatuses?: ServerErrorStatus[];
+  seed?: number;
+  burst?: {
+    everySeconds: number;
+    forSeconds: number;
+    offsetSeconds?: number;
+    retryAfterSeconds?: number;
+  } | null;
+  /** ISO time or `now`; null turns it off. */
+  tokensIssuedBefore?: string | null;
+};
 
 const invalid = (message: string) => new EmulatorError(400, 'invalid', message);
 
@@ -95,6 +109,7 @@ export const createControl = (emu: Emu) => {
       emu.refreshTokens.clear();
       emu.deviceCodes.clear();
       emu.faults = defaultFaults();
+      emu.random = seededRandom(emu.faults.seed);
       emu.throttles = [];
       emu.settings.accessTokenLifetimeSeconds = DEFAULT_LIFETIME;
       emu.settings.teamsActivationDelaySeconds = emu.initialSettings.teamsActivationDelaySeconds;
@@ -103,7 +118,10 @@ export const createControl = (emu: Emu) => {
       arm.reset();
       resetCallRecords();
     },
-    /** Latency (ms) and error rate (0..1, answered 503) for matching requests; default scope: graph and teams. */
+    /**
+     * Latency (ms), error rate (0..1, answered with one of `errorStatuses`, default 503), 429 bursts and forced
+     * token expiry (`faults.ts`) for matching requests; default scope: graph and teams. A `seed` restarts the PRNG.
+     */
     setFaults(f: FaultOptions) {
       const o = f as Record<string, unknown>;
       const latencyMs = o.latencyMs ?? emu.faults.latencyMs;
@@ -112,7 +130,9 @@ export const createControl = (emu: Emu) => {
         throw invalid('latencyMs must be 0..60000');
       if (typeof errorRate !== 'number' || errorRate < 0 || errorRate > 1)
         throw invalid('errorRate must be 0..1');
-      emu.faults = { latencyMs, errorRate, ...normaliseScope(scopeFrom(o, emu.faults.surfaces)) };
+      const storm = stormFrom(o, emu.faults, Date.now());
+      emu.faults = { ...storm, latencyMs, errorRate, ...normaliseScope(scopeFrom(o, emu.faults.surfaces)) };
+      if (o.seed !== undefined) emu.random = seededRandom(storm.seed);
       return emu.faults;
     },
     /** The next `count` matching requests get 429 with `Retry-After: retryAfterSeconds` (default 10; scope default graph and teams). */

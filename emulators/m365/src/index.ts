@@ -5,9 +5,9 @@ import { armErrorReply, armRoutes } from './azure-dns.ts';
 import { callRecordsRoutes } from './call-records.ts';
 import { defaultFaults, type Emu, type FaultScope, type TxtResolver } from './context.ts';
 import { controlRoutes, createControl, type Control } from './control.ts';
+import { burstRetryAfter, seededRandom, stormError } from './faults.ts';
 import { graphRoutes } from './graph.ts';
 import {
-  aad,
   EmulatorError,
   graphError,
   graphErrorBody,
@@ -124,33 +124,6 @@ const inScope = (s: FaultScope, ctx: Ctx, tenantId: string | undefined) =>
   (!s.tenant || s.tenant === tenantId) &&
   (!s.pathContains || ctx.url.pathname.toLowerCase().includes(s.pathContains.toLowerCase()));
 
-const transientError = (surface: Surface, status: number, retryAfter?: number) => {
-  const headers = retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined;
-  if (surface === 'identity') {
-    const e = aad(
-      status,
-      'temporarily_unavailable',
-      90033,
-      'A transient error has occurred. Please try again.',
-    );
-    if (headers) e.headers = headers;
-    return e;
-  }
-  return status === 429
-    ? new EmulatorError(
-        429,
-        'TooManyRequests',
-        'Too many requests. Please retry after the time given in the Retry-After header.',
-        { ...(headers ? { headers } : {}), extra: { innerCode: '429' } },
-      )
-    : graphError(
-        503,
-        'serviceNotAvailable',
-        'The service is temporarily unavailable. Please retry later.',
-        headers,
-      );
-};
-
 export async function startM365Emulator(options: M365EmulatorOptions = {}): Promise<M365Emulator> {
   const host = options.host ?? '127.0.0.1';
   const replication = createReplication(options.replication);
@@ -174,6 +147,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     refreshTokens: new Map(),
     deviceCodes: new Map(),
     faults: defaultFaults(),
+    random: seededRandom(defaultFaults().seed),
     throttles: [],
     settings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: delay },
     initialSettings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: delay },
@@ -200,10 +174,13 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     if (t) {
       t.remaining -= 1;
       emu.throttles = emu.throttles.filter((x) => x.remaining > 0);
-      throw transientError(ctx.surface, 429, t.retryAfterSeconds);
+      throw stormError(ctx.surface, 429, t.retryAfterSeconds);
     }
-    if (f.errorRate > 0 && inScope(f, ctx, tenantId) && Math.random() < f.errorRate)
-      throw transientError(ctx.surface, 503);
+    if (!inScope(f, ctx, tenantId)) return;
+    const burst = f.burst ? burstRetryAfter(f.burst, Date.now()) : undefined;
+    if (burst !== undefined) throw stormError(ctx.surface, 429, burst);
+    if (f.errorRate > 0 && emu.random() < f.errorRate)
+      throw stormError(ctx.surface, f.errorStatuses[Math.floor(emu.random() * f.errorStatuses.length)]!);
   };
 
   const notFound = (ctx: Ctx, methodMismatch: boolean): EmulatorError => {

@@ -21,6 +21,12 @@ export type SmtpSink = {
   smtpPort: number;
   httpUrl: string;
   messages: StoredMessage[];
+  /**
+   * A mail server outage: the SMTP port stops listening (connections are refused); the inbox and its page stay.
+   * `resume()` listens on the same port again.
+   */
+  suspend(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -33,34 +39,45 @@ export async function startSmtpSink(
   const messages: StoredMessage[] = [];
   let nextId = 1;
 
-  const smtp = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    banner: 'Trunkline sandbox mail sink',
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          messages.push({
-            id: nextId++,
-            receivedAt: new Date().toISOString(),
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            subject: mail.subject ?? '',
-            text: mail.text ?? '',
-            html: typeof mail.html === 'string' ? mail.html : '',
-          });
-          callback();
-        })
-        .catch((err: Error) => callback(err));
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    smtp.once('error', reject);
-    smtp.listen(options.smtpPort ?? 0, host, () => resolve());
-  });
+  const createSmtp = () =>
+    new SMTPServer({
+      secure: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      banner: 'Trunkline sandbox mail sink',
+      logger: false,
+      onData(stream, session, callback) {
+        simpleParser(stream)
+          .then((mail) => {
+            messages.push({
+              id: nextId++,
+              receivedAt: new Date().toISOString(),
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address),
+              subject: mail.subject ?? '',
+              text: mail.text ?? '',
+              html: typeof mail.html === 'string' ? mail.html : '',
+            });
+            callback();
+          })
+          .catch((err: Error) => callback(err));
+      },
+    });
+  const listen = async (port: number) => {
+    const server = createSmtp();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return server;
+  };
+  let smtp: SMTPServer | null = await listen(options.smtpPort ?? 0);
   const smtpPort = (smtp.server.address() as AddressInfo).port;
+  const closeSmtp = async () => {
+    const server = smtp;
+    smtp = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
 
   const http = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sink');
@@ -112,8 +129,12 @@ export async function startSmtpSink(
     smtpPort,
     httpUrl: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}`,
     messages,
+    suspend: closeSmtp,
+    async resume() {
+      smtp ??= await listen(smtpPort);
+    },
     async stop() {
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await closeSmtp();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };

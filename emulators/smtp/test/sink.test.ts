@@ -38,3 +38,22 @@ describe('sandbox SMTP sink', () => {
     );
   });
 });
+
+describe('SMTP sink outage', () => {
+  it('refuses connections while suspended, keeps its inbox, and receives again on the same port', async () => {
+    const sink = await startSmtpSink();
+    try {
+      const transport = nodemailer.createTransport(`smtp://127.0.0.1:${sink.smtpPort}`);
+      const send = (subject: string) =>
+        transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject, text: subject });
+      await send('before');
+      await sink.suspend();
+      await expect(send('during')).rejects.toMatchObject({ code: 'ESOCKET' });
+      await sink.resume();
+      await send('after');
+      expect(sink.messages.map((m) => m.subject)).toEqual(['before', 'after']);
+    } finally {
+      await sink.stop();
+    }
+  });
+});
