@@ -42,9 +42,11 @@ export type Delivery = {
   kind: 'notification' | 'lifecycle';
   resourceId: string | null;
   attempt: number;
-  /** HTTP status, or 0 for a timeout / network failure. */
+  /** HTTP status, or 0 for a timeout / network failure (and for a notification dropped unsent). */
   status: number;
   ms: number;
+  /** Graph's treatment of a slow endpoint: this notification was held back 10 s, or dropped unsent. */
+  throttled?: 'delayed' | 'dropped';
 };
 
 export type StoredRecord = { tenantId: string; createdAt: number; record: Json };
@@ -55,6 +57,10 @@ type Settings = {
   /** First retry after this long, doubling (Graph: exponential back-off for up to 4 hours). */
   retryBaseMs: number;
   maxAttempts: number;
+  /** No retry starts later than this after the first attempt (Graph: "for up to 4 hours"). */
+  retryWindowMs: number;
+  /** An answer slower than this counts as slow (Graph: 2900 ms), like a timeout. */
+  slowMs: number;
   /** Sessions per page with `$expand=sessions` (Graph: 60). */
   sessionsPageSize: number;
   /** Rows per page of getDirectRoutingCalls (Graph: 1000). */
@@ -65,6 +71,8 @@ const DEFAULT_SETTINGS: Settings = {
   timeoutMs: 3000,
   retryBaseMs: 60_000,
   maxAttempts: 8,
+  retryWindowMs: 4 * 3600_000,
+  slowMs: 2900,
   sessionsPageSize: 60,
   directRoutingPageSize: 1000,
 };
@@ -74,6 +82,8 @@ type State = {
   records: Map<string, StoredRecord>;
   directRouting: Map<string, Json[]>;
   deliveries: Delivery[];
+  /** Per notification URL: its answers of the last 10 minutes (slow or not), and until when it is dropped. */
+  endpoints: Map<string, { samples: { at: number; slow: boolean }[]; droppedUntil: number }>;
   settings: Settings;
   timers: Set<NodeJS.Timeout>;
 };
@@ -87,6 +97,7 @@ const stateOf = (emu: Emu): State => {
       records: new Map(),
       directRouting: new Map(),
       deliveries: [],
+      endpoints: new Map(),
       settings: { ...DEFAULT_SETTINGS },
       timers: new Set(),
     };
@@ -146,8 +157,120 @@ const validate = async (url: string) => {
 
 export const callRecordsState = stateOf;
 
+/** Cancels pending deliveries (the emulator stops). */
+export const stopCallRecords = (emu: Emu) => {
+  const s = stateOf(emu);
+  for (const t of s.timers) clearTimeout(t);
+  s.timers.clear();
+};
+
+// ------------------------------------------------------------------ state file
+
+/** What the state file keeps of the Direct Routing log (the server pulls it every 15 minutes, an hour back). */
+const KEEP_DR_MS = 2 * 3600_000;
+/** …and of the call records (a notified record is fetched within seconds). */
+const KEEP_RECORDS_MS = 15 * 60_000;
+
+export type CallRecordsSnapshot = {
+  subscriptions: Subscription[];
+  records: [string, StoredRecord][];
+  directRouting: [string, Json[]][];
+  /** The call generator's configuration (`call-generator.ts`). */
+  generator?: unknown;
+};
+
+/**
+ * The subscriptions (so the server's renewal finds them after a restart), the last 15 minutes' call records and
+ * the last 2 hours' Direct Routing rows. Pending deliveries and their retries are not kept.
+ */
+export const callRecordsSnapshot = (emu: Emu): CallRecordsSnapshot => {
+  const s = stateOf(emu);
+  const now = Date.now();
+  return {
+    subscriptions: [...s.subscriptions.values()].filter((x) => Date.parse(x.expirationDateTime) > now),
+    records: [...s.records].filter(([, r]) => now - r.createdAt <= KEEP_RECORDS_MS),
+    directRouting: [...s.directRouting]
+      .map(([t, rows]): [string, Json[]] => [
+        t,
+        rows.filter((r) => now - Date.parse(String(r.startDateTime)) <= KEEP_DR_MS),
+      ])
+      .filter(([, rows]) => rows.length > 0),
+  };
+};
+
+export const validateCallRecordsSnapshot = (v: unknown): CallRecordsSnapshot => {
+  const fail = (m: string): never => {
+    throw new Error(`state.callRecords: ${m}`);
+  };
+  if (!isObject(v)) return fail('must be an object');
+  const list = (k: string) => (Array.isArray(v[k]) ? (v[k] as unknown[]) : fail(`${k} must be a list`));
+  list('subscriptions').forEach((x, i) => {
+    if (!isObject(x)) return fail(`subscriptions[${i}] must be an object`);
+    for (const k of [
+      'id',
+      'tenantId',
+      'appId',
+      'resource',
+      'changeType',
+      'notificationUrl',
+      'expirationDateTime',
+    ])
+      if (typeof x[k] !== 'string') fail(`subscriptions[${i}].${k} must be a string`);
+  });
+  list('records').forEach((x, i) => {
+    if (!Array.isArray(x) || typeof x[0] !== 'string' || !isObject(x[1]) || !isObject(x[1].record))
+      fail(`records[${i}] must be [id, {tenantId, createdAt, record}]`);
+  });
+  list('directRouting').forEach((x, i) => {
+    if (!Array.isArray(x) || typeof x[0] !== 'string' || !Array.isArray(x[1]))
+      fail(`directRouting[${i}] must be [tenantId, rows]`);
+  });
+  return v as CallRecordsSnapshot;
+};
+
+export const restoreCallRecords = (emu: Emu, snap: CallRecordsSnapshot) => {
+  const s = stateOf(emu);
+  s.subscriptions = new Map(snap.subscriptions.map((x) => [x.id, { ...x }]));
+  s.records = new Map(snap.records);
+  s.directRouting = new Map(snap.directRouting);
+};
+
 // ------------------------------------------------------------------ delivery with Graph's retries
 
+/** Graph's slow-endpoint rule: over a 10-minute window of at least 100 answers, > 10 % slow delays, > 15 % drops. */
+const SLOW_WINDOW_MS = 10 * 60_000;
+const SLOW_MIN_SAMPLES = 100;
+const SLOW_DELAY_MS = 10_000;
+const SLOW_DROP_MS = 10 * 60_000;
+
+const endpointVerdict = (s: State, url: string, now: number): 'ok' | 'delay' | 'drop' => {
+  const e = s.endpoints.get(url);
+  if (!e) return 'ok';
+  if (e.droppedUntil > now) return 'drop';
+  e.samples = e.samples.filter((x) => x.at > now - SLOW_WINDOW_MS);
+  if (e.samples.length < SLOW_MIN_SAMPLES) return 'ok';
+  const share = e.samples.filter((x) => x.slow).length / e.samples.length;
+  if (share > 0.15) {
+    e.droppedUntil = now + SLOW_DROP_MS;
+    return 'drop';
+  }
+  return share > 0.1 ? 'delay' : 'ok';
+};
+
+const noteAnswer = (s: State, url: string, slow: boolean, at: number) => {
+  const e = s.endpoints.get(url) ?? { samples: [], droppedUntil: 0 };
+  e.samples.push({ at, slow });
+  if (e.samples.length > 10_000) e.samples.splice(0, e.samples.length - 10_000);
+  s.endpoints.set(url, e);
+};
+
+/**
+ * Delivers one POST with Graph's behaviour (reference §3.10): a 2xx within 3 s (`timeoutMs`) is delivered; a
+ * timeout, a refused connection or another status is retried with exponential back-off (`retryBaseMs`, doubling)
+ * for up to 4 hours (`retryWindowMs`, at most `maxAttempts`). An endpoint whose answers are slow (timeouts or over
+ * 2900 ms) in more than 10 % of the last 10 minutes' deliveries (at least 100) gets new notifications 10 s late,
+ * over 15 % has them dropped for 10 minutes.
+ */
 const deliver = (
   emu: Emu,
   sub: Subscription,
@@ -158,35 +281,44 @@ const deliver = (
   const s = stateOf(emu);
   const url = kind === 'lifecycle' ? sub.lifecycleNotificationUrl : sub.notificationUrl;
   if (!url) return;
-  const attempt = async (n: number) => {
+  const firstAt = Date.now();
+  const record = (d: Omit<Delivery, 'at' | 'subscriptionId' | 'kind' | 'resourceId'>) => {
+    s.deliveries.push({ at: new Date().toISOString(), subscriptionId: sub.id, kind, resourceId, ...d });
+    if (s.deliveries.length > 50_000) s.deliveries.splice(0, s.deliveries.length - 50_000);
+  };
+  const later = (ms: number, run: () => void) => {
+    const timer = setTimeout(() => {
+      s.timers.delete(timer);
+      run();
+    }, ms);
+    s.timers.add(timer);
+  };
+  const attempt = async (n: number, held: boolean) => {
     // A subscription deleted meanwhile gets nothing more.
     if (kind === 'notification' && !s.subscriptions.has(sub.id)) return;
+    if (kind === 'notification' && n === 1 && !held) {
+      const verdict = endpointVerdict(s, url, Date.now());
+      if (verdict === 'drop') return record({ attempt: n, status: 0, ms: 0, throttled: 'dropped' });
+      if (verdict === 'delay') return later(SLOW_DELAY_MS, () => void attempt(1, true));
+    }
     const r = await post(url, { json: body, timeoutMs: s.settings.timeoutMs });
-    s.deliveries.push({
-      at: new Date().toISOString(),
-      subscriptionId: sub.id,
-      kind,
-      resourceId,
+    record({
       attempt: n,
       status: r.status,
       ms: r.ms,
+      ...(held && n === 1 ? { throttled: 'delayed' as const } : {}),
     });
-    if (s.deliveries.length > 50_000) s.deliveries.splice(0, s.deliveries.length - 50_000);
+    noteAnswer(s, url, r.status === 0 || r.ms > s.settings.slowMs, Date.now());
     const ok = r.status >= 200 && r.status < 300;
     if (ok || n >= s.settings.maxAttempts) return;
-    const timer = setTimeout(
-      () => {
-        s.timers.delete(timer);
-        void attempt(n + 1);
-      },
-      s.settings.retryBaseMs * 2 ** (n - 1),
-    );
-    s.timers.add(timer);
+    const wait = s.settings.retryBaseMs * 2 ** (n - 1);
+    if (Date.now() + wait > firstAt + s.settings.retryWindowMs) return;
+    later(wait, () => void attempt(n + 1, held));
   };
-  void attempt(1);
+  void attempt(1, false);
 };
 
-const notify = (emu: Emu, tenantId: string, recordId: string, changeType: 'created' | 'updated') => {
+export const notify = (emu: Emu, tenantId: string, recordId: string, changeType: 'created' | 'updated') => {
   const s = stateOf(emu);
   for (const sub of s.subscriptions.values()) {
     if (sub.tenantId !== tenantId || Date.parse(sub.expirationDateTime) <= Date.now()) continue;
@@ -491,7 +623,7 @@ export const callRecordsRoutes = (emu: Emu): Route[] => {
 // ------------------------------------------------------------------ generator and control
 
 /** Deterministic pseudo-random numbers (mulberry32), so a seed reproduces a batch. */
-const prng = (seed: number) => {
+export const prng = (seed: number) => {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -558,6 +690,103 @@ const stream = (rnd: () => number, direction: string, poor: boolean, start: stri
   };
 };
 
+type CallUser = { id: string; userPrincipalName: string; displayName: string } | undefined;
+
+/**
+ * One PSTN call through the trunk `trunkFqdn` as Graph's call record (sessions fully expanded): a Teams user and
+ * the SBC's leg (a phone identity, the mediation server's user agent), each session with one segment and a
+ * `main-audio` media with both stream directions.
+ */
+export const pstnCall = (
+  rnd: () => number,
+  t: Tenant,
+  o: {
+    id: string;
+    startMs: number;
+    /** Seconds. */
+    duration: number;
+    poor: boolean;
+    inbound: boolean;
+    pstn: string;
+    trunkFqdn: string;
+    sessionsPerCall: number;
+    user: CallUser;
+  },
+): Json => {
+  const { id, user, poor, sessionsPerCall } = o;
+  const start = iso(o.startMs);
+  const end = iso(o.startMs + o.duration * 1000);
+  const teamsUser = {
+    '@odata.type': '#microsoft.graph.callRecords.participantEndpoint',
+    identity: {
+      user: { id: user?.id ?? randomUUID(), displayName: user?.displayName ?? 'User', tenantId: t.id },
+    },
+    userAgent: {
+      '@odata.type': '#microsoft.graph.callRecords.clientUserAgent',
+      headerValue: 'Teams/1.0 (Windows)',
+      platform: 'windows',
+      productFamily: 'teams',
+    },
+  };
+  const gateway = {
+    '@odata.type': '#microsoft.graph.callRecords.participantEndpoint',
+    identity: { phone: { id: o.pstn, displayName: null } },
+    userAgent: {
+      '@odata.type': '#microsoft.graph.callRecords.serviceUserAgent',
+      headerValue: `${o.trunkFqdn} SBC`,
+      role: 'mediationServer',
+    },
+  };
+  const [caller, callee] = o.inbound ? [gateway, teamsUser] : [teamsUser, gateway];
+  const sessions: Json[] = [];
+  for (let k = 0; k < sessionsPerCall; k++) {
+    const segment = (sid: string): Json => ({
+      id: sid,
+      startDateTime: start,
+      endDateTime: end,
+      caller,
+      callee,
+      failureInfo: null,
+      media: [
+        {
+          label: 'main-audio',
+          callerNetwork: null,
+          calleeNetwork: null,
+          callerDevice: null,
+          calleeDevice: null,
+          streams: [
+            stream(rnd, 'callerToCallee', poor, start, end),
+            stream(rnd, 'calleeToCaller', poor && rnd() < 0.5, start, end),
+          ],
+        },
+      ],
+    });
+    sessions.push({
+      id: randomUUID(),
+      modalities: ['audio'],
+      startDateTime: start,
+      endDateTime: end,
+      isTest: false,
+      caller,
+      callee,
+      failureInfo: null,
+      segments: [segment(randomUUID())],
+    });
+  }
+  return {
+    id,
+    version: 1,
+    type: 'peerToPeer',
+    modalities: ['audio'],
+    lastModifiedDateTime: end,
+    startDateTime: start,
+    endDateTime: end,
+    joinWebUrl: null,
+    organizer_v2: { id: user?.id ?? null },
+    sessions,
+  };
+};
+
 export const callRecordsControl = (emu: Emu) => {
   const s = () => stateOf(emu);
   const invalid = (message: string) => new EmulatorError(400, 'invalid', message);
@@ -582,9 +811,10 @@ export const callRecordsControl = (emu: Emu) => {
       st.records.clear();
       st.directRouting.clear();
       st.deliveries.length = 0;
+      st.endpoints.clear();
       st.settings = { ...DEFAULT_SETTINGS };
     },
-    /** Delivery timeout and retries, page sizes (`timeoutMs`, `retryBaseMs`, `maxAttempts`, `sessionsPageSize`, `directRoutingPageSize`). */
+    /** Delivery timeout and retries, page sizes (`timeoutMs`, `retryBaseMs`, `maxAttempts`, `retryWindowMs`, `slowMs`, `sessionsPageSize`, `directRoutingPageSize`). */
     setCallRecordSettings(o: Partial<Settings>) {
       const next = { ...s().settings };
       for (const [k, v] of Object.entries(o)) {
@@ -678,80 +908,20 @@ export const callRecordsControl = (emu: Emu) => {
         const id = randomUUID();
         const startMs = endBefore - 3_600_000 + Math.floor(rnd() * 3_000_000);
         const duration = 30 + Math.floor(rnd() * 540);
-        const start = iso(startMs);
-        const end = iso(startMs + duration * 1000);
         const poor = rnd() < poorShare;
         const inbound = rnd() < 0.5;
         const pstn = number();
-        const teamsUser = {
-          '@odata.type': '#microsoft.graph.callRecords.participantEndpoint',
-          identity: {
-            user: { id: user?.id ?? randomUUID(), displayName: user?.displayName ?? 'User', tenantId: t.id },
-          },
-          userAgent: {
-            '@odata.type': '#microsoft.graph.callRecords.clientUserAgent',
-            headerValue: 'Teams/1.0 (Windows)',
-            platform: 'windows',
-            productFamily: 'teams',
-          },
-        };
-        const gateway = {
-          '@odata.type': '#microsoft.graph.callRecords.participantEndpoint',
-          identity: { phone: { id: pstn, displayName: null } },
-          userAgent: {
-            '@odata.type': '#microsoft.graph.callRecords.serviceUserAgent',
-            headerValue: `${o.trunkFqdn} SBC`,
-            role: 'mediationServer',
-          },
-        };
-        const [caller, callee] = inbound ? [gateway, teamsUser] : [teamsUser, gateway];
-        const sessions: Json[] = [];
-        for (let k = 0; k < sessionsPerCall; k++) {
-          const segment = (sid: string): Json => ({
-            id: sid,
-            startDateTime: start,
-            endDateTime: end,
-            caller,
-            callee,
-            failureInfo: null,
-            media: [
-              {
-                label: 'main-audio',
-                callerNetwork: null,
-                calleeNetwork: null,
-                callerDevice: null,
-                calleeDevice: null,
-                streams: [
-                  stream(rnd, 'callerToCallee', poor, start, end),
-                  stream(rnd, 'calleeToCaller', poor && rnd() < 0.5, start, end),
-                ],
-              },
-            ],
-          });
-          sessions.push({
-            id: randomUUID(),
-            modalities: ['audio'],
-            startDateTime: start,
-            endDateTime: end,
-            isTest: false,
-            caller,
-            callee,
-            failureInfo: null,
-            segments: [segment(randomUUID())],
-          });
-        }
-        const record: Json = {
+        const record = pstnCall(rnd, t, {
           id,
-          version: 1,
-          type: 'peerToPeer',
-          modalities: ['audio'],
-          lastModifiedDateTime: end,
-          startDateTime: start,
-          endDateTime: end,
-          joinWebUrl: null,
-          organizer_v2: { id: user?.id ?? null },
-          sessions,
-        };
+          startMs,
+          duration,
+          poor,
+          inbound,
+          pstn,
+          trunkFqdn: o.trunkFqdn,
+          sessionsPerCall,
+          user,
+        });
         s().records.set(id, { tenantId: t.id, createdAt: Date.now(), record });
         ids.push(id);
         dr.push(
@@ -795,7 +965,7 @@ const FAILURES: [number, string, number][] = [
   [503, 'Service Unavailable', 560503],
 ];
 
-const drRow = (
+export const drRow = (
   rnd: () => number,
   c: {
     start: number;
@@ -803,7 +973,7 @@ const drRow = (
     inbound: boolean;
     pstn: string;
     fqdn: string;
-    user: { id: string; userPrincipalName: string; displayName: string } | undefined;
+    user: CallUser;
     ok: boolean;
   },
 ): Json => {

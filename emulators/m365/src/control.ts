@@ -1,4 +1,5 @@
 import { armControl, armControlRoutes } from './azure-dns.ts';
+import { callGeneratorControl, callGeneratorControlRoutes } from './call-generator.ts';
 import { callRecordsControl, callRecordsControlRoutes } from './call-records.ts';
 import { defaultFaults, type Emu, type FaultScope, type LoggedRequest } from './context.ts';
 import { seededRandom, stormFrom, type ServerErrorStatus } from './faults.ts';
@@ -51,6 +52,7 @@ export const createControl = (emu: Emu) => {
   const { world } = emu;
   const arm = armControl(emu);
   const { reset: resetCallRecords, ...callRecords } = callRecordsControl(emu);
+  const { reset: resetCallGenerator, ...callGenerator } = callGeneratorControl(emu);
 
   const tenantOf = (key: string): Tenant => {
     const t = world.findTenant(key);
@@ -117,6 +119,7 @@ export const createControl = (emu: Emu) => {
       emu.requests.length = 0;
       arm.reset();
       resetCallRecords();
+      resetCallGenerator();
     },
     /**
      * Latency (ms), error rate (0..1, answered with one of `errorStatuses`, default 503), 429 bursts and forced
@@ -216,6 +219,7 @@ export const createControl = (emu: Emu) => {
     },
     ...arm.control,
     ...callRecords,
+    ...callGenerator,
   };
   return control;
 };
@@ -280,5 +284,6 @@ export const controlRoutes = (control: Control): Route[] => {
     }),
     ...armControlRoutes(control),
     ...callRecordsControlRoutes(control),
+    ...callGeneratorControlRoutes(control),
   ];
 };

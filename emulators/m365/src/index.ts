@@ -2,7 +2,8 @@ import { Resolver } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { armErrorReply, armRoutes } from './azure-dns.ts';
-import { callRecordsRoutes } from './call-records.ts';
+import { initCallGenerator, stopCallGenerator, type GeneratorConfig } from './call-generator.ts';
+import { callRecordsRoutes, stopCallRecords } from './call-records.ts';
 import { defaultFaults, type Emu, type FaultScope, type TxtResolver } from './context.ts';
 import { controlRoutes, createControl, type Control } from './control.ts';
 import { burstRetryAfter, seededRandom, stormError } from './faults.ts';
@@ -38,6 +39,7 @@ export type { ReplicationKind, ReplicationOptions, ReplicationWindows } from './
 export { GRAPH, TEAMS_ADMIN, ROLE_TEMPLATES } from './catalog.ts';
 export { MAX_LIFETIME_MINUTES } from './call-records.ts';
 export type { Delivery, GenerateOptions, Subscription } from './call-records.ts';
+export type { GeneratedCall, GeneratorConfig } from './call-generator.ts';
 
 export type M365EmulatorOptions = {
   /** 0 (default) picks a free port. */
@@ -65,6 +67,12 @@ export type M365EmulatorOptions = {
    * the state lives in memory.
    */
   stateFile?: string;
+  /**
+   * The call generator (`call-generator.ts`): PSTN calls for every tenant with a call-record subscription, notified
+   * through its webhook. Default off; the sandbox turns it on with its SBC zone. A configuration kept in the state
+   * file (changed through the control API) wins over this.
+   */
+  callGenerator?: Partial<GeneratorConfig>;
 };
 
 export type M365Emulator = {
@@ -155,6 +163,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     requests: [],
   };
   await persisted?.attach(emu);
+  initCallGenerator(emu, options.callGenerator, persisted?.loaded?.callRecords?.generator);
   const control = createControl(emu);
   const routes: Record<Surface, Route[]> = {
     identity: identityRoutes(emu),
@@ -315,6 +324,8 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     },
     control,
     stop: async () => {
+      stopCallGenerator(emu);
+      stopCallRecords(emu);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

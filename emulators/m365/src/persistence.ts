@@ -1,5 +1,12 @@
 import { openStateFile, type StateFile } from '@trunkline/emulator-state';
 import type { JWK } from 'jose';
+import { generatorSnapshot } from './call-generator.ts';
+import {
+  callRecordsSnapshot,
+  restoreCallRecords,
+  validateCallRecordsSnapshot,
+  type CallRecordsSnapshot,
+} from './call-records.ts';
 import type { AuthCode, DeviceEntry, Emu, RefreshEntry } from './context.ts';
 import type { App, Tenant } from './state.ts';
 
@@ -8,9 +15,11 @@ import type { App, Tenant } from './state.ts';
  * stands (domains, users with their licences and passwords, subscribed SKUs, service principals and their app roles,
  * role assignments, consent grants, Teams admin objects), the app registrations, the token signing key (tokens issued
  * before a restart still verify), the refresh tokens (used ones too, so a replay still answers AADSTS70008), and the
- * authorization and device codes that have not expired. Not kept: fault injection, throttles, settings changed through
- * the control API, the request log, Azure DNS zones and role assignments, call records and subscriptions, and
- * replication clocks (objects read back count as replicated).
+ * authorization and device codes that have not expired, the call-record subscriptions, the call generator's
+ * configuration, the last 15 minutes' call records and the last 2 hours' Direct Routing log (`callRecordsSnapshot`).
+ * Not kept: fault injection, throttles, other settings changed through the control API, the request log, Azure DNS
+ * zones and role assignments, pending notification deliveries, and replication clocks (objects read back count as
+ * replicated).
  */
 
 const FORMAT = 'trunkline-m365-emulator';
@@ -25,6 +34,8 @@ export type M365Snapshot = {
   refreshTokens: [string, RefreshEntry][];
   codes: [string, AuthCode][];
   deviceCodes: [string, DeviceEntry][];
+  /** Absent in files written before call records were kept. */
+  callRecords?: CallRecordsSnapshot;
 };
 
 const fail = (message: string): never => {
@@ -73,6 +84,7 @@ export const validateSnapshot = (state: unknown): M365Snapshot => {
   entries(state, 'refreshTokens');
   entries(state, 'codes');
   entries(state, 'deviceCodes');
+  if (state.callRecords !== undefined) validateCallRecordsSnapshot(state.callRecords);
   return state as unknown as M365Snapshot;
 };
 
@@ -91,6 +103,7 @@ const restore = (emu: Emu, s: M365Snapshot) => {
   refill(emu.refreshTokens, s.refreshTokens);
   refill(emu.codes, s.codes);
   refill(emu.deviceCodes, s.deviceCodes);
+  if (s.callRecords) restoreCallRecords(emu, s.callRecords);
 };
 
 const snapshot = (emu: Emu, signingKey: JWK): M365Snapshot => {
@@ -102,6 +115,7 @@ const snapshot = (emu: Emu, signingKey: JWK): M365Snapshot => {
     refreshTokens: [...emu.refreshTokens],
     codes: [...emu.codes].filter(([, c]) => !c.used && c.expiresAt > now),
     deviceCodes: [...emu.deviceCodes].filter(([, d]) => d.expiresAt > now),
+    callRecords: { ...callRecordsSnapshot(emu), generator: generatorSnapshot(emu) },
   };
 };
 
