@@ -20,6 +20,20 @@ import { startSmtpSink } from '@trunkline/emulator-smtp';
  */
 export const SANDBOX_M365_PACE = { replicationSeconds: 3, teamsActivationDelaySeconds: 30 };
 
+/**
+ * The M365 emulator's call generator (`emulators/m365/src/call-generator.ts`): on in the sandbox, so a service
+ * whose Notification Service app is set gets calls every 20–60 s once its trunk exists and its dashboard fills
+ * itself. `SANDBOX_QOE_GENERATOR=off` (or `0`) turns it off at start, `on` (`1`) on; unset, the emulator keeps what
+ * its control API last set (`PUT {emulator}/_control/call-generator`), else on.
+ */
+export const sandboxCallGenerator = (env: Record<string, string | undefined>): boolean | undefined => {
+  const v = env.SANDBOX_QOE_GENERATOR?.toLowerCase();
+  if (v === undefined || v === '') return undefined;
+  if (['on', '1', 'true'].includes(v)) return true;
+  if (['off', '0', 'false'].includes(v)) return false;
+  throw new Error('SANDBOX_QOE_GENERATOR must be on or off');
+};
+
 const seconds = (v: string | undefined, fallback: number, name: string) => {
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
@@ -189,7 +203,11 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
       replication,
       teamsActivationDelaySeconds: activationDelay,
       stateFile: state.m365,
+      callGenerator: { enabled: true, sbcZone: env.SANDBOX_SBC_ZONE ?? SANDBOX_SBC_ZONE },
     });
+    const generatorSwitch = sandboxCallGenerator(env);
+    if (generatorSwitch !== undefined) m365.control.configureCallGenerator({ enabled: generatorSwitch });
+    const generator = m365.control.callGenerator();
     // The sandbox's demo tenant: contoso has consented to the provider app, so its admin's credentials
     // connect; fabrikam (MFA enforced) and northwind (not consented) show the fallbacks.
     m365.control.consent('contoso');
@@ -204,6 +222,7 @@ export async function startSandbox(env: Record<string, string | undefined>): Pro
       },
       describe: [
         `  Microsoft 365 (emulator)  ${m365.url} — tenants contoso, fabrikam, northwind (see emulators/m365/README.md); directory replication ${replication} s, domain activation delay ${activationDelay} s`,
+        `  Teams call generator (emulator)  ${generator.enabled ? `on: a call every ${generator.minIntervalSeconds}–${generator.maxIntervalSeconds} s per tenant with a call-record subscription and a trunk` : 'off'}; ${m365.urls.control}/call-generator (SANDBOX_QOE_GENERATOR=on|off)`,
       ],
       stop: () => m365.stop(),
     });
