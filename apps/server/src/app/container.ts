@@ -43,6 +43,7 @@ import { createSbcsService, type ProvisionerFor } from '../sbc/sbcs.service.ts';
 import { createSbcTemplatesService } from '../sbc/sbc-templates.service.ts';
 import { createNumberRangesService } from '../number-ranges/number-ranges.service.ts';
 import { createQoeService } from '../qoe/qoe.service.ts';
+import { createQoeDashboardService } from '../qoe/dashboard.service.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -208,6 +209,8 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
       webhookBaseUrl: config.qoe.webhookBaseUrl,
       retentionDays: config.qoe.retentionDays,
     }),
+    /** QoE dashboards: overview, call list and drill-down, per-service last 24 hours (scoped reads). */
+    qoeDashboard: createQoeDashboardService({ repos }),
   };
   return { ...built, changes, live: createLiveViews(built) };
 }

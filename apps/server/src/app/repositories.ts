@@ -22,6 +22,7 @@ import { createSbcsRepository } from '../sbc/sbcs.repository.ts';
 import { createSbcTemplatesRepository } from '../sbc/templates.repository.ts';
 import { createNumberRangesRepository } from '../number-ranges/number-ranges.repository.ts';
 import { createQoeRepository } from '../qoe/qoe.repository.ts';
+import { createQoeDashboardRepository } from '../qoe/dashboard.repository.ts';
 
 /** Every repository bound to one executor: the database, or a transaction on it. */
 export function createRepositories(db: Executor) {
@@ -48,6 +49,7 @@ export function createRepositories(db: Executor) {
     sbcTemplates: createSbcTemplatesRepository(db),
     numberRanges: createNumberRangesRepository(db),
     qoe: createQoeRepository(db),
+    qoeDashboard: createQoeDashboardRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -12,6 +12,8 @@ import { actorOf } from '../http/auth.ts';
 import { problems, type App } from '../http/types.ts';
 import { AppError, invalid } from '../platform/errors.ts';
 import { webhookPaths, type QoeService } from './qoe.service.ts';
+import { registerQoeDashboardRoutes } from './dashboard.routes.ts';
+import type { QoeDashboardService } from './dashboard.service.ts';
 
 /** Graph's validation token, HTML-escaped (Microsoft: "escape HTML/JS"), as the text/plain answer. */
 const escapeToken = (s: string) =>
@@ -35,7 +37,11 @@ const webhookResponses = {
  * The Graph change-notification webhook (public by design: Microsoft calls it without credentials; every item is
  * checked against a known subscription and its clientState) and the service page's subscription state.
  */
-export function registerQoeRoutes(app: App, { qoe }: { qoe: QoeService }) {
+export function registerQoeRoutes(
+  app: App,
+  { qoe, qoeDashboard }: { qoe: QoeService; qoeDashboard: QoeDashboardService },
+) {
+  registerQoeDashboardRoutes(app, { qoeDashboard });
   app.get(
     '/api/v1/services/:id/qoe/subscription',
     {
