@@ -18,7 +18,8 @@ import { IdSchema, TimestampSchema } from './common.ts';
  * - `/api/v1/services/{id}/qoe/calls/{callId}` → `QoeCallDetail`
  * - `/api/v1/services/{id}/qoe/summary` → `QoeServiceSummary` (last 24 hours)
  * - `/api/v1/qoe/service-summaries?serviceIds=a,b,c` → `QoeServiceSummaries` (last 24 hours, up to 100 services)
- * A bad range (to before from, more than 90 days) is 422 `validation_failed` with the field in `errors[]`.
+ * A bad range (to before from, more than 90 days) is 422 `validation_failed` with the field in `errors[]`; a
+ * `customerId` or `serviceId` filter outside the actor's scope is 404, as the object itself would be.
  */
 
 /**
@@ -295,8 +296,8 @@ export const QoeCallPageSchema = z.object({
 });
 export type QoeCallPage = z.infer<typeof QoeCallPageSchema>;
 
-/** A Graph call-record id as the call detail's path names it. */
-export const QoeCallIdSchema = z.string().regex(/^[0-9A-Za-z-]{1,64}$/, { error: 'Not a call record id.' });
+/** A Graph call-record id as the call detail's path names it (a GUID from Graph; any other id is simply not found). */
+export const QoeCallIdSchema = z.string().min(1).max(200);
 export const QoeCallParamsSchema = z.object({ id: IdSchema, callId: QoeCallIdSchema });
 
 const EndpointSchema = z.object({

@@ -15,6 +15,7 @@ import {
 } from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
 import { invalid, notFound } from '../platform/errors.ts';
+import type { CustomersRepository } from '../customers/customers.repository.ts';
 import type { ServicesRepository } from '../services/services.repository.ts';
 import type { CallCursor, QoeDashboardRepository, ServiceCounts } from './dashboard.repository.ts';
 
@@ -68,10 +69,14 @@ function decodeCursor(text: string): CallCursor {
  * summary. Scope as every list: the actor's scope narrows every query, a service outside it is not found.
  */
 export function createQoeDashboardService(deps: {
-  repos: { qoeDashboard: QoeDashboardRepository; services: ServicesRepository };
+  repos: {
+    qoeDashboard: QoeDashboardRepository;
+    services: ServicesRepository;
+    customers: CustomersRepository;
+  };
   now?: () => Date;
 }) {
-  const { qoeDashboard: repo, services } = deps.repos;
+  const { qoeDashboard: repo, services, customers } = deps.repos;
   const now = deps.now ?? (() => new Date());
 
   const lastDay = () => {
@@ -91,10 +96,21 @@ export function createQoeDashboardService(deps: {
     lastCallAt: c.lastCallAt,
   });
 
+  /** The actor's scope and filters; a customer or service filter outside the scope is not found (404), as an object. */
+  async function filterOf(
+    actor: Actor,
+    q: { customerId?: string | undefined; serviceId?: string | undefined },
+  ) {
+    const scope = scopeOf(actor);
+    if (q.customerId && !(await customers.get(scope, q.customerId))) throw notFound('Customer');
+    if (q.serviceId && !(await services.get(scope, q.serviceId))) throw notFound('Service');
+    return { scope, customerId: q.customerId, serviceId: q.serviceId };
+  }
+
   return {
     async summary(actor: Actor, query: QoeRangeQuery): Promise<QoeSummary> {
       const { from, to, bucketSeconds } = resolveQoeRange(query, now());
-      const f = { scope: scopeOf(actor), customerId: query.customerId, serviceId: query.serviceId };
+      const f = await filterOf(actor, query);
       const w = { from, to };
       const [attempts, sipCodes, streams, streamBuckets, calls, topServices] = await Promise.all([
         repo.attemptsTimeline(f, w, bucketSeconds),
@@ -140,7 +156,7 @@ export function createQoeDashboardService(deps: {
 
     async calls(actor: Actor, query: QoeCallListQuery): Promise<QoeCallPage> {
       const { from, to } = resolveQoeRange(query, now());
-      const f = { scope: scopeOf(actor), customerId: query.customerId, serviceId: query.serviceId };
+      const f = await filterOf(actor, query);
       const rows = await repo.callList(
         f,
         { from, to },

@@ -149,17 +149,24 @@ describe('QoE dashboard scope', () => {
     }
   });
 
-  it("narrows by customer and service within the scope; another customer's service gives nothing", async () => {
+  it('narrows by customer and service within the scope; a filter outside it is 404', async () => {
     const own = await summary(t.a.channelClient, `?customerId=${t.a.sibling.id}`);
     expect(own.streams.callRecords).toBe(given.a2.records);
     const one = await summary(t.admin, `?serviceId=${svc.b1}`);
     expect(one.calls.answered).toBe(given.b1.answered);
-    const foreign = await summary(t.a.customerClient, `?serviceId=${svc.b1}`);
-    expect(foreign.calls.total).toBe(0);
-    expect(foreign.streams.streams).toBe(0);
-    expect(foreign.streams.poorShare).toBeNull();
-    expect(foreign.calls.successRate).toBeNull();
-    expect((await allCalls(t.a.customerClient, `&serviceId=${svc.a2}`, 10)).length).toBe(0);
+    for (const query of [`serviceId=${svc.b1}`, `serviceId=${svc.a2}`, `customerId=${t.a.sibling.id}`]) {
+      expectProblem(await t.a.customerClient.get(`/api/v1/qoe/summary?${query}`), 404, 'not_found');
+      expectProblem(await t.a.customerClient.get(`/api/v1/qoe/calls?${query}`), 404, 'not_found');
+    }
+    expectProblem(
+      await t.a.channelClient.get(`/api/v1/qoe/summary?customerId=${t.b.customer.id}`),
+      404,
+      'not_found',
+    );
+    const empty = await summary(t.admin, `?serviceId=${await service(t.b.sibling.id, 'qoe-b2')}`);
+    expect(empty.calls).toEqual({ total: 0, answered: 0, failed: 0, successRate: null });
+    expect(empty.streams.poorShare).toBeNull();
+    expect(empty.topSipCodes).toEqual([]);
   });
 
   it('filters the call list by poor calls and by failed attempts', async () => {
