@@ -11,7 +11,7 @@ import type { WorkflowsRepository } from './workflow.repository.ts';
 import type { SbcAllocationsRepository } from '../sbc/allocations.repository.ts';
 import { heldRows } from '../sbc/provisioners.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { healthCheckJob, routingStepJob } from '../jobs/definitions.ts';
+import { healthCheckJob, qoeSyncSubscriptionsJob, routingStepJob } from '../jobs/definitions.ts';
 import type { JobQueue, TransactionJobQueue } from '../jobs/job.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
@@ -131,6 +131,8 @@ export function createRoutingRunner({
         targetId: w.serviceId,
         customerId: service?.customerId ?? null,
       });
+      // A removed service's call-record subscription is deleted at once (qoe/), not at the next scheduled sync.
+      if (w.kind === 'offboard') await r.jobs.send(qoeSyncSubscriptionsJob, {});
       // The service's health is checked again after each run (health/), one queued check per service.
       await r.jobs.send(healthCheckJob, { serviceId: w.serviceId }, { singletonKey: `run:${w.serviceId}` });
     });

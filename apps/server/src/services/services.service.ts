@@ -33,7 +33,7 @@ import type { ServicesRepository } from './services.repository.ts';
 import type { ConnectionsService } from '../connections/connections.service.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { InvitationTokens } from '../invitations/invitation-token.ts';
-import { sendInvitationJob } from '../jobs/definitions.ts';
+import { qoeSyncSubscriptionsJob, sendInvitationJob } from '../jobs/definitions.ts';
 import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import { decodeCursor, encodeCursor } from '../platform/db/keyset.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
@@ -515,6 +515,8 @@ export function createServicesService({
         const customer = await r.customers.get(scope, current.customerId);
         const tenantId = await r.microsoftAccess.tenantOfService(id);
         if (!(await r.services.remove(scope, id))) throw notFound('Service');
+        // Its call-record subscription (if any) is deleted at Graph at once (qoe/), not at the next scheduled sync.
+        await r.jobs.send(qoeSyncSubscriptionsJob, {});
         await endMicrosoftAccessIfLast(r, actor, {
           serviceId: id,
           tenantId,
