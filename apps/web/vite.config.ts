@@ -66,6 +66,13 @@ export default defineConfig({
               name: 'mantine',
               test: /node_modules[\\/](@mantine[\\/](core|hooks|notifications)|@floating-ui)[\\/]/,
             },
+            // The QoE dashboards' charts (recharts and what only it uses) and date pickers: their own lazy chunks,
+            // loaded with the Call quality page, never preloaded (mantine-extra is) nor part of `vendor`.
+            {
+              name: 'charts',
+              test: /node_modules[\\/](@mantine[\\/]charts|recharts|victory-vendor|d3-[\w-]+|internmap|@reduxjs|redux|redux-thunk|react-redux|reselect|immer|es-toolkit|decimal\.js-light|eventemitter3|tiny-invariant|use-sync-external-store)[\\/]/,
+            },
+            { name: 'dates', test: /node_modules[\\/]@mantine[\\/]dates[\\/]/ },
             { name: 'mantine-extra', test: /node_modules[\\/]@mantine[\\/]/ },
             { name: 'zod', test: /node_modules[\\/]zod[\\/]/ },
             { name: 'query', test: /node_modules[\\/]@tanstack[\\/]/ },

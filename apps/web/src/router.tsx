@@ -45,6 +45,14 @@ export const router = createBrowserRouter([
           import('./pages/onboarding/NewTenantPage.tsx').then((m) => ({ Component: m.NewTenantPage })),
       },
       {
+        path: 'quality',
+        lazy: () => import('./pages/qoe/QoePage.tsx').then((m) => ({ Component: m.QoePage })),
+      },
+      {
+        path: 'quality/services/:serviceId/calls/:callId',
+        lazy: () => import('./pages/qoe/QoeCallPage.tsx').then((m) => ({ Component: m.QoeCallPage })),
+      },
+      {
         path: 'invitations',
         lazy: () => import('./pages/InvitationsPage.tsx').then((m) => ({ Component: m.InvitationsPage })),
       },
