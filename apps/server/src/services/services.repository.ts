@@ -119,6 +119,9 @@ const sortTypes: Record<keyof typeof sortColumns, string> = {
   licensedUsers: 'int',
 };
 
+/** Up to this many customers whose name matches a search are passed to the services query as their ids. */
+const SEARCH_CUSTOMER_IDS = 1_000;
+
 export type NewService = {
   customerId: string;
   fullName: string;
@@ -149,6 +152,32 @@ export function createServicesRepository(db: Executor) {
       .innerJoin(customers, eq(customers.id, services.customerId))
       .innerJoin(licenseTypes, eq(licenseTypes.id, services.licenseType));
 
+  /**
+   * Services whose full or short name, or whose customer's name, contains `q` ignoring case (LIKE wildcards taken
+   * literally), as one OR on the services table so that the planner can combine index scans: the names' trigram
+   * indexes (migration 0024) and, for the customers whose name matches (found first, through their own trigram
+   * index), the services' customer index. An OR across the two tables of a join can use neither table's index and
+   * read every row. The customers are passed as a list of ids, so the planner knows how many services they hold;
+   * beyond SEARCH_CUSTOMER_IDS (a search most rows match anyway) as a subquery. From three characters the trigram
+   * indexes narrow the search; a shorter `q` has no trigram and reads the rows. When most rows match, the planner
+   * keeps the sort's index and stops at the page's end. The customers are not scoped here: they only select
+   * among the services of the scope.
+   */
+  const searchMatches = async (q: string): Promise<SQL> => {
+    const customerMatches = await db
+      .select({ id: customers.id })
+      .from(customers)
+      .where(nameContains(customers.name, q))
+      .limit(SEARCH_CUSTOMER_IDS + 1);
+    const byCustomer =
+      customerMatches.length === 0
+        ? sql`false`
+        : customerMatches.length <= SEARCH_CUSTOMER_IDS
+          ? sql`${services.customerId} = any(${`{${customerMatches.map((c) => c.id).join(',')}}`}::uuid[])`
+          : sql`${services.customerId} in (select ${customers.id} from ${customers} where ${nameContains(customers.name, q)})`;
+    return sql`(${nameContains(services.fullName, q)} or ${nameContains(services.shortName, q)} or ${byCustomer})`;
+  };
+
   return {
     /**
      * A page in the given sort (ties by id, in the same direction, so one index serves both): after the keyset
@@ -162,9 +191,7 @@ export function createServicesRepository(db: Executor) {
       const where = and(
         serviceInScope(scope),
         query.customerId ? eq(services.customerId, query.customerId) : undefined,
-        query.q
-          ? sql`(${nameContains(services.fullName, query.q)} or ${nameContains(services.shortName, query.q)} or ${nameContains(customers.name, query.q)})`
-          : undefined,
+        query.q ? await searchMatches(query.q) : undefined,
       );
       const order = query.order === 'asc' ? asc : desc;
       const expr = sortColumns[query.sort];

@@ -48,8 +48,9 @@ export const customers = pgTable(
     // The list's sort (by name, ignoring case).
     index('customers_name_lower_id_idx').on(sql`lower(${t.name})`, t.id),
     // The services search (and the customers list's) matches names with ILIKE '%q%': a trigram index serves it
-    // from three characters (pg_trgm, created by migration 0023).
-    index('customers_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+    // from three characters (pg_trgm, created by migration 0023). Without GIN's pending list (fastupdate): PGlite
+    // has no autovacuum to merge it, and every search would read it row by row.
+    index('customers_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')).with({ fastupdate: false }),
   ],
 );
 
@@ -257,8 +258,13 @@ export const services = pgTable(
     // The list's default sort (newest first) and its keyset cursor.
     index('services_created_at_id_idx').on(t.createdAt, t.id),
     // The services search: ILIKE '%q%' on either name, served from three characters (pg_trgm, migration 0023).
-    index('services_full_name_trgm_idx').using('gin', t.fullName.op('gin_trgm_ops')),
-    index('services_short_name_trgm_idx').using('gin', t.shortName.op('gin_trgm_ops')),
+    // No pending list (fastupdate), as for customers_name_trgm_idx.
+    index('services_full_name_trgm_idx')
+      .using('gin', t.fullName.op('gin_trgm_ops'))
+      .with({ fastupdate: false }),
+    index('services_short_name_trgm_idx')
+      .using('gin', t.shortName.op('gin_trgm_ops'))
+      .with({ fastupdate: false }),
   ],
 );
 
