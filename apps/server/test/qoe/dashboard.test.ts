@@ -32,7 +32,7 @@ const CALLS = 14;
 const FAILED = 6;
 
 type Emu = Awaited<ReturnType<typeof startTestServerWithMicrosoft>>['emu'];
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 let server: TestServer;
 let emu: Emu;
@@ -73,7 +73,7 @@ const world = () => {
   const all = emu.control.callRecords('contoso');
   const records = (all.records as Json[]).filter((r) => generated.includes(r.id));
   const log = (all.directRoutingCalls as Json[]).filter((r) => r.trunkFullyQualifiedDomainName === trunkFqdn);
-  const streams = records.flatMap((r) =>
+  const streams: Json[] = records.flatMap((r) =>
     streamsOf(r).map((x) => ({ ...x, callId: r.id, callStart: r.startDateTime })),
   );
   return { records, log, streams };
