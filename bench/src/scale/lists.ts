@@ -30,6 +30,9 @@ export async function listsAt(n: number, runs = 30) {
         from services, generate_series(${from}::int, ${to}::int) as g where id = ${seed.id}`);
     }
     await db.execute(sql`analyze`);
+    // PGlite runs in this thread: the inserts held the event loop, so the server's keep-alive timers fire only
+    // now; let them close idle sockets before a request reuses one.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const pageSize = 50;
     const lastPage = Math.ceil(n / pageSize);
     const middle = await s.call<{ nextCursor: string | null }>(

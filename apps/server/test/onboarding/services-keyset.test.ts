@@ -95,6 +95,9 @@ describe('services list: keyset pages and a cheap total', () => {
              license_type, 1, status, admin_auth_method
       from services, generate_series(1, 10050) as g where id = ${one!.id}`);
     await server.runtime.handle.db.execute(sql`analyze services`);
+    // PGlite runs in this thread: the insert held the event loop (seconds, with the search's trigram indexes), so
+    // the server's keep-alive timers fire only now; let them close idle sockets before a request reuses one.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const page = await list('pageSize=5');
     expect(page.totalIsEstimate).toBe(true);
     expect(page.total).toBeGreaterThan(10_000);
