@@ -1,3 +1,4 @@
+import { isPoorAudio, POOR_AUDIO_THRESHOLDS } from '@trunkline/contracts';
 import { z } from 'zod';
 
 /**
@@ -9,14 +10,9 @@ import { z } from 'zod';
 /**
  * Microsoft's call-quality thresholds for a poor audio stream (Call Quality Dashboard, "Stream classification":
  * https://learn.microsoft.com/microsoftteams/stream-classification-in-call-quality-dashboard): any one exceeded.
+ * One definition, in contracts (`POOR_AUDIO_THRESHOLDS`, `poorAudioBy`), shared with the dashboards and the web.
  */
-export const POOR_AUDIO = {
-  jitterMs: 30,
-  packetLoss: 0.1,
-  roundTripMs: 500,
-  audioDegradation: 1.0,
-  concealedRatio: 0.07,
-} as const;
+export const POOR_AUDIO = POOR_AUDIO_THRESHOLDS;
 
 const text = z.string().max(2000);
 const num = z.number().finite().nullish();
@@ -172,18 +168,7 @@ export type CallRow = {
 };
 
 /** Whether a stream's averages exceed any of Microsoft's poor-audio thresholds. */
-export const isPoor = (s: {
-  avgJitterMs: number | null;
-  avgPacketLoss: number | null;
-  avgRoundTripMs: number | null;
-  avgAudioDegradation: number | null;
-  avgConcealedRatio: number | null;
-}) =>
-  (s.avgJitterMs ?? 0) > POOR_AUDIO.jitterMs ||
-  (s.avgPacketLoss ?? 0) > POOR_AUDIO.packetLoss ||
-  (s.avgRoundTripMs ?? 0) > POOR_AUDIO.roundTripMs ||
-  (s.avgAudioDegradation ?? 0) > POOR_AUDIO.audioDegradation ||
-  (s.avgConcealedRatio ?? 0) > POOR_AUDIO.concealedRatio;
+export const isPoor = isPoorAudio;
 
 const date = (v: string | null | undefined): Date | null => {
   if (!v) return null;
