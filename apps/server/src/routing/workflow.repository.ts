@@ -1,4 +1,19 @@
-import { and, asc, desc, eq, inArray, isNull, lt, lte, ne, notInArray, or } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  exists,
+  inArray,
+  isNull,
+  lt,
+  lte,
+  ne,
+  notExists,
+  notInArray,
+  or,
+  sql,
+} from 'drizzle-orm';
 import type { StepName, Workflow, WorkflowScope } from '@trunkline/contracts';
 import type { Executor } from '../platform/db/database.ts';
 import { serviceConnections, services, workflows, workflowSteps } from '../platform/db/schema.ts';
@@ -193,18 +208,34 @@ export function createWorkflowsRepository(db: Executor) {
         .returning({ id: workflows.id });
       return rows.length === 1;
     },
-    /** Unfinished runs nobody works on (no lease, or an expired one), whose next attempt is due. */
+    /**
+     * Unfinished runs nobody works on (no lease, or an expired one) that a worker should take up: a step is due
+     * (pending, or running/waiting with its next attempt due), or no step is left and the run only needs
+     * finishing (its worker died after the last step and before `finish`).
+     */
     async stalled(now: Date): Promise<string[]> {
+      const ofRun = eq(workflowSteps.workflowId, workflows.id);
+      const unfinished = inArray(workflowSteps.status, ['pending', 'running', 'waiting']);
+      const step = () => db.select({ one: sql`1` }).from(workflowSteps);
       const rows = await db
-        .selectDistinct({ id: workflows.id })
+        .select({ id: workflows.id })
         .from(workflows)
-        .innerJoin(workflowSteps, eq(workflowSteps.workflowId, workflows.id))
         .where(
           and(
             inArray(workflows.status, ['running', 'waiting']),
             or(isNull(workflows.leaseUntil), lt(workflows.leaseUntil, now)),
-            inArray(workflowSteps.status, ['pending', 'running', 'waiting']),
-            or(isNull(workflowSteps.nextAttemptAt), lte(workflowSteps.nextAttemptAt, now)),
+            or(
+              exists(
+                step().where(
+                  and(
+                    ofRun,
+                    unfinished,
+                    or(isNull(workflowSteps.nextAttemptAt), lte(workflowSteps.nextAttemptAt, now)),
+                  ),
+                ),
+              ),
+              notExists(step().where(and(ofRun, unfinished))),
+            ),
           ),
         );
       return rows.map((r) => r.id);
