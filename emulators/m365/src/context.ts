@@ -1,5 +1,6 @@
 import { defaultStorm, type StormFaults } from './faults.ts';
 import type { Surface } from './http.ts';
+import type { RateLimiter } from './rate-limits.ts';
 import type { Replication } from './replication.ts';
 import type { World } from './state.ts';
 import type { Signer } from './tokens.ts';
@@ -60,6 +61,10 @@ export type LoggedRequest = {
   path: string;
   status: number;
   tenantId?: string;
+  /** A 429's `Retry-After` (seconds). */
+  retryAfter?: number;
+  /** A rate limit's 429: its `x-ms-throttle-scope` (`<Scope>/<Limit>/<ApplicationId>/<TenantId>`). */
+  throttleScope?: string;
 };
 
 export type Emu = {
@@ -74,6 +79,8 @@ export type Emu = {
   /** The storm's PRNG, seeded by `faults.seed` (`faults.ts`). */
   random: () => number;
   throttles: Throttle[];
+  /** Throttling by rate (`rate-limits.ts`); no limits unless given. */
+  rateLimiter: RateLimiter;
   /**
    * `teamsActivationDelaySeconds`: how long after a domain's activation the Teams admin API still refuses it as
    * a gateway (Microsoft: up to 24 hours); the start option, 0 by default.

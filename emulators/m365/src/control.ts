@@ -113,6 +113,7 @@ export const createControl = (emu: Emu) => {
       emu.faults = defaultFaults();
       emu.random = seededRandom(emu.faults.seed);
       emu.throttles = [];
+      emu.rateLimiter.reset();
       emu.settings.accessTokenLifetimeSeconds = DEFAULT_LIFETIME;
       emu.settings.teamsActivationDelaySeconds = emu.initialSettings.teamsActivationDelaySeconds;
       emu.replication.windows = { ...emu.replication.initial };

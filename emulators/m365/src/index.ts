@@ -23,6 +23,7 @@ import {
 import { identityRoutes } from './identity.ts';
 import { messagePage } from './pages.ts';
 import { openM365StateFile } from './persistence.ts';
+import { createRateLimiter, rateLimitRoutes, type RateLimit } from './rate-limits.ts';
 import { createReplication, noteCreated, type ReplicationOptions } from './replication.ts';
 import { loadDefaultSeed, type Seed } from './seed.ts';
 import { createWorld } from './state.ts';
@@ -38,6 +39,13 @@ export { REPLICATION_KINDS } from './replication.ts';
 export type { ReplicationKind, ReplicationOptions, ReplicationWindows } from './replication.ts';
 export { GRAPH, TEAMS_ADMIN, ROLE_TEMPLATES } from './catalog.ts';
 export { MAX_LIFETIME_MINUTES } from './call-records.ts';
+export {
+  GRAPH_PUBLISHED_LIMITS,
+  TEAMS_ASSUMED_LIMITS,
+  resourceUnits,
+  scaledRateLimits,
+} from './rate-limits.ts';
+export type { RateLimit, RateLimitScope, RateLimitUnit } from './rate-limits.ts';
 export type { Delivery, GenerateOptions, Subscription } from './call-records.ts';
 export type { GeneratedCall, GeneratorConfig } from './call-generator.ts';
 
@@ -73,6 +81,13 @@ export type M365EmulatorOptions = {
    * file (changed through the control API) wins over this.
    */
   callGenerator?: Partial<GeneratorConfig>;
+  /**
+   * Throttling by rate (`rate-limits.ts`): token buckets per app and tenant, per app, per tenant, modelled on
+   * Graph's published limits (`GRAPH_PUBLISHED_LIMITS`); default none. `PUT /_control/rate-limits` changes them.
+   */
+  rateLimits?: RateLimit[];
+  /** How many requests the request log keeps (the oldest go first); default 10,000. */
+  requestLogLimit?: number;
 };
 
 export type M365Emulator = {
@@ -146,6 +161,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     resolveTxt = (name) => resolver.resolveTxt(name);
   }
   const persisted = options.stateFile ? openM365StateFile(options.stateFile) : undefined;
+  const requestLogLimit = options.requestLogLimit ?? 10_000;
   const emu: Emu = {
     world,
     signer: await createSigner(persisted?.loaded?.signingKey),
@@ -157,6 +173,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     faults: defaultFaults(),
     random: seededRandom(defaultFaults().seed),
     throttles: [],
+    rateLimiter: createRateLimiter(options.rateLimits),
     settings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: delay },
     initialSettings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: delay },
     replication,
@@ -170,7 +187,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     graph: [...graphRoutes(emu), ...callRecordsRoutes(emu)],
     teams: teamsRoutes(emu),
     arm: armRoutes(emu),
-    control: controlRoutes(control),
+    control: [...controlRoutes(control), ...rateLimitRoutes(emu.rateLimiter)],
   };
 
   const applyFaults = async (ctx: Ctx) => {
@@ -276,7 +293,10 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     const ctx = newCtx(req, url, surface, path);
     let reply: Reply;
     try {
-      if (surface !== 'control') await applyFaults(ctx);
+      if (surface !== 'control') {
+        await applyFaults(ctx);
+        emu.rateLimiter.check(ctx);
+      }
       const m = match(routes[surface], ctx.method, path);
       if (!m.route) throw notFound(ctx, m.pathMatched);
       ctx.params = m.params;
@@ -292,8 +312,15 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
         path: url.pathname,
         status: reply.status,
         ...(ctx.tenantId ? { tenantId: ctx.tenantId } : {}),
+        ...(reply.status === 429 && reply.headers?.['retry-after']
+          ? { retryAfter: Number(reply.headers['retry-after']) }
+          : {}),
+        ...(reply.headers?.['x-ms-throttle-scope']
+          ? { throttleScope: reply.headers['x-ms-throttle-scope'] }
+          : {}),
       });
-      if (emu.requests.length > 10_000) emu.requests.splice(0, emu.requests.length - 10_000);
+      if (emu.requests.length > requestLogLimit)
+        emu.requests.splice(0, emu.requests.length - requestLogLimit);
     }
     write(res, ctx, reply);
     persisted?.changed();
