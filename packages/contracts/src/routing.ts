@@ -146,6 +146,11 @@ export const WorkflowStepSchema = z.object({
   /** What the step did or is waiting for, in plain words. */
   message: z.string().nullable(),
   lastError: z.string().nullable(),
+  /**
+   * Every time the step was tried again, oldest first (the newest 50): Microsoft throttling (Retry-After), a passing
+   * failure, a wait (e.g. for DNS to show), an access token Microsoft refused and Trunkline asked for again.
+   */
+  retries: z.array(z.object({ at: TimestampSchema, reason: z.string() })),
 });
 export type WorkflowStep = z.infer<typeof WorkflowStepSchema>;
 

@@ -55,6 +55,10 @@ const CACHE_SWEEP_SIZE = 512;
 function createTokenCache() {
   const entries = new Map<string, { token: Promise<TokenResult>; usableUntil: number }>();
   return {
+    /** Drops every token of one tenant (a segment of each key, which this module builds). */
+    forgetTenant(tenantId: string) {
+      for (const key of [...entries.keys()]) if (key.split('|').includes(tenantId)) entries.delete(key);
+    },
     async get(
       key: string,
       request: () => Promise<TokenResult>,
@@ -199,6 +203,15 @@ export function createTenantAccess({ repos, entra, entraForApp, vault, providerA
       if (!row.refreshTokenSealed) return null;
       const key = `delegated|${row.serviceId}|${row.method}|${row.adminUsername ?? ''}|${row.tenantId}|${resource}`;
       return cache.get(key, () => rotate(row.serviceId, row.tenantId, resource));
+    },
+
+    /**
+     * Forgets the access tokens this process keeps for a tenant, so the next call asks Entra again: for when
+     * Microsoft refuses one before its `exp` (401: revoked, or lapsed early by Continuous Access Evaluation, a
+     * password reset, clock skew). Refresh tokens are untouched.
+     */
+    forgetTokens(tenantId: string) {
+      cache.forgetTenant(tenantId);
     },
 
     /** The scheduled refresh of one connection: the same exchange, stored the same way. */

@@ -29,6 +29,10 @@ export class GraphError extends Error {
   get transient(): boolean {
     return this.status === 429 || this.status >= 500;
   }
+  /** Microsoft refused the access token itself (401: expired, revoked): a new token may succeed. */
+  get tokenRejected(): boolean {
+    return this.status === 401;
+  }
 }
 
 export type Organization = {

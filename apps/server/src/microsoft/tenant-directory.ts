@@ -47,6 +47,10 @@ export class DirectoryError extends Error {
   get transient(): boolean {
     return this.kind === 'unavailable';
   }
+  /** Microsoft refused the access token itself (401: expired, revoked): a new token may succeed. */
+  get tokenRejected(): boolean {
+    return this.status === 401;
+  }
 }
 
 export type TenantDirectory = {

@@ -21,11 +21,13 @@ import type { EffectiveRouting } from './routing-settings.service.ts';
 import { DnsError } from '../dns/dns-provider.ts';
 import { retryAfterOf } from '../microsoft/throttle.ts';
 import { steps, type Outcome, type StepResult } from './steps.ts';
-import type { StepRow, WorkflowRow } from './workflow.repository.ts';
+import type { StepRetry, StepRow, WorkflowRow } from './workflow.repository.ts';
 
 /** Attempts of a step that fails for a passing reason (Microsoft or DNS unreachable) before it counts as failed. */
 const TRANSIENT_ATTEMPTS = 6;
 const MAX_WAIT_SECONDS = 3600;
+/** The newest entries of a step's retry history that are kept (an hourly check past a deadline adds one an hour). */
+const RETRIES_KEPT = 50;
 
 export type StoredPlan = RoutingPlan & { onboardingOutcomes?: Record<string, Outcome> };
 
@@ -38,6 +40,11 @@ export function isTransient(e: unknown): boolean {
   if (typeof flag === 'boolean') return flag;
   // DnsError does not carry the flag yet (dns/ is being split): its passing kinds until it does.
   return e instanceof DnsError && ['unreachable', 'timeout', 'server-failure'].includes(e.kind);
+}
+
+/** Microsoft refused the access token itself (401: expired early, revoked), as the port errors say. */
+export function isTokenRejected(e: unknown): boolean {
+  return (e as { tokenRejected?: unknown } | null)?.tokenRejected === true;
 }
 
 /** Makes the service hold exactly the SBC rows its SBC step's record names (`sbc_allocations`). */
@@ -138,13 +145,14 @@ export function createRoutingRunner({
     });
   }
 
-  async function fail(w: WorkflowRow, step: StepRow, message: string) {
+  async function fail(w: WorkflowRow, step: StepRow, message: string, retries: StepRetry[] = step.retries) {
     await uow(async (r) => {
       await r.workflows.updateStep(w.id, step.name, {
         status: 'failed',
         lastError: message,
         finishedAt: now(),
         nextAttemptAt: null,
+        retries,
       });
       await r.workflows.setStatus(w.id, 'failed');
       const service = await r.services.get({ kind: 'provider' }, w.serviceId);
@@ -170,6 +178,7 @@ export function createRoutingRunner({
       outcome?: Outcome;
       waitingSince?: Date;
       attempts?: number;
+      retries: StepRetry[];
     },
   ) {
     const at = new Date(now().getTime() + seconds * 1000);
@@ -192,6 +201,10 @@ export function createRoutingRunner({
   ): Promise<boolean> {
     const plan = w.plan as StoredPlan;
     const attempts = step.attempts + 1;
+    // The step's retry history: every time it is tried again, when and why (kept in the step, shown by the API).
+    let retries = step.retries;
+    const retried = (reason: string) =>
+      (retries = [...retries, { at: now().toISOString(), reason }].slice(-RETRIES_KEPT));
     await repos.workflows.updateStep(w.id, step.name, {
       status: 'running',
       attempts,
@@ -223,8 +236,20 @@ export function createRoutingRunner({
         recorded = outcome;
         await repos.workflows.updateStep(w.id, step.name, { outcome: recorded });
       };
-      const ctx = await stepContext(runAdapters, w.serviceId, plan, w.configureDns, previous, checkpoint);
-      result = await (w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx));
+      const once = async () => {
+        const ctx = await stepContext(runAdapters, w.serviceId, plan, w.configureDns, recorded, checkpoint);
+        return w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx);
+      };
+      // A token Microsoft refuses (401: lapsed early, revoked) is asked for again once, and the step tried again
+      // at once with the new one; a second refusal fails the step like any other.
+      result = await once().catch(async (e: unknown) => {
+        if (!isTokenRejected(e) || lost()) throw e;
+        runAdapters.access.forgetTokens((await runAdapters.access.connected(w.serviceId)).tenantId);
+        retried(
+          `${e instanceof Error ? e.message : String(e)} (Microsoft refused the access token: a new one was requested and the step tried again)`,
+        );
+        return once();
+      });
     } catch (e) {
       if (e instanceof LeaseLost || lost()) return false;
       if (!(e instanceof DnsError && e.kind === 'manual-action-required')) {
@@ -236,19 +261,19 @@ export function createRoutingRunner({
         if (retryAfter !== undefined) {
           const seconds = Math.min(MAX_WAIT_SECONDS, Math.max(1, Math.ceil(retryAfter)));
           const at = new Date(now().getTime() + seconds * 1000).toISOString();
-          await later(w, step, seconds, {
-            attempts: step.attempts,
-            lastError: `${message} (Microsoft asked to wait ${retryAfter} s: Retry-After; trying again at ${at})`,
-          });
+          const lastError = `${message} (Microsoft asked to wait ${retryAfter} s: Retry-After; trying again at ${at})`;
+          await later(w, step, seconds, { attempts: step.attempts, lastError, retries: retried(lastError) });
           return false;
         }
         if (isTransient(e) && attempts < TRANSIENT_ATTEMPTS) {
+          const lastError = `${message} (trying again)`;
           await later(w, { ...step, attempts }, backoff(attempts), {
-            lastError: `${message} (trying again)`,
+            lastError,
+            retries: retried(lastError),
           });
           return false;
         }
-        await fail(w, step, message);
+        await fail(w, step, message, retries);
         return false;
       }
       // Manual DNS: the step shows the records to create and checks again until they resolve.
@@ -260,7 +285,7 @@ export function createRoutingRunner({
       };
     }
     if (lost()) return false;
-    return afterResult(w, step, attempts, recorded, result);
+    return afterResult(w, { ...step, retries }, attempts, recorded, result);
   }
 
   async function afterResult(
@@ -282,6 +307,7 @@ export function createRoutingRunner({
           nextAttemptAt: null,
           waitingSince: null,
           outcome,
+          retries: step.retries,
         });
         // The SBC step's indexes follow its record: the rows it no longer needs are free again; after removal, all.
         if (step.name === 'configure-sbc')
@@ -296,11 +322,17 @@ export function createRoutingRunner({
       await fail(w, step, `Gave up after ${result.deadlineMinutes} minutes: ${result.message}`);
       return false;
     }
+    const message = pastDeadline
+      ? `Past the deadline, still checking hourly. ${result.message}`
+      : result.message;
     await later(w, { ...step, attempts }, pastDeadline ? MAX_WAIT_SECONDS : backoff(attempts), {
-      message: pastDeadline ? `Past the deadline, still checking hourly. ${result.message}` : result.message,
+      message,
       lastError: null,
       waitingSince: since,
       outcome,
+      retries: [...step.retries, { at: now().toISOString(), reason: `Waiting: ${message}` }].slice(
+        -RETRIES_KEPT,
+      ),
     });
     return false;
   }
@@ -365,10 +397,17 @@ export function createRoutingRunner({
       }
     },
 
-    /** Sends a job for every unfinished workflow nobody works on. */
+    /**
+     * Sends a job for every unfinished workflow nobody works on and no queued job will: a lapsed lease (its worker
+     * died), or a run whose job was lost. A run whose job still waits in the queue (behind others, or delayed) is
+     * left to it, so a backlog is not multiplied by every sweep of every worker. The jobs sent go before queued
+     * ones: a run a dead worker left half done resumes first.
+     */
     async sweep(): Promise<number> {
-      const stalled = await repos.workflows.stalled(now());
-      for (const workflowId of stalled) await jobs.send(routingStepJob, { workflowId });
+      const candidates = await repos.workflows.stalled(now());
+      const queued = await jobs.queued(routingStepJob, 'workflowId', candidates);
+      const stalled = candidates.filter((id) => !queued.has(id));
+      for (const workflowId of stalled) await jobs.send(routingStepJob, { workflowId }, { priority: 1 });
       return stalled.length;
     },
   };

@@ -20,6 +20,8 @@ import { serviceConnections, services, workflows, workflowSteps } from '../platf
 
 export type WorkflowRow = typeof workflows.$inferSelect;
 export type StepRow = typeof workflowSteps.$inferSelect;
+/** One entry of a step's retry history. */
+export type StepRetry = StepRow['retries'][number];
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -41,6 +43,7 @@ export const toWorkflow = (w: WorkflowRow, steps: StepRow[]): Workflow => ({
       nextAttemptAt: iso(s.nextAttemptAt),
       message: s.message,
       lastError: s.lastError,
+      retries: s.retries,
     })),
   createdAt: w.createdAt.toISOString(),
   updatedAt: w.updatedAt.toISOString(),

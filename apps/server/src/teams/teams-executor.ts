@@ -94,6 +94,10 @@ export class TeamsError extends Error {
   get transient(): boolean {
     return this.kind === 'throttled' || this.kind === 'unavailable';
   }
+  /** Microsoft refused the access token itself (401: expired, revoked): a new token may succeed. */
+  get tokenRejected(): boolean {
+    return this.status === 401;
+  }
 }
 
 export type TeamsExecutor = {

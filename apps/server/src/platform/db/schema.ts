@@ -555,6 +555,8 @@ export const workflowSteps = pgTable(
     lastError: text('last_error'),
     /** What the step created (so offboarding removes only that). */
     outcome: jsonb('outcome'),
+    /** Every time the step was tried again (throttled, failed for a passing reason, waited, a new token): when, why. */
+    retries: jsonb('retries').$type<{ at: string; reason: string }[]>().notNull().default([]),
   },
   (t) => [primaryKey({ columns: [t.workflowId, t.name] })],
 );
