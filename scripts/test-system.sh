@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The system tier (`npm run test:system`). Starts a throwaway PostgreSQL server, then runs:
 #   1. web build    npm run build -w @trunkline/web (the Playwright suite serves the built app)
-#   2. pg-suite     the integration suite (vitest project "integration") on real PostgreSQL (TEST_DATABASE_URL);
+#   2. bench        npm run bench -- --ci: one reduced run of every bench group (docs/BENCHMARKS.md, "In CI"), the
+#                   API group also on this PostgreSQL (DATABASE_URL); fails only when a group crashes (a missed goal
+#                   is reported), limited to BENCH_TIMEOUT (default 10m); needs the web build
+#   3. pg-suite     the integration suite (vitest project "integration") on real PostgreSQL (TEST_DATABASE_URL);
 #                   each test file gets a database copied from a migrated template (CREATE DATABASE … TEMPLATE)
-#   3. system       vitest project "system": multi-process workers, server restarts, api/worker split, BIND 9,
+#   4. system       vitest project "system": multi-process workers, server restarts, api/worker split, BIND 9,
 #                   the Kamailio SBC with real SIP calls (deploy/kamailio, sipp; kamailio-sip.test.ts)
-#   4. e2e          the Playwright suite in e2e/ on the Debian chromium
-# Every stage runs even when an earlier one failed (the e2e stage needs the web build); the script
+#   5. e2e          the Playwright suite in e2e/ on the Debian chromium
+# Every stage runs even when an earlier one failed (the bench and e2e stages need the web build); the script
 # exits non-zero if any stage failed. PostgreSQL is stopped and its directory removed on exit, whatever
 # happens. Nothing is skipped: without PostgreSQL or Chromium the script fails.
 #
 # Environment (all optional):
 #   PG_BIN         directory with initdb/pg_ctl (default: newest /usr/lib/postgresql/*/bin)
 #   PG_PORT        first port to try for PostgreSQL (default 55432; the next free one is used)
-#   SYSTEM_STAGES  space-separated subset of: web pg-suite system e2e (default: all)
+#   SYSTEM_STAGES  space-separated subset of: web bench pg-suite system e2e (default: all)
+#   BENCH_TIMEOUT  time limit of the bench stage (default 10m; `timeout` syntax)
 #   KEEP_PG_DIR=1  keep the PostgreSQL directory (data + log) after the run, for debugging
 set -euo pipefail
 
@@ -24,7 +28,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export CI=${CI:-}
 export FUZZ_RUNS=${FUZZ_RUNS:-50} # full-size route fuzzing (apps/server/test/security/fuzz.test.ts) in the pg-suite
 
-STAGES=${SYSTEM_STAGES:-web pg-suite system e2e}
+STAGES=${SYSTEM_STAGES:-web bench pg-suite system e2e}
 
 log() { printf '\n[test-system] %s\n' "$*"; }
 die() {
@@ -137,6 +141,13 @@ run_stage() {
 }
 
 if run_stage web npm run build -w @trunkline/web; then web_ok=1; fi
+if [[ $web_ok -eq 1 || " $STAGES " != *" web "* || " $STAGES " != *" bench "* ]]; then
+  run_stage bench env DATABASE_URL="$TEST_DATABASE_URL" timeout --kill-after=30s "${BENCH_TIMEOUT:-10m}" \
+    npm run bench -- --ci || true
+else
+  SUMMARY+=("$(printf '%-10s %-14s %6s' bench 'FAILED (no web build)' '-')")
+  failed=1
+fi
 run_stage pg-suite vitest run --project integration || true
 run_stage system vitest run --project system || true
 if [[ $web_ok -eq 1 || " $STAGES " != *" web "* ]]; then

@@ -16,22 +16,24 @@ const GOAL_BUNDLE_KB = 300;
  * with its time to first render in headless Chromium. Prints a table, merges the figures into
  * bench/results/<date>.json with CPU count, Node version and load, and answers the goals missed.
  */
-export async function runOrchestration(): Promise<string[]> {
+export async function runOrchestration(options: { runs?: number } = {}): Promise<string[]> {
+  const measured = options.runs ?? 3;
   const misses: string[] = [];
   const loadBefore = os.loadavg();
   const bench = await startOnboardingBench();
   let single, efficiency;
   try {
     await bench.onboard('contoso', 0); // warm-up: module and query caches, JIT (not measured)
-    // Three onboardings at each latency, each on its own tenant; the median one is reported (the machine is shared).
+    // Three onboardings at each latency (`runs`; one in CI), each on its own tenant; the median one is reported
+    // (the machine is shared).
     const runs = async (latency: number, tenants: string[]) => {
       const done = [];
-      for (const t of tenants) done.push(await bench.onboard(t, latency));
-      return done.sort((a, b) => a.wallMs - b.wallMs)[1]!;
+      for (const t of tenants.slice(0, measured)) done.push(await bench.onboard(t, latency));
+      return done.sort((a, b) => a.wallMs - b.wallMs)[Math.floor(done.length / 2)]!;
     };
     const zero = await runs(0, ['bench-1', 'bench-2', 'bench-3']);
     single = {
-      runs: 3,
+      runs: measured,
       wallMs: zero.wallMs,
       cpuSeconds: { server: round(zero.cpu.server, 3), emulators: round(zero.cpu.emulators, 3) },
       microsoftCalls: zero.calls.length,
@@ -40,7 +42,7 @@ export async function runOrchestration(): Promise<string[]> {
     const slow = await runs(LATENCY_MS, ['bench-4', 'bench-5', 'bench-6']);
     const chain = criticalChain(slow, LATENCY_MS);
     efficiency = {
-      runs: 3,
+      runs: measured,
       latencyMsPerCall: LATENCY_MS,
       wallMs: slow.wallMs,
       chainCalls: chain.calls,

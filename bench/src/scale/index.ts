@@ -7,11 +7,16 @@ import { throttledOnboardings } from './throttled.ts';
 import { onboardingViews } from './views.ts';
 import { webColdLoad } from './web.ts';
 
-/** Sizes of issue #16's scale scenarios: reduced by default (minutes on 2 cores), full with `--full`. */
-export const sizes = (full: boolean) =>
+/**
+ * Sizes of issue #16's scale scenarios: reduced by default (minutes on 2 cores), full with `--full`, and the
+ * smallest with `ci` (`npm run bench -- --ci`: every scenario runs, in about a minute and a half).
+ */
+export const sizes = (full: boolean, ci = false) =>
   full
     ? { onboardings: 200, connections: 10_000, viewServices: 500, views: 5, listServices: 100_000 }
-    : { onboardings: 20, connections: 300, viewServices: 500, views: 5, listServices: 10_000 };
+    : ci
+      ? { onboardings: 6, connections: 40, viewServices: 100, views: 2, listServices: 2_000 }
+      : { onboardings: 20, connections: 300, viewServices: 500, views: 5, listServices: 10_000 };
 
 /** The scenarios' names for `--only=<name>[,<name>]`. */
 export const scenarios = ['web', 'lists', 'views', 'refresh', 'throttled'] as const;
@@ -22,8 +27,12 @@ export type Scenario = (typeof scenarios)[number];
  * to bench/results/scale-<timestamp>.json with the machine's CPU count, load and Node version.
  * Answers the goals that were missed (empty: all met).
  */
-export async function runScale(full: boolean, only: readonly Scenario[] = scenarios): Promise<string[]> {
-  const size = sizes(full);
+export async function runScale(
+  full: boolean,
+  only: readonly Scenario[] = scenarios,
+  ci = false,
+): Promise<string[]> {
+  const size = sizes(full, ci);
   const load0 = os.loadavg();
   const results: Record<string, unknown> = {};
   const step = async <T>(name: string, run: () => Promise<T>) => {

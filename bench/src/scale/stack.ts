@@ -20,10 +20,14 @@ export type Stack = {
   stop(): Promise<void>;
 };
 
-/** The real runtime (API and workers) on an in-memory PGlite, with a signed-in provider admin. */
+/**
+ * The real runtime (API and workers) on an in-memory PGlite, or on `database` when given (closed by `stop`), with
+ * a signed-in provider admin.
+ */
 export async function startStack(
   env: Record<string, string> = {},
   mode: 'all' | 'api' = 'all',
+  database?: Runtime['handle'],
 ): Promise<Stack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-bench-'));
   const config = {
@@ -38,7 +42,7 @@ export async function startStack(
     port: 0,
     host: '127.0.0.1',
   };
-  const handle = await openDatabase({ kind: 'pglite' });
+  const handle = database ?? (await openDatabase({ kind: 'pglite' }));
   const runtime = await startRuntime({ config, logger: createLogger({ level: 'silent' }), mode, handle });
   const login = await fetch(`${runtime.url}/api/v1/session`, {
     method: 'POST',
