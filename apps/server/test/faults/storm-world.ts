@@ -22,11 +22,18 @@ const TENANT_ADMIN_PASSWORD = 'Contoso-Admin-1!';
 
 export type StormWorld = RoutingWorld & { sink: SmtpSink };
 
-export async function startStormWorld(): Promise<StormWorld> {
+/** `retryBaseSeconds`: the runner's first pause after a passing failure (ROUTING_RETRY_BASE_SECONDS; default 1). */
+export async function startStormWorld({
+  retryBaseSeconds = 1,
+}: { retryBaseSeconds?: number } = {}): Promise<StormWorld> {
   const sink = await startSmtpSink();
   const world = await startRoutingWorld({
     seed: seedWithTenants(TENANTS.slice(1)),
-    env: { SMTP_URL: `smtp://127.0.0.1:${sink.smtpPort}`, MAIL_FROM: 'Acme Telecom <noc@acme.example>' },
+    env: {
+      SMTP_URL: `smtp://127.0.0.1:${sink.smtpPort}`,
+      MAIL_FROM: 'Acme Telecom <noc@acme.example>',
+      ROUTING_RETRY_BASE_SECONDS: String(retryBaseSeconds),
+    },
   });
   for (const t of TENANTS.slice(1)) world.emu.control.consent(t);
   await world.saveSettings();
