@@ -79,10 +79,21 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
         ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
         ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
         ...(options.singletonSeconds ? { singletonSeconds: options.singletonSeconds } : {}),
+        ...(options.priority ? { priority: options.priority } : {}),
         ...(options.within
           ? { db: fromDrizzle(options.within as Parameters<typeof fromDrizzle>[0], sql) }
           : {}),
       });
+    },
+
+    async queued(definition, key, values) {
+      if (!values.length) return new Set();
+      // pg-boss's own notion of queued (its findJobs `queued`: state before active), for many values in one query.
+      const { rows } = (await handle.db.execute(
+        sql`select distinct data->>${key} as value from ${sql.identifier(SCHEMA)}.job
+             where name = ${definition.name} and state < 'active' and data->>${key} in ${values}`,
+      )) as unknown as { rows: { value: string }[] };
+      return new Set(rows.map((r) => r.value));
     },
 
     async work(registrations, { concurrency, pollSeconds = 2 }) {

@@ -40,6 +40,8 @@ export type SendOptions = {
   singletonKey?: string;
   /** With `singletonKey`: at most one job per key within each slot of this many seconds. */
   singletonSeconds?: number;
+  /** Jobs of higher priority start before queued ones of lower (default 0). */
+  priority?: number;
   /** Enqueue inside this transaction: the job exists only if the transaction commits. */
   within?: Executor;
 };
@@ -51,6 +53,15 @@ export type JobQueue = {
     payload: z.input<S>,
     options?: SendOptions,
   ): Promise<string | null>;
+  /**
+   * Which of `values` of the payload field `key` have a job of `definition` queued (waiting to start, delayed or
+   * to be retried): work someone will pick up, as opposed to work that is lost.
+   */
+  queued<S extends z.ZodType>(
+    definition: JobDefinition<S>,
+    key: string,
+    values: string[],
+  ): Promise<Set<string>>;
 };
 
 /**
