@@ -11,6 +11,7 @@ import { useListParams, usePagedQuery } from '../ui/list.ts';
 import { Pager } from '../ui/Pager.tsx';
 import { useCurrentUser } from '../auth/CurrentUser.tsx';
 import { canAddServices } from '../auth/permissions.ts';
+import { QoeServicesSummary } from './qoe/QoeServiceSummary.tsx';
 import { useCustomerLive } from './services/live.ts';
 import { LicenceUsage } from './services/LicenceUsage.tsx';
 import { RoutingActivity } from './services/RoutingActivity.tsx';
@@ -94,6 +95,7 @@ export function OnboardingPage() {
           {query.data && <Pager page={query.data} onChange={list.setPage} />}
         </Stack>
       </Paper>
+      <QoeServicesSummary services={query.data?.items ?? []} />
     </Stack>
   );
 }

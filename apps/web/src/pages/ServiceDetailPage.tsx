@@ -19,6 +19,7 @@ import { HealthPanel } from './services/HealthPanel.tsx';
 import { NumberRangesPanel } from './services/NumberRangesPanel.tsx';
 import { ServiceEditModal } from './services/ServiceEditModal.tsx';
 import { useServiceLive } from './services/live.ts';
+import { QoeServiceSummary } from './qoe/QoeServiceSummary.tsx';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -138,6 +139,7 @@ export function ServiceDetailPage() {
       </Paper>
       <ConnectionPanel service={service} />
       {showSettings && <M365SettingsPanel serviceId={service.id} />}
+      {showSettings && <QoeServiceSummary serviceId={service.id} />}
       {showRouting && <RoutingPanel service={service} />}
       {lifecycle.state !== 'removed' && <NumberRangesPanel serviceId={service.id} />}
       {showRouting && lifecycle.state !== 'removed' && <SbcPanel service={service} />}

@@ -44,6 +44,8 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+const nowrap = { whiteSpace: 'nowrap' } as const;
+
 /** A metric cell: average (and maximum); over Microsoft's threshold it is marked, in words as well as colour. */
 function MetricCell({
   avg,
@@ -59,19 +61,30 @@ function MetricCell({
   poorBy: QoeStreamDetail['poorBy'];
 }) {
   const poor = poorBy[metric];
-  const text = max ? `${avg} (max ${max})` : avg;
-  if (!poor) return <Table.Td>{text}</Table.Td>;
+  const maxLine = max ? (
+    <Text size="xs" c={poor ? 'red.8' : 'dimmed'}>
+      max {max}
+    </Text>
+  ) : null;
+  if (!poor)
+    return (
+      <Table.Td style={nowrap}>
+        {avg}
+        {maxLine}
+      </Table.Td>
+    );
   return (
-    <Table.Td data-poor="true" bg="red.0">
+    <Table.Td data-poor="true" bg="red.0" style={nowrap}>
       <Tooltip label={`Poor: ${thresholdText(metric, thresholds)}`} withinPortal>
         <Text size="sm" c="red.8" fw={700} span tabIndex={0}>
-          {text}
+          {avg}
           <Text span size="xs" fw={600}>
             {' '}
             poor
           </Text>
         </Text>
       </Tooltip>
+      {maxLine}
     </Table.Td>
   );
 }

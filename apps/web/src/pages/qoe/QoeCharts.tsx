@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Group, Paper, SimpleGrid, Stack, Text, Title, Tooltip } from '@mantine/core';
-import { BarChart, DonutChart, LineChart } from '@mantine/charts';
+import { BarChart, DonutChart } from '@mantine/charts';
 import { IconInfoCircle } from '@tabler/icons-react';
 import type { QoeSummary } from '@trunkline/contracts';
 import {
@@ -79,7 +79,11 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
       <ChartPanel
         id="qoe-calls"
         title="Calls over time"
-        summary={`${formatCount(calls.answered)} answered and ${formatCount(calls.failed)} failed call attempts (Direct Routing log).`}
+        summary={
+          calls.total === 0
+            ? `No call attempts in the Direct Routing log for this range yet: it is read every 15 minutes.`
+            : `${formatCount(calls.answered)} answered and ${formatCount(calls.failed)} failed call attempts (Direct Routing log).`
+        }
       >
         <BarChart
           h={260}
@@ -103,23 +107,25 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
           title="Success rate"
           summary={
             calls.successRate === null
-              ? 'No call attempts in the range.'
+              ? 'No call attempts in the Direct Routing log for this range yet.'
               : `${formatPercent(calls.successRate)} of ${formatCount(calls.total)} call attempts were answered.`
           }
         >
-          <Group justify="center">
-            <DonutChart
-              size={180}
-              thickness={26}
-              withTooltip
-              chartLabel={calls.successRate === null ? '—' : formatPercent(calls.successRate)}
-              valueFormatter={countFormat}
-              data={[
-                { name: 'Answered', value: calls.answered, color: 'teal.6' },
-                { name: 'Failed', value: calls.failed, color: 'red.6' },
-              ]}
-            />
-          </Group>
+          {calls.total > 0 && (
+            <Group justify="center">
+              <DonutChart
+                size={180}
+                thickness={26}
+                withTooltip
+                chartLabel={calls.successRate === null ? '—' : formatPercent(calls.successRate)}
+                valueFormatter={countFormat}
+                data={[
+                  { name: 'Answered', value: calls.answered, color: 'teal.6' },
+                  { name: 'Failed', value: calls.failed, color: 'red.6' },
+                ]}
+              />
+            </Group>
+          )}
         </ChartPanel>
         <ChartPanel
           id="qoe-sip"
@@ -130,20 +136,22 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
               : `Most frequent: ${sipCodes[0]!.code} (${formatCount(sipCodes[0]!.answered + sipCodes[0]!.failed)} calls).`
           }
         >
-          <BarChart
-            h={Math.max(140, sipCodes.length * 32 + 40)}
-            data={sipCodes}
-            dataKey="code"
-            orientation="vertical"
-            type="stacked"
-            valueFormatter={countFormat}
-            yAxisProps={{ width: 170 }}
-            xAxisProps={{ allowDecimals: false }}
-            series={[
-              { name: 'answered', label: 'Answered', color: 'teal.6' },
-              { name: 'failed', label: 'Failed', color: 'red.6' },
-            ]}
-          />
+          {sipCodes.length > 0 && (
+            <BarChart
+              h={Math.max(140, sipCodes.length * 32 + 40)}
+              data={sipCodes}
+              dataKey="code"
+              orientation="vertical"
+              type="stacked"
+              valueFormatter={countFormat}
+              yAxisProps={{ width: 170 }}
+              xAxisProps={{ allowDecimals: false }}
+              series={[
+                { name: 'answered', label: 'Answered', color: 'teal.6' },
+                { name: 'failed', label: 'Failed', color: 'red.6' },
+              ]}
+            />
+          )}
         </ChartPanel>
       </SimpleGrid>
 
@@ -158,12 +166,10 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
           }
           extra={<ThresholdHint thresholds={thresholds} />}
         >
-          <LineChart
+          <BarChart
             h={200}
             data={timeline}
             dataKey="label"
-            unit=" %"
-            connectNulls={false}
             valueFormatter={pctFormat}
             series={[{ name: 'poorSharePct', label: 'Poor streams', color: 'orange.6' }]}
             xAxisProps={{ minTickGap: 24 }}
@@ -208,7 +214,6 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
                   h={180}
                   data={chart.rows}
                   dataKey="percentile"
-                  unit={` ${chart.unit}`}
                   valueFormatter={chart.format}
                   series={[{ name: 'value', label: chart.title, color: 'indigo.6' }]}
                   referenceLines={[
@@ -216,7 +221,7 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
                       y: chart.threshold,
                       color: 'red.6',
                       label: `Poor > ${chart.format(chart.threshold)}`,
-                      labelPosition: 'insideTopRight',
+                      labelPosition: 'insideTopLeft',
                     },
                   ]}
                   yAxisProps={{

@@ -50,7 +50,11 @@ function Stats({ summary }: { summary: QoeSummary }) {
       <Stat
         label="Calls"
         value={formatCount(calls.total)}
-        hint={`${formatCount(calls.answered)} answered · ${formatCount(calls.failed)} failed`}
+        hint={
+          calls.total === 0 && streams.callRecords > 0
+            ? 'Direct Routing log: read every 15 minutes'
+            : `${formatCount(calls.answered)} answered · ${formatCount(calls.failed)} failed`
+        }
       />
       <Stat
         label="Success rate"
