@@ -159,4 +159,18 @@ test('Call quality: a service with the Notification Service → generated calls 
   // Back to the list the call was opened from.
   await page.getByRole('link', { name: '← Call quality' }).click();
   await expect(page).toHaveURL(new RegExp(`/quality\\?serviceId=${svc.id}`));
+
+  // Other ranges: the last 7 days, and a custom range of one day (today) picked in the calendar.
+  await page.getByText('Last 7 days', { exact: true }).click();
+  await expect(page).toHaveURL(/range=7d/);
+  await expect(poorCalls).toContainText(`of ${CALLS} call records`);
+  await page.getByText('Custom', { exact: true }).click();
+  await page.getByRole('button', { name: 'Days' }).click();
+  const now = new Date();
+  const today = now.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
+  await page.getByRole('button', { name: today, exact: true }).click();
+  await page.getByRole('button', { name: today, exact: true }).click();
+  const day = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  await expect(page).toHaveURL(new RegExp(`range=custom&from=${day}&to=${day}`));
+  await expect(page.getByText(/^\d{4}-\d{2}-\d{2} 00:00 – /)).toBeVisible();
 });
