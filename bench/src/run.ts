@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { runApi } from './api/index.ts';
 import { runOrchestration } from './orchestration/index.ts';
+import { runQoeWebhook } from './qoe/webhook.ts';
 import { runRatios } from './ratios/index.ts';
 import { runScale, scenarios, type Scenario } from './scale/index.ts';
 
@@ -53,6 +54,8 @@ export const groups: BenchGroup[] = [
     name: 'api',
     run: ({ full, ci, databaseUrl }) => runApi({ full, ci, ...(databaseUrl ? { databaseUrl } : {}) }),
   },
+  // Issue #15's QoE webhook burst (bench/src/qoe/webhook.ts, docs/BENCHMARKS.md "QoE webhook").
+  { name: 'qoe-webhook', run: () => runQoeWebhook() },
 ];
 
 const args = process.argv.slice(2);
