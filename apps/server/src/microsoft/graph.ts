@@ -10,7 +10,8 @@ import {
  * The port to Microsoft Graph: JSON over HTTPS with a bearer token. Throttling (429/503) is paced by the
  * `ThrottleGate` (per app and tenant): a Retry-After up to a second is waited for here, a longer one becomes a
  * GraphError with `retryAfterSeconds` at once (the caller gives its worker slot back and comes back then), and
- * calls to a tenant Microsoft asked to wait fail the same way without a request. Every other error becomes a
+ * calls to a tenant Microsoft asked to wait fail the same way without a request. A read that fails on Microsoft's
+ * side (500/502/504) is tried again here a few times (`READ_RETRY_PAUSE_MS`). Every other error becomes a
  * GraphError carrying Graph's own `code` and message.
  */
 export class GraphError extends Error {
@@ -47,6 +48,13 @@ export type GraphClient = {
 };
 
 const MAX_ATTEMPTS = 4;
+/**
+ * A read Microsoft failed on its side (500, 502, 504) is tried again here after this pause, doubled each time:
+ * reads change nothing, and Microsoft's SDKs retry them too. A write is not (it may have gone through): the
+ * caller's step reads the state again first.
+ */
+export const READ_RETRY_PAUSE_MS = 250;
+const SERVER_FAILURES = [500, 502, 504];
 
 export function createGraphClient(
   baseUrl: string,
@@ -81,6 +89,11 @@ export function createGraphClient(
       if (throttled && wait <= IN_JOB_WAIT_SECONDS && attempt < MAX_ATTEMPTS) {
         await res.body?.cancel();
         await sleep(wait * 1000);
+        continue;
+      }
+      if (method === 'GET' && SERVER_FAILURES.includes(res.status) && attempt < MAX_ATTEMPTS) {
+        await res.body?.cancel();
+        await sleep(READ_RETRY_PAUSE_MS * 2 ** (attempt - 1));
         continue;
       }
       const text = await res.text();

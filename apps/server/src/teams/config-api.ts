@@ -15,6 +15,7 @@ import {
   type TeamsState,
   type VoiceRoutingPlan,
 } from './teams-executor.ts';
+import { READ_RETRY_PAUSE_MS } from '../microsoft/graph.ts';
 import {
   createThrottleGate,
   IN_JOB_WAIT_SECONDS,
@@ -64,6 +65,7 @@ import {
  *   the customer's settings or undone exactly, and would differ from what the PowerShell executor does.
  *   Trunkline's tokens are the customer tenant's own (admin, consented app, own app), not GDAP ones; a 403 on the
  *   grant says so in its message.
+ * - A read (GET) answered 500/502/504 is tried again here a few times after a short, doubling pause.
  * - 429 and 503 are retried here only for a Retry-After up to a second (a few times); a longer one is `throttled`
  *   / `unavailable` at once with `retryAfterSeconds`, so the job gives its worker slot back and the runner comes
  *   back then. The `ThrottleGate` (`microsoft/throttle.ts`) remembers the wait per app and tenant, so calls to a
@@ -204,6 +206,12 @@ export function createConfigApiExecutor({
                 ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }),
               },
             );
+      }
+      // A read Microsoft failed on its side is tried again after a short pause (as Graph's, microsoft/graph.ts).
+      if (method === 'GET' && [500, 502, 504].includes(res.status) && attempt < MAX_ATTEMPTS) {
+        await res.body?.cancel();
+        await sleep(READ_RETRY_PAUSE_MS * 2 ** (attempt - 1));
+        continue;
       }
       const text = await res.text();
       if (res.ok) return text ? (JSON.parse(text) as unknown) : undefined;
