@@ -203,7 +203,7 @@ export function report(result: ApiResult): { table: string; misses: string[] } {
  */
 export async function runApi(options: { full?: boolean; ci?: boolean; databaseUrl?: string } = {}) {
   const sizes = options.ci ? [2_000] : options.full ? [10_000, 100_000] : [10_000];
-  const runs = options.ci ? 30 : 100;
+  const runs = options.ci ? 20 : 100;
   const load0 = os.loadavg();
   const results: ApiResult[] = [];
   const misses: string[] = [];
