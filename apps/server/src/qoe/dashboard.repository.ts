@@ -53,8 +53,9 @@ const all = (...parts: (SQL | undefined)[]) =>
 const inWindow = (column: SQL, w: QoeWindow) =>
   sql`${column} >= ${w.from.toISOString()}::timestamptz and ${column} < ${w.to.toISOString()}::timestamptz`;
 
+/** The start of a row's bucket (a multiple of `seconds` since the epoch, UTC); `date_bin` keeps it timestamp arithmetic. */
 const bucketOf = (column: SQL, seconds: number) =>
-  sql`(floor(extract(epoch from ${column}) / ${seconds}) * ${seconds})::float8`;
+  sql`date_bin(make_interval(secs => ${seconds}), ${column}, timestamptz '1970-01-01 00:00:00+00')`;
 
 /**
  * The dashboards' reads over the QoE store (`qoe_calls`, `qoe_streams`, `qoe_dr_calls`). Every query takes the
@@ -68,17 +69,21 @@ export function createQoeDashboardRepository(db: Executor) {
       const d = sql.raw('d');
       const rows = await queryRows<{ bucket: number; answered: number; failed: number }>(
         db,
-        sql`select ${bucketOf(sql`${d}.start_at`, bucketSeconds)} as bucket,
-              count(*) filter (where ${d}.successful)::int as answered,
-              count(*) filter (where not ${d}.successful)::int as failed
-            from qoe_dr_calls ${d}
-            where ${all(inWindow(sql`${d}.start_at`, w), servicesOf(f, sql`${d}.service_id`))}
-            group by 1`,
+        sql`select extract(epoch from b.at)::float8 as bucket, b.answered, b.failed
+            from (select ${bucketOf(sql`${d}.start_at`, bucketSeconds)} as at,
+                    count(*) filter (where ${d}.successful)::int as answered,
+                    count(*) filter (where not ${d}.successful)::int as failed
+                  from qoe_dr_calls ${d}
+                  where ${all(inWindow(sql`${d}.start_at`, w), servicesOf(f, sql`${d}.service_id`))}
+                  group by 1) b`,
       );
       return rows.map((r) => ({ bucket: num(r.bucket), answered: num(r.answered), failed: num(r.failed) }));
     },
 
-    /** Final SIP codes by calls (at most `limit`), with the most frequent phrase of each. */
+    /**
+     * Final SIP codes by calls (at most `limit`), with the most frequent phrase of each. Grouped by code and phrase
+     * (a hash aggregate over the index; the pairs are few), then merged here.
+     */
     async sipCodes(f: QoeFilter, w: QoeWindow, limit: number) {
       const d = sql.raw('d');
       const rows = await queryRows<{
@@ -88,22 +93,41 @@ export function createQoeDashboardRepository(db: Executor) {
         failed: number;
       }>(
         db,
-        sql`select ${d}.final_sip_code as code,
-              mode() within group (order by ${d}.final_sip_phrase) as phrase,
-              count(*)::int as calls,
+        sql`select ${d}.final_sip_code as code, ${d}.final_sip_phrase as phrase, count(*)::int as calls,
               count(*) filter (where not ${d}.successful)::int as failed
             from qoe_dr_calls ${d}
             where ${all(inWindow(sql`${d}.start_at`, w), servicesOf(f, sql`${d}.service_id`))}
-            group by 1
-            order by calls desc, failed desc, code asc nulls last
-            limit ${limit}`,
+            group by 1, 2`,
       );
-      return rows.map((r) => ({
-        code: numOrNull(r.code),
-        phrase: r.phrase ?? null,
-        calls: num(r.calls),
-        failed: num(r.failed),
-      }));
+      const codes = new Map<
+        number | null,
+        { code: number | null; phrase: string | null; calls: number; failed: number; top: number }
+      >();
+      for (const r of rows) {
+        const code = numOrNull(r.code);
+        const calls = num(r.calls);
+        const c = codes.get(code) ?? { code, phrase: null, calls: 0, failed: 0, top: -1 };
+        c.calls += calls;
+        c.failed += num(r.failed);
+        const phrase = r.phrase ?? null;
+        if (
+          calls > c.top ||
+          (calls === c.top && phrase !== null && (c.phrase === null || phrase < c.phrase))
+        ) {
+          c.top = calls;
+          c.phrase = phrase;
+        }
+        codes.set(code, c);
+      }
+      return [...codes.values()]
+        .sort(
+          (a, b) =>
+            b.calls - a.calls ||
+            b.failed - a.failed ||
+            (a.code ?? Number.MAX_SAFE_INTEGER) - (b.code ?? Number.MAX_SAFE_INTEGER),
+        )
+        .slice(0, limit)
+        .map(({ top: _top, ...c }) => c);
     },
 
     /** Streams in the window: counts, counts over each threshold, percentiles of the averages. */
@@ -148,11 +172,12 @@ export function createQoeDashboardRepository(db: Executor) {
       const s = sql.raw('s');
       const rows = await queryRows<{ bucket: number; streams: number; poor: number }>(
         db,
-        sql`select ${bucketOf(sql`${s}.start_at`, bucketSeconds)} as bucket,
-              count(*)::int as streams, count(*) filter (where ${s}.poor)::int as poor
-            from qoe_streams ${s}
-            where ${all(inWindow(sql`${s}.start_at`, w), servicesOf(f, sql`${s}.service_id`))}
-            group by 1`,
+        sql`select extract(epoch from b.at)::float8 as bucket, b.streams, b.poor
+            from (select ${bucketOf(sql`${s}.start_at`, bucketSeconds)} as at,
+                    count(*)::int as streams, count(*) filter (where ${s}.poor)::int as poor
+                  from qoe_streams ${s}
+                  where ${all(inWindow(sql`${s}.start_at`, w), servicesOf(f, sql`${s}.service_id`))}
+                  group by 1) b`,
       );
       return rows.map((r) => ({ bucket: num(r.bucket), streams: num(r.streams), poor: num(r.poor) }));
     },
