@@ -62,6 +62,10 @@ export class EntraError extends Error {
     this.kind = kind;
     this.aadsts = aadsts;
   }
+  /** Worth trying again soon (the port errors' one rule): Entra ID failing, throttling or unreachable. */
+  get transient(): boolean {
+    return this.kind === 'unavailable';
+  }
 }
 
 export type EntraClient = {
