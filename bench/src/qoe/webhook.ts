@@ -136,7 +136,7 @@ export async function qoeWebhookBurst(
     if (synced.created !== 1 || !sub)
       throw new Error(`no subscription was created: ${JSON.stringify(synced)}`);
 
-    const ids = Array.from({ length: notifications }, () => randomUUID());
+    const ids: string[] = Array.from({ length: notifications }, () => randomUUID());
     const sends = [...ids, ...ids.slice(0, duplicates)];
     // Duplicates interleaved with the rest (a fixed permutation: i * prime mod n).
     const order = sends
@@ -158,7 +158,7 @@ export async function qoeWebhookBurst(
       });
     // Warm-up (a server that has answered Graph before): the subscription's lookup cached, the code paths
     // compiled. Not measured; its ids are left out of the count below.
-    const warm = Array.from({ length: concurrency * 2 }, () => randomUUID());
+    const warm: string[] = Array.from({ length: concurrency * 2 }, () => randomUUID());
     const warmUp = await burst(`${s.url}${HOOK}`, concurrency, warm.map(body));
     if (warmUp.samples.some(([, , status]) => status !== 202))
       throw new Error('the warm-up was not answered 202');
