@@ -30,6 +30,7 @@ import { runOrchestration } from './orchestration/index.ts';
 import { runQoeWebhook } from './qoe/webhook.ts';
 import { runRatios } from './ratios/index.ts';
 import { runScale, scenarios, type Scenario } from './scale/index.ts';
+import { runWaiting } from './waiting/index.ts';
 
 /** How a group is asked to run. `only`: the names given to `--only` (a group may read its own, as scale does). */
 export type GroupOptions = {
@@ -54,6 +55,8 @@ export const groups: BenchGroup[] = [
     name: 'api',
     run: ({ full, ci, databaseUrl }) => runApi({ full, ci, ...(databaseUrl ? { databaseUrl } : {}) }),
   },
+  // Issue #14's item 4: Teams activation waits (bench/src/waiting/, docs/BENCHMARKS.md "Waiting cheaply").
+  { name: 'waiting', run: ({ full, ci }) => runWaiting({ full, ci }) },
   // Issue #15's QoE webhook burst (bench/src/qoe/webhook.ts, docs/BENCHMARKS.md "QoE webhook").
   { name: 'qoe-webhook', run: () => runQoeWebhook() },
 ];

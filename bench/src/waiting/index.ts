@@ -1,0 +1,320 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { startStack, type Stack } from '../scale/stack.ts';
+import { pool } from '../scale/world.ts';
+
+/**
+ * Issue #14's bench item 4, "waiting cheaply" (docs/BENCHMARKS.md "Waiting cheaply"): `n` services waiting for
+ * Microsoft to activate their trunk in Teams (the emulator refuses the gateway for a day), then, with nothing else
+ * happening, what the waiting costs:
+ *  - worker slots busy (pg-boss jobs in `active`, sampled every second) and the longest any of them had been
+ *    active: the wait must be a delayed job, not a held slot (goal: no job active for more than a recheck's
+ *    duration; what is busy is the rechecks that fall due in the window);
+ *  - the server's CPU over the idle window (`idleSeconds`), beside the same server's CPU idle with no service,
+ *    and the Teams calls and routing jobs the rechecks made in it;
+ *  - database rows and pg-boss jobs per waiting service;
+ *  - when the next recheck of each waiting service is due.
+ * From them, the CPU one recheck costs and what the rechecks of 10,000 waiting services would cost once their
+ * interval reached its hourly cap. Sizes: 500 by default, 100 with `--ci`, 10,000 with `--full`. The services
+ * are created honestly, through the API: `n / 50` tenants (50 services each, one customer per tenant), each
+ * service connected with the credentials path, its Teams-role check run, its routing run started with
+ * POST /routing and run by the workers (DNS, domain, activation user) until the voice-routing step waits; that
+ * setup is timed apart. The server (API and workers, in-memory PGlite, `ROUTING_RETRY_BASE_SECONDS` at its
+ * default 15) runs in this process, its CPU from process.cpuUsage() (the bench's own sampling queries, one a
+ * second, are in it); the emulators run in a child process (`emulators-process.ts`).
+ */
+
+const PER_TENANT = 50;
+const EMULATORS = fileURLToPath(new URL('./emulators-process.ts', import.meta.url));
+const TICKS_PER_SECOND = 100;
+/** A job active longer than this while nothing but waiting happens is a wait holding its slot. */
+const HELD_SLOT_SECONDS = 10;
+
+type Emulators = {
+  urls: { login: string; graph: string; teams: string; control: string };
+  app: { appId: string; clientSecret: string };
+  dns: { address: string; keyName: string; secret: string; zone: string };
+  admins: Record<string, { username: string; password: string }>;
+};
+
+const childCpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+};
+const selfCpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startEmulators(tenants: number): Promise<{ child: ChildProcess; world: Emulators }> {
+  const child = spawn(process.execPath, [EMULATORS, String(tenants)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the emulators exited (${code})`)));
+  });
+  return { child, world: JSON.parse(line) as Emulators };
+}
+
+const count = async (stack: Stack, query: ReturnType<typeof sql>) =>
+  Number((await stack.rows<{ n: number }>(query))[0]!.n);
+
+/** Server CPU (this process) and slots busy over `seconds` of nothing happening but what the server does itself. */
+async function idleWindow(stack: Stack, seconds: number, emulatorPid: number) {
+  const since = new Date();
+  const cpu0 = selfCpuSeconds();
+  const emu0 = childCpuSeconds(emulatorPid);
+  const t0 = performance.now();
+  const busy: number[] = [];
+  let oldest = 0;
+  while (performance.now() - t0 < seconds * 1000) {
+    await sleep(1000);
+    const [sample] = await stack.rows<{ n: number; oldest: number }>(
+      sql`select count(*)::int as n,
+                 coalesce(max(extract(epoch from now() - started_on)), 0)::float8 as oldest
+            from pgboss.job where state = 'active'`,
+    );
+    busy.push(Number(sample!.n));
+    oldest = Math.max(oldest, Number(sample!.oldest));
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  const serverCpuS = selfCpuSeconds() - cpu0;
+  const routingJobs = await count(
+    stack,
+    sql`select count(*)::int as n from pgboss.job where name = 'routing.run' and started_on >= ${since}`,
+  );
+  return {
+    wallS: round(wallS, 1),
+    serverCpuS: round(serverCpuS),
+    serverCpuPercentOfCore: round((100 * serverCpuS) / wallS, 1),
+    emulatorsCpuS: round(childCpuSeconds(emulatorPid) - emu0),
+    slotsBusy: {
+      mean: round(busy.reduce((a, b) => a + b, 0) / Math.max(1, busy.length)),
+      max: Math.max(0, ...busy),
+      samples: busy.length,
+      /** The longest any job had been active at a sample: a wait that held its slot would be active throughout. */
+      oldestActiveS: round(oldest, 1),
+    },
+    routingJobsStarted: routingJobs,
+    since,
+  };
+}
+
+export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): Promise<string[]> {
+  const n = full ? 10_000 : ci ? 100 : 500;
+  const idleSeconds = full ? 60 : 15;
+  const tenants = Math.ceil(n / PER_TENANT);
+  const misses: string[] = [];
+  const loadAtStart = os.loadavg();
+  const { child, world } = await startEmulators(tenants);
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack({
+      ENTRA_AUTHORITY: world.urls.login,
+      ENTRA_CLIENT_ID: world.app.appId,
+      ENTRA_CLIENT_SECRET: world.app.clientSecret,
+      GRAPH_BASE_URL: world.urls.graph,
+      TEAMS_ADMIN_BASE_URL: world.urls.teams,
+    });
+    const started = stack;
+    // Names the request in an error (a reset connection says nothing else).
+    const s = {
+      ...started,
+      call: (async (method: string, url: string, body?: unknown) => {
+        try {
+          return await started.call(method, url, body);
+        } catch (e) {
+          throw new Error(`${method} ${url} failed`, { cause: e });
+        }
+      }) as Stack['call'],
+    };
+    const current = await s.call<Record<string, unknown>>('GET', '/api/v1/settings/routing');
+    const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
+    await s.call('PUT', '/api/v1/settings/routing', {
+      ...rest,
+      sbcBaseDomain: world.dns.zone,
+      sbcAddresses: ['198.51.100.40'],
+      dns: { kind: 'rfc2136', server: world.dns.address, keyName: world.dns.keyName },
+      dnsSecret: world.dns.secret,
+    });
+
+    // The same server with no service at all: its idle baseline.
+    const empty = await idleWindow(s, idleSeconds, child.pid!);
+
+    // Setup, timed apart: connect n services, then start their runs and let them reach the activation wait.
+    const tSetup = performance.now();
+    const names = Object.keys(world.admins);
+    const customers = new Map<string, string>();
+    for (const t of names)
+      customers.set(t, (await s.call('POST', '/api/v1/customers', { name: `Waiting ${t}` })).id);
+    const ids = await pool(
+      Array.from({ length: n }, (_, i) => i),
+      8,
+      async (i) => {
+        const tenant = names[Math.floor(i / PER_TENANT)]!;
+        const admin = world.admins[tenant]!;
+        const svc = await s.call<{ id: string; connection: { state: string; message: string } }>(
+          'POST',
+          '/api/v1/services',
+          {
+            customerId: customers.get(tenant),
+            type: 'direct-routing',
+            fullName: `Waiting ${i}`,
+            shortName: `wait-${i}`,
+            licenseType: 'hosted-essentials-plus',
+            licensedUsers: 1,
+            adminAuth: { method: 'credentials', ...admin },
+          },
+        );
+        if (svc.connection.state !== 'connected') throw new Error(`wait-${i}: ${svc.connection.message}`);
+        return svc.id;
+      },
+    );
+    const connectedS = (performance.now() - tSetup) / 1000;
+    for (;;) {
+      const left = await count(
+        s,
+        sql`select count(*)::int as n from pgboss.job
+             where name = 'connection.teams-role' and state in ('created', 'retry', 'active')`,
+      );
+      if (left === 0) break;
+      await sleep(500);
+    }
+    const tRuns = performance.now();
+    await pool(ids, 8, (id) => s.call('POST', `/api/v1/services/${id}/routing`, { configureDns: true }));
+    const waitingNow = () =>
+      count(
+        s,
+        sql`select count(*)::int as n from workflow_steps
+             where name = 'voice-routing' and status = 'waiting' and message like 'Microsoft does not accept%'`,
+      );
+    for (;;) {
+      const failed = await count(s, sql`select count(*)::int as n from workflows where status = 'failed'`);
+      if (failed) throw new Error(`${failed} routing runs failed during the setup`);
+      if ((await waitingNow()) === n) break;
+      await sleep(1000);
+    }
+    const setup = {
+      connectS: round(connectedS, 1),
+      runsToWaitS: round((performance.now() - tRuns) / 1000, 1),
+      totalS: round((performance.now() - tSetup) / 1000, 1),
+    };
+
+    // The idle window with n services waiting.
+    const teamsCalls0 = await fetch(`${world.urls.control}/requests?surface=teams`)
+      .then((r) => r.json() as Promise<{ at: string }[]>)
+      .then((rs) => rs.length);
+    const waiting = await idleWindow(s, idleSeconds, child.pid!);
+    const teamsCalls = (
+      await fetch(`${world.urls.control}/requests?surface=teams`).then(
+        (r) => r.json() as Promise<{ at: string }[]>,
+      )
+    ).filter((r) => new Date(r.at) >= waiting.since).length;
+    const stillWaiting = await waitingNow();
+
+    // Rows and jobs per waiting service.
+    const tables = await s.rows<{ name: string }>(
+      sql`select table_name as name from information_schema.tables
+           where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
+    );
+    const rows: Record<string, number> = {};
+    for (const { name } of tables) {
+      const total = await count(s, sql`select count(*)::int as n from ${sql.identifier(name)}`);
+      if (total) rows[name] = round(total / n, 2);
+    }
+    const jobRows = await s.rows<{ name: string; state: string; n: number }>(
+      sql`select name, state::text as state, count(*)::int as n from pgboss.job group by 1, 2 order by 1, 2`,
+    );
+    const jobs: Record<string, number> = {};
+    for (const j of jobRows) jobs[`${j.name} ${j.state}`] = round(Number(j.n) / n, 2);
+    const [next] = await s.rows<{ p50: number; min: number; max: number }>(
+      sql`select percentile_cont(0.5) within group (order by extract(epoch from next_attempt_at - now()))::float8 as p50,
+                 min(extract(epoch from next_attempt_at - now()))::float8 as min,
+                 max(extract(epoch from next_attempt_at - now()))::float8 as max
+            from workflow_steps where name = 'voice-routing' and status = 'waiting'`,
+    );
+    // One recheck's CPU: the window's CPU above the empty server's, per routing job started in it.
+    const extraCpuS = waiting.serverCpuS - (empty.serverCpuS * waiting.wallS) / empty.wallS;
+    const recheckCpuMs = waiting.routingJobsStarted ? (1000 * extraCpuS) / waiting.routingJobsStarted : NaN;
+    const projection = {
+      recheckCpuMs: round(recheckCpuMs, 1),
+      /** 10,000 services each rechecked hourly (the cap of the doubling interval): CPU % of a core. */
+      tenThousandHourlyPercentOfCore: round((10_000 / 3600) * (recheckCpuMs / 1000) * 100, 1),
+    };
+    const result = {
+      n,
+      projection,
+      idleSeconds,
+      setup,
+      empty: { ...empty, since: undefined },
+      waiting: { ...waiting, since: undefined, teamsCalls, stillWaiting },
+      rowsPerService: rows,
+      jobsPerService: jobs,
+      nextRecheckSeconds: { min: round(next!.min, 0), p50: round(next!.p50, 0), max: round(next!.max, 0) },
+      teamsCallsBeforeWindow: teamsCalls0,
+    };
+
+    console.log(`\n## Waiting cheaply (issue #14 item 4): ${n} services waiting for Teams activation`);
+    console.table({
+      'setup: connect n services, s': { value: setup.connectS },
+      'setup: start runs until all wait for activation, s': { value: setup.runsToWaitS },
+      [`idle ${idleSeconds} s, no service: server CPU % of a core`]: { value: empty.serverCpuPercentOfCore },
+      [`idle ${idleSeconds} s, ${n} waiting: server CPU % of a core`]: {
+        value: waiting.serverCpuPercentOfCore,
+      },
+      'waiting: worker slots busy, mean (max)': {
+        value: `${waiting.slotsBusy.mean} (${waiting.slotsBusy.max})`,
+      },
+      'waiting: longest a job had been active at a sample, s': { value: waiting.slotsBusy.oldestActiveS },
+      'waiting: routing rechecks started in the window': { value: waiting.routingJobsStarted },
+      'waiting: Teams calls in the window': { value: teamsCalls },
+      'one recheck: server CPU ms': { value: projection.recheckCpuMs },
+      '10,000 waiting, rechecked hourly: server CPU % of a core (projected)': {
+        value: projection.tenThousandHourlyPercentOfCore,
+      },
+      'waiting: next recheck in s, min / p50 / max': {
+        value: `${result.nextRecheckSeconds.min} / ${result.nextRecheckSeconds.p50} / ${result.nextRecheckSeconds.max}`,
+      },
+    });
+    console.log('rows per waiting service:', rows);
+    console.log('pg-boss jobs per waiting service (name state):', jobs);
+    if (stillWaiting !== n)
+      misses.push(`waiting: ${n - stillWaiting} services stopped waiting during the window`);
+    // A waiting service must not hold a slot: what is busy is rechecks that fell due, each a job of a second or so.
+    if (waiting.slotsBusy.oldestActiveS > HELD_SLOT_SECONDS)
+      misses.push(
+        `waiting: a job was active for ${waiting.slotsBusy.oldestActiveS} s while ${n} services waited (a held slot)`,
+      );
+
+    const dir = fileURLToPath(new URL('../../results', import.meta.url));
+    mkdirSync(dir, { recursive: true });
+    const file = `${dir}/waiting-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+    writeFileSync(
+      file,
+      `${JSON.stringify(
+        {
+          ...result,
+          cpus: os.cpus().length,
+          node: process.version,
+          loadAtStart,
+          load: os.loadavg(),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`written ${file}`);
+  } finally {
+    await stack?.stop();
+    child.kill('SIGTERM');
+  }
+  return misses;
+}
