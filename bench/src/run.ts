@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { runApi } from './api/index.ts';
 import { runOrchestration } from './orchestration/index.ts';
+import { runQoeDashboard } from './qoe/dashboard.ts';
 import { runQoeWebhook } from './qoe/webhook.ts';
 import { runRatios } from './ratios/index.ts';
 import { runScale, scenarios, type Scenario } from './scale/index.ts';
@@ -59,6 +60,13 @@ export const groups: BenchGroup[] = [
   { name: 'waiting', run: ({ full, ci }) => runWaiting({ full, ci }) },
   // Issue #15's QoE webhook burst (bench/src/qoe/webhook.ts, docs/BENCHMARKS.md "QoE webhook").
   { name: 'qoe-webhook', run: () => runQoeWebhook() },
+  // Issue #15's QoE dashboard queries with 1,000,000 streams (--full; 200,000 by default, 50,000 with --ci)
+  // (bench/src/qoe/dashboard.ts, docs/BENCHMARKS.md "QoE").
+  {
+    name: 'qoe-dashboard',
+    run: ({ full, ci, databaseUrl }) =>
+      runQoeDashboard({ full, ci, ...(databaseUrl ? { databaseUrl } : {}) }),
+  },
 ];
 
 const args = process.argv.slice(2);
