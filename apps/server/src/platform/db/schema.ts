@@ -724,7 +724,7 @@ export const qoeStreams = pgTable(
     avgConcealedRatio: real('avg_concealed_ratio'),
     maxConcealedRatio: real('max_concealed_ratio'),
     mediaBypassed: boolean('media_bypassed'),
-    /** Microsoft's call-quality thresholds (qoe/classify.ts) exceeded. */
+    /** Microsoft's call-quality thresholds exceeded (`POOR_AUDIO_THRESHOLDS` in contracts' qoe-dashboard.ts). */
     poor: boolean('poor').notNull(),
     failureStage: text('failure_stage'),
     failureReason: text('failure_reason'),
