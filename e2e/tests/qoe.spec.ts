@@ -32,8 +32,9 @@ async function generateCalls(trunkFqdn: string): Promise<string[]> {
   return ((await res.json()) as { records: string[] }).records;
 }
 
-test('Call quality: a service with the Notification Service → generated calls → the dashboard with data → a poor call down to its streams', async ({
+test('Call quality: a service with the Notification Service → generated calls → the dashboard with data → a poor call down to its streams; customer admins see their own', async ({
   page,
+  browser,
 }) => {
   test.setTimeout(180_000);
   await signIn(page);
@@ -173,4 +174,40 @@ test('Call quality: a service with the Notification Service → generated calls 
   const day = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
   await expect(page).toHaveURL(new RegExp(`range=custom&from=${day}&to=${day}`));
   await expect(page.getByText(/^\d{4}-\d{2}-\d{2} 00:00 – /)).toBeVisible();
+
+  // The same page for customer admins, scoped by the server: the customer's own admin sees its calls; the admin of
+  // another customer sees none, and the page says how data arrives.
+  const otherCustomerId = await customerNamed(page, 'Quiet Co');
+  const asCustomerAdmin = async (email: string, customer: string) => {
+    const password = 'a long enough password';
+    const res = await api.post('/users', {
+      email,
+      name: email.split('@')[0],
+      role: 'customer_admin',
+      customerId: customer,
+      password,
+    });
+    expect(res.status(), await res.text()).toBe(201);
+    const other = await (await browser.newContext()).newPage();
+    await other.goto('/login');
+    await other.getByLabel('Email').fill(email);
+    await other.getByLabel('Password', { exact: true }).fill(password);
+    await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(other).not.toHaveURL(/\/login/);
+    await other.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Call quality' }).click();
+    await expect(other.getByRole('heading', { name: 'Call quality', level: 2 })).toBeVisible();
+    return other;
+  };
+  const own = await asCustomerAdmin('quality-admin@e2e.test', customerId);
+  await expect(own.getByRole('group', { name: 'Calls with poor audio' })).toContainText(
+    `of ${CALLS} call records`,
+    { timeout: 30_000 },
+  );
+  await own.context().close();
+  const quiet = await asCustomerAdmin('quiet-admin@e2e.test', otherCustomerId);
+  const empty = quiet.getByRole('region', { name: 'No calls in the last 24 hours' });
+  await expect(empty).toContainText('Teams Notification Service');
+  await expect(quiet.getByRole('group', { name: 'Calls with poor audio' })).toBeHidden();
+  await quiet.screenshot({ path: screenshot('qoe-empty.png'), fullPage: true });
+  await quiet.context().close();
 });

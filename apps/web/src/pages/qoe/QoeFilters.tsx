@@ -84,8 +84,9 @@ function CustomRangeInput({ range, onChange }: { range: Range; onChange: (next: 
 export function QoeFilters({ filters }: { filters: QoeFilterState }) {
   const { range } = filters;
   const kinds: RangeKind[] = [...RANGE_PRESETS, 'custom'];
-  const [custom, setCustom] = useState(range.kind === 'custom');
-  const shownKind: RangeKind = custom ? 'custom' : range.kind;
+  // "Custom" shows the day picker before any day is picked (the URL keeps the range in force until then).
+  const [custom, setCustom] = useState(false);
+  const shownKind: RangeKind = custom || range.kind === 'custom' ? 'custom' : range.kind;
   return (
     <Stack gap="xs">
       <Group align="flex-end">
@@ -104,7 +105,13 @@ export function QoeFilters({ filters }: { filters: QoeFilterState }) {
             }}
           />
         </Stack>
-        {shownKind === 'custom' && <CustomRangeInput range={range} onChange={filters.setRange} />}
+        {shownKind === 'custom' && (
+          <CustomRangeInput
+            key={range.kind === 'custom' ? `${range.from}/${range.to}` : 'none'}
+            range={range}
+            onChange={filters.setRange}
+          />
+        )}
         <CustomerSelect
           label="Filter by customer"
           placeholder="All customers"

@@ -91,10 +91,9 @@ export function QoeEmptyState({ rangeText }: { rangeText: string }) {
         </Text>
         <List size="sm" spacing={4}>
           <List.Item>
-            On the service page, Microsoft 365 settings: set the customer&apos;s{' '}
-            <b>Teams Notification Service</b> app (application ID and secret with the{' '}
-            <code>CallRecords.Read.All</code> permission). Trunkline then subscribes to the tenant&apos;s call
-            records.
+            The customer&apos;s <b>Teams Notification Service</b> app (application ID and secret with the{' '}
+            <code>CallRecords.Read.All</code> permission) is set in the service&apos;s Microsoft 365 settings
+            by a provider or channel admin. Trunkline then subscribes to the tenant&apos;s call records.
           </List.Item>
           <List.Item>
             After each call Microsoft notifies Trunkline and the call record — sessions, segments and media
@@ -159,7 +158,7 @@ export function QoePage() {
         Microsoft Teams call records and the Direct Routing log of your services: call outcomes, media quality
         by Microsoft&apos;s Call Quality Dashboard thresholds, and every call down to its streams.
       </Text>
-      <QoeFilters key={range.kind} filters={filters} />
+      <QoeFilters filters={filters} />
       {data && (
         <Text size="xs" c="dimmed" aria-live="polite">
           {formatDateTime(data.range.from)} – {formatDateTime(data.range.to)} · updated{' '}
