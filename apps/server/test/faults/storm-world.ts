@@ -9,8 +9,9 @@ import { SBC_ADDRESSES, startRoutingWorld, type RoutingWorld, type Run } from '.
  * A fault storm over several onboardings and an invitation e-mail (issue #14, "Fault storms"), in-process: the
  * server on PGlite, Microsoft 365, the provider's DNS and the mail server as emulators on loopback.
  *
- * For the whole run Microsoft answers 10 % of Graph and Teams admin calls with 500/502/503/504 (seeded) and
- * throttles everything for 3 s in every 15 (429 + Retry-After); the mail server is down while the invitation is
+ * For the whole of the runs Microsoft answers 10 % of token requests and Graph and Teams admin calls with
+ * 500/502/503/504 (seeded) and throttles everything for 8 s in every 20, from the runs' start (429 + Retry-After);
+ * the mail server is down while the invitation is
  * first sent; the DNS server goes down in the middle of the runs (`dnsOutageSeconds`), and when it comes back every
  * access token issued so far is refused as expired. Every run must complete, each object must exist once, the
  * e-mail must arrive once, and the retries must be in the runs' step records.
@@ -89,15 +90,6 @@ export async function runFaultStorm(world: StormWorld, { dnsOutageSeconds }: { d
   const services = [];
   for (const t of TENANTS) services.push(await connectedService(world, customerId, t));
 
-  // The storm, for the whole run.
-  emu.control.setFaults({
-    errorRate: 0.1,
-    errorStatuses: [500, 502, 503, 504],
-    seed: STORM_SEED,
-    burst: { everySeconds: 15, forSeconds: 3, offsetSeconds: 4 },
-  });
-  emu.control.clearRequests();
-
   // The mail server is down when the invitation goes out: the job records the failure and tries again.
   await sink.suspend();
   const invited = expectStatus(
@@ -132,6 +124,15 @@ export async function runFaultStorm(world: StormWorld, { dnsOutageSeconds }: { d
 
   // Two runs start; once the first has its DNS records, the DNS server goes down and the third run starts.
   const [a, b, c] = services as [(typeof services)[0], (typeof services)[0], (typeof services)[0]];
+  // The storm, for the whole of the runs: the first 429 window opens now, as the first steps call Microsoft.
+  emu.control.setFaults({
+    errorRate: 0.1,
+    errorStatuses: [500, 502, 503, 504],
+    seed: STORM_SEED,
+    burst: { everySeconds: 20, forSeconds: 8 },
+    surfaces: ['identity', 'graph', 'teams'],
+  });
+  emu.control.clearRequests();
   for (const s of [a, b])
     expectStatus(await admin.post(`/api/v1/services/${s.id}/routing`, { configureDns: true }), 202);
   await sink.resume();
