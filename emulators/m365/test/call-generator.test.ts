@@ -33,8 +33,9 @@ type Received = { path: string; body: any };
 let hook: Server;
 let hookUrl: string;
 const received: Received[] = [];
-/** Milliseconds the webhook waits before answering a notification. */
+/** Milliseconds the webhook waits before answering a notification (the next `hookSlowCount` ones, if set). */
 let hookDelayMs = 0;
+let hookSlowCount: number | null = null;
 
 const read = async (req: IncomingMessage) => {
   const chunks: Buffer[] = [];
@@ -73,7 +74,9 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
         return;
       }
-      if (hookDelayMs) await new Promise((r) => setTimeout(r, hookDelayMs));
+      const slow = hookSlowCount === null || hookSlowCount > 0;
+      if (hookSlowCount !== null && hookSlowCount > 0) hookSlowCount -= 1;
+      if (hookDelayMs && slow) await new Promise((r) => setTimeout(r, hookDelayMs));
       received.push({ path: url.pathname, body: JSON.parse(body) });
       res.writeHead(202).end();
     })();
@@ -90,6 +93,7 @@ afterAll(async () => {
 beforeEach(() => {
   received.length = 0;
   hookDelayMs = 0;
+  hookSlowCount = null;
 });
 
 const subscribe = async (emu: M365Emulator) => {
@@ -289,7 +293,8 @@ describe("Graph's delivery to a slow webhook", () => {
     emu.control.setCallRecordSettings({ slowMs: 5 });
     hookDelayMs = 20;
     emu.control.generate({ tenant: 'contoso', trunkFqdn: TRUNK, calls: 100, failedCalls: 0 });
-    await eventually(() => received.length === 100);
+    // Graph has recorded every answer (the webhook may have seen a request before Graph saw its answer).
+    await eventually(() => emu.control.deliveries().length === 100);
     const [next] = emu.control.generate({
       tenant: 'contoso',
       trunkFqdn: TRUNK,
@@ -302,6 +307,30 @@ describe("Graph's delivery to a slow webhook", () => {
     expect(dropped).toMatchObject({ throttled: 'dropped', status: 0, attempt: 1 });
     expect(received).toHaveLength(100);
   });
+
+  it('holds new notifications back 10 s for an endpoint with over 10 % (and at most 15 %) slow answers', async () => {
+    const emu = await start();
+    await subscribe(emu);
+    // 12 of the first 100 answers come after the timeout (slow); the others well inside it. No retries.
+    emu.control.setCallRecordSettings({ timeoutMs: 1000, maxAttempts: 1, slowMs: 86_400_000 });
+    hookDelayMs = 1500;
+    hookSlowCount = 12;
+    emu.control.generate({ tenant: 'contoso', trunkFqdn: TRUNK, calls: 100, failedCalls: 0 });
+    // Graph has recorded every answer (the webhook may have seen a request before Graph saw its answer).
+    await eventually(() => emu.control.deliveries().length === 100);
+    const [next] = emu.control.generate({
+      tenant: 'contoso',
+      trunkFqdn: TRUNK,
+      calls: 1,
+      failedCalls: 0,
+    }).records;
+    const delayed = await eventually(
+      () => (emu.control.deliveries() as Delivery[]).find((d) => d.resourceId === next),
+      20_000,
+    );
+    expect(delayed).toMatchObject({ throttled: 'delayed', status: 202, attempt: 1 });
+    expect(received.at(-1)!.body.value[0].resourceData.id).toBe(next);
+  }, 30_000);
 
   it('retries a notification whose answer took longer than the timeout, with back-off', async () => {
     const emu = await start();
