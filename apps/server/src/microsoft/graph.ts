@@ -85,7 +85,7 @@ export function createGraphClient(
       });
       const throttled = res.status === 429 || res.status === 503;
       const wait = throttled ? (retryAfterSeconds(res.headers.get('retry-after')) ?? 1) : 0;
-      if (throttled) gate.defer(keys, wait);
+      if (throttled) gate.defer(keys, wait, res.headers.get('x-ms-throttle-scope'));
       if (throttled && wait <= IN_JOB_WAIT_SECONDS && attempt < MAX_ATTEMPTS) {
         await res.body?.cancel();
         await sleep(wait * 1000);

@@ -7,7 +7,8 @@
  * The gate remembers, per app and tenant, "not before" times Microsoft gave, so later calls of the same process
  * to that tenant fail at once (without a request) until then, and other tenants keep moving. When several
  * different tenants of one app are throttled within a short window, Microsoft is limiting the app as a whole: the
- * app's own key is paused too, so every tenant waits.
+ * app's own key is paused too, so every tenant waits. When the 429 says so itself (`x-ms-throttle-scope`, which
+ * Graph's identity and access limits send: `Application/…` is the app across tenants), the app is paused at once.
  *
  * The gate lives in memory, one per process (built in the composition root): a worker that has not yet seen the
  * 429 spends one request to learn it. Persisting it would cost a database write per throttled call and a read per
@@ -25,8 +26,11 @@ export type ThrottleKeys = { tenant: string; app: string };
 export type ThrottleGate = {
   /** Seconds (rounded up) until these keys may be called again; 0 when they may now. */
   holdSeconds(keys: ThrottleKeys): number;
-  /** Microsoft asked to wait `seconds` for this app and tenant. */
-  defer(keys: ThrottleKeys, seconds: number): void;
+  /**
+   * Microsoft asked to wait `seconds` for this app and tenant; `scope` is the answer's `x-ms-throttle-scope`
+   * (`<Scope>/<Limit>/<app>/<tenant>`), if it had one.
+   */
+  defer(keys: ThrottleKeys, seconds: number, scope?: string | null): void;
 };
 
 export function createThrottleGate({ now = () => Date.now() }: { now?: () => number } = {}): ThrottleGate {
@@ -48,10 +52,11 @@ export function createThrottleGate({ now = () => Date.now() }: { now?: () => num
       }
       return until === 0 ? 0 : Math.ceil((until - t) / 1000);
     },
-    defer({ tenant, app }, seconds) {
+    defer({ tenant, app }, seconds, scope) {
       const t = now();
       const until = t + Math.max(0, seconds) * 1000;
       put(tenant, until);
+      if (scope?.startsWith('Application/')) put(app, until);
       const tenants = recent.get(app) ?? new Map<string, number>();
       tenants.set(tenant, t);
       for (const [k, at] of tenants) if (t - at > GLOBAL_WINDOW_MS) tenants.delete(k);

@@ -180,7 +180,7 @@ export function createConfigApiExecutor({
       if (res.status === 429 || res.status === 503) {
         const seconds = retryAfterSeconds(res.headers.get('retry-after'));
         const wait = seconds ?? 1;
-        gate.defer(keys, wait);
+        gate.defer(keys, wait, res.headers.get('x-ms-throttle-scope'));
         if (attempt < MAX_ATTEMPTS && wait <= IN_JOB_WAIT_SECONDS) {
           await res.body?.cancel();
           await sleep(wait * 1000);

@@ -41,6 +41,18 @@ describe('throttle gate', () => {
     expect(gate.holdSeconds(throttleKeys('graph', token({ azp: 'app', tid: 't4' })))).toBe(0);
   });
 
+  it('holds the whole app at once when the 429 names the app as its scope (x-ms-throttle-scope)', () => {
+    let now = 0;
+    const gate = createThrottleGate({ now: () => now });
+    const [a, b] = ['t1', 't2'].map((tid) => throttleKeys('graph', token({ appid: 'app', tid })));
+    gate.defer(a!, 3, 'Tenant_Application/ReadWrite/app/t1');
+    expect(gate.holdSeconds(b!)).toBe(0);
+    gate.defer(a!, 4, 'Application/Write/app/t1');
+    expect(gate.holdSeconds(b!)).toBe(4);
+    now += 4_000;
+    expect(gate.holdSeconds(b!)).toBe(0);
+  });
+
   it('does not count throttles older than 10 s towards the whole app', () => {
     let now = 0;
     const gate = createThrottleGate({ now: () => now });
