@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QoeServiceSummarySchema } from '@trunkline/contracts';
 import { queryRows } from '../../src/platform/db/database.ts';
-import { expectStatus } from '../support/client.ts';
+import { expectBody, expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import { startRoutingWorld, waitForWorkflow, ZONE, type RoutingWorld } from '../support/routing.ts';
 import { startPublicAddress } from './public-address.ts';
@@ -10,7 +11,8 @@ import { startPublicAddress } from './public-address.ts';
  * What a newcomer does in the sandbox, end to end against the emulators: onboard a service (default routing puts
  * its trunk FQDN into the tenant), set its Notification Service app (the subscription), and the M365 emulator's call
  * generator — as `npm start` runs it, only faster — calls through that trunk and notifies the real webhook; the
- * stored calls, streams and Direct Routing outcomes equal what is computed here from the emulator's own records.
+ * stored calls, streams and Direct Routing outcomes, and the service's 24-hour summary, equal what is computed here
+ * from the emulator's own records.
  * Removing the service (offboarding) then deletes the subscription at Graph at once.
  */
 
@@ -143,6 +145,25 @@ describe('sandbox: generated calls fill the store', () => {
         .sort(),
     );
     expect(dr.filter((r) => r.successful)).toHaveLength(records.length);
+
+    // The service's last 24 hours as the service page shows them: the same numbers.
+    const summary = expectBody(
+      await world.admin.get(`/api/v1/services/${service.id}/qoe/summary`),
+      200,
+      QoeServiceSummarySchema,
+    );
+    const failed = directRoutingCalls.filter((r) => !r.successfulCall).length;
+    expect(summary.calls).toMatchObject({
+      total: directRoutingCalls.length,
+      answered: directRoutingCalls.length - failed,
+      failed,
+    });
+    expect(summary.streams).toMatchObject({
+      callRecords: records.length,
+      poorCalls: new Set(expected.filter((s) => s.poor).map((s) => s.call)).size,
+      streams: expected.length,
+      poorStreams: expected.filter((s) => s.poor).length,
+    });
   });
 
   it('removing the service (offboarding) deletes its subscription at Graph and in the store', async () => {
