@@ -195,7 +195,10 @@ test('Call quality: a service with the Notification Service → generated calls 
     await other.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(other).not.toHaveURL(/\/login/);
     await other.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Call quality' }).click();
-    await expect(other.getByRole('heading', { name: 'Call quality', level: 2 })).toBeVisible();
+    // A fresh browser loads the page's chunks (charts included) for the first time: slow on a busy machine.
+    await expect(other.getByRole('heading', { name: 'Call quality', level: 2 })).toBeVisible({
+      timeout: 30_000,
+    });
     return other;
   };
   const own = await asCustomerAdmin('quality-admin@e2e.test', customerId);

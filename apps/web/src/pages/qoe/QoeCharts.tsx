@@ -144,7 +144,7 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
               orientation="vertical"
               type="stacked"
               valueFormatter={countFormat}
-              yAxisProps={{ width: 170 }}
+              yAxisProps={{ width: 170, interval: 0 }}
               xAxisProps={{ allowDecimals: false }}
               series={[
                 { name: 'answered', label: 'Answered', color: 'teal.6' },
@@ -188,7 +188,7 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
             dataKey="metric"
             orientation="vertical"
             valueFormatter={countFormat}
-            yAxisProps={{ width: 170 }}
+            yAxisProps={{ width: 170, interval: 0 }}
             xAxisProps={{ allowDecimals: false }}
             series={[{ name: 'streams', label: 'Poor streams', color: 'orange.6' }]}
           />
@@ -253,7 +253,7 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
             type="stacked"
             withLegend
             valueFormatter={countFormat}
-            yAxisProps={{ width: 220 }}
+            yAxisProps={{ width: 220, interval: 0 }}
             xAxisProps={{ allowDecimals: false }}
             series={[
               { name: 'poorCalls', label: 'Calls with a poor stream', color: 'orange.6' },
