@@ -21,11 +21,13 @@ import type { EffectiveRouting } from './routing-settings.service.ts';
 import { DnsError } from '../dns/dns-provider.ts';
 import { retryAfterOf } from '../microsoft/throttle.ts';
 import { steps, type Outcome, type StepResult } from './steps.ts';
-import type { StepRetry, StepRow, WorkflowRow } from './workflow.repository.ts';
+import type { StepPatch, StepRetry, StepRow, WorkflowRow } from './workflow.repository.ts';
 
 /** Attempts of a step that fails for a passing reason (Microsoft or DNS unreachable) before it counts as failed. */
 const TRANSIENT_ATTEMPTS = 6;
 const MAX_WAIT_SECONDS = 3600;
+/** How long a voice-routing step waits while another run of the same tenant changes its Teams objects. */
+const TEAMS_BUSY_SECONDS = 2;
 /** The newest entries of a step's retry history that are kept (an hourly check past a deadline adds one an hour). */
 const RETRIES_KEPT = 50;
 
@@ -192,6 +194,30 @@ export function createRoutingRunner({
   const backoff = (attempt: number) =>
     Math.min(MAX_WAIT_SECONDS, retryBaseSeconds * 2 ** Math.max(0, Math.min(attempt - 1, 12)));
 
+  /**
+   * Marks a step running. The voice-routing step first claims its tenant's Teams objects (`claimTeamsStep`):
+   * while another run of a service in the same tenant is changing them, this one waits a few seconds instead
+   * (its job comes back then; not an attempt). Answers whether the step may run now.
+   */
+  async function markRunning(w: WorkflowRow, step: StepRow, running: StepPatch): Promise<boolean> {
+    if (step.name !== 'voice-routing') {
+      await repos.workflows.updateStep(w.id, step.name, running);
+      return true;
+    }
+    return uow(async (r) => {
+      if (await r.workflows.claimTeamsStep(w.id, w.serviceId, running, now())) return true;
+      const at = new Date(now().getTime() + TEAMS_BUSY_SECONDS * 1000);
+      await r.workflows.updateStep(w.id, step.name, {
+        status: 'waiting',
+        nextAttemptAt: at,
+        message: 'Waiting while another run changes the Teams voice routing of this tenant.',
+      });
+      await r.workflows.setStatus(w.id, 'waiting');
+      await r.jobs.send(routingStepJob, { workflowId: w.id }, { startAfterSeconds: TEAMS_BUSY_SECONDS });
+      return false;
+    });
+  }
+
   /** Runs one step; answers whether the workflow should go on with the next one now. */
   async function runStep(
     w: WorkflowRow,
@@ -205,11 +231,8 @@ export function createRoutingRunner({
     let retries = step.retries;
     const retried = (reason: string) =>
       (retries = [...retries, { at: now().toISOString(), reason }].slice(-RETRIES_KEPT));
-    await repos.workflows.updateStep(w.id, step.name, {
-      status: 'running',
-      attempts,
-      startedAt: step.startedAt ?? now(),
-    });
+    if (!(await markRunning(w, step, { status: 'running', attempts, startedAt: step.startedAt ?? now() })))
+      return false;
     if (w.status !== 'running') await repos.workflows.setStatus(w.id, 'running');
     const previous =
       w.kind === 'offboard'

@@ -4,6 +4,7 @@ import {
   desc,
   eq,
   exists,
+  gt,
   inArray,
   isNull,
   lt,
@@ -20,6 +21,8 @@ import { serviceConnections, services, workflows, workflowSteps } from '../platf
 
 export type WorkflowRow = typeof workflows.$inferSelect;
 export type StepRow = typeof workflowSteps.$inferSelect;
+/** What a step's update may change. */
+export type StepPatch = Partial<Omit<StepRow, 'workflowId' | 'name' | 'position'>>;
 /** One entry of a step's retry history. */
 export type StepRetry = StepRow['retries'][number];
 
@@ -255,6 +258,51 @@ export function createWorkflowsRepository(db: Executor) {
         .update(workflows)
         .set({ status, updatedAt: now, finishedAt: status === 'succeeded' ? now : null })
         .where(eq(workflows.id, id));
+    },
+    /**
+     * Marks a run's voice-routing step running (`patch`) unless the voice-routing step of another run in the same
+     * Microsoft tenant is running under a live lease: a tenant's shared Teams objects (the PSTN usage, the voice
+     * route and the policy) are read, diffed and written by one run at a time, or an offboarding could delete a
+     * route an onboarding has just added its trunk to. The tenant's advisory lock, held to the end of the caller's
+     * transaction, makes the check and the mark one step; a crashed worker's lease lapses and frees the tenant.
+     * Call it inside a unit of work.
+     */
+    async claimTeamsStep(
+      workflowId: string,
+      serviceId: string,
+      patch: StepPatch,
+      now: Date,
+    ): Promise<boolean> {
+      const [own] = await db
+        .select({ tenantId: serviceConnections.tenantId })
+        .from(serviceConnections)
+        .where(eq(serviceConnections.serviceId, serviceId));
+      const tenantId = own?.tenantId;
+      if (tenantId) {
+        await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`trunkline:teams:${tenantId}`}))`);
+        const busy = await db
+          .select({ id: workflows.id })
+          .from(workflowSteps)
+          .innerJoin(workflows, eq(workflows.id, workflowSteps.workflowId))
+          .innerJoin(serviceConnections, eq(serviceConnections.serviceId, workflows.serviceId))
+          .where(
+            and(
+              eq(serviceConnections.tenantId, tenantId),
+              eq(workflowSteps.name, 'voice-routing'),
+              eq(workflowSteps.status, 'running'),
+              ne(workflows.id, workflowId),
+              gt(workflows.leaseUntil, now),
+            ),
+          )
+          .limit(1);
+        if (busy.length) return false;
+      }
+      await db
+        .update(workflowSteps)
+        .set(patch)
+        .where(and(eq(workflowSteps.workflowId, workflowId), eq(workflowSteps.name, 'voice-routing')));
+      await db.update(workflows).set({ updatedAt: now }).where(eq(workflows.id, workflowId));
+      return true;
     },
     async updateStep(
       workflowId: string,
