@@ -8,6 +8,8 @@ const NOTIFY_APP = {
 };
 const CALLS = 12;
 const FAILED_CALLS = 3;
+/** Calls made while the dashboard is open, which auto-refresh brings in. */
+const LATER_CALLS = 4;
 
 type Summary = {
   calls: { total: number; answered: number; failed: number };
@@ -15,17 +17,17 @@ type Summary = {
 };
 
 /** The M365 emulator's call generator (its control API, not a Microsoft API): calls delivered through the webhook. */
-async function generateCalls(trunkFqdn: string): Promise<string[]> {
+async function generateCalls(trunkFqdn: string, calls = CALLS, seed = 1515): Promise<string[]> {
   const res = await fetch(`${process.env.E2E_M365_URL}/_control/call-records/generate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       tenant: 'contoso',
       trunkFqdn,
-      calls: CALLS,
+      calls,
       poorShare: 0.4,
       failedCalls: FAILED_CALLS,
-      seed: 1515,
+      seed,
     }),
   });
   expect(res.status, await res.clone().text()).toBe(200);
@@ -161,10 +163,14 @@ test('Call quality: a service with the Notification Service → generated calls 
   await page.getByRole('link', { name: '← Call quality' }).click();
   await expect(page).toHaveURL(new RegExp(`/quality\\?serviceId=${svc.id}`));
 
+  // More calls while the dashboard is open: auto-refresh (every 30 s) shows them without a reload.
+  await generateCalls(svc.trunkFqdn, LATER_CALLS, 1516);
+  await expect(poorCalls).toContainText(`of ${CALLS + LATER_CALLS} call records`, { timeout: 60_000 });
+
   // Other ranges: the last 7 days, and a custom range of one day (today) picked in the calendar.
   await page.getByText('Last 7 days', { exact: true }).click();
   await expect(page).toHaveURL(/range=7d/);
-  await expect(poorCalls).toContainText(`of ${CALLS} call records`);
+  await expect(poorCalls).toContainText(`of ${CALLS + LATER_CALLS} call records`);
   await page.getByText('Custom', { exact: true }).click();
   await page.getByRole('button', { name: 'Days' }).click();
   const now = new Date();
@@ -203,7 +209,7 @@ test('Call quality: a service with the Notification Service → generated calls 
   };
   const own = await asCustomerAdmin('quality-admin@e2e.test', customerId);
   await expect(own.getByRole('group', { name: 'Calls with poor audio' })).toContainText(
-    `of ${CALLS} call records`,
+    `of ${CALLS + LATER_CALLS} call records`,
     { timeout: 30_000 },
   );
   await own.context().close();
