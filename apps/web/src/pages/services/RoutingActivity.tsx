@@ -2,6 +2,7 @@ import { Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { stepLabels, type Workflow } from '@trunkline/contracts';
 import { Countdown } from '../../ui/Countdown.tsx';
+import { StepRetries } from '../../ui/StepRetries.tsx';
 
 const open = (w: Workflow) => w.status === 'running' || w.status === 'waiting' || w.status === 'failed';
 
@@ -35,9 +36,11 @@ export function RoutingActivity({
                   {names[w.serviceId] ?? 'Service'} — {w.kind === 'onboard' ? 'default routing' : 'removal'}
                 </Text>
                 {step && (
-                  <Text size="sm">
-                    {stepLabels[step.name]}: {step.lastError ?? step.message ?? step.status}
-                  </Text>
+                  <StepRetries key={step.name} retries={step.retries} stepLabel={stepLabels[step.name]}>
+                    <Text size="sm">
+                      {stepLabels[step.name]}: {step.lastError ?? step.message ?? step.status}
+                    </Text>
+                  </StepRetries>
                 )}
                 {/* A waiting step (Microsoft not ready yet, DNS, replication) counts down to its next check. */}
                 {step?.status === 'waiting' && step.nextAttemptAt && (

@@ -24,6 +24,7 @@ import { blockedReason, may, type Lifecycle } from './lifecycle.tsx';
 import { RemoveServiceModal } from './RemoveServiceModal.tsx';
 import { StepHeading } from './StepHeading.tsx';
 import { Countdown } from '../../ui/Countdown.tsx';
+import { StepRetries } from '../../ui/StepRetries.tsx';
 
 /** States before the first run in which the set-up shows, its start disabled with the reason. */
 const SETUP_STATES = new Set<Lifecycle['state']>(['checking-role', 'role-missing', 'settings-needed']);
@@ -103,12 +104,17 @@ function Steps({ workflow }: { workflow: Workflow }) {
               {s.lastError}
             </Text>
           )}
-          <Text size="xs" c="dimmed">
-            {s.attempts} attempt{s.attempts === 1 ? '' : 's'}
-            {s.startedAt && ` · started ${formatDateTime(s.startedAt)}`}
-            {s.finishedAt && ` · finished ${formatDateTime(s.finishedAt)}`}
-            {s.status === 'waiting' && s.nextAttemptAt && ` · next check ${formatDateTime(s.nextAttemptAt)}`}
-          </Text>
+          {/* Every retry of the step (throttled, passing failure, wait, token), counted beside its attempts. */}
+          <StepRetries retries={s.retries} stepLabel={stepLabels[s.name]}>
+            <Text size="xs" c="dimmed">
+              {s.attempts} attempt{s.attempts === 1 ? '' : 's'}
+              {s.startedAt && ` · started ${formatDateTime(s.startedAt)}`}
+              {s.finishedAt && ` · finished ${formatDateTime(s.finishedAt)}`}
+              {s.status === 'waiting' &&
+                s.nextAttemptAt &&
+                ` · next check ${formatDateTime(s.nextAttemptAt)}`}
+            </Text>
+          </StepRetries>
           {s.status === 'waiting' && s.nextAttemptAt && <Countdown to={s.nextAttemptAt} />}
         </Paper>
       ))}
