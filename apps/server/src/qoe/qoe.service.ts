@@ -35,6 +35,12 @@ export const RENEW_BEFORE_MS = 24 * 3600_000;
 const DR_OVERLAP_MS = 3600_000;
 /** A first pull reaches this far back. */
 const DR_FIRST_WINDOW_MS = 24 * 3600_000;
+/**
+ * After a call record of a service is stored, its Direct Routing log is pulled this long afterwards (one pull per
+ * service while one is queued), so calls and SIP outcomes follow the call records within minutes instead of waiting
+ * for the 15-minute schedule, which stays for services without call records (failed calls only).
+ */
+const DR_AFTER_CALL_SECONDS = 120;
 const MAX_PAGES = 1000;
 const CACHE_MS = 60_000;
 /** The webhook's new inbox rows are sent as fetch jobs once no notification came for this long… */
@@ -319,6 +325,7 @@ export function createQoeService(deps: Deps) {
   async function processOne(
     notificationId: string,
     now: Date,
+    storedFor: Set<string>,
   ): Promise<'stored' | 'stale' | 'done' | 'gone' | 'not-found' | 'failed' | { retryAfterSeconds: number }> {
     const n = await repos.qoe.notification(notificationId);
     if (!n || n.processedAt) return 'done';
@@ -333,6 +340,7 @@ export function createQoeService(deps: Deps) {
       return await uow(async (r) => {
         const stored = await r.qoe.storeCall(serviceId, call, streams);
         await r.qoe.finishNotification(n.id, null, now);
+        if (stored === 'stored') storedFor.add(serviceId);
         return stored;
       });
     } catch (e) {
@@ -462,8 +470,9 @@ export function createQoeService(deps: Deps) {
     /** Fetches and stores the call records of some inbox rows; Graph's Retry-After sends the rest again then. */
     async processNotifications(notificationIds: string[], now = new Date()) {
       const result = { stored: 0, stale: 0, done: 0, gone: 0, notFound: 0, failed: 0, throttled: 0 };
+      const storedFor = new Set<string>();
       for (let i = 0; i < notificationIds.length; i++) {
-        const r = await processOne(notificationIds[i]!, now);
+        const r = await processOne(notificationIds[i]!, now, storedFor);
         if (typeof r === 'object') {
           await jobs.send(
             qoeFetchCallRecordJob,
@@ -475,6 +484,12 @@ export function createQoeService(deps: Deps) {
         }
         result[r === 'not-found' ? 'notFound' : r] += 1;
       }
+      for (const serviceId of storedFor)
+        await jobs.send(
+          qoePullDirectRoutingJob,
+          { serviceId },
+          { singletonKey: serviceId, startAfterSeconds: DR_AFTER_CALL_SECONDS },
+        );
       return result;
     },
 

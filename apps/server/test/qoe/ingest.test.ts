@@ -268,6 +268,16 @@ describe('QoE ingest', () => {
     expect(calls.every((c) => c.session_count === 2 && c.has_pstn)).toBe(true);
     expect(sum(calls.map((c) => c.poor_stream_count))).toBe(expected.filter((s) => s.poor).length);
 
+    // Stored call records queue one Direct Routing pull of their service, two minutes later (not the 15-minute
+    // schedule's next turn), however many records came in.
+    const pulls = await queryRows<{ start_after: string | Date; state: string }>(
+      db(),
+      sql`select start_after, state from pgboss.job
+          where name = 'qoe.pull-direct-routing' and data->>'serviceId' = ${serviceId}`,
+    );
+    expect(pulls.map((p) => p.state)).toEqual(['created']);
+    expect(new Date(pulls[0]!.start_after).getTime()).toBeGreaterThan(Date.now() + 60_000);
+
     // The Direct Routing log: every call, including the failed ones that have no call record.
     expect(await qoe().pullDirectRouting(serviceId)).toEqual({ stored: 9 });
     const dr = await queryRows<any>(

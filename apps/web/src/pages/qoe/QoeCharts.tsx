@@ -81,7 +81,7 @@ export function QoeCharts({ summary }: { summary: QoeSummary }) {
         title="Calls over time"
         summary={
           calls.total === 0
-            ? `No call attempts in the Direct Routing log for this range yet: it is read every 15 minutes.`
+            ? `No call attempts in the Direct Routing log for this range yet: it is read a few minutes after calls and every 15 minutes.`
             : `${formatCount(calls.answered)} answered and ${formatCount(calls.failed)} failed call attempts (Direct Routing log).`
         }
       >

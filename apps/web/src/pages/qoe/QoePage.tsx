@@ -52,7 +52,7 @@ function Stats({ summary }: { summary: QoeSummary }) {
         value={formatCount(calls.total)}
         hint={
           calls.total === 0 && streams.callRecords > 0
-            ? 'Direct Routing log: read every 15 minutes'
+            ? 'Direct Routing log: read minutes after calls, every 15 minutes'
             : `${formatCount(calls.answered)} answered · ${formatCount(calls.failed)} failed`
         }
       />
@@ -101,7 +101,7 @@ export function QoeEmptyState({ rangeText }: { rangeText: string }) {
           </List.Item>
           <List.Item>
             Answered and failed call attempts with their final SIP codes come from the tenant&apos;s Direct
-            Routing log, read every 15 minutes.
+            Routing log, read two minutes after calls arrive and every 15 minutes.
           </List.Item>
           <List.Item>
             In the sandbox, the Microsoft 365 emulator&apos;s call generator makes calls (good, poor and
