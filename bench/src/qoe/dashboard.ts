@@ -285,13 +285,19 @@ export function report(result: DashboardResult): { table: string; misses: string
  * on PGlite, and on PostgreSQL when `databaseUrl` is given. Prints a table per database, writes
  * bench/results/qoe-dashboard-<time>.json with CPU count, load and Node version, answers the goals missed.
  */
-export async function runQoeDashboard(options: { full?: boolean; ci?: boolean; databaseUrl?: string } = {}) {
+export async function runQoeDashboard(
+  options: { full?: boolean; ci?: boolean; databaseUrl?: string; pglite?: boolean } = {},
+) {
   const streams = options.ci ? 50_000 : options.full ? 1_000_000 : 200_000;
   const runs = options.ci ? 10 : 50;
   const load0 = os.loadavg();
   const results: DashboardResult[] = [];
   const misses: string[] = [];
-  for (const databaseUrl of [undefined, ...(options.databaseUrl ? [options.databaseUrl] : [])]) {
+  const databases = [
+    ...(options.pglite === false ? [] : [undefined]),
+    ...(options.databaseUrl ? [options.databaseUrl] : []),
+  ];
+  for (const databaseUrl of databases) {
     const t0 = performance.now();
     const result = await dashboardAt(streams, { runs, ...(databaseUrl ? { databaseUrl } : {}) });
     results.push(result);
@@ -326,12 +332,15 @@ export async function runQoeDashboard(options: { full?: boolean; ci?: boolean; d
   return misses;
 }
 
-// Run on its own: `node bench/src/qoe/dashboard.ts [--ci|--full]` (npm run bench -- --only=qoe-dashboard runs it too).
+// Run on its own: `node bench/src/qoe/dashboard.ts [--ci|--full] [--postgres-only]` (with DATABASE_URL for
+// PostgreSQL; `npm run bench -- --only=qoe-dashboard` runs it too). PGlite fills a million streams slowly (one
+// thread): `--postgres-only` skips it.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const misses = await runQoeDashboard({
     full: args.includes('--full'),
     ci: args.includes('--ci'),
+    pglite: !args.includes('--postgres-only'),
     ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
   });
   process.exit(misses.length ? 1 : 0);
