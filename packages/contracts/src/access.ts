@@ -63,6 +63,8 @@ export const can = (role: Role, permission: Permission): boolean =>
  */
 export const navigationTable = {
   services: ALL,
+  // Call quality: every role, each seeing its own scope's calls (the QoE endpoints scope like the services list).
+  quality: ALL,
   customers: ALL,
   channels: PROVIDER_AND_CHANNEL,
   invitations: ALL,

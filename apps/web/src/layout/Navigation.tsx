@@ -24,8 +24,7 @@ type Item = {
 
 const items: Item[] = [
   { to: '/services', label: 'Services', icon: IconPhoneCall, also: ['/onboarding'], page: 'services' },
-  // Call quality is shown to whoever sees services (every role; each sees its own scope's calls).
-  { to: '/quality', label: 'Call quality', icon: IconChartBar, page: 'services' },
+  { to: '/quality', label: 'Call quality', icon: IconChartBar, page: 'quality' },
   { to: '/invitations', label: 'Invitations', icon: IconMailForward, page: 'invitations' },
   { to: '/customers', label: 'Customers', icon: IconBuildingSkyscraper, page: 'customers' },
   { to: '/channels', label: 'Channels', icon: IconAffiliate, page: 'channels' },
