@@ -3,7 +3,7 @@
 #   1. web build    npm run build -w @trunkline/web (the Playwright suite serves the built app)
 #   2. bench        npm run bench -- --ci: one reduced run of every bench group (docs/BENCHMARKS.md, "In CI"), the
 #                   API group also on this PostgreSQL (DATABASE_URL); fails only when a group crashes (a missed goal
-#                   is reported), limited to BENCH_TIMEOUT (default 10m); needs the web build
+#                   is reported), limited to BENCH_TIMEOUT (default 15m); needs the web build
 #   3. pg-suite     the integration suite (vitest project "integration") on real PostgreSQL (TEST_DATABASE_URL);
 #                   each test file gets a database copied from a migrated template (CREATE DATABASE … TEMPLATE)
 #   4. system       vitest project "system": multi-process workers, server restarts, api/worker split, BIND 9,
@@ -17,7 +17,7 @@
 #   PG_BIN         directory with initdb/pg_ctl (default: newest /usr/lib/postgresql/*/bin)
 #   PG_PORT        first port to try for PostgreSQL (default 55432; the next free one is used)
 #   SYSTEM_STAGES  space-separated subset of: web bench pg-suite system e2e (default: all)
-#   BENCH_TIMEOUT  time limit of the bench stage (default 10m; `timeout` syntax)
+#   BENCH_TIMEOUT  time limit of the bench stage (default 15m; `timeout` syntax)
 #   KEEP_PG_DIR=1  keep the PostgreSQL directory (data + log) after the run, for debugging
 set -euo pipefail
 
@@ -142,7 +142,7 @@ run_stage() {
 
 if run_stage web npm run build -w @trunkline/web; then web_ok=1; fi
 if [[ $web_ok -eq 1 || " $STAGES " != *" web "* || " $STAGES " != *" bench "* ]]; then
-  run_stage bench env DATABASE_URL="$TEST_DATABASE_URL" timeout --kill-after=30s "${BENCH_TIMEOUT:-10m}" \
+  run_stage bench env DATABASE_URL="$TEST_DATABASE_URL" timeout --kill-after=30s "${BENCH_TIMEOUT:-15m}" \
     npm run bench -- --ci || true
 else
   SUMMARY+=("$(printf '%-10s %-14s %6s' bench 'FAILED (no web build)' '-')")
