@@ -28,6 +28,22 @@ export const pgliteExtensions = { pg_trgm };
 
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
+/**
+ * PostgreSQL settings for the embedded database, given at open. PGlite starts with a server's defaults
+ * (`shared_buffers` 128 MB, `temp_buffers` 8 MB, `maintenance_work_mem` 64 MB), and in PGlite the shared buffers
+ * are part of the process's WebAssembly memory, written at start-up, so all of them are resident: they were 130 of
+ * the one process's 550 MB at idle. One process's data (thousands of services, their runs and jobs) is a few tens
+ * of MB, read through the operating system's file cache on a miss, so 32 MB of buffers serve it; `work_mem` stays
+ * PostgreSQL's 4 MB. docs/BENCHMARKS.md "Memory" has the figures.
+ */
+export const PGLITE_SETTINGS = [
+  'shared_buffers=32MB',
+  'temp_buffers=2MB',
+  'maintenance_work_mem=16MB',
+  'effective_cache_size=256MB',
+];
+const pgliteStartParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((s) => ['-c', s])];
+
 /** Opens PGlite (persisted under a directory, or in memory when `dir` is undefined) or a PostgreSQL pool. */
 export async function openDatabase(
   config: DatabaseConfig | { kind: 'pglite'; dir?: string },
@@ -42,8 +58,8 @@ export async function openDatabase(
   }
   if (config.dir) await mkdir(config.dir, { recursive: true });
   const pglite = config.dir
-    ? new PGlite(config.dir, { extensions: pgliteExtensions })
-    : new PGlite({ extensions: pgliteExtensions });
+    ? new PGlite(config.dir, { extensions: pgliteExtensions, startParams: pgliteStartParams })
+    : new PGlite({ extensions: pgliteExtensions, startParams: pgliteStartParams });
   await pglite.waitReady;
   const db = drizzlePglite(pglite, { schema }) as unknown as Database;
   return { kind: 'pglite', db, pglite, close: () => pglite.close() };
