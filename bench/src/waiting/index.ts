@@ -20,11 +20,11 @@ import { pool } from '../scale/world.ts';
  *  - database rows and pg-boss jobs per waiting service;
  *  - when the next recheck of each waiting service is due.
  * From them, the CPU one recheck costs and what the rechecks of 10,000 waiting services would cost once their
- * interval reached its hourly cap. Sizes: 500 by default, 100 with `--ci`, 10,000 with `--full`. The services
- * are created honestly, through the API: `n / 50` tenants (50 services each, one customer per tenant), each
- * service connected with the credentials path, its Teams-role check run, its routing run started with
- * POST /routing and run by the workers (DNS, domain, activation user) until the voice-routing step waits; that
- * setup is timed apart. The server (API and workers, in-memory PGlite, `ROUTING_RETRY_BASE_SECONDS` at its
+ * interval reached its hourly cap. Sizes: 500 by default, 50 with `--ci` (a 10 s window), 10,000 with `--full`.
+ * The services are created honestly, through the API: `n / 50` tenants (50 services each, one customer per
+ * tenant), each service connected with the credentials path, its Teams-role check run, its routing run started
+ * with POST /routing and run by the workers (DNS, domain, activation user) until the voice-routing step waits;
+ * that setup is timed apart. The server (API and workers, in-memory PGlite, `ROUTING_RETRY_BASE_SECONDS` at its
  * default 15) runs in this process, its CPU from process.cpuUsage() (the bench's own sampling queries, one a
  * second, are in it); the emulators run in a child process (`emulators-process.ts`).
  */
@@ -109,8 +109,8 @@ async function idleWindow(stack: Stack, seconds: number, emulatorPid: number) {
 }
 
 export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): Promise<string[]> {
-  const n = full ? 10_000 : ci ? 100 : 500;
-  const idleSeconds = full ? 60 : 15;
+  const n = full ? 10_000 : ci ? 50 : 500;
+  const idleSeconds = full ? 60 : ci ? 10 : 15;
   const tenants = Math.ceil(n / PER_TENANT);
   const misses: string[] = [];
   const loadAtStart = os.loadavg();
@@ -196,10 +196,22 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
         sql`select count(*)::int as n from workflow_steps
              where name = 'voice-routing' and status = 'waiting' and message like 'Microsoft does not accept%'`,
       );
-    for (;;) {
-      const failed = await count(s, sql`select count(*)::int as n from workflows where status = 'failed'`);
-      if (failed) throw new Error(`${failed} routing runs failed during the setup`);
+    for (let tick = 1; ; tick++) {
+      const failed = await s.rows<{ name: string; error: string | null }>(
+        sql`select s.name, s.last_error as error from workflow_steps s join workflows w on w.id = s.workflow_id
+             where w.status = 'failed' and s.status = 'failed'`,
+      );
+      if (failed.length)
+        throw new Error(`${failed.length} routing runs failed during the setup: ${JSON.stringify(failed)}`);
       if ((await waitingNow()) === n) break;
+      if (tick % 30 === 0) {
+        const steps = await s.rows<{ name: string; status: string; n: number }>(
+          sql`select name, status, count(*)::int as n from workflow_steps group by 1, 2 order by 1, 2`,
+        );
+        console.log(
+          `waiting: setup at ${tick} s: ${steps.map((r) => `${r.name} ${r.status} ${r.n}`).join(', ')}`,
+        );
+      }
       await sleep(1000);
     }
     const setup = {
