@@ -82,8 +82,8 @@ export const groups: BenchGroup[] = [
   // Issue #14's item 4: Teams activation waits (bench/src/waiting/, docs/BENCHMARKS.md "Waiting cheaply").
   { name: 'waiting', run: ({ full, ci }) => runWaiting({ full, ci }) },
   // Issue #14's item 3: tenants onboarding at once under rate limits, peak RSS per process (bench/src/tenants/,
-  // docs/BENCHMARKS.md "500 tenants"): 500 with --full, 50 otherwise.
-  { name: 'tenants-500', run: ({ full }) => runTenants(full) },
+  // docs/BENCHMARKS.md "500 tenants"): 500 with --full, 10 with --ci, 50 otherwise.
+  { name: 'tenants-500', ciSeconds: 180, run: ({ full, ci }) => runTenants({ full, ci }) },
   // Issue #15's QoE webhook burst (bench/src/qoe/webhook.ts, docs/BENCHMARKS.md "QoE webhook").
   { name: 'qoe-webhook', run: () => runQoeWebhook() },
   // Issue #15's QoE dashboard queries with 1,000,000 streams (--full; 200,000 by default, 50,000 with --ci)

@@ -20,6 +20,13 @@ export type EmulatorWorld = {
   dns: { address: string; keyName: string; secret: string };
 };
 
+/** A child process ends with the bench even when a run is abandoned (`--ci`'s time limit) or fails. */
+const endWithUs = (child: ChildProcess) => {
+  const end = () => child.kill('SIGKILL');
+  process.once('exit', end);
+  child.once('exit', () => process.off('exit', end));
+};
+
 /** The emulators' child process (`emulators-process.ts`) with `tenants` tenants `t1 … t<tenants>`. */
 export async function startEmulators(
   tenants: number,
@@ -27,6 +34,7 @@ export async function startEmulators(
   const child = spawn(process.execPath, [EMULATORS, String(tenants)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  endWithUs(child);
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the emulators exited (${code})`)));
@@ -85,6 +93,7 @@ export async function startServer(
   });
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
+  endWithUs(child);
   const until = Date.now() + 180_000;
   for (;;) {
     if (exited !== undefined) throw new Error(`the server exited (${exited})`);
