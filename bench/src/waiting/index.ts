@@ -115,6 +115,9 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
   const misses: string[] = [];
   const loadAtStart = os.loadavg();
   const { child, world } = await startEmulators(tenants);
+  // The emulators end with the bench, also when the runner abandons this group (its --ci time).
+  const endEmulators = () => child.kill('SIGTERM');
+  process.once('exit', endEmulators);
   let stack: Stack | undefined;
   try {
     stack = await startStack({
@@ -179,13 +182,15 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
       },
     );
     const connectedS = (performance.now() - tSetup) / 1000;
-    for (;;) {
+    console.log(`waiting: ${n} services connected in ${round(connectedS, 1)} s`);
+    for (let tick = 1; ; tick++) {
       const left = await count(
         s,
         sql`select count(*)::int as n from pgboss.job
              where name = 'connection.teams-role' and state in ('created', 'retry', 'active')`,
       );
       if (left === 0) break;
+      if (tick % 60 === 0) console.log(`waiting: ${left} Teams-role checks still to run`);
       await sleep(500);
     }
     const tRuns = performance.now();
@@ -326,7 +331,8 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
     console.log(`written ${file}`);
   } finally {
     await stack?.stop();
-    child.kill('SIGTERM');
+    process.off('exit', endEmulators);
+    endEmulators();
   }
   return misses;
 }
