@@ -51,8 +51,16 @@ export async function stepContext(
   configureDns: boolean,
   previous: Outcome,
   checkpoint: StepContext['checkpoint'] = async () => undefined,
+  previewReads?: StepContext['previewReads'],
 ): Promise<StepContext> {
-  const row = () => a.access.connected(serviceId);
+  // The connection is read once per step attempt (and preview), not before every Microsoft call: a row read sat
+  // between each two calls of a step. A failed read is not kept; the next attempt builds a new context.
+  let connection: ReturnType<TenantAccess['connected']> | null = null;
+  const row = () =>
+    (connection ??= a.access.connected(serviceId).catch((e: unknown) => {
+      connection = null;
+      throw e;
+    }));
   const token = async (resource: string) => {
     const r = await row();
     const delegated = r.method === 'delegated' || r.method === 'credentials';
@@ -68,6 +76,7 @@ export async function stepContext(
     configureDns,
     previous,
     checkpoint,
+    ...(previewReads ? { previewReads } : {}),
     directory: a.directory(graphToken),
     teamsToken: () => token(TEAMS_ADMIN_RESOURCE),
     dns: async () => a.dnsProvider(settings, plan.zone),

@@ -19,7 +19,21 @@ export type RoutingPlan = {
   teamsActivationDeadlineHours: number;
   /** The Configure SBC step's part ("routing + SBC" and "SBC only" runs). */
   sbc?: SbcPlan;
+  /**
+   * What the plan preview at the run's start read that a step may use instead of reading it again (see
+   * `PreviewReads`); absent in runs started before it was kept.
+   */
+  previewReads?: PreviewReads;
 };
+
+/**
+ * Reads of the start's plan preview, with when they were made. Only a read that the step's next call checks anyway
+ * is kept: "the domain is not in the tenant" (the domain step then adds it, and Microsoft refuses a duplicate, which
+ * the step treats as "created elsewhere, read again later"). The Teams reads are not kept: the tenant's Teams
+ * objects are shared by its services' runs, and only reads made after the voice-routing step claimed the tenant
+ * count.
+ */
+export type PreviewReads = { at: string; domainAbsent: boolean };
 
 /** What the Configure SBC step works to, fixed at start: the SBC, and what it must know of the customer. */
 export type SbcPlan = { sbcId: string; sbcName: string; kind: SbcKind; customer: SbcCustomer };

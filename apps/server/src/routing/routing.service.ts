@@ -1,5 +1,12 @@
 import { can } from '@trunkline/contracts';
-import type { PlanBlocker, PlanChange, PlanPreview, StepName, Workflow } from '@trunkline/contracts';
+import type {
+  PlanBlocker,
+  PlanChange,
+  PlanPreview,
+  ServiceLifecycle,
+  StepName,
+  Workflow,
+} from '@trunkline/contracts';
 import { scopeOf, type Actor } from '../access/actor.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { CustomersRepository } from '../customers/customers.repository.ts';
@@ -15,7 +22,7 @@ import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { renderPowerShell } from '../teams/powershell-script.ts';
 import { stepContext, type RoutingAdapters } from './context.ts';
-import { buildPlan, type PlannedService } from './plan.ts';
+import { buildPlan, type PlannedService, type PreviewReads } from './plan.ts';
 import type { StoredPlan } from './runner.ts';
 import { offboardingSteps, onboardingSteps, steps, stepsOfScope, type Outcome } from './steps.ts';
 import { sbcPlanFor, previewSbcPlan } from './sbc-plan.ts';
@@ -96,20 +103,25 @@ export function createRoutingService({
     const settings = await adapters.routingSettings.effective();
     // The service's A/AAAA records point at its SBC when the inventory has one, else at the settings' addresses.
     const addresses = sbcAddresses ?? (await adapters.sbc.forService(serviceId))?.addresses;
-    return { plan: buildPlan(service, connection.tenantId, settings, addresses), settings };
+    return { plan: buildPlan(service, connection.tenantId, settings, addresses), settings, connection };
   }
 
   /**
    * The plan preview from the actual state, with the rows that block a run: the facts `start` checks too, so a
    * run the preview knows will fail cannot start.
    */
+  /**
+   * `lifecycle`: the service's lifecycle when the caller reads it anyway (`start`); it is awaited after the steps'
+   * previews have started, so its database read overlaps their Microsoft calls.
+   */
   async function previewOf(
     serviceId: string,
     service: Parameters<typeof planFor>[1],
     configureDns: boolean,
     sbcAddresses?: string[],
+    lifecycleRead?: Promise<ServiceLifecycle>,
   ) {
-    const { plan, settings } = await planFor(serviceId, service, sbcAddresses);
+    const { plan, settings, connection } = await planFor(serviceId, service, sbcAddresses);
     const changes: PlanChange[] = [];
     const warnings: string[] = [];
     const blocking: PlanBlocker[] = [];
@@ -119,20 +131,28 @@ export function createRoutingService({
         reason: 'The default-routing settings were never saved.',
         fix: 'A provider admin saves them under Settings → Default routing.',
       });
-    const lifecycle = await lifecycleOf(repos, serviceId);
-    if (lifecycle.facets.teamsRole === 'missing')
-      blocking.push({
-        row: 'teams-role',
-        reason: 'The automation does not hold the Teams Administrator role in the tenant.',
-        fix: ROLE_FIX,
-      });
     // The steps' previews only read, each from its own system (DNS, Graph, the Teams admin API): they run side by
-    // side, with the settings read above, and are reported in step order.
+    // side, with the settings and the connection read above, and are reported in step order.
+    // The trunk domain's read is kept with its time (`PreviewReads`): the run's domain step may use it.
+    let previewReads: PreviewReads | undefined;
     const withSettings: RoutingAdapters = {
       ...adapters,
+      directory: (token) => {
+        const directory = adapters.directory(token);
+        return {
+          ...directory,
+          getDomain: async (fqdn) => {
+            const at = new Date().toISOString();
+            const found = await directory.getDomain(fqdn);
+            if (fqdn === plan.trunkFqdn) previewReads = { at, domainAbsent: !found };
+            return found;
+          },
+        };
+      },
+      access: { ...adapters.access, connected: async () => connection },
       routingSettings: { ...adapters.routingSettings, effective: async () => settings },
     };
-    const previews = await Promise.all(
+    const previewing = Promise.all(
       onboardingSteps(configureDns).map(async (name) => {
         try {
           const ctx = await stepContext(withSettings, serviceId, plan, configureDns, {});
@@ -142,6 +162,14 @@ export function createRoutingService({
         }
       }),
     );
+    const lifecycle = await (lifecycleRead ?? lifecycleOf(repos, serviceId));
+    if (lifecycle.facets.teamsRole === 'missing')
+      blocking.push({
+        row: 'teams-role',
+        reason: 'The automation does not hold the Teams Administrator role in the tenant.',
+        fix: ROLE_FIX,
+      });
+    const previews = await previewing;
     for (const p of previews) {
       if (!('error' in p)) {
         changes.push(...p.changes);
@@ -159,7 +187,7 @@ export function createRoutingService({
       warnings,
       blocking,
     };
-    return { preview, plan, settings, lifecycle };
+    return { preview, plan, settings, lifecycle, previewReads };
   }
 
   return {
@@ -184,7 +212,12 @@ export function createRoutingService({
     ): Promise<Workflow> {
       mayRun(actor);
       const service = await inScope(actor, serviceId);
-      const before = await lifecycleOf(repos, serviceId);
+      const lifecycleRead = lifecycleOf(repos, serviceId);
+      // Without an SBC the plan preview (its Microsoft reads) starts at once, beside the reads of the checks below;
+      // its failure counts only once they pass (a service that is not connected is refused as such).
+      const early = sbc ? null : previewOf(serviceId, service, configureDns, undefined, lifecycleRead);
+      early?.catch(() => undefined);
+      const before = await lifecycleRead;
       if (before.facets.connection.state !== 'connected')
         throw new AppError(
           'conflict',
@@ -200,12 +233,8 @@ export function createRoutingService({
       // A new run carries forward what earlier runs created, so offboarding still knows it was Trunkline's.
       const outcomes = (await repos.workflows.latestOutcomes(serviceId)) as Record<string, Outcome>;
       const planned = sbc ? await sbcPlanFor(adapters.sbc, service, outcomes, sbc.sbcId) : null;
-      const { preview, plan, settings } = await previewOf(
-        serviceId,
-        service,
-        configureDns,
-        planned?.entry.addresses,
-      );
+      const { preview, plan, settings, previewReads } = await (early ??
+        previewOf(serviceId, service, configureDns, planned?.entry.addresses, lifecycleRead));
       if (planned) {
         const sbcPreview = await previewSbcPlan(adapters.sbc, serviceId, planned, outcomes);
         preview.blocking.push(...sbcPreview.blocking);
@@ -231,6 +260,7 @@ export function createRoutingService({
         );
       if (!plan.addresses.a.length && !plan.addresses.aaaa.length)
         throw new AppError('conflict', 'No SBC address is set under Settings → Default routing.');
+      if (previewReads) plan.previewReads = previewReads;
       const scope = planned ? 'routing+sbc' : 'routing';
       const names = stepsOfScope(scope, configureDns);
       const id = await uow(async (r) => {

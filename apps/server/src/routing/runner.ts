@@ -20,7 +20,7 @@ import type { RoutingPlan } from './plan.ts';
 import type { EffectiveRouting } from './routing-settings.service.ts';
 import { DnsError } from '../dns/dns-provider.ts';
 import { retryAfterOf } from '../microsoft/throttle.ts';
-import { steps, type Outcome, type StepResult } from './steps.ts';
+import { PREVIEW_READS_SECONDS, steps, type Outcome, type StepResult } from './steps.ts';
 import type { StepPatch, StepRetry, StepRow, WorkflowRow } from './workflow.repository.ts';
 
 /** Attempts of a step that fails for a passing reason (Microsoft or DNS unreachable) before it counts as failed. */
@@ -259,19 +259,37 @@ export function createRoutingRunner({
         recorded = outcome;
         await repos.workflows.updateStep(w.id, step.name, { outcome: recorded });
       };
-      const once = async () => {
-        const ctx = await stepContext(runAdapters, w.serviceId, plan, w.configureDns, recorded, checkpoint);
+      // The start's plan preview reads serve a step's first attempt only, and only while fresh: any later attempt
+      // (after a failure, a wait, a crash, a refused token or a Retry) and a run that resumes later read again.
+      const reads = plan.previewReads;
+      const fromPreview =
+        w.kind === 'onboard' &&
+        step.attempts === 0 &&
+        reads &&
+        now().getTime() - Date.parse(reads.at) <= PREVIEW_READS_SECONDS * 1000
+          ? reads
+          : undefined;
+      const once = async (reuse: boolean) => {
+        const ctx = await stepContext(
+          runAdapters,
+          w.serviceId,
+          plan,
+          w.configureDns,
+          recorded,
+          checkpoint,
+          reuse ? fromPreview : undefined,
+        );
         return w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx);
       };
       // A token Microsoft refuses (401: lapsed early, revoked) is asked for again once, and the step tried again
       // at once with the new one; a second refusal fails the step like any other.
-      result = await once().catch(async (e: unknown) => {
+      result = await once(true).catch(async (e: unknown) => {
         if (!isTokenRejected(e) || lost()) throw e;
         runAdapters.access.forgetTokens((await runAdapters.access.connected(w.serviceId)).tenantId);
         retried(
           `${e instanceof Error ? e.message : String(e)} (Microsoft refused the access token: a new one was requested and the step tried again)`,
         );
-        return once();
+        return once(false);
       });
     } catch (e) {
       if (e instanceof LeaseLost || lost()) return false;

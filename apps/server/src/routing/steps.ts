@@ -25,7 +25,10 @@ import { ACTIVATING_SUMMARY, activationCandidates, hasFreeUnits } from './activa
 import { IndexTakenError } from '../sbc/allocations.repository.ts';
 import type { SbcProvisioner, SbcRecord } from '../sbc/provisioner.ts';
 import { SbcError } from '../sbc/sbc-device.ts';
-import type { RoutingPlan } from './plan.ts';
+import type { PreviewReads, RoutingPlan } from './plan.ts';
+
+/** How old the start's plan preview reads may be for a step's first attempt to use them (`StepContext.previewReads`). */
+export const PREVIEW_READS_SECONDS = 30;
 
 /** A step that cannot succeed by trying again (until someone changes something and presses Retry). */
 export class StepFailure extends Error {
@@ -53,6 +56,11 @@ export type StepContext = {
   sbcProvisioner: (sbcId: string) => Promise<SbcProvisioner>;
   /** What earlier runs and attempts of this step recorded (onboarding), or what onboarding recorded (offboarding). */
   previous: Outcome;
+  /**
+   * What the run's plan preview read, for a step's first attempt right after the start (`PREVIEW_READS_SECONDS`);
+   * absent otherwise: every later attempt, a retry and a run resumed later read for themselves.
+   */
+  previewReads?: PreviewReads;
   /**
    * Records the step's whole outcome at once, before a change whose record must survive a crash (e.g. "Trunkline
    * created this domain", written before the domain is created: if it never was, removal finds nothing).
@@ -150,17 +158,20 @@ export const dnsStep: Step = {
     const dns = await ctx.dns();
     let rec: DnsOutcome = mergeDnsOutcome(readDns(ctx.previous, fqdn), { fqdn, records: [] });
     const changed: string[] = [];
-    for (const [type, want] of addressSets(ctx.plan)) {
-      const current = await values(dns, fqdn, type);
+    // The A and AAAA sets are independent: both are read (and checked afterwards) side by side.
+    const sets = addressSets(ctx.plan);
+    const found = await Promise.all(sets.map(([type]) => values(dns, fqdn, type)));
+    for (const [i, [type, want]] of sets.entries()) {
+      const current = found[i]!;
       if (sameSet(current, want)) continue;
       rec = mergeDnsOutcome(rec, { fqdn, records: [{ type, before: current, wrote: want }] });
       await ctx.checkpoint(rec);
       await dns.replace(fqdn, type, want, ctx.plan.ttl, current);
       changed.push(`${type} ${want.join(', ') || '(none)'}`);
     }
-    for (const [type, want] of addressSets(ctx.plan))
-      if (!sameSet(await values(dns, fqdn, type), want))
-        throw new StepFailure(`The DNS server did not keep the records of ${fqdn}.`);
+    const kept = await Promise.all(sets.map(([type]) => values(dns, fqdn, type)));
+    if (sets.some(([, want], i) => !sameSet(kept[i]!, want)))
+      throw new StepFailure(`The DNS server did not keep the records of ${fqdn}.`);
     return {
       kind: 'done',
       message: changed.length
@@ -251,7 +262,8 @@ export const domainStep: Step = {
   async apply(ctx) {
     const fqdn = ctx.plan.trunkFqdn;
     let rec = mergeDomainOutcome(readDomain(ctx.previous), { fqdn, created: false, txtWritten: [] });
-    let domain = await ctx.directory.getDomain(fqdn);
+    // The preview this run started with saw no such domain moments ago: the add below checks that again.
+    let domain = ctx.previewReads?.domainAbsent ? null : await ctx.directory.getDomain(fqdn);
     if (!domain) {
       rec = mergeDomainOutcome(rec, { fqdn, created: true, txtWritten: [] });
       await ctx.checkpoint(rec);
