@@ -140,6 +140,8 @@ export function createRateLimiter(initial: RateLimit[] = [], now: () => number =
   let limits = parseRateLimits(initial);
   /** Bucket key → units left and when they were counted. */
   const buckets = new Map<string, { units: number; at: number }>();
+  /** Bucket key → units charged since the limits were set (what a run cost, by the emulator's own count). */
+  const charged = new Map<string, number>();
   let throttled = 0;
   const unitsOf = (l: RateLimit, ctx: Ctx, surface: 'graph' | 'teams') =>
     l.limit === 'Requests'
@@ -158,14 +160,18 @@ export function createRateLimiter(initial: RateLimit[] = [], now: () => number =
     set(next: unknown) {
       limits = parseRateLimits(next);
       buckets.clear();
+      charged.clear();
       throttled = 0;
       return this.limits();
     },
     reset() {
       limits = [];
       buckets.clear();
+      charged.clear();
       throttled = 0;
     },
+    /** Units charged per bucket key (`<surface>/<Scope>/<Limit>/<appId>/<tenantId>`) since the limits were set. */
+    charged: () => Object.fromEntries(charged),
     /** 429s answered since the limits were set. */
     throttled: () => throttled,
     /**
@@ -178,7 +184,7 @@ export function createRateLimiter(initial: RateLimit[] = [], now: () => number =
       const keys = tokenKeys(ctx.req.headers.authorization);
       if (!keys) return;
       const t = now();
-      const charges: { bucket: { units: number; at: number }; units: number }[] = [];
+      const charges: { key: string; bucket: { units: number; at: number }; units: number }[] = [];
       for (const l of limits) {
         if (l.surface !== surface) continue;
         const units = unitsOf(l, ctx, surface);
@@ -207,9 +213,12 @@ export function createRateLimiter(initial: RateLimit[] = [], now: () => number =
             },
           );
         }
-        charges.push({ bucket: b, units });
+        charges.push({ key, bucket: b, units });
       }
-      for (const c of charges) c.bucket.units -= c.units;
+      for (const c of charges) {
+        c.bucket.units -= c.units;
+        charged.set(c.key, (charged.get(c.key) ?? 0) + c.units);
+      }
     },
   };
 }
@@ -218,13 +227,13 @@ export function createRateLimiter(initial: RateLimit[] = [], now: () => number =
 export const rateLimitRoutes = (limiter: RateLimiter): Route[] => [
   route('GET', '/rate-limits', () => ({
     status: 200,
-    json: { limits: limiter.limits(), throttled: limiter.throttled() },
+    json: { limits: limiter.limits(), throttled: limiter.throttled(), charged: limiter.charged() },
   })),
   route('PUT', '/rate-limits', async (ctx) => {
     const body = await ctx.readJson().catch(() => {
       throw invalid('Body must be JSON');
     });
     if (!isObject(body)) throw invalid('Body must be a JSON object');
-    return { status: 200, json: { limits: limiter.set(body.limits), throttled: 0 } };
+    return { status: 200, json: { limits: limiter.set(body.limits), throttled: 0, charged: {} } };
   }),
 ];

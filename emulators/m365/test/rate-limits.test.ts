@@ -62,6 +62,9 @@ describe('rate limits', () => {
     await new Promise((res) => setTimeout(res, 1050));
     expect((await graph(emu, contoso, '/organization')).status).toBe(200);
     expect((await graph(emu, contoso, '/organization')).status).toBe(429);
+    const state = (await (await fetch(`${emu.urls.control}/rate-limits`)).json()) as any;
+    expect(state.throttled).toBe(2);
+    expect(Object.values(state.charged).reduce((a: number, b) => a + (b as number), 0)).toBe(5);
     const log = emu.control.requests({ tenant: 'contoso' }).filter((x) => x.status === 429);
     expect(log).toHaveLength(2);
     expect(log[0]).toMatchObject({
