@@ -1,0 +1,225 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { startAudioCodesEmulator } from '@trunkline/emulator-audiocodes';
+import { startDnsEmulator } from '@trunkline/emulator-dns';
+import { seedWithTenants, startM365Emulator } from '@trunkline/emulator-m365';
+import { startDelayingDnsProxy } from './routing-world.ts';
+
+/**
+ * The outside world of the 50-crash-points test (crash-points.test.ts), in the test process while Trunkline runs
+ * in its own processes: the provider's DNS (RFC 2136 emulator behind a proxy that holds answers back), Microsoft
+ * 365 with two customer tenants, and an AudioCodes Mediant. Every call Trunkline makes to them is counted here as
+ * it is answered (`CallTap`), so the test can kill the worker at a chosen count of calls, or right after a chosen
+ * write has changed a device and before the worker has read the answer.
+ */
+
+export const ZONE = 'sbc.points.example';
+export const SBC_ADDRESSES = ['198.51.100.30', '2001:db8::30'];
+export const TSIG_KEY_NAME = 'trunkline-points';
+export const TENANTS = ['contoso', 'tailspin'] as const;
+export const SBC_USER = { username: 'trunkline', password: 'points-sbc' };
+
+/** mulberry32: a small seeded PRNG, so a run's kill points can be replayed from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `CRASH_SEED` when set (to replay a run), else a fresh one. */
+export function crashSeed(env: string | undefined): number {
+  if (env === undefined || env === '') return randomInt(2 ** 31);
+  const seed = Number(env);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new Error(`CRASH_SEED must be a non-negative integer: ${env}`);
+  return seed;
+}
+
+export type Call = {
+  device: 'm365' | 'sbc' | 'dns';
+  method: string;
+  path: string;
+  status: number | string;
+  /** It changed the device: a Graph/Teams/SBC write answered 2xx, or a DNS UPDATE answered NOERROR. */
+  write: boolean;
+};
+
+/**
+ * Counts the calls the emulators answer. HTTP (Microsoft 365, AudioCodes) through node's diagnostics channel
+ * `http.server.response.finish`: the handler has applied the call and handed its answer to the socket, so a
+ * listener that kills the worker synchronously lands after the device changed and before the worker read the
+ * answer. DNS by polling the emulator's request log every few milliseconds (its answers are held back by the
+ * proxy for longer than that, so a kill after an UPDATE still lands before the worker learns of it).
+ *
+ * Token requests are tracked apart: the emulator's refresh tokens are single-use (stricter than Entra, which keeps
+ * the old one valid), so a worker killed after the emulator rotated a refresh token and before the worker stored
+ * the new one is left with a spent token, which real Entra would not do. `tokensQuiet` says no token request is
+ * under way and none was answered within `quietMs`; `tokensIssued` counts the answers that handed out a refresh
+ * token, for the test to compare with the refresh tokens Trunkline stored (a trigger in the test's database).
+ */
+export function tapCalls(world: { m365Port: number; sbcPort: number; dnsLog: () => readonly unknown[] }) {
+  const calls: Call[] = [];
+  const listeners = new Set<(call: Call) => void>();
+  let tokenInFlight = 0;
+  let tokenAnswered = 0;
+  /** Token answers that handed out a refresh token (each to be stored by its caller). */
+  let tokensIssued = 0;
+  const isToken = (url: string | undefined) => /\/oauth2\/v2\.0\/token(\?|$)/.test(url ?? '');
+  const emit = (call: Call) => {
+    calls.push(call);
+    for (const l of listeners) l(call);
+  };
+  const portOf = (socket: Socket | null | undefined) => socket?.localPort;
+
+  const onStart = (message: unknown) => {
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    if (portOf(request.socket) !== world.m365Port || !isToken(request.url)) return;
+    tokenInFlight++;
+    // Whether the answer hands out a refresh token (app-only tokens have none): read from the body it sends.
+    let refreshToken = false;
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.end = ((...args: unknown[]) => {
+      if (typeof args[0] === 'string' || Buffer.isBuffer(args[0]))
+        refreshToken = String(args[0]).includes('"refresh_token"');
+      return end(...args);
+    }) as ServerResponse['end'];
+    response.once('close', () => {
+      tokenInFlight--;
+      tokenAnswered = Date.now();
+      if (response.statusCode === 200 && refreshToken) tokensIssued++;
+    });
+  };
+  const onFinish = (message: unknown) => {
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    const port = portOf(request.socket);
+    const url = request.url ?? '/';
+    const method = request.method ?? 'GET';
+    const ok = response.statusCode < 400;
+    if (port === world.m365Port) {
+      if (url.startsWith('/_control')) return;
+      const surface = url.startsWith('/graph') ? 'graph' : url.startsWith('/teams') ? 'teams' : 'identity';
+      emit({
+        device: 'm365',
+        method,
+        path: url.split('?')[0]!,
+        status: response.statusCode,
+        write: surface !== 'identity' && method !== 'GET' && ok,
+      });
+    } else if (port === world.sbcPort) {
+      if (!url.startsWith('/api')) return;
+      emit({ device: 'sbc', method, path: url, status: response.statusCode, write: method !== 'GET' && ok });
+    }
+  };
+  diagnostics.subscribe('http.server.request.start', onStart);
+  diagnostics.subscribe('http.server.response.finish', onFinish);
+
+  // DNS: the emulator logs each request as it arrives and sets its rcode when it answers (at once, before the
+  // proxy passes the answer on): a request counts on the tick after it was first seen, with its answer's rcode.
+  let seen = 0;
+  let tick = 0;
+  const pending: { tick: number; r: { opcode: string; name: string; type: string; rcode: string } }[] = [];
+  const poll = setInterval(() => {
+    tick++;
+    const log = world.dnsLog() as { opcode: string; name: string; type: string; rcode: string }[];
+    while (pending.length && pending[0]!.tick < tick) {
+      const { r } = pending.shift()!;
+      emit({
+        device: 'dns',
+        method: r.opcode,
+        path: `${r.name} ${r.type}`,
+        status: r.rcode,
+        write: r.opcode === 'UPDATE' && r.rcode === 'NOERROR',
+      });
+    }
+    for (; seen < log.length; seen++) pending.push({ tick, r: log[seen]! });
+  }, 5);
+
+  return {
+    calls,
+    onCall(listener: (call: Call) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    tokensQuiet: (quietMs: number) => tokenInFlight === 0 && Date.now() - tokenAnswered >= quietMs,
+    tokensIssued: () => tokensIssued,
+    stop() {
+      clearInterval(poll);
+      diagnostics.unsubscribe('http.server.request.start', onStart);
+      diagnostics.unsubscribe('http.server.response.finish', onFinish);
+    },
+  };
+}
+export type CallTap = ReturnType<typeof tapCalls>;
+
+/**
+ * The DNS emulator for {@link ZONE}, the delaying proxy Trunkline is pointed at, Microsoft 365 with the tenants of
+ * {@link TENANTS} (copies of contoso, consented to the provider app; directory replication on) and an AudioCodes
+ * Mediant with the user {@link SBC_USER}.
+ */
+export async function startPointsWorld(options: { dnsDelayMs: number; replicationSeconds: number }) {
+  const tsigSecret = randomBytes(32).toString('base64');
+  const dns = await startDnsEmulator({
+    port: 0,
+    zones: [{ name: ZONE }],
+    keys: [{ name: TSIG_KEY_NAME, algorithm: 'hmac-sha256', secret: tsigSecret }],
+  });
+  const proxy = await startDelayingDnsProxy(dns, options.dnsDelayMs);
+  const seed = seedWithTenants(TENANTS.filter((t) => t !== 'contoso'));
+  const emu = await startM365Emulator({
+    seed,
+    dnsServers: [dns.address],
+    replication: options.replicationSeconds,
+  });
+  for (const t of TENANTS) emu.control.consent(t);
+  const sbc = await startAudioCodesEmulator({ users: [{ ...SBC_USER, privilege: 'admin' }] });
+  const app = seed.apps[0]!;
+  const admins = Object.fromEntries(
+    TENANTS.map((name) => {
+      const tenant = seed.tenants.find((t) => t.name === name)!;
+      return [name, { username: tenant.users[0]!.userPrincipalName, password: tenant.users[0]!.password }];
+    }),
+  ) as Record<(typeof TENANTS)[number], { username: string; password: string }>;
+  const tap = tapCalls({
+    m365Port: Number(new URL(emu.url).port),
+    sbcPort: Number(new URL(sbc.url).port),
+    dnsLog: () => dns.requests,
+  });
+  return {
+    dns,
+    proxy,
+    emu,
+    sbc,
+    tap,
+    tsigSecret,
+    admins,
+    microsoftEnv: {
+      ENTRA_AUTHORITY: emu.urls.login,
+      ENTRA_CLIENT_ID: app.appId,
+      ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
+      GRAPH_BASE_URL: emu.urls.graph,
+      TEAMS_ADMIN_BASE_URL: emu.urls.teams,
+    },
+    allowRedirectsTo(publicUrl: string) {
+      emu.control.setRedirectUris(app.appId, [
+        ...app.redirectUris,
+        `${publicUrl}/api/v1/microsoft/consent/callback`,
+        `${publicUrl}/api/v1/microsoft/callback`,
+      ]);
+    },
+    async stop() {
+      tap.stop();
+      await sbc.stop();
+      await emu.stop();
+      await proxy.stop();
+      await dns.stop();
+    },
+  };
+}
+export type PointsWorld = Awaited<ReturnType<typeof startPointsWorld>>;
