@@ -18,12 +18,15 @@
  *
  * Exit status: 2 when a group crashed (threw), else 1 when a goal was missed, else 0. With `--ci` a missed goal is
  * reported, not a failure (CI machines are shared and their figures vary): only a crash fails, and a group that
- * takes longer than its `ciSeconds` (default 120) is abandoned and counted as crashed. Either way every
+ * takes longer than its `ciSeconds` (default 120; each group runs in its own process then) is killed and counted
+ * as crashed. Either way every
  * selected group runs, and bench/results/run-<time>.json records each group's time, misses and error with the
  * CPU count, Node version and load.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { runApi } from './api/index.ts';
@@ -44,22 +47,58 @@ export type GroupOptions = {
 };
 /**
  * A group of figures: run() prints them, writes its result file and answers the goals missed. `ciSeconds`: the
- * time its `--ci` run may take (default CI_SECONDS); past it the group is abandoned and counted as crashed, so one
- * slow group cannot use up the CI stage's time.
+ * time its `--ci` run may take (default CI_SECONDS). With `--ci` each group runs in its own process (this script,
+ * `--only=<group>`), killed with everything it started when past its time and counted as crashed: one slow group
+ * can neither use up the CI stage's time nor slow the groups after it.
  */
 export type BenchGroup = { name: string; ciSeconds?: number; run(options: GroupOptions): Promise<string[]> };
 const CI_SECONDS = 120;
 
-/** `work`, or a rejection once `seconds` have passed (the work is left running: the process exits at the end). */
-const within = <T>(work: Promise<T>, seconds: number): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`exceeded its --ci time of ${seconds} s and was abandoned`)),
-      seconds * 1000,
-    );
+type Outcome = { group: string; seconds: number; misses: string[]; error?: string };
+/** Set in a group's own process under `--ci`: where it writes its outcome for the parent. */
+const outcomeFile = process.env.BENCH_GROUP_OUTCOME;
+
+/** Runs `group` in a child process (its own process group), killed after its CI time. */
+async function inChild(group: BenchGroup, only: readonly string[] | null): Promise<Omit<Outcome, 'seconds'>> {
+  const file = path.join(os.tmpdir(), `trunkline-bench-${process.pid}-${group.name}.json`);
+  rmSync(file, { force: true });
+  const scenarioNames = (only ?? []).filter((n) => (scenarios as readonly string[]).includes(n));
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--ci', `--only=${[group.name, ...scenarioNames].join(',')}`],
+    { stdio: 'inherit', detached: true, env: { ...process.env, BENCH_GROUP_OUTCOME: file } },
+  );
+  running = child;
+  const seconds = group.ciSeconds ?? CI_SECONDS;
+  const ended = await new Promise<{ code: number | null; timedOut: boolean }>((resolve) => {
+    const timer = setTimeout(() => {
+      killGroup(child);
+      resolve({ code: null, timedOut: true });
+    }, seconds * 1000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, timedOut: false });
+    });
   });
-  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+  running = null;
+  if (ended.timedOut) {
+    killGroup(child); // whatever it started and left behind
+    return { group: group.name, misses: [], error: `exceeded its --ci time of ${seconds} s and was killed` };
+  }
+  if (!existsSync(file))
+    return { group: group.name, misses: [], error: `its process exited with ${ended.code} before reporting` };
+  const reported = JSON.parse(readFileSync(file, 'utf8')) as Outcome;
+  rmSync(file, { force: true });
+  return { group: group.name, misses: reported.misses, ...(reported.error ? { error: reported.error } : {}) };
+}
+
+let running: ChildProcess | null = null;
+const killGroup = (child: ChildProcess) => {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 };
 
 const scaleOnly = (only: readonly string[] | null) => {
@@ -123,24 +162,41 @@ const options: GroupOptions = {
 };
 
 const load0 = os.loadavg();
-const outcomes: { group: string; seconds: number; misses: string[]; error?: string }[] = [];
+// The CI stage's limit stops this process: take the running group's process group with it.
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, () => {
+    if (running) killGroup(running);
+    process.exit(signal === 'SIGTERM' ? 143 : 130);
+  });
+const outcomes: Outcome[] = [];
 for (const group of selected) {
   console.log(`\n# ${group.name}${options.ci ? ' (--ci)' : options.full ? ' (--full)' : ''}`);
   const t0 = performance.now();
+  const seconds = () => Math.round((performance.now() - t0) / 1000);
+  if (options.ci && !outcomeFile) {
+    const outcome = await inChild(group, onlyNames);
+    if (outcome.error) console.error(`\n# ${group.name} CRASHED: ${outcome.error}`);
+    outcomes.push({ ...outcome, seconds: seconds() });
+    continue;
+  }
   try {
-    const misses = await (options.ci
-      ? within(group.run(options), group.ciSeconds ?? CI_SECONDS)
-      : group.run(options));
-    outcomes.push({ group: group.name, seconds: Math.round((performance.now() - t0) / 1000), misses });
+    const misses = await group.run(options);
+    outcomes.push({ group: group.name, seconds: seconds(), misses });
   } catch (e) {
     console.error(`\n# ${group.name} CRASHED`, e);
     outcomes.push({
       group: group.name,
-      seconds: Math.round((performance.now() - t0) / 1000),
+      seconds: seconds(),
       misses: [],
       error: e instanceof Error ? (e.stack ?? e.message) : String(e),
     });
   }
+}
+
+if (outcomeFile) {
+  // A group's own process under --ci: the parent reports and records.
+  writeFileSync(outcomeFile, JSON.stringify(outcomes[0] ?? { misses: [], error: 'no group selected' }));
+  process.exit(0);
 }
 
 console.log('\n# Summary');
