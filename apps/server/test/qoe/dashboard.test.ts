@@ -12,7 +12,6 @@ import {
   type QoeCallPage,
   type QoeSummary,
 } from '@trunkline/contracts';
-import { qoeDirectRoutingFanOutJob } from '../../src/jobs/definitions.ts';
 import { expectBody, expectStatus, type Client } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
@@ -21,7 +20,7 @@ import { startTestServerWithMicrosoft, type TestServer } from '../support/server
  * The acceptance test of the QoE dashboards (issue #15), end to end against the M365 emulator: its generator makes
  * good, poor and failed calls (the failed ones only in the Direct Routing log); Graph delivers the notifications
  * to Trunkline's public webhook (through a loopback proxy standing for the public address), the fetch jobs store
- * the call records, the scheduled Direct Routing pull stores the log. Then every number the dashboard answers is
+ * the call records, the Direct Routing pull stores the log. Then every number the dashboard answers is
  * compared with the same number computed here, directly from the emulator's records, without the server's code.
  */
 
@@ -152,8 +151,9 @@ beforeAll(async () => {
     async () => (await summary()).streams.callRecords === CALLS,
     { timeoutMs: 60_000 },
   );
-  // The scheduled Direct Routing pull (cron every 15 minutes), run now through the same job.
-  await server.runtime.jobs.send(qoeDirectRoutingFanOutJob, {});
+  // The Direct Routing pull, now: stored records queue it two minutes later (and the schedule every 15 minutes), a
+  // delayed job that holds the service's singleton; the test runs the pull those jobs run.
+  expect(await server.runtime.services.qoe.pullDirectRouting(serviceId)).toEqual({ stored: CALLS + FAILED });
   await eventually(
     'the dashboard shows every Direct Routing attempt',
     async () => (await summary()).calls.total === CALLS + FAILED,
