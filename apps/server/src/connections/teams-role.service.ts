@@ -27,9 +27,18 @@ export class TransientMicrosoftError extends Error {
   }
 }
 
+/** Graph refused the access token itself (revoked, or lapsed early): a new token is worth a try, not a verdict. */
+const tokenRefused = (e: unknown) => e instanceof GraphError && e.status === 401;
+
+/**
+ * Worth retrying, not a verdict on the role: Microsoft unreachable, failing or throttling; the access token refused
+ * (401); or the token service not knowing the app's service principal in the tenant yet (AADSTS700016: a consent
+ * still replicating; the connection itself shows the app is consented there). Such a check stays "unknown".
+ */
 const transient = (e: unknown) =>
-  (e instanceof EntraError && e.kind === 'unavailable') ||
-  (e instanceof GraphError && (e.status >= 500 || e.status === 429));
+  (e instanceof EntraError && (e.kind === 'unavailable' || e.aadsts === 'AADSTS700016')) ||
+  (e instanceof GraphError && (e.status >= 500 || e.status === 429)) ||
+  tokenRefused(e);
 
 /**
  * The role for the automation: Direct Routing objects need the automation's service principal to hold Teams
@@ -96,7 +105,7 @@ export function createTeamsRoleService({ repos, uow, access, graph }: Deps) {
       const conflict = e instanceof GraphError && /conflicting object/i.test(e.message);
       if (!conflict) {
         const why =
-          e instanceof GraphError && (e.status === 403 || e.status === 401)
+          e instanceof GraphError && e.status === 403
             ? `The signed-in admin may not assign directory roles (Microsoft: ${e.message}).`
             : `Microsoft refused the role assignment: ${(e as Error).message}`;
         return { state: 'missing', message: manualSteps(appId, why) };
@@ -154,6 +163,8 @@ export function createTeamsRoleService({ repos, uow, access, graph }: Deps) {
             } as const);
         }
       } catch (e) {
+        // The next attempt asks Entra for new tokens instead of reusing the refused one.
+        if (tokenRefused(e)) access.forgetTokens(row.tenantId);
         if (transient(e))
           throw new TransientMicrosoftError(`Microsoft could not be reached: ${(e as Error).message}`, {
             cause: e,
