@@ -21,7 +21,7 @@ import { pool } from '../scale/world.ts';
  *  - when the next recheck of each waiting service is due.
  * From them, the CPU one recheck costs and what the rechecks of 10,000 waiting services would cost once their
  * interval reached its hourly cap. Sizes: 500 by default, 50 with `--ci` (a 10 s window), 10,000 with `--full`.
- * The services are created honestly, through the API: `n / 50` tenants (50 services each, one customer per
+ * The services are created honestly, through the API: `n / 10` tenants (10 services each, one customer per
  * tenant), each service connected with the credentials path, its Teams-role check run, its routing run started
  * with POST /routing and run by the workers (DNS, domain, activation user) until the voice-routing step waits;
  * that setup is timed apart. The server (API and workers, in-memory PGlite, `ROUTING_RETRY_BASE_SECONDS` at its
@@ -29,7 +29,12 @@ import { pool } from '../scale/world.ts';
  * second, are in it); the emulators run in a child process (`emulators-process.ts`).
  */
 
-const PER_TENANT = 50;
+/**
+ * Services per tenant (one customer each). Kept small: the voice-routing steps of one tenant take turns (a run
+ * that finds another changing the tenant's Teams objects comes back 2 s later), which would make a setup with many
+ * services per tenant mostly that queue.
+ */
+const PER_TENANT = 10;
 const EMULATORS = fileURLToPath(new URL('./emulators-process.ts', import.meta.url));
 const TICKS_PER_SECOND = 100;
 /** A job active longer than this while nothing but waiting happens is a wait holding its slot. */
@@ -211,7 +216,11 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
       if ((await waitingNow()) === n) break;
       if (tick % 30 === 0) {
         const steps = await s.rows<{ name: string; status: string; n: number }>(
-          sql`select name, status, count(*)::int as n from workflow_steps group by 1, 2 order by 1, 2`,
+          sql`select name || ' ' || status || case when status = 'waiting'
+                       then ' (' || left(coalesce(message, '') || ' / ' || coalesce(last_error, ''), 90) || ')'
+                       else '' end as name,
+                     '' as status, count(*)::int as n
+                from workflow_steps group by 1 order by 1`,
         );
         console.log(
           `waiting: setup at ${tick} s: ${steps.map((r) => `${r.name} ${r.status} ${r.n}`).join(', ')}`,
@@ -235,7 +244,12 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
         (r) => r.json() as Promise<{ at: string }[]>,
       )
     ).filter((r) => new Date(r.at) >= waiting.since).length;
-    const stillWaiting = await waitingNow();
+    // Still waiting: no run finished or failed (one may be mid-recheck, or taking its turn at the tenant's Teams
+    // objects, at the moment of asking).
+    const stillWaiting = await count(
+      s,
+      sql`select count(*)::int as n from workflows where status in ('waiting', 'running')`,
+    );
 
     // Rows and jobs per waiting service.
     const tables = await s.rows<{ name: string }>(
