@@ -86,10 +86,14 @@ export function createJobHandlers({
         if (e instanceof AppError && e.code === 'not_found') return null;
         throw e;
       });
-      log.info(
-        { serviceId, state: outcome?.state ?? 'service-gone' },
-        'checked the Teams Administrator role',
-      );
+      // "missing" asks the admin to act: its reason is logged as a warning (shown at LOG_LEVEL=warn, as in the bench).
+      if (outcome?.state === 'missing')
+        log.warn({ serviceId, reason: outcome.message }, 'the Teams Administrator role is missing');
+      else
+        log.info(
+          { serviceId, state: outcome?.state ?? 'service-gone' },
+          'checked the Teams Administrator role',
+        );
     }),
     handle(routingStepJob, async ({ workflowId }, { jobId, log }) => {
       const result = await routing(log).run(workflowId, `job:${jobId}`);
