@@ -1,7 +1,4 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import {
   QoeCallDetailSchema,
   QoeCallPageSchema,
@@ -12,9 +9,10 @@ import {
   type QoeCallPage,
   type QoeSummary,
 } from '@trunkline/contracts';
-import { expectBody, expectStatus, type Client } from '../support/client.ts';
+import { expectBody, type Client } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
-import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
+import type { startTestServerWithMicrosoft, TestServer } from '../support/server.ts';
+import { startQoeWorld } from './world.ts';
 
 /**
  * The acceptance test of the QoE dashboards (issue #15), end to end against the M365 emulator: its generator makes
@@ -24,9 +22,6 @@ import { startTestServerWithMicrosoft, type TestServer } from '../support/server
  * compared with the same number computed here, directly from the emulator's records, without the server's code.
  */
 
-const NOTIFY_APP = 'd4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61';
-const NOTIFY_SECRET = 'Ctso~notify-app.secret-0001';
-const contoso = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!;
 const CALLS = 14;
 const FAILED = 6;
 
@@ -36,8 +31,6 @@ type Json = Record<string, any>;
 let server: TestServer;
 let emu: Emu;
 let close: () => Promise<void>;
-let proxy: Server;
-let target = '';
 let admin: Client;
 let serviceId: string;
 let trunkFqdn: string;
@@ -82,56 +75,12 @@ const summary = async (query = '') =>
   expectBody(await admin.get(`/api/v1/qoe/summary${query}`), 200, QoeSummarySchema);
 
 beforeAll(async () => {
-  proxy = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', target);
-    const out = httpRequest(
-      url,
-      { method: req.method, headers: { ...req.headers, host: url.host } },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    out.on('error', () => res.writeHead(502).end());
-    req.pipe(out);
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  ({ server, emu, close } = await startTestServerWithMicrosoft({ QOE_WEBHOOK_BASE_URL: proxyUrl }));
-  target = server.url;
-  emu.control.consent('contoso');
-  emu.control.setCallRecordSettings({ retryBaseMs: 200 });
-  admin = await server.admin();
-  const customerId = expectStatus(
-    await admin.post('/api/v1/customers', { name: 'QoE dashboard customer' }),
-    201,
-  ).id;
-  const svc = expectStatus(
-    await admin.post('/api/v1/services', {
-      customerId,
-      type: 'direct-routing',
-      fullName: 'QoE dashboard service',
-      shortName: 'qoe-dash',
-      licenseType: 'hosted-essentials-plus',
-      licensedUsers: 5,
-      adminAuth: {
-        method: 'credentials',
-        username: contoso.users[0]!.userPrincipalName,
-        password: contoso.users[0]!.password,
-      },
-    }),
-    201,
-  );
-  serviceId = svc.id;
-  trunkFqdn = svc.trunkFqdn;
-  expectStatus(
-    await admin.put(`/api/v1/services/${serviceId}/m365-settings`, {
-      m365Domain: 'contoso.onmicrosoft.com',
-      grantAdminAccess: { channelAdmins: true, customerAdmins: false },
-      notificationApp: { clientId: NOTIFY_APP, clientSecret: NOTIFY_SECRET },
-    }),
-    200,
-  );
+  ({ server, emu, admin, serviceId, trunkFqdn, close } = await startQoeWorld({
+    customer: 'QoE dashboard customer',
+    fullName: 'QoE dashboard service',
+    shortName: 'qoe-dash',
+    callRecordSettings: { retryBaseMs: 200 },
+  }));
   await eventually('the subscription exists', () => emu.control.subscriptions().length === 1, {
     timeoutMs: 30_000,
   });
@@ -162,8 +111,6 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await close?.();
-  proxy?.closeAllConnections();
-  await new Promise((r) => proxy?.close(r));
 });
 
 describe('QoE dashboard against the emulator', () => {

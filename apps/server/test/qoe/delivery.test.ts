@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultSeed, type Delivery } from '@trunkline/emulator-m365';
+import type { Delivery } from '@trunkline/emulator-m365';
 import { queryRows } from '../../src/platform/db/database.ts';
-import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
-import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
-import { startPublicAddress } from './public-address.ts';
+import type { startTestServerWithMicrosoft, TestServer } from '../support/server.ts';
+import type { startPublicAddress } from './public-address.ts';
+import { contoso, startQoeWorld } from './world.ts';
 
 /**
  * Graph's delivery contract against the real webhook: a notification whose answer reaches Graph after its 3-second
@@ -16,9 +16,6 @@ import { startPublicAddress } from './public-address.ts';
  * (`npm run bench -- --only=qoe-webhook`), not asserted here.
  */
 
-const NOTIFY_APP = 'd4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61';
-const NOTIFY_SECRET = 'Ctso~notify-app.secret-0001';
-const contoso = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!;
 const HOOK = '/api/v1/webhooks/graph/call-records';
 
 type Emu = Awaited<ReturnType<typeof startTestServerWithMicrosoft>>['emu'];
@@ -26,7 +23,6 @@ let server: TestServer;
 let emu: Emu;
 let close: () => Promise<void>;
 let publicAddress: Awaited<ReturnType<typeof startPublicAddress>>;
-let serviceId: string;
 let trunkFqdn: string;
 
 const db = () => server.runtime.handle.db;
@@ -36,48 +32,17 @@ const deliveriesOf = (id: string) =>
   (emu.control.deliveries() as Delivery[]).filter((d) => d.resourceId === id && d.kind === 'notification');
 
 beforeAll(async () => {
-  publicAddress = await startPublicAddress();
-  ({ server, emu, close } = await startTestServerWithMicrosoft({ QOE_WEBHOOK_BASE_URL: publicAddress.url }));
-  publicAddress.forwardTo(server.url);
-  emu.control.consent('contoso');
   // Graph's real 3-second timeout; the first retry after half a second instead of a minute.
-  emu.control.setCallRecordSettings({ timeoutMs: 3000, retryBaseMs: 500 });
-  const admin = await server.admin();
-  const customerId = expectStatus(
-    await admin.post('/api/v1/customers', { name: 'Delivery customer' }),
-    201,
-  ).id;
-  const svc = expectStatus(
-    await admin.post('/api/v1/services', {
-      customerId,
-      type: 'direct-routing',
-      fullName: 'Delivery service',
-      shortName: 'qoe-delivery',
-      licenseType: 'hosted-essentials-plus',
-      licensedUsers: 5,
-      adminAuth: {
-        method: 'credentials',
-        username: contoso.users[0]!.userPrincipalName,
-        password: contoso.users[0]!.password,
-      },
-    }),
-    201,
-  );
-  serviceId = svc.id;
-  trunkFqdn = svc.trunkFqdn;
-  expectStatus(
-    await admin.put(`/api/v1/services/${serviceId}/m365-settings`, {
-      m365Domain: 'contoso.onmicrosoft.com',
-      grantAdminAccess: { channelAdmins: true, customerAdmins: false },
-      notificationApp: { clientId: NOTIFY_APP, clientSecret: NOTIFY_SECRET },
-    }),
-    200,
-  );
+  ({ server, emu, publicAddress, trunkFqdn, close } = await startQoeWorld({
+    customer: 'Delivery customer',
+    fullName: 'Delivery service',
+    shortName: 'qoe-delivery',
+    callRecordSettings: { timeoutMs: 3000, retryBaseMs: 500 },
+  }));
   await eventually('the subscription exists', () => emu.control.subscriptions().length === 1);
 }, 60_000);
 afterAll(async () => {
   await close?.();
-  await publicAddress?.close();
 });
 
 describe('webhook delivery', () => {

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultSeed } from '@trunkline/emulator-m365';
 import { QoeSubscriptionStateSchema } from '@trunkline/contracts';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectBody, expectStatus, type Client } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
-import { startTestServerWithMicrosoft, type TestServer } from '../support/server.ts';
+import type { startTestServerWithMicrosoft, TestServer } from '../support/server.ts';
+import { contoso, startQoeWorld } from './world.ts';
 
 /**
  * QoE ingest over real HTTP: the M365 emulator's Graph creates the subscription only after the validation
@@ -17,9 +15,6 @@ import { startTestServerWithMicrosoft, type TestServer } from '../support/server
  * stands for the public address (QOE_WEBHOOK_BASE_URL).
  */
 
-const NOTIFY_APP = 'd4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61';
-const NOTIFY_SECRET = 'Ctso~notify-app.secret-0001';
-const contoso = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!;
 const HOOK = '/api/v1/webhooks/graph/call-records';
 /**
  * The burst size of the integration tier, where the client, the server, its workers, the emulator and PGlite share
@@ -33,8 +28,6 @@ type Emu = Awaited<ReturnType<typeof startTestServerWithMicrosoft>>['emu'];
 let server: TestServer;
 let emu: Emu;
 let close: () => Promise<void>;
-let proxy: Server;
-let target = '';
 let admin: Client;
 let serviceId: string;
 let trunkFqdn: string;
@@ -84,59 +77,15 @@ const emulatorSubscription = () => {
 };
 
 beforeAll(async () => {
-  // The "public address": forwards to the test server once it listens.
-  proxy = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', target);
-    const out = httpRequest(
-      url,
-      { method: req.method, headers: { ...req.headers, host: url.host } },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    out.on('error', () => res.writeHead(502).end());
-    req.pipe(out);
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  ({ server, emu, close } = await startTestServerWithMicrosoft({ QOE_WEBHOOK_BASE_URL: proxyUrl }));
-  target = server.url;
-  emu.control.consent('contoso');
-  emu.control.setCallRecordSettings({ retryBaseMs: 200 });
-  admin = await server.admin();
-  const customerId = expectStatus(await admin.post('/api/v1/customers', { name: 'QoE customer' }), 201).id;
-  const svc = expectStatus(
-    await admin.post('/api/v1/services', {
-      customerId,
-      type: 'direct-routing',
-      fullName: 'QoE service',
-      shortName: 'qoe-1',
-      licenseType: 'hosted-essentials-plus',
-      licensedUsers: 5,
-      adminAuth: {
-        method: 'credentials',
-        username: contoso.users[0]!.userPrincipalName,
-        password: contoso.users[0]!.password,
-      },
-    }),
-    201,
-  );
-  serviceId = svc.id;
-  trunkFqdn = svc.trunkFqdn;
-  expectStatus(
-    await admin.put(`/api/v1/services/${serviceId}/m365-settings`, {
-      m365Domain: 'contoso.onmicrosoft.com',
-      grantAdminAccess: { channelAdmins: true, customerAdmins: false },
-      notificationApp: { clientId: NOTIFY_APP, clientSecret: NOTIFY_SECRET },
-    }),
-    200,
-  );
+  ({ server, emu, admin, serviceId, trunkFqdn, close } = await startQoeWorld({
+    customer: 'QoE customer',
+    fullName: 'QoE service',
+    shortName: 'qoe-1',
+    callRecordSettings: { retryBaseMs: 200 },
+  }));
 }, 60_000);
 afterAll(async () => {
   await close?.();
-  proxy?.closeAllConnections();
-  await new Promise((r) => proxy?.close(r));
 });
 
 describe('QoE ingest', () => {
