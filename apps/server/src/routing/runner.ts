@@ -113,8 +113,21 @@ export function createRoutingRunner({
     for (const other of await r.workflows.servicesSharingTenant(w.serviceId)) {
       // The other service's newest run with Teams objects (an "SBC only" run has none).
       const last = await r.workflows.latestWithStep(other, 'voice-routing');
-      if (last?.workflow.kind !== 'onboard') continue;
+      if (!last) continue;
       const step = last.steps.find((s) => s.name === 'voice-routing');
+      if (last.workflow.kind === 'offboard') {
+        // Leaving too, and its voice-routing step has not run yet: it removes with the copy of its onboarding
+        // records its run took at the start, so the claims go into that copy (or nobody would remove the objects).
+        const plan = last.workflow.plan as StoredPlan;
+        const record = plan.onboardingOutcomes?.['voice-routing'];
+        if (step?.status === 'succeeded' || !record) continue;
+        const after = handOverVoiceRouting(VoiceRoutingOutcomeSchema.parse(record), leaving);
+        await r.workflows.setPlan(last.workflow.id, {
+          ...plan,
+          onboardingOutcomes: { ...plan.onboardingOutcomes, 'voice-routing': after },
+        });
+        continue;
+      }
       if (!step?.outcome) continue;
       const before = VoiceRoutingOutcomeSchema.parse(step.outcome);
       const after = handOverVoiceRouting(before, leaving);
@@ -225,7 +238,7 @@ export function createRoutingRunner({
     lost: () => boolean,
     runAdapters: RoutingAdapters,
   ): Promise<boolean> {
-    const plan = w.plan as StoredPlan;
+    let plan = w.plan as StoredPlan;
     const attempts = step.attempts + 1;
     // The step's retry history: every time it is tried again, when and why (kept in the step, shown by the API).
     let retries = step.retries;
@@ -233,6 +246,10 @@ export function createRoutingRunner({
       (retries = [...retries, { at: now().toISOString(), reason }].slice(-RETRIES_KEPT));
     if (!(await markRunning(w, step, { status: 'running', attempts, startedAt: step.startedAt ?? now() })))
       return false;
+    // Holding the tenant now, an offboarding reads its records again: a service that left while this run waited
+    // may have handed its claims on the shared Teams objects over into them (handOverTeamsClaims).
+    if (step.name === 'voice-routing' && w.kind === 'offboard')
+      plan = ((await repos.workflows.get(w.id))?.workflow.plan as StoredPlan | undefined) ?? plan;
     if (w.status !== 'running') await repos.workflows.setStatus(w.id, 'running');
     const previous =
       w.kind === 'offboard'
@@ -350,6 +367,12 @@ export function createRoutingRunner({
           outcome,
           retries: step.retries,
         });
+        // A leaving service hands its claims on the tenant's shared Teams objects over as its voice-routing step
+        // ends, while that step still holds the tenant (claimTeamsStep): every other service's voice-routing step
+        // has either recorded its outcome (and takes the claims) or has not started (and reads the tenant as this
+        // step left it). Done only at the run's end, a step that ran in between recorded "not created" and missed
+        // the hand-over, and the last service to leave left an empty route, its usage and policy behind.
+        if (step.name === 'voice-routing' && w.kind === 'offboard') await handOverTeamsClaims(r, w);
         // The SBC step's indexes follow its record: the rows it no longer needs are free again; after removal, all.
         if (step.name === 'configure-sbc')
           if (w.kind === 'onboard') await holdSbcRows(r.sbcAllocations, w.serviceId, outcome);

@@ -252,6 +252,10 @@ export function createWorkflowsRepository(db: Executor) {
         .set({ leaseOwner: null, leaseUntil: null })
         .where(and(eq(workflows.id, id), eq(workflows.leaseOwner, owner)));
     },
+    /** Replaces a run's plan (an offboarding run's copy of the onboarding records takes a hand-over). */
+    async setPlan(id: string, plan: WorkflowRow['plan']) {
+      await db.update(workflows).set({ plan, updatedAt: new Date() }).where(eq(workflows.id, id));
+    },
     async setStatus(id: string, status: WorkflowRow['status']) {
       const now = new Date();
       await db

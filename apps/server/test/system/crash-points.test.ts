@@ -69,6 +69,11 @@ const SPECS: Spec[] = [
   { shortName: 'pts-a3', tenant: 'contoso', offboard: true, ranges: ['+4940300', '+494031[000-499]'] },
   { shortName: 'pts-b1', tenant: 'tailspin', offboard: true, ranges: ['+4940400'] },
   { shortName: 'pts-b2', tenant: 'tailspin', offboard: true, ranges: ['+494051[000-999]'] },
+  // Enough work that 50 kills fit on an idle machine too (five services ran out after 30 kills there).
+  { shortName: 'pts-a4', tenant: 'contoso', offboard: false, ranges: ['+4940600'] },
+  { shortName: 'pts-a5', tenant: 'contoso', offboard: true, ranges: ['+494071[000-499]'] },
+  { shortName: 'pts-b3', tenant: 'tailspin', offboard: true, ranges: ['+4940800'] },
+  { shortName: 'pts-b4', tenant: 'tailspin', offboard: true, ranges: ['+494091[000-999]'] },
 ];
 
 type Service = Spec & { id: string; trunkFqdn: string };
