@@ -104,7 +104,8 @@ export function createRoutingRunner({
   /**
    * A removed service's claims on the tenant's shared Teams objects (created by Trunkline, usage added, the
    * global grant) pass to every remaining service whose onboarding record names the same objects, so that the
-   * last one to leave removes them.
+   * last one to leave removes them. Called once, as the offboarding's voice-routing step ends (every offboarding
+   * has that step).
    */
   async function handOverTeamsClaims(r: Parameters<Parameters<typeof uow>[0]>[0], w: WorkflowRow) {
     const mine = (w.plan as StoredPlan).onboardingOutcomes?.['voice-routing'];
@@ -139,7 +140,6 @@ export function createRoutingRunner({
   async function finish(w: WorkflowRow) {
     await uow(async (r) => {
       await r.workflows.setStatus(w.id, 'succeeded');
-      if (w.kind === 'offboard') await handOverTeamsClaims(r, w);
       const service = await r.services.get({ kind: 'provider' }, w.serviceId);
       await r.services.update({ kind: 'provider' }, w.serviceId, { status: finalStatus[w.kind] });
       await recordAudit(r.audit, actor, {
