@@ -9,6 +9,8 @@ import {
 } from '@trunkline/emulator-m365';
 import { honouredRetryAfter, throttlingBound, unitsPerOnboarding, type LoggedCall } from './bound.ts';
 import {
+  cpuSecondsOf,
+  freePort,
   memoryOf,
   sampleMemory,
   startEmulators,
@@ -17,6 +19,7 @@ import {
   ZONE,
   type Server,
 } from './processes.ts';
+import { resetStatements, startPostgres, topStatements, type Postgres } from './postgres.ts';
 
 /**
  * Issue #14's bench item 3 (docs/BENCHMARKS.md "500 tenants"): `n` tenants onboarding at once while the M365
@@ -71,8 +74,11 @@ export async function tenantsAtOnce(options: {
   divisor: number;
   nodeFlags?: string[];
   env?: Record<string, string>;
+  /** PostgreSQL (a throwaway cluster) with one API process and this many worker processes; absent: PGlite. */
+  workers?: number;
 }) {
   const { tenants: n, divisor } = options;
+  const workers = options.workers ?? 0;
   const limits = scaledRateLimits(LIMITS, divisor);
   const { child: emuChild, world } = await startEmulators(n + 1);
   const control = async <T>(method: string, url: string, body?: unknown): Promise<T | null> => {
@@ -84,13 +90,29 @@ export async function tenantsAtOnce(options: {
     return res.status === 204 ? null : ((await res.json()) as T);
   };
   let server: Server | undefined;
+  let postgres: Postgres | undefined;
   try {
+    if (workers) postgres = await startPostgres(await freePort());
     server = await startServer(world, {
       ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
       ...(options.env ? { env: options.env } : {}),
+      ...(postgres ? { deployment: { kind: 'postgres', url: postgres.url, workers } } : {}),
     });
     const s = server;
-    const memory = sampleMemory({ server: s.child.pid!, emulators: emuChild.pid!, bench: process.pid });
+    // The processes measured: the server (`all` with PGlite, else `api`), its workers, the emulators, PostgreSQL's
+    // postmaster (its memory; its CPU with its backends') and the bench itself.
+    const processes: Record<string, { pid: number; children?: boolean }> = {
+      [postgres ? 'api' : 'server']: { pid: s.child.pid! },
+      ...Object.fromEntries(s.workers.map((w, i) => [`worker-${i + 1}`, { pid: w.pid! }])),
+      ...(postgres ? { postgres: { pid: postgres.pid, children: true } } : {}),
+      emulators: { pid: emuChild.pid! },
+      bench: { pid: process.pid },
+    };
+    const memory = sampleMemory(Object.fromEntries(Object.entries(processes).map(([k, v]) => [k, v.pid])));
+    const cpuNow = () =>
+      Object.fromEntries(
+        Object.entries(processes).map(([k, v]) => [k, cpuSecondsOf(v.pid, v.children) ?? NaN]),
+      );
     const current = await s.call<Record<string, unknown>>('GET', '/api/v1/settings/routing');
     const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
     await s.call('PUT', '/api/v1/settings/routing', {
@@ -171,8 +193,10 @@ export async function tenantsAtOnce(options: {
     // The run: every bucket full again, the log cleared, then n onboardings started at once.
     await control('PUT', '/rate-limits', { limits });
     await control('DELETE', '/requests');
+    if (postgres) await resetStatements(postgres.url);
     const load = os.loadavg();
     const cpu0 = process.cpuUsage();
+    const processCpu0 = cpuNow();
     const t0 = Date.now();
     await pool(ids.slice(0, n), 32, (id) =>
       s.call('POST', `/api/v1/services/${id}/routing`, { configureDns: true }),
@@ -185,6 +209,8 @@ export async function tenantsAtOnce(options: {
       if (Date.now() > until) throw new Error('the onboardings did not finish within an hour');
     }
     const endRssMb = memoryOf(s.child.pid!)!.rssMb;
+    const processCpu1 = cpuNow();
+    const statements = postgres ? await topStatements(postgres.url) : null;
     const runs = await pool(ids.slice(0, n), 8, (id) => s.call<Run>('GET', `/api/v1/services/${id}/routing`));
     const succeeded = runs.filter((r) => r.status === 'succeeded');
     const lastEnd = Math.max(...succeeded.map((r) => Date.parse(r.finishedAt!)));
@@ -208,9 +234,15 @@ export async function tenantsAtOnce(options: {
         const scope = c.throttleScope ? c.throttleScope.split('/').slice(0, 2).join('/') : 'other';
         throttledByScope[`${c.surface}:${scope}`] = (throttledByScope[`${c.surface}:${scope}`] ?? 0) + 1;
       }
+    const cpuSeconds = Object.fromEntries(
+      Object.keys(processes).map((k) => [k, round(processCpu1[k]! - processCpu0[k]!, 1)]),
+    );
     return {
       tenants: n,
       divisor,
+      deployment: postgres
+        ? `PostgreSQL, 1 API process and ${workers} worker process${workers > 1 ? 'es' : ''}`
+        : 'PGlite, one process (npm start)',
       limits,
       unitsPerOnboarding: units,
       completed: succeeded.length,
@@ -243,25 +275,63 @@ export async function tenantsAtOnce(options: {
       loadAtStart: load,
       loadAtEnd: os.loadavg(),
       benchCpuSeconds: round((benchCpu.user + benchCpu.system) / 1e6, 1),
+      /**
+       * CPU seconds each process used from the first `POST /routing` until every run had ended (the wall above
+       * plus the last poll), and per onboarding for the server's processes (PostgreSQL's backends included).
+       */
+      cpuSeconds,
+      serverCpuSecondsPerOnboarding: round(
+        Object.entries(cpuSeconds)
+          .filter(([k]) => k !== 'emulators' && k !== 'bench')
+          .reduce((a, [, v]) => a + v, 0) / n,
+        3,
+      ),
+      ...(statements
+        ? {
+            postgresStatements: {
+              calls: statements.calls,
+              perOnboarding: round(statements.calls / n, 1),
+              totalMs: statements.totalMs,
+              top: statements.top,
+            },
+          }
+        : {}),
     };
   } finally {
+    for (const w of server?.workers ?? []) await stopChild(w);
     if (server) await stopChild(server.child);
     await stopChild(emuChild);
+    postgres?.stop();
   }
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
- * `npm run bench -- --only=tenants-500` (and every run of all groups): 50 tenants, 10 with `--ci`, 500 with `--full`. Prints
- * the figures, writes bench/results/tenants-<time>.json and answers the goals missed.
+ * `--tenants-workers=N` on the bench's command line: the scale deployment (PostgreSQL, one API process, N worker
+ * processes) instead of PGlite in one process. Absent or 0: PGlite.
+ */
+export function workersArg(argv: string[]): number {
+  const arg = argv.find((a) => a.startsWith('--tenants-workers='));
+  if (!arg) return 0;
+  const n = Number(arg.slice('--tenants-workers='.length));
+  if (!Number.isInteger(n) || n < 0 || n > 16)
+    throw new Error(`--tenants-workers: a whole number of worker processes from 0 to 16, not "${arg}"`);
+  return n;
+}
+
+/**
+ * `npm run bench -- --only=tenants-500` (and every run of all groups): 50 tenants, 10 with `--ci`, 500 with `--full`;
+ * with `--tenants-workers=N` on PostgreSQL with N worker processes. Prints the figures, writes
+ * bench/results/tenants-<time>.json and answers the goals missed.
  */
 export async function runTenants({ full, ci }: { full: boolean; ci: boolean }): Promise<string[]> {
   const size = full ? TENANT_SIZES.full : ci ? TENANT_SIZES.ci : TENANT_SIZES.reduced;
+  const workers = workersArg(process.argv);
   const t0 = performance.now();
-  const result = await tenantsAtOnce(size);
+  const result = await tenantsAtOnce({ ...size, workers });
   console.log(
-    `\n## ${size.tenants} tenants at once, throttled (${((performance.now() - t0) / 1000).toFixed(0)} s)\n${JSON.stringify(
+    `\n## ${size.tenants} tenants at once, throttled, ${result.deployment} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n${JSON.stringify(
       { ...result, limits: undefined },
       null,
       2,

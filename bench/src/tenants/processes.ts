@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -42,7 +43,7 @@ export async function startEmulators(
   return { child, world: JSON.parse(line) as EmulatorWorld };
 }
 
-const freePort = () =>
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -53,50 +54,72 @@ const freePort = () =>
   });
 
 export type Server = {
+  /** The process that answers HTTP: `all` (PGlite) or `api` (PostgreSQL). */
   child: ChildProcess;
+  /** The `worker` processes (PostgreSQL); none with PGlite, whose one process runs the workers too. */
+  workers: ChildProcess[];
   url: string;
   call<T = { id: string } & Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<T>;
 };
 
+/** Where the server keeps its data: PGlite in its own process, or a PostgreSQL database with `workers` workers. */
+export type Deployment = { kind: 'pglite' } | { kind: 'postgres'; url: string; workers: number };
+
 /**
  * The server as `npm start` runs it: its own process, `node apps/server/src/main.ts all` (API and workers, PGlite
- * in a fresh data directory), configured through its environment to use the emulators. `nodeFlags` go before
- * the script (V8 and Node options), `env` adds variables. Answers once `/readyz` does, with the admin signed in.
+ * in a fresh data directory), configured through its environment to use the emulators. With a PostgreSQL
+ * `deployment`, the provider's scale deployment instead: one `main.ts api` process (`npm run start:api`) and
+ * `workers` `main.ts worker` processes (`npm run start:worker`) on that database, sharing one master key. `nodeFlags`
+ * go before the script (V8 and Node options), `env` adds variables. Answers once `/readyz` does and every worker
+ * has started, with the admin signed in.
  */
 export async function startServer(
   world: EmulatorWorld,
-  options: { nodeFlags?: string[]; env?: Record<string, string> } = {},
+  options: { nodeFlags?: string[]; env?: Record<string, string>; deployment?: Deployment } = {},
 ): Promise<Server> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-bench-tenants-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), SERVER_MAIN, 'all'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: ORIGIN,
-      DATA_DIR: dir,
-      WEB_DIST_DIR: path.join(dir, 'none'),
-      LOG_LEVEL: 'warn',
-      TRUNKLINE_ADMIN_EMAIL: EMAIL,
-      TRUNKLINE_ADMIN_PASSWORD: PASSWORD,
-      ENTRA_AUTHORITY: world.urls.login,
-      ENTRA_CLIENT_ID: world.app.appId,
-      ENTRA_CLIENT_SECRET: world.app.clientSecret,
-      GRAPH_BASE_URL: world.urls.graph,
-      TEAMS_ADMIN_BASE_URL: world.urls.teams,
-      ROUTING_RETRY_BASE_SECONDS: '1',
-      ...options.env,
-    },
-  });
-  let exited: number | null | undefined;
-  child.once('exit', (code) => (exited = code));
-  endWithUs(child);
+  const deployment = options.deployment ?? { kind: 'pglite' };
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: ORIGIN,
+    DATA_DIR: dir,
+    WEB_DIST_DIR: path.join(dir, 'none'),
+    LOG_LEVEL: 'warn',
+    TRUNKLINE_ADMIN_EMAIL: EMAIL,
+    TRUNKLINE_ADMIN_PASSWORD: PASSWORD,
+    ENTRA_AUTHORITY: world.urls.login,
+    ENTRA_CLIENT_ID: world.app.appId,
+    ENTRA_CLIENT_SECRET: world.app.clientSecret,
+    GRAPH_BASE_URL: world.urls.graph,
+    TEAMS_ADMIN_BASE_URL: world.urls.teams,
+    ROUTING_RETRY_BASE_SECONDS: '1',
+    ...(deployment.kind === 'postgres'
+      ? { DATABASE_URL: deployment.url, MASTER_KEY: randomBytes(32).toString('base64') }
+      : {}),
+    ...options.env,
+  };
+  const spawnServer = (mode: 'all' | 'api' | 'worker') => {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), SERVER_MAIN, mode], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env,
+    });
+    endWithUs(child);
+    return child;
+  };
+  const exitOf = (child: ChildProcess) => {
+    const state: { code?: number | null } = {};
+    child.once('exit', (code) => (state.code = code));
+    return state;
+  };
+  const child = spawnServer(deployment.kind === 'postgres' ? 'api' : 'all');
+  const exited = exitOf(child);
   const until = Date.now() + 180_000;
   for (;;) {
-    if (exited !== undefined) throw new Error(`the server exited (${exited})`);
+    if ('code' in exited) throw new Error(`the server exited (${exited.code})`);
     const ok = await fetch(`${url}/readyz`).then(
       (r) => r.ok,
       () => false,
@@ -104,6 +127,19 @@ export async function startServer(
     if (ok) break;
     if (Date.now() > until) throw new Error('the server did not become ready');
     await new Promise((r) => setTimeout(r, 250));
+  }
+  // The workers start once the API has migrated the database (each would migrate it too, one after the other).
+  const workers =
+    deployment.kind === 'postgres'
+      ? Array.from({ length: deployment.workers }, () => spawnServer('worker'))
+      : [];
+  const workersExited = workers.map(exitOf);
+  // A worker has started when its pg-boss has: its own connection to the database is then open. The API answers
+  // meanwhile; a worker that exits early fails the run.
+  if (workers.length) {
+    await new Promise((r) => setTimeout(r, 3_000));
+    const gone = workersExited.find((w) => 'code' in w);
+    if (gone) throw new Error(`a worker exited (${gone.code})`);
   }
   const login = await fetch(`${url}/api/v1/session`, {
     method: 'POST',
@@ -120,7 +156,7 @@ export async function startServer(
     if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-  return { child, url, call: call as Server['call'] };
+  return { child, workers, url, call: call as Server['call'] };
 }
 
 /** Ends a child process and waits for it to exit. */
@@ -165,4 +201,34 @@ export function sampleMemory(pids: Record<string, number>, everyMs = 500) {
       return { maxSampledRssMb: { ...max }, peakRssMb: { ...peak } };
     },
   };
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ, 100 on Linux
+
+/**
+ * CPU time a process has used so far (user + system, from /proc/<pid>/stat), in seconds; with `children`, also that
+ * of its live children and of the children it has reaped (PostgreSQL's postmaster and its backends). Null once the
+ * process is gone.
+ */
+export function cpuSecondsOf(pid: number, children = false): number | null {
+  try {
+    // The fields after the command's closing parenthesis: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    let ticks = f[11]! + f[12]!;
+    if (children) {
+      ticks += f[13]! + f[14]!;
+      const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
+      for (const kid of kids) ticks += (cpuSecondsOf(Number(kid)) ?? 0) * TICKS_PER_SECOND;
+    }
+    return ticks / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
 }
