@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { startAudioCodesEmulator, type AudioCodesEmulator } from '@trunkline/emulator-audiocodes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, expectStatus } from '../support/client.ts';
+import { expectStatus, type Client } from '../support/client.ts';
 import {
   SBC_ADDRESSES,
   startRoutingEmulators,
@@ -14,15 +13,18 @@ import {
   type RoutingEmulators,
 } from './routing-world.ts';
 import {
+  cleanUp,
+  configureRouting,
+  startApiAndWorkers,
+  waitForJobsCompleted,
+  type ApiAndWorkers,
+} from './processes.ts';
+import {
   createFreshDatabase,
-  freePort,
-  NodeProcess,
-  tempDir,
   waitFor,
   WaitAborted,
-  waitForReady,
-  withClient,
   type FreshDatabase,
+  type NodeProcess,
 } from './support.ts';
 
 /**
@@ -38,7 +40,6 @@ import {
  * worker still waits for the answer or has not recorded it: the worst moment for a step that is not idempotent.
  */
 
-const MAIN = 'apps/server/src/main.ts';
 const ADMIN = { email: 'admin@crash.test', password: 'crash tier admin password' };
 const STEPS = ['dns', 'domain', 'activation', 'voice-routing'] as const;
 type StepName = (typeof STEPS)[number];
@@ -59,9 +60,7 @@ describe('default routing survives a worker killed in the middle of each step', 
   let world: RoutingEmulators | undefined;
   let tokens: ReturnType<typeof watchTokenRequests> | undefined;
   let watcher: pg.Client | undefined;
-  const dirs: ReturnType<typeof tempDir>[] = [];
-  const processes: NodeProcess[] = [];
-  let workerEnv: Record<string, string>;
+  let cluster: ApiAndWorkers | undefined;
   let worker: NodeProcess;
   let admin: Client;
   const services: Service[] = [];
@@ -80,21 +79,10 @@ describe('default routing survives a worker killed in the middle of each step', 
       teams: JSON.stringify(t.teams),
     };
   };
-  const tails = () => processes.map((p) => p.tail(15)).join('\n');
-
-  async function startWorker(): Promise<NodeProcess> {
-    const proc = new NodeProcess(`worker ${processes.length}`, [MAIN, 'worker'], workerEnv);
-    processes.push(proc);
-    await waitFor(
-      `${proc.name} to log "Trunkline started"`,
-      () => {
-        if (!proc.running) throw new WaitAborted(`${proc.name} exited.\n${proc.tail()}`);
-        return proc.logs().some((l) => l.msg === 'Trunkline started');
-      },
-      { timeoutMs: 60_000, context: () => proc.tail() },
-    );
-    return proc;
-  }
+  const tails = () => (cluster?.processes ?? []).map((p) => p.tail(15)).join('\n');
+  /** A new worker on the host of the one killed (its data directory). */
+  const startWorker = () =>
+    cluster!.startWorker({ name: `worker ${cluster!.processes.length}`, host: 'worker' });
 
   /** Steps marked running in the database (after a kill: the ones that were cut off). */
   async function running(): Promise<Running[]> {
@@ -152,52 +140,31 @@ describe('default routing survives a worker killed in the middle of each step', 
     db = await createFreshDatabase('tl_crash');
     tokens = watchTokenRequests();
     world = await startRoutingEmulators({ dnsDelayMs: DNS_DELAY_MS });
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    world.allowRedirectsTo(publicUrl);
-
-    // Separate data directories, as on separate hosts; one master key, since both open sealed secrets.
-    const apiDir = tempDir('trunkline-crash-api');
-    const workerDir = tempDir('trunkline-crash-worker');
-    dirs.push(apiDir, workerDir);
-    const common = {
-      DATABASE_URL: db.url,
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'info',
-      PUBLIC_URL: publicUrl,
-      TRUNKLINE_ADMIN_EMAIL: ADMIN.email,
-      TRUNKLINE_ADMIN_PASSWORD: ADMIN.password,
-      ...world.microsoftEnv,
-      ROUTING_RETRY_BASE_SECONDS: '1',
-      ROUTING_LEASE_SECONDS: '3',
-      ROUTING_SWEEP_SECONDS: '1',
-      WORKER_CONCURRENCY: '4',
-    };
-    workerEnv = { ...common, DATA_DIR: workerDir.dir };
-    const api = new NodeProcess('api', [MAIN, 'api'], {
-      ...common,
-      DATA_DIR: apiDir.dir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
+    const emu = world;
+    cluster = await startApiAndWorkers({
+      name: 'crash',
+      admin: ADMIN,
+      env: {
+        DATABASE_URL: db.url,
+        ...world.microsoftEnv,
+        ROUTING_RETRY_BASE_SECONDS: '1',
+        ROUTING_LEASE_SECONDS: '3',
+        ROUTING_SWEEP_SECONDS: '1',
+        WORKER_CONCURRENCY: '4',
+      },
+      workers: [{ name: 'worker 1', host: 'worker' }],
+      beforeStart: (publicUrl) => emu.allowRedirectsTo(publicUrl),
     });
-    processes.push(api);
-    [, worker] = await Promise.all([waitForReady(api, publicUrl), startWorker()]);
-
-    admin = new Client(publicUrl, publicUrl);
-    await admin.login(ADMIN.email, ADMIN.password);
-    const current = expectStatus(await admin.get('/api/v1/settings/routing'), 200);
-    const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
-    expectStatus(
-      await admin.put('/api/v1/settings/routing', {
-        ...rest,
-        sbcBaseDomain: ZONE,
-        sbcAddresses: SBC_ADDRESSES,
-        // Trunkline talks to the DNS server through the proxy that holds its answers back.
-        dns: { kind: 'rfc2136', server: world.proxy.address, keyName: TSIG_KEY_NAME },
-        dnsSecret: world.tsigSecret,
-      }),
-      200,
-    );
+    [worker] = cluster.workers as [NodeProcess];
+    admin = cluster.admin;
+    // Trunkline talks to the DNS server through the proxy that holds its answers back.
+    await configureRouting(admin, {
+      zone: ZONE,
+      sbcAddresses: SBC_ADDRESSES,
+      dnsServer: world.proxy.address,
+      keyName: TSIG_KEY_NAME,
+      secret: world.tsigSecret,
+    });
     const customerId = expectStatus(
       await admin.post('/api/v1/customers', { name: 'Crash customer' }),
       201,
@@ -220,42 +187,27 @@ describe('default routing survives a worker killed in the middle of each step', 
     }
     // The Teams-role check each connection queued refreshes the admin's token on the worker: let it finish
     // before any kill, so that no kill falls into it.
-    await waitFor(
-      'the connection.teams-role jobs to complete',
-      () =>
-        withClient(db!.url, async (c) => {
-          const { rows } = await c.query<{ state: string }>(
-            `select state from pgboss.job where name = 'connection.teams-role'`,
-          );
-          return rows.length === services.length && rows.every((r) => r.state === 'completed');
-        }),
-      { timeoutMs: 30_000, intervalMs: 250, context: tails },
-    );
+    await waitForJobsCompleted(db.url, 'connection.teams-role', services.length, {
+      timeoutMs: 30_000,
+      context: tails,
+    });
     before = tenantState();
     watcher = new pg.Client({ connectionString: db.url });
     await watcher.connect();
   });
 
-  afterAll(async () => {
-    // Processes first (they hold connections), then the database, the emulators and the directories.
-    const errors: unknown[] = [];
-    const attempt = async (what: () => Promise<unknown> | unknown) => {
-      try {
-        await what();
-      } catch (e) {
-        errors.push(e);
-      }
-    };
-    for (const proc of processes) await attempt(() => proc.stop());
-    await attempt(() => new Promise((r) => (sbcProxy ? sbcProxy.close(r) : r(undefined))));
-    await attempt(() => sbc?.stop());
-    await attempt(() => watcher?.end());
-    await attempt(() => db?.drop());
-    await attempt(() => world?.stop());
-    await attempt(() => tokens?.stop());
-    for (const dir of dirs) await attempt(() => dir.remove());
-    if (errors.length) throw new AggregateError(errors, 'cleanup failed');
-  });
+  afterAll(() =>
+    // Processes first (they hold connections), then the database and the emulators.
+    cleanUp([
+      () => cluster?.stop(),
+      () => new Promise((r) => (sbcProxy ? sbcProxy.close(r) : r(undefined))),
+      () => sbc?.stop(),
+      () => watcher?.end(),
+      () => db?.drop(),
+      () => world?.stop(),
+      () => tokens?.stop(),
+    ]),
+  );
 
   it('kills the worker in each step; every service completes with exactly one of each object', async () => {
     const started = Date.now();

@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, expectStatus } from '../support/client.ts';
+import { expectStatus, type Client } from '../support/client.ts';
 import {
-  createFreshDatabase,
-  freePort,
-  NodeProcess,
-  tempDir,
-  waitFor,
-  WaitAborted,
-  waitForReady,
-  withClient,
-  type FreshDatabase,
-} from './support.ts';
+  cleanUp,
+  configureRouting,
+  startApiAndWorkers,
+  waitForJobsCompleted,
+  type ApiAndWorkers,
+} from './processes.ts';
+import { createFreshDatabase, NodeProcess, waitFor, WaitAborted, type FreshDatabase } from './support.ts';
 
 /**
  * Two worker processes (`main.ts worker`, as `npm run start:worker` starts them) and one API process on one
@@ -33,7 +29,6 @@ import {
  * once holds even for the runs cut off. Steps of runs nobody cut off ran exactly once (attempts = 1).
  */
 
-const MAIN = 'apps/server/src/main.ts';
 const EMULATORS = 'apps/server/test/system/fixtures/onboarding-emulators.ts';
 const ADMIN = { email: 'admin@two-workers.test', password: 'two workers tier admin password' };
 const SIZE = Number(process.env.TWO_WORKERS_ONBOARDINGS ?? '40');
@@ -108,7 +103,7 @@ describe(`two workers on PostgreSQL share ${SIZE} onboardings`, () => {
   let watcher: pg.Client | undefined;
   let world: World;
   let emulators: NodeProcess | undefined;
-  const dirs: ReturnType<typeof tempDir>[] = [];
+  let cluster: ApiAndWorkers | undefined;
   const processes: NodeProcess[] = [];
   const workers: NodeProcess[] = [];
   let admin: Client;
@@ -133,71 +128,33 @@ describe(`two workers on PostgreSQL share ${SIZE} onboardings`, () => {
       { timeoutMs: 60_000, context: () => emu.tail() },
     );
 
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    const common = {
-      DATABASE_URL: db.url,
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'info',
-      PUBLIC_URL: publicUrl,
-      TRUNKLINE_ADMIN_EMAIL: ADMIN.email,
-      TRUNKLINE_ADMIN_PASSWORD: ADMIN.password,
-      ENTRA_AUTHORITY: world.urls.login,
-      ENTRA_CLIENT_ID: world.app.appId,
-      ENTRA_CLIENT_SECRET: world.app.clientSecret,
-      GRAPH_BASE_URL: world.urls.graph,
-      TEAMS_ADMIN_BASE_URL: world.urls.teams,
-      ROUTING_RETRY_BASE_SECONDS: '1',
-      ROUTING_LEASE_SECONDS: String(LEASE_SECONDS),
-      ROUTING_SWEEP_SECONDS: String(SWEEP_SECONDS),
-      WORKER_CONCURRENCY: String(CONCURRENCY),
-    };
-    // Separate data directories, as on separate hosts; one master key, since all open sealed secrets.
-    const dir = (name: string) => {
-      const d = tempDir(`trunkline-two-${name}`);
-      dirs.push(d);
-      return d.dir;
-    };
-    const api = new NodeProcess('api', [MAIN, 'api'], {
-      ...common,
-      DATA_DIR: dir('api'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
+    cluster = await startApiAndWorkers({
+      name: 'two',
+      admin: ADMIN,
+      env: {
+        DATABASE_URL: db.url,
+        ENTRA_AUTHORITY: world.urls.login,
+        ENTRA_CLIENT_ID: world.app.appId,
+        ENTRA_CLIENT_SECRET: world.app.clientSecret,
+        GRAPH_BASE_URL: world.urls.graph,
+        TEAMS_ADMIN_BASE_URL: world.urls.teams,
+        ROUTING_RETRY_BASE_SECONDS: '1',
+        ROUTING_LEASE_SECONDS: String(LEASE_SECONDS),
+        ROUTING_SWEEP_SECONDS: String(SWEEP_SECONDS),
+        WORKER_CONCURRENCY: String(CONCURRENCY),
+      },
+      workers: [{ name: 'worker-a' }, { name: 'worker-b' }],
     });
-    processes.push(api);
-    for (const name of ['worker-a', 'worker-b']) {
-      const w = new NodeProcess(name, [MAIN, 'worker'], { ...common, DATA_DIR: dir(name) });
-      processes.push(w);
-      workers.push(w);
-    }
-    await Promise.all([
-      waitForReady(api, publicUrl),
-      ...workers.map((w) =>
-        waitFor(
-          `${w.name} to log "Trunkline started"`,
-          () => {
-            if (!w.running) throw new WaitAborted(`${w.name} exited.\n${w.tail()}`);
-            return w.logs().some((l) => l.msg === 'Trunkline started');
-          },
-          { timeoutMs: 60_000, context: () => w.tail() },
-        ),
-      ),
-    ]);
-
-    admin = new Client(publicUrl, publicUrl);
-    await admin.login(ADMIN.email, ADMIN.password);
-    const current = expectStatus(await admin.get('/api/v1/settings/routing'), 200);
-    const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
-    expectStatus(
-      await admin.put('/api/v1/settings/routing', {
-        ...rest,
-        sbcBaseDomain: world.dns.zone,
-        sbcAddresses: SBC_ADDRESSES,
-        dns: { kind: 'rfc2136', server: world.dns.address, keyName: world.dns.keyName },
-        dnsSecret: world.dns.secret,
-      }),
-      200,
-    );
+    processes.push(...cluster.processes);
+    workers.push(...cluster.workers);
+    admin = cluster.admin;
+    await configureRouting(admin, {
+      zone: world.dns.zone,
+      sbcAddresses: SBC_ADDRESSES,
+      dnsServer: world.dns.address,
+      keyName: world.dns.keyName,
+      secret: world.dns.secret,
+    });
     // One customer and one service per tenant (a tenant belongs to one customer), connected with the
     // credentials path.
     const created = await pool(world.tenants, 8, async (tenant) => {
@@ -223,36 +180,14 @@ describe(`two workers on PostgreSQL share ${SIZE} onboardings`, () => {
     services.push(...created);
     // The Teams-role check each connection queued runs on the workers: let them finish first, so the kill
     // below falls among routing runs only.
-    await waitFor(
-      'the connection.teams-role jobs to complete',
-      () =>
-        withClient(db!.url, async (c) => {
-          const { rows } = await c.query<{ state: string }>(
-            `select state from pgboss.job where name = 'connection.teams-role'`,
-          );
-          return rows.length === SIZE && rows.every((r) => r.state === 'completed');
-        }),
-      { timeoutMs: 60_000, intervalMs: 250, context: tails },
-    );
+    await waitForJobsCompleted(db.url, 'connection.teams-role', SIZE, { timeoutMs: 60_000, context: tails });
     watcher = new pg.Client({ connectionString: db.url });
     await watcher.connect();
   });
 
-  afterAll(async () => {
-    const errors: unknown[] = [];
-    const attempt = async (what: () => Promise<unknown> | unknown) => {
-      try {
-        await what();
-      } catch (e) {
-        errors.push(e);
-      }
-    };
-    for (const proc of processes) await attempt(() => proc.stop());
-    await attempt(() => watcher?.end());
-    await attempt(() => db?.drop());
-    for (const dir of dirs) await attempt(() => dir.remove());
-    if (errors.length) throw new AggregateError(errors, 'cleanup failed');
-  });
+  afterAll(() =>
+    cleanUp([() => emulators?.stop(), () => cluster?.stop(), () => watcher?.end(), () => db?.drop()]),
+  );
 
   it(
     'runs each step once, and a killed worker’s runs move to the other within the lease time',
