@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import type { ReactNode } from 'react';
 import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router-dom';
@@ -8,6 +7,7 @@ import { services } from '../api/services.ts';
 import { useCurrentUser } from '../auth/CurrentUser.tsx';
 import { may as mayDo } from '../auth/permissions.ts';
 import { ConfirmModal } from '../ui/ConfirmModal.tsx';
+import { Field } from '../ui/Field.tsx';
 import { formatDateTime } from '../ui/format.ts';
 import { ConnectionPanel } from './services/ConnectionPanel.tsx';
 import { connectionMethodLabels } from './services/connectionLabels.ts';
@@ -20,19 +20,6 @@ import { NumberRangesPanel } from './services/NumberRangesPanel.tsx';
 import { ServiceEditModal } from './services/ServiceEditModal.tsx';
 import { useServiceLive } from './services/live.ts';
 import { QoeServiceSummary } from './qoe/QoeServiceSummary.tsx';
-
-function Field({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text size="sm" component="div">
-        {children}
-      </Text>
-    </div>
-  );
-}
 
 export function ServiceDetailPage() {
   const id = useParams().id ?? '';

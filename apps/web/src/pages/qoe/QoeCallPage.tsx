@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import {
   Alert,
   Anchor,
@@ -17,6 +16,7 @@ import { Link, useLocation, useParams } from 'react-router-dom';
 import type { QoeCallDetail, QoePoorMetric, QoeStreamDetail } from '@trunkline/contracts';
 import { errorMessage } from '../../api/client.ts';
 import { qoe } from '../../api/qoe.ts';
+import { Field } from '../../ui/Field.tsx';
 import { formatDateTime } from '../../ui/format.ts';
 import { thresholdText } from './chartData.ts';
 import {
@@ -30,19 +30,6 @@ import {
 import { ThresholdLegend } from './ThresholdLegend.tsx';
 
 type Thresholds = QoeCallDetail['thresholds'];
-
-function Field({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text size="sm" component="div">
-        {children}
-      </Text>
-    </div>
-  );
-}
 
 const nowrap = { whiteSpace: 'nowrap' } as const;
 
@@ -89,6 +76,50 @@ function MetricCell({
   );
 }
 
+/** The streams table's metric columns, in order: how each reads its average (and maximum) and writes them. */
+const METRIC_COLUMNS: {
+  metric: QoePoorMetric;
+  label: string;
+  format: (value: number | null) => string;
+  avg: (s: QoeStreamDetail) => number | null;
+  max?: (s: QoeStreamDetail) => number | null;
+}[] = [
+  {
+    metric: 'jitter',
+    label: 'Jitter',
+    format: formatMs,
+    avg: (s) => s.avgJitterMs,
+    max: (s) => s.maxJitterMs,
+  },
+  {
+    metric: 'packetLoss',
+    label: 'Packet loss',
+    format: formatPercent,
+    avg: (s) => s.avgPacketLoss,
+    max: (s) => s.maxPacketLoss,
+  },
+  {
+    metric: 'roundTrip',
+    label: 'Round trip',
+    format: formatMs,
+    avg: (s) => s.avgRoundTripMs,
+    max: (s) => s.maxRoundTripMs,
+  },
+  {
+    metric: 'audioDegradation',
+    label: 'Degradation',
+    format: formatRatio,
+    avg: (s) => s.avgAudioDegradation,
+  },
+  {
+    metric: 'concealedRatio',
+    label: 'Concealed',
+    format: formatPercent,
+    avg: (s) => s.avgConcealedRatio,
+    max: (s) => s.maxConcealedRatio,
+  },
+];
+
 function StreamsTable({ streams, thresholds }: { streams: QoeStreamDetail[]; thresholds: Thresholds }) {
   return (
     <Table.ScrollContainer minWidth={900}>
@@ -97,11 +128,9 @@ function StreamsTable({ streams, thresholds }: { streams: QoeStreamDetail[]; thr
           <Table.Tr>
             <Table.Th>Stream</Table.Th>
             <Table.Th>Codec</Table.Th>
-            <Table.Th>Jitter</Table.Th>
-            <Table.Th>Packet loss</Table.Th>
-            <Table.Th>Round trip</Table.Th>
-            <Table.Th>Degradation</Table.Th>
-            <Table.Th>Concealed</Table.Th>
+            {METRIC_COLUMNS.map((c) => (
+              <Table.Th key={c.metric}>{c.label}</Table.Th>
+            ))}
             <Table.Th>Bypass</Table.Th>
             <Table.Th>Quality</Table.Th>
           </Table.Tr>
@@ -111,40 +140,19 @@ function StreamsTable({ streams, thresholds }: { streams: QoeStreamDetail[]; thr
             <Table.Tr key={i} data-poor={s.poor ? 'true' : undefined}>
               <Table.Td>{[s.mediaLabel, graphWords(s.direction)].filter(Boolean).join(' · ')}</Table.Td>
               <Table.Td>{s.audioCodec ?? s.videoCodec ?? '—'}</Table.Td>
-              <MetricCell
-                metric="jitter"
-                avg={formatMs(s.avgJitterMs)}
-                max={s.maxJitterMs === null ? undefined : formatMs(s.maxJitterMs)}
-                thresholds={thresholds}
-                poorBy={s.poorBy}
-              />
-              <MetricCell
-                metric="packetLoss"
-                avg={formatPercent(s.avgPacketLoss)}
-                max={s.maxPacketLoss === null ? undefined : formatPercent(s.maxPacketLoss)}
-                thresholds={thresholds}
-                poorBy={s.poorBy}
-              />
-              <MetricCell
-                metric="roundTrip"
-                avg={formatMs(s.avgRoundTripMs)}
-                max={s.maxRoundTripMs === null ? undefined : formatMs(s.maxRoundTripMs)}
-                thresholds={thresholds}
-                poorBy={s.poorBy}
-              />
-              <MetricCell
-                metric="audioDegradation"
-                avg={formatRatio(s.avgAudioDegradation)}
-                thresholds={thresholds}
-                poorBy={s.poorBy}
-              />
-              <MetricCell
-                metric="concealedRatio"
-                avg={formatPercent(s.avgConcealedRatio)}
-                max={s.maxConcealedRatio === null ? undefined : formatPercent(s.maxConcealedRatio)}
-                thresholds={thresholds}
-                poorBy={s.poorBy}
-              />
+              {METRIC_COLUMNS.map(({ metric, format, avg, max }) => {
+                const highest = max?.(s) ?? null;
+                return (
+                  <MetricCell
+                    key={metric}
+                    metric={metric}
+                    avg={format(avg(s))}
+                    max={highest === null ? undefined : format(highest)}
+                    thresholds={thresholds}
+                    poorBy={s.poorBy}
+                  />
+                );
+              })}
               <Table.Td>{s.mediaBypassed === null ? '—' : s.mediaBypassed ? 'Yes' : 'No'}</Table.Td>
               <Table.Td>
                 {s.poor ? (
