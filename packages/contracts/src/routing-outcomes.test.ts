@@ -92,28 +92,108 @@ describe('routing outcomes', () => {
     );
   });
 
-  it("hand a leaving service's claims on shared Teams objects only to a service whose record names them, never its gateways", () => {
+  it("hand a leaving service's claims on shared Teams objects to a remaining service, never its gateways", () => {
+    // Identities vary: a receiver whose record names another object of a kind (the settings renamed it) keeps its own.
+    const named = fc.record({
+      usage: fc.option(fc.record({ name: fc.constantFrom('Trunkline', 'Renamed'), added: fc.boolean() })),
+      route: fc.option(
+        fc.record({
+          identity: fc.constantFrom('Trunkline', 'Renamed'),
+          created: fc.boolean(),
+          gatewaysAdded: fc.subarray([FQDN, 'other.sbc.example']),
+          usageAdded: fc.boolean(),
+          prior: fc.record({ priority: fc.integer({ min: 0, max: 9 }) }, { requiredKeys: [] }),
+        }),
+      ),
+      policy: fc.option(
+        fc.record({
+          identity: fc.constantFrom('Unrestricted', 'Other'),
+          created: fc.boolean(),
+          usageAdded: fc.boolean(),
+        }),
+      ),
+      globalGrant: fc.option(
+        fc.record({
+          policy: fc.constantFrom('Unrestricted', 'Other'),
+          prior: fc.option(fc.constant('Contoso-own')),
+        }),
+      ),
+    }) as fc.Arbitrary<VoiceRoutingOutcome>;
     fc.assert(
-      fc.property(teams, teams, (receiver, leaving) => {
+      fc.property(named, named, (receiver, leaving) => {
         const out = handOverVoiceRouting(receiver, leaving);
-        // Nothing the receiver never used is handed to it, and its own gateways stay its own.
-        expect(out.usage?.name ?? null).toBe(receiver.usage?.name ?? null);
-        expect(out.route?.identity ?? null).toBe(receiver.route?.identity ?? null);
-        expect(out.route?.gatewaysAdded ?? null).toEqual(receiver.route?.gatewaysAdded ?? null);
-        expect(out.policy?.identity ?? null).toBe(receiver.policy?.identity ?? null);
-        // Claims only grow: what the receiver owned it still owns; what the leaving one created becomes its.
-        if (receiver.route)
-          expect(out.route!.created).toBe(receiver.route.created || Boolean(leaving.route?.created));
-        if (receiver.policy)
-          expect(out.policy!.created).toBe(receiver.policy.created || Boolean(leaving.policy?.created));
-        if (receiver.usage)
-          expect(out.usage!.added).toBe(receiver.usage.added || Boolean(leaving.usage?.added));
+        // The receiver's own gateways stay its own; none of the leaving service's become its.
+        expect(out.route?.gatewaysAdded ?? []).toEqual(receiver.route?.gatewaysAdded ?? []);
+        // An object the receiver names stays the one it names; claims only grow.
+        if (receiver.usage) expect(out.usage!.name).toBe(receiver.usage.name);
+        if (receiver.route) expect(out.route!.identity).toBe(receiver.route.identity);
+        if (receiver.policy) expect(out.policy!.identity).toBe(receiver.policy.identity);
+        if (receiver.usage?.added) expect(out.usage!.added).toBe(true);
+        if (receiver.route?.created) expect(out.route!.created).toBe(true);
+        if (receiver.route?.usageAdded) expect(out.route!.usageAdded).toBe(true);
+        if (receiver.policy?.created) expect(out.policy!.created).toBe(true);
+        if (receiver.policy?.usageAdded) expect(out.policy!.usageAdded).toBe(true);
         if (receiver.globalGrant) expect(out.globalGrant).toEqual(receiver.globalGrant);
-        else if (!receiver.policy) expect(out.globalGrant).toBeNull();
+        // Every claim of the leaving service reaches the receiver, unless it names another object of that kind
+        // (a record cut off before naming the usage or the policy gets them too).
+        const takes = (mine: string | undefined, theirs: string) => !mine || mine === theirs;
+        if (leaving.usage?.added && takes(receiver.usage?.name, leaving.usage.name))
+          expect(out.usage).toEqual({ name: leaving.usage.name, added: true });
+        if (leaving.route && takes(receiver.route?.identity, leaving.route.identity)) {
+          if (leaving.route.created) expect(out.route!.created).toBe(true);
+          if (leaving.route.usageAdded) expect(out.route!.usageAdded).toBe(true);
+          expect(out.route?.prior ?? {}).toMatchObject(leaving.route.prior);
+        }
+        if (leaving.policy && takes(receiver.policy?.identity, leaving.policy.identity)) {
+          if (leaving.policy.created) expect(out.policy!.created).toBe(true);
+          if (leaving.policy.usageAdded) expect(out.policy!.usageAdded).toBe(true);
+        }
+        if (
+          !receiver.globalGrant &&
+          leaving.globalGrant &&
+          takes(out.policy?.identity, leaving.globalGrant.policy)
+        )
+          expect(out.globalGrant).toEqual(leaving.globalGrant);
+        // Nothing is named that neither record names.
+        for (const kind of ['usage', 'route', 'policy'] as const)
+          if (!receiver[kind] && !leaving[kind]) expect(out[kind]).toBeNull();
         // Handing over twice is handing over once.
         expect(handOverVoiceRouting(out, leaving)).toEqual(out);
       }),
     );
+  });
+
+  it('hand the claims to a record that names only the route (a voice-routing step cut off after the route write)', () => {
+    const creator: VoiceRoutingOutcome = {
+      usage: { name: 'Trunkline', added: true },
+      route: { identity: 'Trunkline', created: true, gatewaysAdded: [FQDN], usageAdded: true, prior: {} },
+      policy: { identity: 'Unrestricted', created: true, usageAdded: true },
+      globalGrant: null,
+    };
+    const cutOff: VoiceRoutingOutcome = {
+      usage: null,
+      route: {
+        identity: 'Trunkline',
+        created: false,
+        gatewaysAdded: ['other.sbc.example'],
+        usageAdded: false,
+        prior: {},
+      },
+      policy: null,
+      globalGrant: null,
+    };
+    expect(handOverVoiceRouting(cutOff, creator)).toEqual({
+      usage: { name: 'Trunkline', added: true },
+      route: {
+        identity: 'Trunkline',
+        created: true,
+        gatewaysAdded: ['other.sbc.example'],
+        usageAdded: true,
+        prior: {},
+      },
+      policy: { identity: 'Unrestricted', created: true, usageAdded: true },
+      globalGrant: null,
+    });
   });
 });
 

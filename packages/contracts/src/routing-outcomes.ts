@@ -187,42 +187,66 @@ export function mergeSbcOutcome(prev: SbcOutcome, next: SbcOutcome): SbcOutcome 
  * The Teams objects of one tenant are shared by every Trunkline service in it (one PSTN usage, route and policy,
  * each service's trunk a gateway of the route). When a service is removed while others still use an object it
  * created, the object stays, and so must the knowledge that Trunkline created it: `handOverVoiceRouting` gives
- * the remaining service the leaving service's claims on the objects *that service's own record names* (same
- * identity), never its gateways. The last service to leave then removes the object; a service whose record does
- * not name the object gets nothing (it cannot remove what it never used).
+ * the remaining service the leaving service's claims on the objects (created by Trunkline, the usage added to
+ * the Global list or to a route or policy that was there before, prior values, the global grant), never its
+ * gateways. The last service to leave then removes the object. A receiver whose record names another object of
+ * the same kind (the settings renamed it) keeps its own and gets nothing of that kind. A receiver whose record
+ * does not name the object yet gets the claim too: its voice-routing step was cut off after it added its trunk to
+ * the route and before it named the usage and the policy (it names them on its next attempt, and the claims merge
+ * then); passing claims only to records that named the object left nobody holding them, and the last service to
+ * leave left the usage and the policy behind.
  */
 export function handOverVoiceRouting(
   receiver: VoiceRoutingOutcome,
   leaving: VoiceRoutingOutcome,
 ): VoiceRoutingOutcome {
   const same = (a: string | undefined, b: string | undefined) => Boolean(a && b && sameId(a, b));
-  return {
-    usage:
-      receiver.usage && leaving.usage && same(receiver.usage.name, leaving.usage.name)
-        ? { name: receiver.usage.name, added: receiver.usage.added || leaving.usage.added }
+  const usage = leaving.usage?.added ? leaving.usage : null;
+  const route =
+    leaving.route &&
+    (leaving.route.created || leaving.route.usageAdded || Object.keys(leaving.route.prior).length > 0)
+      ? leaving.route
+      : null;
+  const policy =
+    leaving.policy && (leaving.policy.created || leaving.policy.usageAdded) ? leaving.policy : null;
+  const out: VoiceRoutingOutcome = {
+    usage: !receiver.usage
+      ? usage && { name: usage.name, added: true }
+      : usage && same(receiver.usage.name, usage.name)
+        ? { name: receiver.usage.name, added: true }
         : receiver.usage,
-    route:
-      receiver.route && leaving.route && same(receiver.route.identity, leaving.route.identity)
+    route: !receiver.route
+      ? route && {
+          identity: route.identity,
+          created: route.created,
+          gatewaysAdded: [],
+          usageAdded: route.usageAdded,
+          prior: route.prior,
+        }
+      : route && same(receiver.route.identity, route.identity)
         ? {
             ...receiver.route,
-            created: receiver.route.created || leaving.route.created,
-            usageAdded: receiver.route.usageAdded || leaving.route.usageAdded,
+            created: receiver.route.created || route.created,
+            usageAdded: receiver.route.usageAdded || route.usageAdded,
             // The oldest prior values are the customer's: the leaving service's, where it changed them first.
-            prior: { ...receiver.route.prior, ...leaving.route.prior },
+            prior: { ...receiver.route.prior, ...route.prior },
           }
         : receiver.route,
-    policy:
-      receiver.policy && leaving.policy && same(receiver.policy.identity, leaving.policy.identity)
+    policy: !receiver.policy
+      ? policy && { identity: policy.identity, created: policy.created, usageAdded: policy.usageAdded }
+      : policy && same(receiver.policy.identity, policy.identity)
         ? {
             identity: receiver.policy.identity,
-            created: receiver.policy.created || leaving.policy.created,
-            usageAdded: receiver.policy.usageAdded || leaving.policy.usageAdded,
+            created: receiver.policy.created || policy.created,
+            usageAdded: receiver.policy.usageAdded || policy.usageAdded,
           }
         : receiver.policy,
-    globalGrant:
-      receiver.globalGrant ??
-      (leaving.globalGrant && receiver.policy && same(receiver.policy.identity, leaving.globalGrant.policy)
-        ? leaving.globalGrant
-        : null),
+    globalGrant: receiver.globalGrant,
   };
+  // The grant goes with the policy it granted: to a receiver whose policy is that one, or who names none.
+  out.globalGrant ??=
+    leaving.globalGrant && (!out.policy || same(out.policy.identity, leaving.globalGrant.policy))
+      ? leaving.globalGrant
+      : null;
+  return out;
 }

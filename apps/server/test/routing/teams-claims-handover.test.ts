@@ -1,0 +1,169 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectStatus } from '../support/client.ts';
+import { eventually } from '../support/eventually.ts';
+import {
+  startRoutingWorld,
+  tenantState,
+  waitForWorkflow,
+  type RoutingWorld,
+  type Run,
+} from '../support/routing.ts';
+
+/**
+ * A service joins the tenant's shared Teams objects (another service of the tenant created the PSTN usage, the
+ * route and the policy) and its voice-routing step is cut off right after it added its trunk to the route: the
+ * route's answer never reaches Trunkline (the connection drops after Microsoft applied the change, as when the
+ * worker dies there). Its record names only the route then. While it waits to try again, the creator leaves and
+ * hands its claims over. Found by the 50-kill crash test (seed 670662358): the claims on the usage and the policy
+ * went only to services whose record already named them, so nobody held them, and the last service to leave the
+ * tenant removed the route but left the usage and the policy behind.
+ *
+ * The Teams admin API is reached through a proxy in this test that holds the joining service's route write (after
+ * Microsoft applied it) until the creator's offboarding waits for the tenant, then drops the connection.
+ */
+describe('claims on the shared Teams objects reach a service whose voice-routing step was cut off', () => {
+  let world: RoutingWorld;
+  let target = '';
+  /** The route write to hold and drop: armed by the test, then released. */
+  let hold: { arrived: () => void; release: Promise<void> } | null = null;
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const held =
+        hold && req.method === 'PUT' && /\/OnlineVoiceRoute\/configuration\//.test(req.url ?? '')
+          ? hold
+          : null;
+      if (held) hold = null;
+      const upstream = http.request(
+        `${target}${req.url}`,
+        { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
+        (answer) => {
+          const body: Buffer[] = [];
+          answer.on('data', (c: Buffer) => body.push(c));
+          answer.on('end', () => {
+            if (held) {
+              // Microsoft applied the write; its answer is lost on the way back.
+              held.arrived();
+              void held.release.then(() => req.socket.destroy());
+              return;
+            }
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(Buffer.concat(body));
+          });
+        },
+      );
+      upstream.on('error', () => req.socket.destroy());
+      upstream.end(Buffer.concat(chunks));
+    });
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as AddressInfo).port;
+    world = await startRoutingWorld({
+      env: {
+        // The cut-off step tries again after 8 s; the offboarding waiting for the tenant looks every 2 s.
+        ROUTING_RETRY_BASE_SECONDS: '8',
+        WORKER_POLL_SECONDS: '1',
+        TEAMS_ADMIN_BASE_URL: `http://127.0.0.1:${port}/teams`,
+      },
+    });
+    target = new URL(world.emu.urls.teams).origin;
+    await world.saveSettings();
+  });
+  afterAll(async () => {
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+    await world?.close();
+  });
+
+  const finished = (kind: string) => (w: { status: string }) =>
+    (w as Run).kind === kind && (w.status === 'succeeded' || w.status === 'failed');
+
+  it('the last service to leave removes the usage, route and policy the first one created', async () => {
+    const customerId = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Hand-over customer' }),
+      201,
+    ).id;
+    const creator = await world.connectedService(customerId, 'claims-first');
+    const joining = await world.connectedService(customerId, 'claims-second');
+    const before = tenantState(world);
+
+    expectStatus(
+      await world.admin.post(`/api/v1/services/${creator.id}/routing`, { configureDns: true }),
+      202,
+    );
+    const created = (await waitForWorkflow(world.admin, creator.id, finished('onboard'), 60_000)) as Run;
+    expect(created.status, JSON.stringify(created.steps)).toBe('succeeded');
+
+    let arrived!: () => void;
+    const routeWritten = new Promise<void>((r) => (arrived = r));
+    let release!: () => void;
+    hold = { arrived, release: new Promise<void>((r) => (release = r)) };
+    expectStatus(
+      await world.admin.post(`/api/v1/services/${joining.id}/routing`, { configureDns: true }),
+      202,
+    );
+    await routeWritten;
+    const route = () =>
+      world.emu.control.tenant('contoso').teams.OnlineVoiceRoute.find((r) => r.Identity === 'Trunkline');
+    expect(route()?.OnlinePstnGatewayList).toEqual([creator.trunkFqdn, joining.trunkFqdn]);
+
+    // The creator leaves; its voice-routing step waits for the tenant while the joining service's step holds it.
+    expectStatus(
+      await world.admin.post(`/api/v1/services/${creator.id}/offboarding`, {
+        confirmShortName: creator.shortName,
+      }),
+      202,
+    );
+    await eventually(
+      "the creator's offboarding to wait for the tenant",
+      async () => {
+        const run = expectStatus(await world.admin.get(`/api/v1/services/${creator.id}/routing`), 200) as Run;
+        const step = run.steps.find((s) => s.name === 'voice-routing');
+        return run.kind === 'offboard' && step?.status === 'waiting';
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    release();
+
+    const left = (await waitForWorkflow(world.admin, creator.id, finished('offboard'), 60_000)) as Run;
+    expect(left.status, JSON.stringify(left.steps)).toBe('succeeded');
+    const joined = (await waitForWorkflow(world.admin, joining.id, finished('onboard'), 60_000)) as Run;
+    expect(joined.status, JSON.stringify(joined.steps)).toBe('succeeded');
+    // The cut-off attempt was tried again after the creator had left (the claims went to a record naming only
+    // the route), which is the order this test is about.
+    const voice = joined.steps.find((s) => s.name === 'voice-routing')!;
+    expect(voice.attempts, JSON.stringify(voice)).toBe(2);
+    expect(route()?.OnlinePstnGatewayList).toEqual([joining.trunkFqdn]);
+
+    expectStatus(
+      await world.admin.post(`/api/v1/services/${joining.id}/offboarding`, {
+        confirmShortName: joining.shortName,
+      }),
+      202,
+    );
+    const last = (await waitForWorkflow(world.admin, joining.id, finished('offboard'), 60_000)) as Run;
+    expect(last.status, JSON.stringify(last.steps)).toBe('succeeded');
+    // No usage, route or policy left: the tenant is as it was before the first service came.
+    const teams = world.emu.control.tenant('contoso').teams;
+    expect(
+      {
+        usages: teams.OnlinePstnUsages,
+        routes: teams.OnlineVoiceRoute.map((r) => r.Identity),
+        policies: teams.OnlineVoiceRoutingPolicy.map((p) => p.Identity),
+      },
+      JSON.stringify(last.steps),
+    ).toEqual({
+      usages: JSON.parse(before.teams).OnlinePstnUsages,
+      routes: JSON.parse(before.teams).OnlineVoiceRoute.map((r: { Identity: string }) => r.Identity),
+      policies: JSON.parse(before.teams).OnlineVoiceRoutingPolicy.map(
+        (p: { Identity: string }) => p.Identity,
+      ),
+    });
+    expect(tenantState(world)).toEqual(before);
+  });
+});
