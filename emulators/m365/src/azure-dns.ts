@@ -3,7 +3,7 @@ import net from 'node:net';
 import { authenticate, type Caller } from './auth.ts';
 import { AZURE_RESOURCE_MANAGER } from './catalog.ts';
 import type { Emu } from './context.ts';
-import { EmulatorError, isObject, route, type Ctx, type Reply, type Route } from './http.ts';
+import { EmulatorError, isObject, readJsonObject, route, type Ctx, type Reply, type Route } from './http.ts';
 
 /**
  * Azure DNS through Azure Resource Manager (management.azure.com), served under `{url}/arm`: the record-set
@@ -569,24 +569,17 @@ export type ArmControl = ReturnType<typeof armControl>['control'];
 
 /** `{url}/_control/arm/…`: the same functions over HTTP. */
 export const armControlRoutes = (control: ArmControl): Route[] => {
-  const json = async (ctx: Ctx): Promise<Record<string, unknown>> => {
-    const b = await ctx.readJson().catch(() => {
-      throw new EmulatorError(400, 'invalid', 'Body must be JSON');
-    });
-    if (!isObject(b)) throw new EmulatorError(400, 'invalid', 'Body must be a JSON object');
-    return b;
-  };
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
   return [
     route('POST', '/arm/dnsZones', async (ctx) => {
-      const b = await json(ctx);
+      const b = await readJsonObject(ctx);
       return {
         status: 200,
         json: control.createDnsZone(text(b.subscriptionId), text(b.resourceGroup), text(b.zone)),
       };
     }),
     route('POST', '/arm/roleAssignments', async (ctx) => {
-      const b = await json(ctx);
+      const b = await readJsonObject(ctx);
       return {
         status: 200,
         json: control.assignArmRole(

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { callRecordsState, drRow, notify, prng, pstnCall } from './call-records.ts';
+import { callRecordsState, drRow, notify, pstnCall } from './call-records.ts';
 import type { Emu } from './context.ts';
-import { EmulatorError, isObject, route, type Ctx, type Route } from './http.ts';
+import { seededRandom } from './faults.ts';
+import { EmulatorError, isObject, readJsonObject, route, type Route } from './http.ts';
 import type { Tenant } from './state.ts';
 
 /**
@@ -59,7 +60,7 @@ const stateOf = (emu: Emu): GeneratorState => {
       timer: null,
       due: new Map(),
       counts: new Map(),
-      rnd: prng(Math.floor(Math.random() * 2 ** 31)),
+      rnd: seededRandom(Math.floor(Math.random() * 2 ** 31)),
     };
     states.set(emu, s);
   }
@@ -322,18 +323,11 @@ export type CallGeneratorControl = ReturnType<typeof callGeneratorControl>;
 
 /** `{url}/_control/call-generator…`: the same functions over HTTP. */
 export const callGeneratorControlRoutes = (control: CallGeneratorControl): Route[] => {
-  const json = async (ctx: Ctx): Promise<Record<string, unknown>> => {
-    const b = await ctx.readJson().catch(() => {
-      throw invalid('Body must be JSON');
-    });
-    if (!isObject(b)) throw invalid('Body must be a JSON object');
-    return b;
-  };
   return [
     route('GET', '/call-generator', () => ({ status: 200, json: control.callGenerator() })),
     route('PUT', '/call-generator', async (ctx) => ({
       status: 200,
-      json: control.configureCallGenerator(await json(ctx)),
+      json: control.configureCallGenerator(await readJsonObject(ctx)),
     })),
     route('POST', '/call-generator/start', () => ({
       status: 200,

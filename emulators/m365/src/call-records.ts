@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { authenticate, isAllowed, type Caller, type Permission } from './auth.ts';
 import { GRAPH } from './catalog.ts';
 import type { Emu } from './context.ts';
-import { EmulatorError, graphError, isObject, route, type Ctx, type Reply, type Route } from './http.ts';
+import { seededRandom } from './faults.ts';
+import {
+  EmulatorError,
+  graphError,
+  isObject,
+  readJsonObject,
+  route,
+  type Ctx,
+  type Reply,
+  type Route,
+} from './http.ts';
 import type { Tenant } from './state.ts';
 
 /**
@@ -622,18 +632,6 @@ export const callRecordsRoutes = (emu: Emu): Route[] => {
 
 // ------------------------------------------------------------------ generator and control
 
-/** Deterministic pseudo-random numbers (mulberry32), so a seed reproduces a batch. */
-export const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 const seconds = (s: number) => `PT${Number(s.toFixed(3))}S`;
 
 export type GenerateOptions = {
@@ -898,7 +896,7 @@ export const callRecordsControl = (emu: Emu) => {
         throw invalid('poorShare must be 0..1');
       const endBefore = o.endBefore === undefined ? Date.now() : Date.parse(o.endBefore);
       if (Number.isNaN(endBefore)) throw invalid('endBefore must be a date');
-      const rnd = prng(o.seed ?? Math.floor(Math.random() * 2 ** 31));
+      const rnd = seededRandom(o.seed ?? Math.floor(Math.random() * 2 ** 31));
       const user = t.users[0];
       const number = () => `+1425555${String(Math.floor(rnd() * 10_000)).padStart(4, '0')}`;
       const ids: string[] = [];
@@ -1008,17 +1006,10 @@ export type CallRecordsControl = ReturnType<typeof callRecordsControl>;
 
 /** `{url}/_control/call-records/…` and `/_control/subscriptions/…`: the same functions over HTTP. */
 export const callRecordsControlRoutes = (control: CallRecordsControl): Route[] => {
-  const json = async (ctx: Ctx): Promise<Record<string, unknown>> => {
-    const b = await ctx.readJson().catch(() => {
-      throw new EmulatorError(400, 'invalid', 'Body must be JSON');
-    });
-    if (!isObject(b)) throw new EmulatorError(400, 'invalid', 'Body must be a JSON object');
-    return b;
-  };
   return [
     route('POST', '/call-records/generate', async (ctx) => ({
       status: 200,
-      json: control.generate((await json(ctx)) as GenerateOptions),
+      json: control.generate((await readJsonObject(ctx)) as GenerateOptions),
     })),
     route('GET', '/call-records/:tenant', (ctx) => ({
       status: 200,
@@ -1030,7 +1021,7 @@ export const callRecordsControlRoutes = (control: CallRecordsControl): Route[] =
     })),
     route('PUT', '/call-records/settings', async (ctx) => ({
       status: 200,
-      json: control.setCallRecordSettings(await json(ctx)),
+      json: control.setCallRecordSettings(await readJsonObject(ctx)),
     })),
     route('GET', '/subscriptions', () => ({ status: 200, json: control.subscriptions() })),
     route('GET', '/deliveries', () => ({ status: 200, json: control.deliveries() })),
@@ -1039,12 +1030,12 @@ export const callRecordsControlRoutes = (control: CallRecordsControl): Route[] =
       return { status: 204 };
     }),
     route('PUT', '/subscriptions/:id/expirationDateTime', async (ctx) => {
-      const b = await json(ctx);
+      const b = await readJsonObject(ctx);
       control.setSubscriptionExpiry(ctx.params.id!, String(b.expirationDateTime));
       return { status: 204 };
     }),
     route('POST', '/subscriptions/:id/lifecycle', async (ctx) => {
-      const b = await json(ctx);
+      const b = await readJsonObject(ctx);
       control.lifecycle(ctx.params.id!, String(b.event));
       return { status: 204 };
     }),

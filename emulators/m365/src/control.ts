@@ -3,7 +3,7 @@ import { callGeneratorControl, callGeneratorControlRoutes } from './call-generat
 import { callRecordsControl, callRecordsControlRoutes } from './call-records.ts';
 import { defaultFaults, type Emu, type FaultScope, type LoggedRequest } from './context.ts';
 import { seededRandom, stormFrom, type ServerErrorStatus } from './faults.ts';
-import { EmulatorError, isObject, route, type Ctx, type Route, type Surface } from './http.ts';
+import { EmulatorError, readJsonObject, route, type Route, type Surface } from './http.ts';
 import { replicationWindows, type ReplicationOptions } from './replication.ts';
 import type { Tenant } from './state.ts';
 import { globalGrants } from './teams-shapes.ts';
@@ -228,24 +228,23 @@ export const createControl = (emu: Emu) => {
 export type Control = ReturnType<typeof createControl>;
 
 export const controlRoutes = (control: Control): Route[] => {
-  const json = async (ctx: Ctx): Promise<Record<string, unknown>> => {
-    const b = await ctx.readJson().catch(() => {
-      throw invalid('Body must be JSON');
-    });
-    if (!isObject(b)) throw invalid('Body must be a JSON object');
-    return b;
-  };
   return [
     route('POST', '/reset', () => {
       control.reset();
       return { status: 204 };
     }),
-    route('PUT', '/faults', async (ctx) => ({ status: 200, json: control.setFaults(await json(ctx)) })),
+    route('PUT', '/faults', async (ctx) => ({
+      status: 200,
+      json: control.setFaults(await readJsonObject(ctx)),
+    })),
     route('POST', '/throttle', async (ctx) => {
-      control.throttle((await json(ctx)) as ThrottleOptions);
+      control.throttle((await readJsonObject(ctx)) as ThrottleOptions);
       return { status: 204 };
     }),
-    route('PUT', '/settings', async (ctx) => ({ status: 200, json: control.setSettings(await json(ctx)) })),
+    route('PUT', '/settings', async (ctx) => ({
+      status: 200,
+      json: control.setSettings(await readJsonObject(ctx)),
+    })),
     route('GET', '/replication', () => ({ status: 200, json: control.replication() })),
     route('PUT', '/replication', async (ctx) => {
       const b = await ctx.readJson().catch(() => {
@@ -256,14 +255,14 @@ export const controlRoutes = (control: Control): Route[] => {
     route('GET', '/tenants', () => ({ status: 200, json: control.tenants() })),
     route('GET', '/tenants/:tenant', (ctx) => ({ status: 200, json: control.tenant(ctx.params.tenant!) })),
     route('POST', '/tenants/:tenant/consent', async (ctx) => {
-      const b = await json(ctx);
+      const b = await readJsonObject(ctx);
       return {
         status: 200,
         json: control.consent(ctx.params.tenant!, typeof b.appId === 'string' ? b.appId : undefined),
       };
     }),
     route('PUT', '/apps/:appId/redirectUris', async (ctx) => {
-      const b = await json(ctx);
+      const b = await readJsonObject(ctx);
       return { status: 200, json: control.setRedirectUris(ctx.params.appId!, b.redirectUris as string[]) };
     }),
     route('GET', '/requests', (ctx) => {

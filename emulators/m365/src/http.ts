@@ -199,3 +199,12 @@ export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.cha
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A control request's body: a JSON object, else 400 `invalid` (not JSON, or JSON but not an object). */
+export const readJsonObject = async (ctx: Ctx): Promise<Record<string, unknown>> => {
+  const b = await ctx.readJson().catch(() => {
+    throw new EmulatorError(400, 'invalid', 'Body must be JSON');
+  });
+  if (!isObject(b)) throw new EmulatorError(400, 'invalid', 'Body must be a JSON object');
+  return b;
+};
