@@ -6,6 +6,7 @@ import { queryRows } from '../../src/platform/db/database.ts';
 import { expectBody, expectStatus, type Client } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import type { startTestServerWithMicrosoft, TestServer } from '../support/server.ts';
+import { expectedStreams } from './expected-streams.ts';
 import { contoso, startQoeWorld } from './world.ts';
 
 /**
@@ -170,29 +171,7 @@ describe('QoE ingest', () => {
     );
     const { records } = emu.control.callRecords('contoso');
     // Computed here from Graph's JSON, independently of the server's code.
-    const ms = (d: string) => Number(/^PT([\d.]+)S$/.exec(d)![1]) * 1000;
-    const expected = records
-      .filter((r: any) => gen.records.includes(r.id))
-      .flatMap((r: any) =>
-        r.sessions.flatMap((s: any) =>
-          s.segments.flatMap((g: any) =>
-            g.media.flatMap((m: any) =>
-              m.streams.map((x: any) => ({
-                call: r.id,
-                jitter: ms(x.averageJitter),
-                loss: x.averagePacketLossRate,
-                rtt: ms(x.averageRoundTripTime),
-                poor:
-                  ms(x.averageJitter) > 30 ||
-                  x.averagePacketLossRate > 0.1 ||
-                  ms(x.averageRoundTripTime) > 500 ||
-                  x.averageAudioDegradation > 1 ||
-                  x.averageRatioOfConcealedSamples > 0.07,
-              })),
-            ),
-          ),
-        ),
-      );
+    const expected = expectedStreams(records.filter((r: any) => gen.records.includes(r.id)));
     const stored = await queryRows<any>(
       db(),
       sql`select call_id, avg_jitter_ms, avg_packet_loss, avg_round_trip_ms, poor, caller_kind, callee_kind, audio_codec

@@ -5,6 +5,7 @@ import { queryRows } from '../../src/platform/db/database.ts';
 import { expectBody, expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import { startRoutingWorld, waitForWorkflow, ZONE, type RoutingWorld } from '../support/routing.ts';
+import { expectedStreams } from './expected-streams.ts';
 import { startPublicAddress } from './public-address.ts';
 
 /**
@@ -26,7 +27,6 @@ let service: { id: string; trunkFqdn: string; shortName: string };
 const db = () => world.server.runtime.handle.db;
 const count = async (query: ReturnType<typeof sql>) =>
   Number((await queryRows<{ n: number }>(db(), query))[0]!.n);
-const ms = (d: string) => Number(/^PT([\d.]+)S$/.exec(d)![1]) * 1000;
 
 beforeAll(async () => {
   publicAddress = await startPublicAddress();
@@ -94,25 +94,7 @@ describe('sandbox: generated calls fill the store', () => {
       { timeoutMs: 30_000 },
     );
     // Computed here from Graph's JSON, independently of the server's code (Microsoft's poor thresholds).
-    const expected = records.flatMap((r) =>
-      r.sessions.flatMap((s: any) =>
-        s.segments.flatMap((g: any) =>
-          g.media.flatMap((m: any) =>
-            m.streams.map((x: any) => ({
-              call: r.id,
-              jitter: ms(x.averageJitter),
-              rtt: ms(x.averageRoundTripTime),
-              poor:
-                ms(x.averageJitter) > 30 ||
-                x.averagePacketLossRate > 0.1 ||
-                ms(x.averageRoundTripTime) > 500 ||
-                x.averageAudioDegradation > 1 ||
-                x.averageRatioOfConcealedSamples > 0.07,
-            })),
-          ),
-        ),
-      ),
-    );
+    const expected = expectedStreams(records);
     const stored = await queryRows<any>(
       db(),
       sql`select call_id, avg_jitter_ms, avg_round_trip_ms, poor, caller_kind, callee_kind
