@@ -1,7 +1,7 @@
 import {
   handOverVoiceRouting,
+  mergeVoiceRoutingOutcome,
   SbcOutcomeSchema,
-  VoiceRoutingOutcomeSchema,
   type ServiceStatus,
 } from '@trunkline/contracts';
 import { systemActor } from '../access/actor.ts';
@@ -20,7 +20,7 @@ import type { RoutingPlan } from './plan.ts';
 import type { EffectiveRouting } from './routing-settings.service.ts';
 import { DnsError } from '../dns/dns-provider.ts';
 import { retryAfterOf } from '../microsoft/throttle.ts';
-import { PREVIEW_READS_SECONDS, steps, type Outcome, type StepResult } from './steps.ts';
+import { PREVIEW_READS_SECONDS, readVoiceRouting, steps, type Outcome, type StepResult } from './steps.ts';
 import type { StepPatch, StepRetry, StepRow, WorkflowRow } from './workflow.repository.ts';
 
 /** Attempts of a step that fails for a passing reason (Microsoft or DNS unreachable) before it counts as failed. */
@@ -56,6 +56,9 @@ async function holdSbcRows(allocations: SbcAllocationsRepository, serviceId: str
   if (!record) return;
   await allocations.hold(record.sbcId, serviceId, heldRows(record));
 }
+
+/** A voice-routing record as stored (typed, or a legacy list of what Trunkline created), for the hand-over. */
+const voiceRecord = (raw: unknown) => readVoiceRouting((raw ?? {}) as Outcome);
 
 /** Thrown where a worker finds that its lease on the run has gone to another: it stops without writing. */
 class LeaseLost extends Error {
@@ -103,14 +106,14 @@ export function createRoutingRunner({
 
   /**
    * A removed service's claims on the tenant's shared Teams objects (created by Trunkline, usage added, the
-   * global grant) pass to every remaining service whose onboarding record names the same objects, so that the
-   * last one to leave removes them. Called once, as the offboarding's voice-routing step ends (every offboarding
-   * has that step).
+   * global grant) pass to every remaining service with a voice-routing record (`handOverVoiceRouting`: also one
+   * that does not name the objects yet, its step cut off), so that the last one to leave removes them. Called
+   * once, as the offboarding's voice-routing step ends (every offboarding has that step).
    */
   async function handOverTeamsClaims(r: Parameters<Parameters<typeof uow>[0]>[0], w: WorkflowRow) {
     const mine = (w.plan as StoredPlan).onboardingOutcomes?.['voice-routing'];
     if (!mine) return;
-    const leaving = VoiceRoutingOutcomeSchema.parse(mine);
+    const leaving = voiceRecord(mine);
     for (const other of await r.workflows.servicesSharingTenant(w.serviceId)) {
       // The other service's newest run with Teams objects (an "SBC only" run has none).
       const last = await r.workflows.latestWithStep(other, 'voice-routing');
@@ -122,7 +125,7 @@ export function createRoutingRunner({
         const plan = last.workflow.plan as StoredPlan;
         const record = plan.onboardingOutcomes?.['voice-routing'];
         if (step?.status === 'succeeded' || !record) continue;
-        const after = handOverVoiceRouting(VoiceRoutingOutcomeSchema.parse(record), leaving);
+        const after = handOverVoiceRouting(voiceRecord(record), leaving);
         await r.workflows.setPlan(last.workflow.id, {
           ...plan,
           onboardingOutcomes: { ...plan.onboardingOutcomes, 'voice-routing': after },
@@ -130,7 +133,7 @@ export function createRoutingRunner({
         continue;
       }
       if (!step?.outcome) continue;
-      const before = VoiceRoutingOutcomeSchema.parse(step.outcome);
+      const before = voiceRecord(step.outcome);
       const after = handOverVoiceRouting(before, leaving);
       if (JSON.stringify(after) !== JSON.stringify(before))
         await r.workflows.updateStep(last.workflow.id, 'voice-routing', { outcome: after });
@@ -246,15 +249,31 @@ export function createRoutingRunner({
       (retries = [...retries, { at: now().toISOString(), reason }].slice(-RETRIES_KEPT));
     if (!(await markRunning(w, step, { status: 'running', attempts, startedAt: step.startedAt ?? now() })))
       return false;
-    // Holding the tenant now, an offboarding reads its records again: a service that left while this run waited
-    // may have handed its claims on the shared Teams objects over into them (handOverTeamsClaims).
-    if (step.name === 'voice-routing' && w.kind === 'offboard')
-      plan = ((await repos.workflows.get(w.id))?.workflow.plan as StoredPlan | undefined) ?? plan;
+    // Holding the tenant now, the step reads its records again: a service that left while this run waited may have
+    // handed its claims on the shared Teams objects over into them (handOverTeamsClaims): an onboarding's step
+    // record (read before the claim), an offboarding's copy of the onboarding records, or, when that service left
+    // while this offboarding was being started, the onboarding record the copy was taken from (merged in).
+    let own = step.outcome as Outcome | null;
+    if (step.name === 'voice-routing') {
+      const fresh = await repos.workflows.get(w.id);
+      if (w.kind === 'onboard')
+        own = (fresh?.steps.find((s) => s.name === step.name)?.outcome as Outcome | null) ?? own;
+      else {
+        plan = (fresh?.workflow.plan as StoredPlan | undefined) ?? plan;
+        const onboarding = (await repos.workflows.latestOutcomes(w.serviceId))['voice-routing'];
+        const copy = plan.onboardingOutcomes?.['voice-routing'];
+        if (onboarding)
+          plan = {
+            ...plan,
+            onboardingOutcomes: {
+              ...plan.onboardingOutcomes,
+              'voice-routing': mergeVoiceRoutingOutcome(voiceRecord(copy), voiceRecord(onboarding)),
+            },
+          };
+      }
+    }
     if (w.status !== 'running') await repos.workflows.setStatus(w.id, 'running');
-    const previous =
-      w.kind === 'offboard'
-        ? (plan.onboardingOutcomes?.[step.name] ?? {})
-        : ((step.outcome as Outcome | null) ?? {});
+    const previous = w.kind === 'offboard' ? (plan.onboardingOutcomes?.[step.name] ?? {}) : (own ?? {});
     const impl = steps[step.name as keyof typeof steps];
     // What the step recorded so far (onboarding only: offboarding keeps what onboarding recorded).
     let recorded = previous;
@@ -343,7 +362,8 @@ export function createRoutingRunner({
       };
     }
     if (lost()) return false;
-    return afterResult(w, { ...step, retries }, attempts, recorded, result);
+    // With the records as read once holding the tenant: a leaving service hands over what it was handed.
+    return afterResult({ ...w, plan }, { ...step, retries }, attempts, recorded, result);
   }
 
   async function afterResult(

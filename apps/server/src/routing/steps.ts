@@ -128,7 +128,8 @@ const readDomain = (raw: Outcome): DomainOutcome =>
     'createdDomain' in raw && !('created' in raw) ? { created: raw.createdDomain === true } : raw,
   );
 
-const readVoiceRouting = (raw: Outcome): VoiceRoutingOutcome => {
+/** A voice-routing record as stored, legacy lists included (also for the hand-over of claims, runner.ts). */
+export const readVoiceRouting = (raw: Outcome): VoiceRoutingOutcome => {
   const created = 'usage' in raw || 'route' in raw ? null : legacyList(raw, 'created');
   if (!created) return read(VoiceRoutingOutcomeSchema, raw);
   const named = (object: string) =>
