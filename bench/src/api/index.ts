@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { openDatabase } from '@trunkline/server';
-import { percentile, startStack, type Stack } from '../scale/stack.ts';
+import { startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
+import { percentile, roundMs as round, sampleMs } from '../stats.ts';
 
 /**
  * Issue #14's bench item 5: p50/p95/p99 of the API's read paths at `n` services (default 10,000), on in-memory
@@ -35,7 +34,7 @@ export async function apiAt(
   options: { databaseUrl?: string; runs?: number } = {},
 ): Promise<ApiResult> {
   const runs = options.runs ?? 100;
-  const database = options.databaseUrl ? await throwawayDatabase(options.databaseUrl) : undefined;
+  const database = options.databaseUrl ? await throwawayDatabase(options.databaseUrl, 'tl_bench') : undefined;
   const s = await startStack({}, 'api', database?.handle);
   try {
     const t0 = performance.now();
@@ -71,15 +70,13 @@ export async function apiAt(
     const lastCursor = cursor ?? before;
 
     const timed = async (url: string): Promise<Timing> => {
-      for (let i = 0; i < 5; i++) await s.call('GET', url);
-      const samples: number[] = [];
       let total: number | undefined;
-      for (let i = 0; i < runs; i++) {
-        const t = performance.now();
-        const body = await s.call<{ total?: number }>('GET', url);
-        samples.push(performance.now() - t);
-        total = body.total;
-      }
+      const samples = await sampleMs(
+        async () => {
+          total = (await s.call<{ total?: number }>('GET', url)).total;
+        },
+        { runs, warmup: 5 },
+      );
       return {
         p50: round(percentile(samples, 50)),
         p95: round(percentile(samples, 95)),
@@ -115,25 +112,6 @@ export async function apiAt(
     await s.stop();
     await database?.drop();
   }
-}
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
-/** A new database on the server `serverUrl` names, dropped (with its connections) by `drop`. */
-async function throwawayDatabase(serverUrl: string) {
-  const name = `tl_bench_${randomBytes(6).toString('hex')}`;
-  const admin = await openDatabase({ kind: 'postgres', url: serverUrl, poolSize: 1 });
-  await admin.db.execute(sql.raw(`create database ${name}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10 });
-  return {
-    handle,
-    async drop() {
-      await admin.db.execute(sql.raw(`drop database if exists ${name} with (force)`));
-      await admin.close();
-    },
-  };
 }
 
 /** `customers` customers, `n` services over them (one made through the API as the template) and their audit. */

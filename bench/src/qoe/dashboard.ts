@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { openDatabase } from '@trunkline/server';
-import { ORIGIN, percentile, startStack, type Stack } from '../scale/stack.ts';
+import { ORIGIN, startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
+import { percentile, roundMs as round, sampleMs } from '../stats.ts';
 
 /**
  * Issue #15's dashboard figures (docs/BENCHMARKS.md "QoE"): p50/p95 of the QoE dashboard's requests with `streams`
@@ -34,25 +33,6 @@ const SERVICES_PER_CUSTOMER = 4;
 const DAYS = 30;
 const CHUNK = 100_000;
 const CUSTOMER_PASSWORD = 'bench customer password';
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
-/** A new database on the server `serverUrl` names, dropped (with its connections) by `drop`. */
-async function throwawayDatabase(serverUrl: string) {
-  const name = `tl_bench_qoe_${randomBytes(6).toString('hex')}`;
-  const admin = await openDatabase({ kind: 'postgres', url: serverUrl, poolSize: 1 });
-  await admin.db.execute(sql.raw(`create database ${name}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10 });
-  return {
-    handle,
-    async drop() {
-      await admin.db.execute(sql.raw(`drop database if exists ${name} with (force)`));
-      await admin.close();
-    },
-  };
-}
 
 /** Customers and services (one service made through the API as the template, the rest copied from it). */
 export async function seedTenancy(s: Stack) {
@@ -177,7 +157,9 @@ export async function dashboardAt(
 ): Promise<DashboardResult> {
   const runs = options.runs ?? 50;
   const calls = Math.round(streams / 2);
-  const database = options.databaseUrl ? await throwawayDatabase(options.databaseUrl) : undefined;
+  const database = options.databaseUrl
+    ? await throwawayDatabase(options.databaseUrl, 'tl_bench_qoe')
+    : undefined;
   const s = await startStack({}, 'api', database?.handle);
   try {
     const t0 = performance.now();
@@ -207,13 +189,7 @@ export async function dashboardAt(
       return JSON.parse(text) as { nextCursor?: string | null };
     };
     const timed = async (url: string, cookie?: string): Promise<Timing> => {
-      for (let i = 0; i < 3; i++) await get(url, cookie);
-      const samples: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const t = performance.now();
-        await get(url, cookie);
-        samples.push(performance.now() - t);
-      }
+      const samples = await sampleMs(() => get(url, cookie), { runs, warmup: 3 });
       return { p50: round(percentile(samples, 50)), p95: round(percentile(samples, 95)), runs };
     };
     const now = Date.now();

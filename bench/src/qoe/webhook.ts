@@ -22,7 +22,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
-import { percentile, startStack } from '../scale/stack.ts';
+import { startStack } from '../scale/stack.ts';
+import { percentile } from '../stats.ts';
 
 const NOTIFY_APP = 'd4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61';
 const NOTIFY_SECRET = 'Ctso~notify-app.secret-0001';

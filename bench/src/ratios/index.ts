@@ -1,5 +1,5 @@
-import { performance } from 'node:perf_hooks';
 import { startStack } from '../scale/stack.ts';
+import { sampleMs } from '../stats.ts';
 
 /**
  * The first budgets of `npm run bench`, as ratios measured in one run so they hold on any machine:
@@ -38,14 +38,7 @@ export async function runRatios(options: { ci?: boolean } = {}): Promise<string[
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function time(fn: () => Promise<unknown>, runs = 40) {
-  for (let i = 0; i < 5; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  return median(samples);
+  return median(await sampleMs(fn, { runs, warmup: 5 }));
 }
 
 async function scenario(customers: number, services: number) {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { percentile, startStack } from './stack.ts';
+import { percentile, sampleMs } from '../stats.ts';
+import { startStack } from './stack.ts';
 
 /**
  * The services list at `n` services (bulk-inserted, analysed): p50/p95 of the first page, the last page by page
@@ -40,17 +41,16 @@ export async function listsAt(n: number, runs = 30) {
       `/api/v1/services?pageSize=${pageSize}`,
     );
     const timed = async (url: string) => {
-      for (let i = 0; i < 3; i++) await s.call('GET', url);
-      const samples: number[] = [];
       let total = 0;
       let estimate = false;
-      for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        const page = await s.call<{ total: number; totalIsEstimate: boolean }>('GET', url);
-        samples.push(performance.now() - t0);
-        total = page.total;
-        estimate = page.totalIsEstimate;
-      }
+      const samples = await sampleMs(
+        async () => {
+          const page = await s.call<{ total: number; totalIsEstimate: boolean }>('GET', url);
+          total = page.total;
+          estimate = page.totalIsEstimate;
+        },
+        { runs, warmup: 3 },
+      );
       return { p50: percentile(samples, 50), p95: percentile(samples, 95), total, estimate };
     };
     return {

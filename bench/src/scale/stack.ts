@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { createLogger, loadConfig, openDatabase, startRuntime, type Runtime } from '@trunkline/server';
 
 export const ORIGIN = 'http://bench.test';
@@ -73,7 +74,25 @@ export async function startStack(
   };
 }
 
-export const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-};
+/**
+ * A new database named `<prefix>_<random>` on the PostgreSQL server `serverUrl` names, opened for `startStack`;
+ * `drop` drops it (with its connections).
+ */
+export async function throwawayDatabase(
+  serverUrl: string,
+  prefix: string,
+): Promise<{ handle: Runtime['handle']; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = await openDatabase({ kind: 'postgres', url: serverUrl, poolSize: 1 });
+  await admin.db.execute(sql.raw(`create database ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10 });
+  return {
+    handle,
+    async drop() {
+      await admin.db.execute(sql.raw(`drop database if exists ${name} with (force)`));
+      await admin.close();
+    },
+  };
+}

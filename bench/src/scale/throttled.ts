@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { percentile } from './stack.ts';
+import { percentile } from '../stats.ts';
 import { pool, startWorld } from './world.ts';
 
 /**
