@@ -165,14 +165,18 @@ export function createRoutingRunner({
 
   async function fail(w: WorkflowRow, step: StepRow, message: string, retries: StepRetry[] = step.retries) {
     await uow(async (r) => {
-      await r.workflows.updateStep(w.id, step.name, {
-        status: 'failed',
-        lastError: message,
-        finishedAt: now(),
-        nextAttemptAt: null,
-        retries,
-      });
-      await r.workflows.setStatus(w.id, 'failed');
+      await r.workflows.updateStep(
+        w.id,
+        step.name,
+        {
+          status: 'failed',
+          lastError: message,
+          finishedAt: now(),
+          nextAttemptAt: null,
+          retries,
+        },
+        'failed',
+      );
       const service = await r.services.get({ kind: 'provider' }, w.serviceId);
       await r.services.update({ kind: 'provider' }, w.serviceId, { status: 'failed' });
       await recordAudit(r.audit, actor, {
@@ -201,8 +205,12 @@ export function createRoutingRunner({
   ) {
     const at = new Date(now().getTime() + seconds * 1000);
     await uow(async (r) => {
-      await r.workflows.updateStep(w.id, step.name, { status: 'waiting', nextAttemptAt: at, ...patch });
-      await r.workflows.setStatus(w.id, 'waiting');
+      await r.workflows.updateStep(
+        w.id,
+        step.name,
+        { status: 'waiting', nextAttemptAt: at, ...patch },
+        'waiting',
+      );
       await r.jobs.send(routingStepJob, { workflowId: w.id }, { startAfterSeconds: seconds });
     });
   }
@@ -211,13 +219,13 @@ export function createRoutingRunner({
     Math.min(MAX_WAIT_SECONDS, retryBaseSeconds * 2 ** Math.max(0, Math.min(attempt - 1, 12)));
 
   /**
-   * Marks a step running. The voice-routing step first claims its tenant's Teams objects (`claimTeamsStep`):
+   * Marks a step running (and its run: one write). The voice-routing step first claims its tenant's Teams objects (`claimTeamsStep`):
    * while another run of a service in the same tenant is changing them, this one waits a few seconds instead
    * (its job comes back then; not an attempt). Answers whether the step may run now.
    */
   async function markRunning(w: WorkflowRow, step: StepRow, running: StepPatch): Promise<boolean> {
     if (step.name !== 'voice-routing') {
-      await repos.workflows.updateStep(w.id, step.name, running);
+      await repos.workflows.updateStep(w.id, step.name, running, 'running');
       return true;
     }
     return uow(async (r) => {
@@ -234,13 +242,16 @@ export function createRoutingRunner({
     });
   }
 
-  /** Runs one step; answers whether the workflow should go on with the next one now. */
+  /**
+   * Runs one step; answers the run as the step's end left it when the workflow should go on with the next one now,
+   * else null.
+   */
   async function runStep(
     w: WorkflowRow,
     step: StepRow,
     lost: () => boolean,
     runAdapters: RoutingAdapters,
-  ): Promise<boolean> {
+  ): Promise<WorkflowRow | null> {
     let plan = w.plan as StoredPlan;
     const attempts = step.attempts + 1;
     // The step's retry history: every time it is tried again, when and why (kept in the step, shown by the API).
@@ -248,7 +259,7 @@ export function createRoutingRunner({
     const retried = (reason: string) =>
       (retries = [...retries, { at: now().toISOString(), reason }].slice(-RETRIES_KEPT));
     if (!(await markRunning(w, step, { status: 'running', attempts, startedAt: step.startedAt ?? now() })))
-      return false;
+      return null;
     // Holding the tenant now, the step reads its records again: a service that left while this run waited may have
     // handed its claims on the shared Teams objects over into them (handOverTeamsClaims): an onboarding's step
     // record (read before the claim), an offboarding's copy of the onboarding records, or, when that service left
@@ -272,7 +283,8 @@ export function createRoutingRunner({
           };
       }
     }
-    if (w.status !== 'running') await repos.workflows.setStatus(w.id, 'running');
+    if (step.name === 'voice-routing' && w.status !== 'running')
+      await repos.workflows.setStatus(w.id, 'running');
     const previous = w.kind === 'offboard' ? (plan.onboardingOutcomes?.[step.name] ?? {}) : (own ?? {});
     const impl = steps[step.name as keyof typeof steps];
     // What the step recorded so far (onboarding only: offboarding keeps what onboarding recorded).
@@ -328,7 +340,7 @@ export function createRoutingRunner({
         return once(false);
       });
     } catch (e) {
-      if (e instanceof LeaseLost || lost()) return false;
+      if (e instanceof LeaseLost || lost()) return null;
       if (!(e instanceof DnsError && e.kind === 'manual-action-required')) {
         const message = e instanceof Error ? e.message : String(e);
         log.warn({ workflowId: w.id, step: step.name, attempts, err: e }, 'routing step failed');
@@ -340,7 +352,7 @@ export function createRoutingRunner({
           const at = new Date(now().getTime() + seconds * 1000).toISOString();
           const lastError = `${message} (Microsoft asked to wait ${retryAfter} s: Retry-After; trying again at ${at})`;
           await later(w, step, seconds, { attempts: step.attempts, lastError, retries: retried(lastError) });
-          return false;
+          return null;
         }
         if (isTransient(e) && attempts < TRANSIENT_ATTEMPTS) {
           const lastError = `${message} (trying again)`;
@@ -348,10 +360,10 @@ export function createRoutingRunner({
             lastError,
             retries: retried(lastError),
           });
-          return false;
+          return null;
         }
         await fail(w, step, message, retries);
-        return false;
+        return null;
       }
       // Manual DNS: the step shows the records to create and checks again until they resolve.
       result = {
@@ -361,7 +373,7 @@ export function createRoutingRunner({
         then: 'keep-waiting',
       };
     }
-    if (lost()) return false;
+    if (lost()) return null;
     // With the records as read once holding the tenant: a leaving service hands over what it was handed.
     return afterResult({ ...w, plan }, { ...step, retries }, attempts, recorded, result);
   }
@@ -372,21 +384,25 @@ export function createRoutingRunner({
     attempts: number,
     recorded: Outcome,
     result: StepResult,
-  ): Promise<boolean> {
+  ): Promise<WorkflowRow | null> {
     // The step's own outcome is its whole record (merged monotonically by the step); offboarding keeps onboarding's.
     const outcome = w.kind === 'onboard' ? (result.outcome ?? recorded) : recorded;
     if (result.kind === 'done') {
-      await uow(async (r) => {
-        await r.workflows.updateStep(w.id, step.name, {
-          status: 'succeeded',
-          finishedAt: now(),
-          message: result.message,
-          lastError: null,
-          nextAttemptAt: null,
-          waitingSince: null,
-          outcome,
-          retries: step.retries,
-        });
+      const succeeded: StepPatch = {
+        status: 'succeeded',
+        finishedAt: now(),
+        message: result.message,
+        lastError: null,
+        nextAttemptAt: null,
+        waitingSince: null,
+        outcome,
+        retries: step.retries,
+      };
+      // One write, unless the step's end changes more than its record: then one transaction for all of it.
+      const more = (step.name === 'voice-routing' && w.kind === 'offboard') || step.name === 'configure-sbc';
+      if (!more) return repos.workflows.updateStep(w.id, step.name, succeeded);
+      return uow(async (r) => {
+        const after = await r.workflows.updateStep(w.id, step.name, succeeded);
         // A leaving service hands its claims on the tenant's shared Teams objects over as its voice-routing step
         // ends, while that step still holds the tenant (claimTeamsStep): every other service's voice-routing step
         // has either recorded its outcome (and takes the claims) or has not started (and reads the tenant as this
@@ -397,14 +413,14 @@ export function createRoutingRunner({
         if (step.name === 'configure-sbc')
           if (w.kind === 'onboard') await holdSbcRows(r.sbcAllocations, w.serviceId, outcome);
           else await r.sbcAllocations.release(w.serviceId);
+        return after;
       });
-      return true;
     }
     const since = step.waitingSince ?? now();
     const pastDeadline = now().getTime() - since.getTime() > result.deadlineMinutes * 60_000;
     if (pastDeadline && result.then === 'fail') {
       await fail(w, step, `Gave up after ${result.deadlineMinutes} minutes: ${result.message}`);
-      return false;
+      return null;
     }
     const message = pastDeadline
       ? `Past the deadline, still checking hourly. ${result.message}`
@@ -418,7 +434,7 @@ export function createRoutingRunner({
         -RETRIES_KEPT,
       ),
     });
-    return false;
+    return null;
   }
 
   return {
@@ -454,9 +470,9 @@ export function createRoutingRunner({
         },
       };
       try {
+        let found = await repos.workflows.get(workflowId);
         for (;;) {
           if (lost) return 'stopped';
-          const found = await repos.workflows.get(workflowId);
           if (!found) return 'stopped';
           const { workflow, steps: rows } = found;
           if (
@@ -472,7 +488,18 @@ export function createRoutingRunner({
           }
           // A delayed attempt that is not due yet (an early duplicate job): its own job comes later.
           if (step.status === 'waiting' && step.nextAttemptAt && step.nextAttemptAt > now()) return 'stopped';
-          if (!(await runStep(workflow, step, () => lost, runAdapters))) return 'stopped';
+          const after = await runStep(workflow, step, () => lost, runAdapters);
+          if (!after) return 'stopped';
+          // The next step starts from the run as the step's end wrote it and the steps as read, this one done: while
+          // this worker holds the lease nobody else changes them, except a leaving service of the same tenant,
+          // which hands its claims on the shared Teams objects over into a voice-routing step's record
+          // (handOverTeamsClaims). So the steps are read again only before that step.
+          const left = rows.map((s) => (s === step ? { ...s, status: 'succeeded' } : s));
+          const next = left.find((s) => s.status !== 'succeeded' && s.status !== 'skipped');
+          found =
+            next?.name === 'voice-routing'
+              ? await repos.workflows.get(workflowId)
+              : { workflow: after, steps: left };
         }
       } finally {
         clearInterval(heartbeat);

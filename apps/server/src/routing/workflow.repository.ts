@@ -308,16 +308,36 @@ export function createWorkflowsRepository(db: Executor) {
       await db.update(workflows).set({ updatedAt: now }).where(eq(workflows.id, workflowId));
       return true;
     },
+    /**
+     * Changes a step and touches its run (`updatedAt`; with `status`, the run's status too, as `setStatus` does) in
+     * one statement: a step's start, checkpoints and outcome are each one write (the runner makes several per step,
+     * between Microsoft calls). Answers the run as it is afterwards (null: no such run).
+     */
     async updateStep(
       workflowId: string,
       name: string,
-      patch: Partial<Omit<StepRow, 'workflowId' | 'name' | 'position'>>,
-    ) {
-      await db
-        .update(workflowSteps)
-        .set(patch)
-        .where(and(eq(workflowSteps.workflowId, workflowId), eq(workflowSteps.name, name)));
-      await db.update(workflows).set({ updatedAt: new Date() }).where(eq(workflows.id, workflowId));
+      patch: StepPatch,
+      status?: WorkflowRow['status'],
+    ): Promise<WorkflowRow | null> {
+      const now = new Date();
+      const step = db.$with('step').as(
+        db
+          .update(workflowSteps)
+          .set(patch)
+          .where(and(eq(workflowSteps.workflowId, workflowId), eq(workflowSteps.name, name)))
+          .returning({ workflowId: workflowSteps.workflowId }),
+      );
+      const [w] = await db
+        .with(step)
+        .update(workflows)
+        .set(
+          status
+            ? { status, updatedAt: now, finishedAt: status === 'succeeded' ? now : null }
+            : { updatedAt: now },
+        )
+        .where(eq(workflows.id, workflowId))
+        .returning();
+      return w ?? null;
     },
   };
 }
