@@ -14,19 +14,39 @@ export class ProbeError extends Error {
 }
 
 /**
+ * The trust store a handshake verifies the SBC's chain against: the system's roots and `extraCa`, built once per
+ * list of extra CAs and kept. Building it parses every root certificate (about 9 ms of CPU here); one per check
+ * made a twentieth of the server's CPU in the 500-tenant bench, where every finished run is checked at once.
+ */
+const trustStores = new Map<string, tls.SecureContext>();
+export function trustStore(extraCa: string[] = []): tls.SecureContext {
+  const key = extraCa.join('\n');
+  let store = trustStores.get(key);
+  if (!store) {
+    store = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extraCa] });
+    trustStores.set(key, store);
+  }
+  return store;
+}
+
+/**
  * Opens a TLS connection to the SBC (SNI = the trunk FQDN). The certificate is not judged here (the health check
  * judges it with RFC 6125 rules, its dates and whether its chain verified), so the handshake accepts any
- * certificate; nothing secret is sent. `ca`: the roots its chain is verified against (`socket.authorized`); the
- * name is left to the RFC 6125 matcher.
+ * certificate; nothing secret is sent. `trust`: the roots its chain is verified against (`socket.authorized`,
+ * see `trustStore`); the name is left to the RFC 6125 matcher.
  */
-export function connectTls(target: SipTarget, timeoutMs: number, ca?: string[]): Promise<tls.TLSSocket> {
+export function connectTls(
+  target: SipTarget,
+  timeoutMs: number,
+  trust?: tls.SecureContext,
+): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
       host: target.address,
       port: target.port,
       servername: target.servername,
       rejectUnauthorized: false,
-      ...(ca ? { ca } : {}),
+      ...(trust ? { secureContext: trust } : {}),
       checkServerIdentity: () => undefined,
     });
     const timer = setTimeout(() => {
@@ -63,7 +83,7 @@ export async function fetchCertificate(
   timeoutMs: number,
   extraCa: string[] = [],
 ): Promise<CertificateFacts> {
-  const socket = await connectTls(target, timeoutMs, [...tls.rootCertificates, ...extraCa]);
+  const socket = await connectTls(target, timeoutMs, trustStore(extraCa));
   try {
     const peer = socket.getPeerCertificate();
     if (!peer.raw) throw new ProbeError(`${target.address}:${target.port} presented no certificate.`);
