@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
-import QRCode from 'qrcode';
 
 /**
  * TOTP (RFC 6238) through otpauth: HMAC-SHA1, 6 digits, 30-second steps, the parameters every authenticator
@@ -47,6 +46,8 @@ export async function totpEnrolment(
   { issuer, account }: { issuer: string; account: string },
 ): Promise<{ otpauthUri: string; qrCode: string }> {
   const otpauthUri = totpOf(secretBase32, TOTP_DEFAULTS, account, issuer).toString();
+  // qrcode is loaded on the first enrolment, not at start-up: most processes never draw one.
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { otpauthUri, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
 }
