@@ -7,6 +7,16 @@ import type { ListParams } from '../api/resource.ts';
 
 export const defaultPageSize = 25;
 
+/** A copy of `params` with `changes` made: a value sets its parameter, null or '' removes it. */
+export function withParams(params: URLSearchParams, changes: Record<string, string | null>): URLSearchParams {
+  const next = new URLSearchParams(params);
+  for (const [name, value] of Object.entries(changes)) {
+    if (value) next.set(name, value);
+    else next.delete(name);
+  }
+  return next;
+}
+
 export type SortOrder = 'asc' | 'desc';
 
 /** The columns a list may be sorted by and how it is sorted when the URL says nothing. */
@@ -38,17 +48,7 @@ export function useListParams(filterNames: readonly string[] = [], sortOptions?:
   }
 
   const update = (changes: Record<string, string | null>, replace: boolean) =>
-    setSearchParams(
-      (previous) => {
-        const next = new URLSearchParams(previous);
-        for (const [name, value] of Object.entries(changes)) {
-          if (value) next.set(name, value);
-          else next.delete(name);
-        }
-        return next;
-      },
-      { replace },
-    );
+    setSearchParams((previous) => withParams(previous, changes), { replace });
   const commitSearch = useDebouncedCallback(
     (value: string) => update({ q: value.trim() || null, page: null }, true),
     300,

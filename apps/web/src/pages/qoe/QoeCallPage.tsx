@@ -76,47 +76,41 @@ function MetricCell({
   );
 }
 
-/** The streams table's metric columns, in order: how each reads its average (and maximum) and writes them. */
+/** The stream's figures that are numbers (or missing). */
+type StreamFigure = {
+  [K in keyof QoeStreamDetail]: QoeStreamDetail[K] extends number | null ? K : never;
+}[keyof QoeStreamDetail];
+
+/** The streams table's metric columns, in order: the figures of the average (and maximum) and how they read. */
 const METRIC_COLUMNS: {
   metric: QoePoorMetric;
   label: string;
   format: (value: number | null) => string;
-  avg: (s: QoeStreamDetail) => number | null;
-  max?: (s: QoeStreamDetail) => number | null;
+  avg: StreamFigure;
+  max?: StreamFigure;
 }[] = [
-  {
-    metric: 'jitter',
-    label: 'Jitter',
-    format: formatMs,
-    avg: (s) => s.avgJitterMs,
-    max: (s) => s.maxJitterMs,
-  },
+  { metric: 'jitter', label: 'Jitter', format: formatMs, avg: 'avgJitterMs', max: 'maxJitterMs' },
   {
     metric: 'packetLoss',
     label: 'Packet loss',
     format: formatPercent,
-    avg: (s) => s.avgPacketLoss,
-    max: (s) => s.maxPacketLoss,
+    avg: 'avgPacketLoss',
+    max: 'maxPacketLoss',
   },
   {
     metric: 'roundTrip',
     label: 'Round trip',
     format: formatMs,
-    avg: (s) => s.avgRoundTripMs,
-    max: (s) => s.maxRoundTripMs,
+    avg: 'avgRoundTripMs',
+    max: 'maxRoundTripMs',
   },
-  {
-    metric: 'audioDegradation',
-    label: 'Degradation',
-    format: formatRatio,
-    avg: (s) => s.avgAudioDegradation,
-  },
+  { metric: 'audioDegradation', label: 'Degradation', format: formatRatio, avg: 'avgAudioDegradation' },
   {
     metric: 'concealedRatio',
     label: 'Concealed',
     format: formatPercent,
-    avg: (s) => s.avgConcealedRatio,
-    max: (s) => s.maxConcealedRatio,
+    avg: 'avgConcealedRatio',
+    max: 'maxConcealedRatio',
   },
 ];
 
@@ -141,12 +135,12 @@ function StreamsTable({ streams, thresholds }: { streams: QoeStreamDetail[]; thr
               <Table.Td>{[s.mediaLabel, graphWords(s.direction)].filter(Boolean).join(' · ')}</Table.Td>
               <Table.Td>{s.audioCodec ?? s.videoCodec ?? '—'}</Table.Td>
               {METRIC_COLUMNS.map(({ metric, format, avg, max }) => {
-                const highest = max?.(s) ?? null;
+                const highest = max ? s[max] : null;
                 return (
                   <MetricCell
                     key={metric}
                     metric={metric}
-                    avg={format(avg(s))}
+                    avg={format(s[avg])}
                     max={highest === null ? undefined : format(highest)}
                     thresholds={thresholds}
                     poorBy={s.poorBy}

@@ -1,5 +1,6 @@
 import { useSearchParams } from 'react-router-dom';
 import { useLocalStorage } from '@mantine/hooks';
+import { withParams } from '../../ui/list.ts';
 import { readRange, rangeToParams, type Range } from './range.ts';
 
 /** How often the dashboard asks again while auto-refresh is on and the tab is visible. */
@@ -25,17 +26,7 @@ export function useQoeFilters() {
   });
 
   const update = (changes: Record<string, string | null>) =>
-    setSearchParams(
-      (previous) => {
-        const next = new URLSearchParams(previous);
-        for (const [name, value] of Object.entries(changes)) {
-          if (value) next.set(name, value);
-          else next.delete(name);
-        }
-        return next;
-      },
-      { replace: false },
-    );
+    setSearchParams((previous) => withParams(previous, changes), { replace: false });
 
   return {
     range,
