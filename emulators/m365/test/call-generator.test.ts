@@ -285,6 +285,16 @@ describe('call generator', () => {
   });
 });
 
+/**
+ * 100 calls, each notified and its answer recorded by Graph (the webhook may have seen a request before Graph saw
+ * its answer), then one call more: its record id, whose notification meets the endpoint's record of answers.
+ */
+const oneMoreAfter100 = async (emu: M365Emulator) => {
+  emu.control.generate({ tenant: 'contoso', trunkFqdn: TRUNK, calls: 100, failedCalls: 0 });
+  await eventually(() => emu.control.deliveries().length === 100);
+  return emu.control.generate({ tenant: 'contoso', trunkFqdn: TRUNK, calls: 1, failedCalls: 0 }).records[0];
+};
+
 describe("Graph's delivery to a slow webhook", () => {
   it('drops new notifications for an endpoint whose answers were mostly slow (over 15 % of at least 100)', async () => {
     const emu = await start();
@@ -292,15 +302,7 @@ describe("Graph's delivery to a slow webhook", () => {
     // Every answer counts as slow: the webhook waits 20 ms, the bar is 5 ms.
     emu.control.setCallRecordSettings({ slowMs: 5 });
     hookDelayMs = 20;
-    emu.control.generate({ tenant: 'contoso', trunkFqdn: TRUNK, calls: 100, failedCalls: 0 });
-    // Graph has recorded every answer (the webhook may have seen a request before Graph saw its answer).
-    await eventually(() => emu.control.deliveries().length === 100);
-    const [next] = emu.control.generate({
-      tenant: 'contoso',
-      trunkFqdn: TRUNK,
-      calls: 1,
-      failedCalls: 0,
-    }).records;
+    const next = await oneMoreAfter100(emu);
     const dropped = await eventually(() =>
       (emu.control.deliveries() as Delivery[]).find((d) => d.resourceId === next),
     );
@@ -315,15 +317,7 @@ describe("Graph's delivery to a slow webhook", () => {
     emu.control.setCallRecordSettings({ timeoutMs: 1000, maxAttempts: 1, slowMs: 86_400_000 });
     hookDelayMs = 1500;
     hookSlowCount = 12;
-    emu.control.generate({ tenant: 'contoso', trunkFqdn: TRUNK, calls: 100, failedCalls: 0 });
-    // Graph has recorded every answer (the webhook may have seen a request before Graph saw its answer).
-    await eventually(() => emu.control.deliveries().length === 100);
-    const [next] = emu.control.generate({
-      tenant: 'contoso',
-      trunkFqdn: TRUNK,
-      calls: 1,
-      failedCalls: 0,
-    }).records;
+    const next = await oneMoreAfter100(emu);
     const delayed = await eventually(
       () => (emu.control.deliveries() as Delivery[]).find((d) => d.resourceId === next),
       20_000,
