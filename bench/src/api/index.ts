@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
+import { seedTemplateService, startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
 import { percentile, roundMs as round, sampleMs } from '../stats.ts';
 
 /**
@@ -116,15 +116,10 @@ export async function apiAt(
 
 /** `customers` customers, `n` services over them (one made through the API as the template) and their audit. */
 export async function seed(s: Stack, n: number, customers: number) {
-  const first = await s.call('POST', '/api/v1/customers', { name: 'Customer 0000 Seed' });
-  const template = await s.call('POST', '/api/v1/services', {
-    customerId: first.id,
-    type: 'direct-routing',
+  const { service: template } = await seedTemplateService(s, {
+    customer: 'Customer 0000 Seed',
     fullName: 'Service 00000',
     shortName: 'svc-00000',
-    licenseType: 'hosted-essentials-plus',
-    licensedUsers: 1,
-    adminAuth: { method: 'invite', email: 'admin@example.com' },
   });
   await s.rows(sql`
     insert into customers (name, created_at)

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { ORIGIN, startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
+import { ORIGIN, seedTemplateService, startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
 import { percentile, roundMs as round, sampleMs } from '../stats.ts';
 
 /**
@@ -36,15 +36,10 @@ const CUSTOMER_PASSWORD = 'bench customer password';
 
 /** Customers and services (one service made through the API as the template, the rest copied from it). */
 export async function seedTenancy(s: Stack) {
-  const first = await s.call('POST', '/api/v1/customers', { name: 'QoE customer 00' });
-  const template = await s.call('POST', '/api/v1/services', {
-    customerId: first.id,
-    type: 'direct-routing',
+  const { customer: first, service: template } = await seedTemplateService(s, {
+    customer: 'QoE customer 00',
     fullName: 'QoE service 000',
     shortName: 'qoe-000',
-    licenseType: 'hosted-essentials-plus',
-    licensedUsers: 1,
-    adminAuth: { method: 'invite', email: 'admin@example.com' },
   });
   await s.rows(sql`
     insert into customers (name)

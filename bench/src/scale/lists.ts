@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { percentile, sampleMs } from '../stats.ts';
-import { startStack } from './stack.ts';
+import { seedTemplateService, startStack } from './stack.ts';
 
 /**
  * The services list at `n` services (bulk-inserted, analysed): p50/p95 of the first page, the last page by page
@@ -10,15 +10,10 @@ import { startStack } from './stack.ts';
 export async function listsAt(n: number, runs = 30) {
   const s = await startStack({}, 'api');
   try {
-    const customer = await s.call('POST', '/api/v1/customers', { name: 'Lists customer' });
-    const seed = await s.call('POST', '/api/v1/services', {
-      customerId: customer.id,
-      type: 'direct-routing',
+    const { service: seed } = await seedTemplateService(s, {
+      customer: 'Lists customer',
       fullName: 'Seed service',
       shortName: 'seed-service',
-      licenseType: 'hosted-essentials-plus',
-      licensedUsers: 1,
-      adminAuth: { method: 'invite', email: 'admin@example.com' },
     });
     const db = s.handle.db;
     for (let from = 1; from <= n - 1; from += 20_000) {

@@ -75,6 +75,27 @@ export async function startStack(
 }
 
 /**
+ * A customer named `customer` and one service in it made through the API (invitation path, one licensed user): the
+ * template a bench's bulk inserts copy.
+ */
+export async function seedTemplateService(
+  s: Stack,
+  { customer, fullName, shortName }: { customer: string; fullName: string; shortName: string },
+) {
+  const first = await s.call('POST', '/api/v1/customers', { name: customer });
+  const service = await s.call('POST', '/api/v1/services', {
+    customerId: first.id,
+    type: 'direct-routing',
+    fullName,
+    shortName,
+    licenseType: 'hosted-essentials-plus',
+    licensedUsers: 1,
+    adminAuth: { method: 'invite', email: 'admin@example.com' },
+  });
+  return { customer: first, service };
+}
+
+/**
  * A new database named `<prefix>_<random>` on the PostgreSQL server `serverUrl` names, opened for `startStack`;
  * `drop` drops it (with its connections).
  */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { startStack } from './stack.ts';
+import { seedTemplateService, startStack } from './stack.ts';
 
 const cpuMs = () => {
   const c = process.cpuUsage();
@@ -16,15 +16,10 @@ const cpuMs = () => {
 export async function onboardingViews(services: number, views: number, changes = 20) {
   const s = await startStack({}, 'api');
   try {
-    const customer = await s.call('POST', '/api/v1/customers', { name: 'Views customer' });
-    const seed = await s.call('POST', '/api/v1/services', {
-      customerId: customer.id,
-      type: 'direct-routing',
+    const { customer, service: seed } = await seedTemplateService(s, {
+      customer: 'Views customer',
       fullName: 'Seed service',
       shortName: 'seed-view',
-      licenseType: 'hosted-essentials-plus',
-      licensedUsers: 1,
-      adminAuth: { method: 'invite', email: 'admin@example.com' },
     });
     await s.handle.db.execute(sql`
       insert into services (customer_id, type, full_name, short_name, subdomain, zone, trunk_fqdn, license_type,
