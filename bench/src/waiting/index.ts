@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { startStack, type Stack } from '../scale/stack.ts';
 import { pool } from '../scale/world.ts';
+import { seedDormantClones, verifyClones } from './clones.ts';
 
 /**
  * Issue #14's bench item 4, "waiting cheaply" (docs/BENCHMARKS.md "Waiting cheaply"): `n` services waiting for
@@ -69,12 +70,20 @@ async function startEmulators(tenants: number): Promise<{ child: ChildProcess; w
   return { child, world: JSON.parse(line) as Emulators };
 }
 
+/** A request that failed because the server reset its connection (fetch's "fetch failed", cause ECONNRESET). */
+const resetConnection = (e: unknown): boolean => {
+  for (let c: unknown = e; c instanceof Error; c = c.cause)
+    if ((c as NodeJS.ErrnoException).code === 'ECONNRESET') return true;
+  return false;
+};
+
 const count = async (stack: Stack, query: ReturnType<typeof sql>) =>
   Number((await stack.rows<{ n: number }>(query))[0]!.n);
 
 /** Server CPU (this process) and slots busy over `seconds` of nothing happening but what the server does itself. */
 async function idleWindow(stack: Stack, seconds: number, emulatorPid: number) {
   const since = new Date();
+  const loadAtStart = os.loadavg();
   const cpu0 = selfCpuSeconds();
   const emu0 = childCpuSeconds(emulatorPid);
   const t0 = performance.now();
@@ -109,14 +118,19 @@ async function idleWindow(stack: Stack, seconds: number, emulatorPid: number) {
       oldestActiveS: round(oldest, 1),
     },
     routingJobsStarted: routingJobs,
+    /** The machine's load average (1, 5, 15 min) at the window's start and end: it is shared. */
+    load: { atStart: loadAtStart.map((x) => round(x)), atEnd: os.loadavg().map((x) => round(x)) },
     since,
   };
 }
 
 export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): Promise<string[]> {
-  const n = full ? 10_000 : ci ? 50 : 500;
+  const n = Number(process.env.BENCH_WAITING_SERVICES) || (full ? 10_000 : ci ? 50 : 500);
+  const concurrency = Number(process.env.BENCH_WAITING_CONCURRENCY) || 8;
   const idleSeconds = full ? 60 : ci ? 10 : 15;
-  const tenants = Math.ceil(n / PER_TENANT);
+  // Made through the API; the rest (--full) are dormant clones of them (clones.ts).
+  const nApi = Math.min(n, Number(process.env.BENCH_WAITING_API_SERVICES) || (full ? 1_000 : n));
+  const tenants = Math.ceil(nApi / PER_TENANT);
   const misses: string[] = [];
   const loadAtStart = os.loadavg();
   const { child, world } = await startEmulators(tenants);
@@ -159,20 +173,20 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
 
     // Setup, timed apart: connect n services, then start their runs and let them reach the activation wait.
     const tSetup = performance.now();
+    const cpuSetup0 = { server: selfCpuSeconds(), emulators: childCpuSeconds(child.pid!) };
     const names = Object.keys(world.admins);
     const customers = new Map<string, string>();
     for (const t of names)
       customers.set(t, (await s.call('POST', '/api/v1/customers', { name: `Waiting ${t}` })).id);
+    let resets = 0;
     const ids = await pool(
-      Array.from({ length: n }, (_, i) => i),
-      8,
+      Array.from({ length: nApi }, (_, i) => i),
+      concurrency,
       async (i) => {
         const tenant = names[Math.floor(i / PER_TENANT)]!;
         const admin = world.admins[tenant]!;
-        const svc = await s.call<{ id: string; connection: { state: string; message: string } }>(
-          'POST',
-          '/api/v1/services',
-          {
+        const create = () =>
+          s.call<{ id: string; connection: { state: string; message: string } }>('POST', '/api/v1/services', {
             customerId: customers.get(tenant),
             type: 'direct-routing',
             fullName: `Waiting ${i}`,
@@ -180,14 +194,33 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
             licenseType: 'hosted-essentials-plus',
             licensedUsers: 1,
             adminAuth: { method: 'credentials', ...admin },
-          },
-        );
+          });
+        const svc = await create().catch(async (e: unknown) => {
+          // A connection the server reset (a kept-alive socket closed as it was reused): the request may or may
+          // not have been served. Served: the service is there, connected; else it is asked again.
+          if (!resetConnection(e)) throw e;
+          resets++;
+          await sleep(1000);
+          const [row] = await s.rows<{ id: string; ok: boolean }>(
+            sql`select s.id, c.last_success_at is not null as ok
+                  from services s left join service_connections c on c.service_id = s.id
+                 where s.short_name = ${`wait-${i}`}`,
+          );
+          if (!row) return create();
+          return {
+            id: row.id,
+            connection: { state: row.ok ? 'connected' : 'failed', message: 'after a reset' },
+          };
+        });
         if (svc.connection.state !== 'connected') throw new Error(`wait-${i}: ${svc.connection.message}`);
         return svc.id;
       },
     );
     const connectedS = (performance.now() - tSetup) / 1000;
-    console.log(`waiting: ${n} services connected in ${round(connectedS, 1)} s`);
+    const cpuConnect = { server: selfCpuSeconds(), emulators: childCpuSeconds(child.pid!) };
+    console.log(
+      `waiting: ${nApi} services connected in ${round(connectedS, 1)} s (CPU server ${round(cpuConnect.server - cpuSetup0.server, 1)} s, emulators ${round(cpuConnect.emulators - cpuSetup0.emulators, 1)} s)`,
+    );
     for (let tick = 1; ; tick++) {
       const left = await count(
         s,
@@ -199,7 +232,28 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
       await sleep(500);
     }
     const tRuns = performance.now();
-    await pool(ids, 8, (id) => s.call('POST', `/api/v1/services/${id}/routing`, { configureDns: true }));
+    console.log(`waiting: Teams-role checks done at ${round((performance.now() - tSetup) / 1000, 1)} s`);
+    const cpuRuns0 = selfCpuSeconds();
+    await pool(ids, concurrency, async (id) => {
+      const start = () => s.call('POST', `/api/v1/services/${id}/routing`, { configureDns: true });
+      await start().catch(async (e: unknown) => {
+        if (!resetConnection(e)) throw e;
+        resets++;
+        await sleep(1000);
+        const started = await count(
+          s,
+          sql`select count(*)::int as n from workflows where service_id = ${id}`,
+        );
+        if (!started) await start();
+      });
+    });
+    const postRouting = {
+      s: round((performance.now() - tRuns) / 1000, 1),
+      serverCpuS: round(selfCpuSeconds() - cpuRuns0, 1),
+    };
+    console.log(
+      `waiting: POST /routing for all in ${postRouting.s} s (server CPU ${postRouting.serverCpuS} s)`,
+    );
     const waitingNow = () =>
       count(
         s,
@@ -213,37 +267,84 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
       );
       if (failed.length)
         throw new Error(`${failed.length} routing runs failed during the setup: ${JSON.stringify(failed)}`);
-      if ((await waitingNow()) === n) break;
+      if ((await waitingNow()) === nApi) break;
       if (tick % 30 === 0) {
-        const steps = await s.rows<{ name: string; status: string; n: number }>(
+        // Grouped by step, status and the kind of wait (the message without the service's own names).
+        const steps = await s.rows<{ name: string; n: number }>(
           sql`select name || ' ' || status || case when status = 'waiting'
-                       then ' (' || left(coalesce(message, '') || ' / ' || coalesce(last_error, ''), 90) || ')'
+                       then ' (' || case when message like 'Microsoft does not accept%' then 'activation'
+                                        else left(coalesce(message, ''), 60) end || ')'
                        else '' end as name,
-                     '' as status, count(*)::int as n
+                     count(*)::int as n
                 from workflow_steps group by 1 order by 1`,
         );
-        console.log(
-          `waiting: setup at ${tick} s: ${steps.map((r) => `${r.name} ${r.status} ${r.n}`).join(', ')}`,
-        );
+        console.log(`waiting: setup at ${tick} s: ${steps.map((r) => `${r.name} ${r.n}`).join(', ')}`);
       }
       await sleep(1000);
     }
+    console.log(
+      `waiting: all wait at ${round((performance.now() - tSetup) / 1000, 1)} s (CPU server ${round(selfCpuSeconds() - cpuSetup0.server, 1)} s, emulators ${round(childCpuSeconds(child.pid!) - cpuSetup0.emulators, 1)} s)`,
+    );
+    const setupJobs = await count(
+      s,
+      sql`select count(*)::int as n from pgboss.job where name = 'routing.run' and state = 'completed'`,
+    );
     const setup = {
       connectS: round(connectedS, 1),
+      /** Server (this process) and emulators CPU of connecting the services (POST /services, credentials path). */
+      connectCpuS: {
+        server: round(cpuConnect.server - cpuSetup0.server, 1),
+        emulators: round(cpuConnect.emulators - cpuSetup0.emulators, 1),
+      },
+      /** The same for the whole setup (connect, Teams-role checks, POST /routing, the runs until all wait). */
+      totalCpuS: {
+        server: round(selfCpuSeconds() - cpuSetup0.server, 1),
+        emulators: round(childCpuSeconds(child.pid!) - cpuSetup0.emulators, 1),
+      },
+      /** routing.run jobs completed per service by the end of the setup (4 steps; more: rechecks, turn-taking). */
+      routingJobsPerService: round(setupJobs / nApi, 2),
+      apiMade: nApi,
+      /** Requests whose connection the server reset (then checked, and asked again when not served). */
+      resets,
+      /** The POST /routing calls (each starts a run; the workers run it meanwhile). */
+      postRouting,
+      concurrency,
       runsToWaitS: round((performance.now() - tRuns) / 1000, 1),
       totalS: round((performance.now() - tSetup) / 1000, 1),
     };
+
+    // The rest as dormant clones of the API-made ones, their next rechecks after the measurement (clones.ts).
+    let clones: Record<string, unknown> | undefined;
+    if (n > nApi) {
+      const laterS = Number(process.env.BENCH_WAITING_LATER_SECONDS) || 0;
+      const quietSeconds = 2 * idleSeconds + laterS + 240;
+      const seeded = await seedDormantClones(s, n - nApi, quietSeconds);
+      const verified = await verifyClones(s);
+      console.log(
+        `waiting: ${n - nApi} dormant clones written in ${seeded.seconds} s:`,
+        seeded.inserted,
+        verified,
+      );
+      for (const [table, v] of Object.entries(verified))
+        if (v.clones === 0 || v.equal !== v.clones)
+          throw new Error(`the clones' ${table} rows differ from their originals': ${JSON.stringify(v)}`);
+      if (seeded.inserted['pgboss.job'] !== n - nApi || seeded.inserted.workflows !== n - nApi)
+        throw new Error(`not every clone got its run and its queued job: ${JSON.stringify(seeded.inserted)}`);
+      clones = { ...seeded, quietSeconds, verified };
+    }
 
     // The idle window with n services waiting.
     const teamsCalls0 = await fetch(`${world.urls.control}/requests?surface=teams`)
       .then((r) => r.json() as Promise<{ at: string }[]>)
       .then((rs) => rs.length);
+    const teamsCallsSince = async (since: Date) =>
+      (
+        await fetch(`${world.urls.control}/requests?surface=teams`).then(
+          (r) => r.json() as Promise<{ at: string }[]>,
+        )
+      ).filter((r) => new Date(r.at) >= since).length;
     const waiting = await idleWindow(s, idleSeconds, child.pid!);
-    const teamsCalls = (
-      await fetch(`${world.urls.control}/requests?surface=teams`).then(
-        (r) => r.json() as Promise<{ at: string }[]>,
-      )
-    ).filter((r) => new Date(r.at) >= waiting.since).length;
+    const teamsCalls = await teamsCallsSince(waiting.since);
     // Still waiting: no run finished or failed (one may be mid-recheck, or taking its turn at the tenant's Teams
     // objects, at the moment of asking).
     const stillWaiting = await count(
@@ -266,12 +367,46 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
     );
     const jobs: Record<string, number> = {};
     for (const j of jobRows) jobs[`${j.name} ${j.state}`] = round(Number(j.n) / n, 2);
+    const [size] = await s.rows<{ bytes: number }>(
+      sql`select pg_database_size(current_database())::float8 as bytes`,
+    );
+    const databaseMB = round(Number(size!.bytes) / 2 ** 20, 1);
     const [next] = await s.rows<{ p50: number; min: number; max: number }>(
       sql`select percentile_cont(0.5) within group (order by extract(epoch from next_attempt_at - now()))::float8 as p50,
                  min(extract(epoch from next_attempt_at - now()))::float8 as min,
                  max(extract(epoch from next_attempt_at - now()))::float8 as max
             from workflow_steps where name = 'voice-routing' and status = 'waiting'`,
     );
+    // A later window (BENCH_WAITING_LATER_SECONDS after the first): the rechecks' intervals have doubled
+    // meanwhile, so it shows how the cost falls towards the hourly cadence.
+    const laterAfterS = Number(process.env.BENCH_WAITING_LATER_SECONDS) || 0;
+    let later: Record<string, unknown> | undefined;
+    if (laterAfterS > 0) {
+      console.log(`waiting: a second window in ${laterAfterS} s`);
+      await sleep(laterAfterS * 1000);
+      const w = await idleWindow(s, idleSeconds, child.pid!);
+      const calls = await teamsCallsSince(w.since);
+      const [nx] = await s.rows<{ p50: number; min: number; max: number }>(
+        sql`select percentile_cont(0.5) within group (order by extract(epoch from next_attempt_at - now()))::float8 as p50,
+                   min(extract(epoch from next_attempt_at - now()))::float8 as min,
+                   max(extract(epoch from next_attempt_at - now()))::float8 as max
+              from workflow_steps where name = 'voice-routing' and status = 'waiting'`,
+      );
+      const extra = w.serverCpuS - (empty.serverCpuS * w.wallS) / empty.wallS;
+      later = {
+        afterFirstWindowS: laterAfterS,
+        ...w,
+        since: undefined,
+        teamsCalls: calls,
+        recheckCpuMs: w.routingJobsStarted ? round((1000 * extra) / w.routingJobsStarted, 1) : null,
+        nextRecheckSeconds: { min: round(nx!.min, 0), p50: round(nx!.p50, 0), max: round(nx!.max, 0) },
+        stillWaiting: await count(
+          s,
+          sql`select count(*)::int as n from workflows where status in ('waiting', 'running')`,
+        ),
+      };
+      console.log('waiting: the later window:', later);
+    }
     // One recheck's CPU: the window's CPU above the empty server's, per routing job started in it.
     const extraCpuS = waiting.serverCpuS - (empty.serverCpuS * waiting.wallS) / empty.wallS;
     const recheckCpuMs = waiting.routingJobsStarted ? (1000 * extraCpuS) / waiting.routingJobsStarted : NaN;
@@ -285,10 +420,13 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
       projection,
       idleSeconds,
       setup,
+      clones,
       empty: { ...empty, since: undefined },
       waiting: { ...waiting, since: undefined, teamsCalls, stillWaiting },
+      later,
       rowsPerService: rows,
       jobsPerService: jobs,
+      databaseMB,
       nextRecheckSeconds: { min: round(next!.min, 0), p50: round(next!.p50, 0), max: round(next!.max, 0) },
       teamsCallsBeforeWindow: teamsCalls0,
     };
@@ -317,6 +455,7 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
     });
     console.log('rows per waiting service:', rows);
     console.log('pg-boss jobs per waiting service (name state):', jobs);
+    console.log(`database size: ${databaseMB} MB`);
     if (stillWaiting !== n)
       misses.push(`waiting: ${n - stillWaiting} services stopped waiting during the window`);
     // A waiting service must not hold a slot: what is busy is rechecks that fell due, each a job of a second or so.
