@@ -12,6 +12,7 @@ import {
 import { expectBody, type Client } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import type { startTestServerWithMicrosoft, TestServer } from '../support/server.ts';
+import { graphMs, isPoor, poorBy, streamsOf } from './expected-streams.ts';
 import { startQoeWorld } from './world.ts';
 
 /**
@@ -36,16 +37,6 @@ let serviceId: string;
 let trunkFqdn: string;
 let generated: string[];
 
-/** Computed from Graph's JSON here, independently of the server (Microsoft's CQD audio thresholds). */
-const seconds = (d: string) => Number(/^PT([\d.]+)S$/.exec(d)![1]) * 1000;
-const poorBy = (x: Json) => ({
-  jitter: seconds(x.averageJitter) > 30,
-  packetLoss: x.averagePacketLossRate > 0.1,
-  roundTrip: seconds(x.averageRoundTripTime) > 500,
-  audioDegradation: x.averageAudioDegradation > 1.0,
-  concealedRatio: x.averageRatioOfConcealedSamples > 0.07,
-});
-const isPoor = (x: Json) => Object.values(poorBy(x)).some(Boolean);
 /** PostgreSQL's percentile_cont: linear interpolation between the two nearest ranks. */
 const percentileCont = (values: number[], p: number) => {
   const v = [...values].sort((a, b) => a - b);
@@ -54,12 +45,6 @@ const percentileCont = (values: number[], p: number) => {
   const hi = Math.ceil(at);
   return v[lo]! + (v[hi]! - v[lo]!) * (at - lo);
 };
-const streamsOf = (record: Json): Json[] =>
-  record.sessions.flatMap((s: Json) =>
-    s.segments.flatMap((g: Json) =>
-      g.media.flatMap((m: Json) => m.streams.map((x: Json) => ({ ...x, sessionId: s.id, segmentId: g.id }))),
-    ),
-  );
 
 const world = () => {
   const all = emu.control.callRecords('contoso');
@@ -170,9 +155,9 @@ describe('QoE dashboard against the emulator', () => {
     ) => {
       for (const k of ['p50', 'p90', 'p95'] as const) expect(got[k], k).toBeCloseTo(want[k], digits);
     };
-    expectClose(s.percentiles.jitterMs, pct(streams.map((x) => seconds(x.averageJitter))), 3);
+    expectClose(s.percentiles.jitterMs, pct(streams.map((x) => graphMs(x.averageJitter))), 3);
     expectClose(s.percentiles.packetLoss, pct(streams.map((x) => x.averagePacketLossRate)), 6);
-    expectClose(s.percentiles.roundTripMs, pct(streams.map((x) => seconds(x.averageRoundTripTime))), 3);
+    expectClose(s.percentiles.roundTripMs, pct(streams.map((x) => graphMs(x.averageRoundTripTime))), 3);
 
     // Calls over time: each attempt and stream in the bucket of its start.
     const b = s.range.bucketSeconds;
@@ -262,9 +247,9 @@ describe('QoE dashboard against the emulator', () => {
         expect(streams.map((x) => x.direction).sort()).toEqual(want.map((x) => x.streamDirection).sort());
         for (const x of want) {
           const g = streams.find((y) => y.direction === x.streamDirection)!;
-          expect(g.avgJitterMs).toBeCloseTo(seconds(x.averageJitter), 3);
+          expect(g.avgJitterMs).toBeCloseTo(graphMs(x.averageJitter), 3);
           expect(g.avgPacketLoss).toBeCloseTo(x.averagePacketLossRate, 6);
-          expect(g.avgRoundTripMs).toBeCloseTo(seconds(x.averageRoundTripTime), 3);
+          expect(g.avgRoundTripMs).toBeCloseTo(graphMs(x.averageRoundTripTime), 3);
           expect(g.poorBy).toEqual(poorBy(x));
           expect(g.poor).toBe(isPoor(x));
         }

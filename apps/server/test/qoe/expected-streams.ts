@@ -1,30 +1,41 @@
-/** Graph's ISO 8601 durations as the emulator writes them (`PT0.012S`), in milliseconds. */
-const ms = (d: string) => Number(/^PT([\d.]+)S$/.exec(d)![1]) * 1000;
-
 /**
- * The media streams of Graph call records (as the M365 emulator's control API gives them), computed here from
- * Graph's JSON independently of the server's code: each stream's call, average jitter, packet loss and round trip,
- * and whether it is poor by Microsoft's thresholds (jitter > 30 ms, loss > 10 %, round trip > 500 ms, degradation
- * > 1, concealed samples > 7 %).
+ * What the QoE store should hold, computed in the tests from Graph's call records (as the M365 emulator's control
+ * API gives them) independently of the server's code, with Microsoft's Call Quality Dashboard audio thresholds.
  */
-export const expectedStreams = (records: any[]) =>
-  records.flatMap((r) =>
-    r.sessions.flatMap((s: any) =>
-      s.segments.flatMap((g: any) =>
-        g.media.flatMap((m: any) =>
-          m.streams.map((x: any) => ({
-            call: r.id as string,
-            jitter: ms(x.averageJitter),
-            loss: x.averagePacketLossRate as number,
-            rtt: ms(x.averageRoundTripTime),
-            poor:
-              ms(x.averageJitter) > 30 ||
-              x.averagePacketLossRate > 0.1 ||
-              ms(x.averageRoundTripTime) > 500 ||
-              x.averageAudioDegradation > 1 ||
-              x.averageRatioOfConcealedSamples > 0.07,
-          })),
-        ),
-      ),
+
+type Json = Record<string, any>;
+
+/** Graph's ISO 8601 durations as the emulator writes them (`PT0.012S`), in milliseconds. */
+export const graphMs = (d: string) => Number(/^PT([\d.]+)S$/.exec(d)![1]) * 1000;
+
+/** Which of Microsoft's thresholds a Graph media stream's averages exceed. */
+export const poorBy = (x: Json) => ({
+  jitter: graphMs(x.averageJitter) > 30,
+  packetLoss: x.averagePacketLossRate > 0.1,
+  roundTrip: graphMs(x.averageRoundTripTime) > 500,
+  audioDegradation: x.averageAudioDegradation > 1.0,
+  concealedRatio: x.averageRatioOfConcealedSamples > 0.07,
+});
+
+/** A stream is poor when any one average exceeds its threshold. */
+export const isPoor = (x: Json) => Object.values(poorBy(x)).some(Boolean);
+
+/** A call record's media streams, each with the ids of its session and segment. */
+export const streamsOf = (record: Json): Json[] =>
+  record.sessions.flatMap((s: Json) =>
+    s.segments.flatMap((g: Json) =>
+      g.media.flatMap((m: Json) => m.streams.map((x: Json) => ({ ...x, sessionId: s.id, segmentId: g.id }))),
     ),
+  );
+
+/** The streams of `records` as rows: call, average jitter, packet loss and round trip, and whether poor. */
+export const expectedStreams = (records: Json[]) =>
+  records.flatMap((r) =>
+    streamsOf(r).map((x) => ({
+      call: r.id as string,
+      jitter: graphMs(x.averageJitter),
+      loss: x.averagePacketLossRate as number,
+      rtt: graphMs(x.averageRoundTripTime),
+      poor: isPoor(x),
+    })),
   );
