@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import {
@@ -25,6 +27,7 @@ import {
  */
 describe('claims on the shared Teams objects reach a service whose voice-routing step was cut off', () => {
   let world: RoutingWorld;
+  let customerId: string;
   let target = '';
   /** The route write to hold and drop: armed by the test, then released. */
   let hold: { arrived: () => void; release: Promise<void> } | null = null;
@@ -73,6 +76,11 @@ describe('claims on the shared Teams objects reach a service whose voice-routing
     });
     target = new URL(world.emu.urls.teams).origin;
     await world.saveSettings();
+    // One customer: a tenant belongs to one customer.
+    customerId = expectStatus(
+      await world.admin.post('/api/v1/customers', { name: 'Hand-over customer' }),
+      201,
+    ).id;
   });
   afterAll(async () => {
     proxy.closeAllConnections();
@@ -84,10 +92,6 @@ describe('claims on the shared Teams objects reach a service whose voice-routing
     (w as Run).kind === kind && (w.status === 'succeeded' || w.status === 'failed');
 
   it('the last service to leave removes the usage, route and policy the first one created', async () => {
-    const customerId = expectStatus(
-      await world.admin.post('/api/v1/customers', { name: 'Hand-over customer' }),
-      201,
-    ).id;
     const creator = await world.connectedService(customerId, 'claims-first');
     const joining = await world.connectedService(customerId, 'claims-second');
     const before = tenantState(world);
@@ -164,6 +168,40 @@ describe('claims on the shared Teams objects reach a service whose voice-routing
         (p: { Identity: string }) => p.Identity,
       ),
     });
+    expect(tenantState(world)).toEqual(before);
+  });
+
+  it('hands over claims kept in the records written before the typed outcomes (a list of what Trunkline created)', async () => {
+    const first = await world.connectedService(customerId, 'legacy-first');
+    const second = await world.connectedService(customerId, 'legacy-second');
+    const before = tenantState(world);
+    for (const svc of [first, second]) {
+      expectStatus(await world.admin.post(`/api/v1/services/${svc.id}/routing`, { configureDns: true }), 202);
+      const done = (await waitForWorkflow(world.admin, svc.id, finished('onboard'), 60_000)) as Run;
+      expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
+    }
+    // The records as an older Trunkline wrote them: the first service created the route and the policy, the
+    // second the usage (each list names only what it created).
+    const legacy = async (serviceId: string, created: string[]) =>
+      queryRows(
+        world.server.runtime.handle.db,
+        sql`update workflow_steps s set outcome = ${JSON.stringify({ created })}::jsonb from workflows w
+            where w.id = s.workflow_id and w.service_id = ${serviceId} and s.name = 'voice-routing'
+            returning s.name`,
+      );
+    expect(
+      await legacy(first.id, ['voice-route:Trunkline', 'voice-routing-policy:Unrestricted']),
+    ).toHaveLength(1);
+    expect(await legacy(second.id, ['pstn-usage:Trunkline'])).toHaveLength(1);
+
+    for (const svc of [first, second]) {
+      expectStatus(
+        await world.admin.post(`/api/v1/services/${svc.id}/offboarding`, { confirmShortName: svc.shortName }),
+        202,
+      );
+      const done = (await waitForWorkflow(world.admin, svc.id, finished('offboard'), 60_000)) as Run;
+      expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
+    }
     expect(tenantState(world)).toEqual(before);
   });
 });
