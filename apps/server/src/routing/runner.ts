@@ -490,16 +490,14 @@ export function createRoutingRunner({
           if (step.status === 'waiting' && step.nextAttemptAt && step.nextAttemptAt > now()) return 'stopped';
           const after = await runStep(workflow, step, () => lost, runAdapters);
           if (!after) return 'stopped';
-          // The next step starts from the run as the step's end wrote it and the steps as read, this one done: while
-          // this worker holds the lease nobody else changes them, except a leaving service of the same tenant,
-          // which hands its claims on the shared Teams objects over into a voice-routing step's record
-          // (handOverTeamsClaims). So the steps are read again only before that step.
-          const left = rows.map((s) => (s === step ? { ...s, status: 'succeeded' } : s));
-          const next = left.find((s) => s.status !== 'succeeded' && s.status !== 'skipped');
-          found =
-            next?.name === 'voice-routing'
-              ? await repos.workflows.get(workflowId)
-              : { workflow: after, steps: left };
+          // The next step starts from the run as the step's end wrote it and the steps as read, this one done, without
+          // reading them again: while this worker holds the lease nobody else changes them, except a leaving service
+          // of the same tenant, which hands its claims on the shared Teams objects over into a voice-routing record,
+          // and the voice-routing step reads its records again itself once it holds the tenant (runStep).
+          found = {
+            workflow: after,
+            steps: rows.map((s) => (s === step ? { ...s, status: 'succeeded' } : s)),
+          };
         }
       } finally {
         clearInterval(heartbeat);
