@@ -1,8 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { seedTemplateService, startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
+import { writeResult } from '../results.ts';
 import { percentile, roundMs as round, sampleMs } from '../stats.ts';
 
 /**
@@ -192,27 +191,17 @@ export async function runApi(options: { full?: boolean; ci?: boolean; databaseUr
         `\n## API, ${result.database}, ${n} services (seeded in ${result.seedSeconds} s, ${((performance.now() - t0) / 1000).toFixed(0)} s in all, ${runs} requests each)\n${table}`,
       );
     }
-  const dir = fileURLToPath(new URL('../../results', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}/api-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        full: Boolean(options.full),
-        ci: Boolean(options.ci),
-        cpus: os.cpus().length,
-        loadAtStart: load0,
-        load: os.loadavg(),
-        node: process.version,
-        goals: apiGoals,
-        results,
-        misses,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const file = writeResult('api', {
+    full: Boolean(options.full),
+    ci: Boolean(options.ci),
+    cpus: os.cpus().length,
+    loadAtStart: load0,
+    load: os.loadavg(),
+    node: process.version,
+    goals: apiGoals,
+    results,
+    misses,
+  });
   console.log(`written ${file}`);
   return misses;
 }

@@ -1,8 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { ORIGIN, seedTemplateService, startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
+import { writeResult } from '../results.ts';
 import { percentile, roundMs as round, sampleMs } from '../stats.ts';
 
 /**
@@ -282,27 +281,17 @@ export async function runQoeDashboard(
       `\n## QoE dashboard, ${result.database}, ${result.streams} streams, ${result.calls} calls, ${result.directRoutingRows} Direct Routing rows (seeded in ${result.seedSeconds} s, ${((performance.now() - t0) / 1000).toFixed(0)} s in all, ${runs} requests each)\n${table}`,
     );
   }
-  const dir = fileURLToPath(new URL('../../results', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}/qoe-dashboard-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        full: Boolean(options.full),
-        ci: Boolean(options.ci),
-        cpus: os.cpus().length,
-        loadAtStart: load0,
-        load: os.loadavg(),
-        node: process.version,
-        goals: dashboardGoals,
-        results,
-        misses,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const file = writeResult('qoe-dashboard', {
+    full: Boolean(options.full),
+    ci: Boolean(options.ci),
+    cpus: os.cpus().length,
+    loadAtStart: load0,
+    load: os.loadavg(),
+    node: process.version,
+    goals: dashboardGoals,
+    results,
+    misses,
+  });
   console.log(`written ${file}`);
   return misses;
 }

@@ -14,7 +14,6 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -23,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
 import { startStack } from '../scale/stack.ts';
+import { writeResult } from '../results.ts';
 import { percentile } from '../stats.ts';
 
 const NOTIFY_APP = 'd4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61';
@@ -211,12 +211,7 @@ export async function runQoeWebhook(): Promise<string[]> {
   const t0 = performance.now();
   const load0 = os.loadavg();
   const r = await qoeWebhookBurst();
-  const dir = fileURLToPath(new URL('../../results', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    `${dir}/qoe-webhook-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
-    `${JSON.stringify({ node: process.version, loadAtStart: load0, ...r }, null, 2)}\n`,
-  );
+  writeResult('qoe-webhook', { node: process.version, loadAtStart: load0, ...r });
   console.log(
     `\n## QoE webhook burst (${((performance.now() - t0) / 1000).toFixed(0)} s)\n${JSON.stringify(r, null, 2)}`,
   );

@@ -1,6 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { writeResult } from '../results.ts';
 import { listsAt } from './lists.ts';
 import { tokenRefresh } from './refresh.ts';
 import { throttledOnboardings } from './throttled.ts';
@@ -80,27 +79,17 @@ export async function runScale(
       );
   }
 
-  const dir = fileURLToPath(new URL('../../results', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}/scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        full,
-        only,
-        sizes: size,
-        cpus: os.cpus().length,
-        loadAtStart: load0,
-        load: os.loadavg(),
-        node: process.version,
-        results,
-        misses,
-      },
-      null,
-      2,
-    ),
-  );
+  const file = writeResult('scale', {
+    full,
+    only,
+    sizes: size,
+    cpus: os.cpus().length,
+    loadAtStart: load0,
+    load: os.loadavg(),
+    node: process.version,
+    results,
+    misses,
+  });
   console.log(`\nwritten ${file}`);
   return misses;
 }

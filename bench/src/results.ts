@@ -1,0 +1,11 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Writes `data` (indented JSON) to `bench/results/<name>-<time>.json` and answers the file's path. */
+export function writeResult(name: string, data: unknown): string {
+  const dir = fileURLToPath(new URL('../results', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}/${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}
