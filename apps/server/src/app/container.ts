@@ -22,7 +22,7 @@ import { createVault } from '../secrets/vault.ts';
 import { createConnectionsService } from '../connections/connections.service.ts';
 import { createEntraClient } from '../microsoft/entra.ts';
 import { createGraphClient } from '../microsoft/graph.ts';
-import { createThrottleGate } from '../microsoft/throttle.ts';
+import { createSharedThrottleGate } from '../microsoft/throttle.ts';
 import { createTenantAccess } from '../connections/tenant-access.ts';
 import { createTeamsRoleService } from '../connections/teams-role.service.ts';
 import { createM365SettingsService } from '../m365/m365-settings.service.ts';
@@ -77,8 +77,9 @@ export function createServices({ db, jobs, masterKey, config, changes }: Service
   const entra = createEntraClient(config.microsoft);
   const entraForApp = (app: { clientId: string; clientSecret: string }) =>
     createEntraClient({ ...config.microsoft, app });
-  // One pacing gate per process for Graph and the Teams admin API (microsoft/throttle.ts).
-  const gate = createThrottleGate();
+  // One pacing gate per process for Graph and the Teams admin API (microsoft/throttle.ts); what Microsoft tells one
+  // process to wait, the others hear over the database's notifications.
+  const gate = createSharedThrottleGate(changes);
   const graph = createGraphClient(config.microsoft.graphBaseUrl, { gate });
   const access = createTenantAccess({
     repos,

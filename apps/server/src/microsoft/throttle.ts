@@ -10,9 +10,11 @@
  * app's own key is paused too, so every tenant waits. When the 429 says so itself (`x-ms-throttle-scope`, which
  * Graph's identity and access limits send: `Application/…` is the app across tenants), the app is paused at once.
  *
- * The gate lives in memory, one per process (built in the composition root): a worker that has not yet seen the
- * 429 spends one request to learn it. Persisting it would cost a database write per throttled call and a read per
- * call; one extra request per worker per throttling window is cheaper and Microsoft answers it the same way.
+ * The gate lives in memory, one per process (built in the composition root), and tells the other processes what
+ * Microsoft said (`share`, over the database's notifications: `learn` on their side). Without that, with two
+ * worker processes each learnt a 429 only from its own, and their pauses ended at different moments: in the
+ * 500-tenant bench (PostgreSQL, two workers) none of 322 app-wide 429s was honoured, 587 requests went out inside
+ * another process's Retry-After. Nothing is stored: a process that starts later asks and is told by Microsoft.
  */
 
 /** A Retry-After up to this long is waited for inside the job; longer ones give the worker slot back. */
@@ -23,6 +25,12 @@ const GLOBAL_WINDOW_MS = 10_000;
 
 export type ThrottleKeys = { tenant: string; app: string };
 
+/** The notification channel the processes' gates tell each other on. */
+export const THROTTLE_CHANNEL = 'trunkline_throttle';
+
+/** One answer of Microsoft's to wait, as told to the other processes' gates. */
+export type ThrottleDeferral = ThrottleKeys & { seconds: number; scope: string | null };
+
 export type ThrottleGate = {
   /** Seconds (rounded up) until these keys may be called again; 0 when they may now. */
   holdSeconds(keys: ThrottleKeys): number;
@@ -31,14 +39,59 @@ export type ThrottleGate = {
    * (`<Scope>/<Limit>/<app>/<tenant>`), if it had one.
    */
   defer(keys: ThrottleKeys, seconds: number, scope?: string | null): void;
+  /** What another process's gate was told (its `share`): held here too, and not shared again. */
+  learn(deferral: ThrottleDeferral): void;
 };
 
-export function createThrottleGate({ now = () => Date.now() }: { now?: () => number } = {}): ThrottleGate {
+/** A deferral from another process, or null when the payload is not one. */
+export function parseDeferral(payload: string): ThrottleDeferral | null {
+  try {
+    const v = JSON.parse(payload) as Partial<Record<keyof ThrottleDeferral, unknown>>;
+    const ok =
+      typeof v.tenant === 'string' &&
+      typeof v.app === 'string' &&
+      typeof v.seconds === 'number' &&
+      Number.isFinite(v.seconds) &&
+      v.seconds >= 0 &&
+      v.seconds <= 3600 &&
+      (v.scope === null || typeof v.scope === 'string');
+    return ok
+      ? {
+          tenant: v.tenant as string,
+          app: v.app as string,
+          seconds: v.seconds as number,
+          scope: v.scope as string | null,
+        }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createThrottleGate({
+  now = () => Date.now(),
+  share,
+}: {
+  now?: () => number;
+  /** Tells the other processes (called for each `defer`, not for what was learnt). */
+  share?: (deferral: ThrottleDeferral) => void;
+} = {}): ThrottleGate {
   const notBefore = new Map<string, number>();
   /** Per app: recent throttles as tenant → time. */
   const recent = new Map<string, Map<string, number>>();
   const put = (key: string, until: number) => {
     if ((notBefore.get(key) ?? 0) < until) notBefore.set(key, until);
+  };
+  const hold = ({ tenant, app }: ThrottleKeys, seconds: number, scope?: string | null) => {
+    const t = now();
+    const until = t + Math.max(0, seconds) * 1000;
+    put(tenant, until);
+    if (scope?.startsWith('Application/')) put(app, until);
+    const tenants = recent.get(app) ?? new Map<string, number>();
+    tenants.set(tenant, t);
+    for (const [k, at] of tenants) if (t - at > GLOBAL_WINDOW_MS) tenants.delete(k);
+    recent.set(app, tenants);
+    if (tenants.size >= GLOBAL_TENANTS) put(app, until);
   };
   return {
     holdSeconds({ tenant, app }) {
@@ -52,18 +105,36 @@ export function createThrottleGate({ now = () => Date.now() }: { now?: () => num
       }
       return until === 0 ? 0 : Math.ceil((until - t) / 1000);
     },
-    defer({ tenant, app }, seconds, scope) {
-      const t = now();
-      const until = t + Math.max(0, seconds) * 1000;
-      put(tenant, until);
-      if (scope?.startsWith('Application/')) put(app, until);
-      const tenants = recent.get(app) ?? new Map<string, number>();
-      tenants.set(tenant, t);
-      for (const [k, at] of tenants) if (t - at > GLOBAL_WINDOW_MS) tenants.delete(k);
-      recent.set(app, tenants);
-      if (tenants.size >= GLOBAL_TENANTS) put(app, until);
+    defer(keys, seconds, scope) {
+      hold(keys, seconds, scope);
+      share?.({ tenant: keys.tenant, app: keys.app, seconds, scope: scope ?? null });
+    },
+    learn({ tenant, app, seconds, scope }) {
+      hold({ tenant, app }, seconds, scope);
     },
   };
+}
+
+/**
+ * The process's gate, told what the other processes' gates were told and telling them (`bus`: the change feed's
+ * `listen`/`notify`, a notification channel of the database that every process listens on).
+ */
+export function createSharedThrottleGate(
+  bus: {
+    listen(channel: string, listener: (payload: string) => void): Promise<void>;
+    notify(channel: string, payload: string): void;
+  },
+  options: { now?: () => number } = {},
+): ThrottleGate & { listening: Promise<void> } {
+  const gate = createThrottleGate({
+    ...options,
+    share: (deferral) => bus.notify(THROTTLE_CHANNEL, JSON.stringify(deferral)),
+  });
+  const listening = bus.listen(THROTTLE_CHANNEL, (payload) => {
+    const deferral = parseDeferral(payload);
+    if (deferral) gate.learn(deferral);
+  });
+  return { ...gate, listening };
 }
 
 /** The claims of an access token that name its app and tenant (read only for pacing; the token is not checked). */

@@ -14,6 +14,14 @@ export type Change = { serviceId: string; customerId: string | null };
  */
 export type ChangeFeed = {
   subscribe(listener: (change: Change | null) => void): () => void;
+  /**
+   * Messages between the processes on another channel (e.g. the throttle gate's): `listen` hears every process's,
+   * this one's included; `notify` sends at once, outside any transaction, and drops the message while the
+   * listening connection is being re-established (a best effort, for hints that may be lost). `listen` settles once
+   * the database listens (a failure to listen is logged, not thrown; a malformed channel name is refused).
+   */
+  listen(channel: string, listener: (payload: string) => void): Promise<void>;
+  notify(channel: string, payload: string): void;
   close(): Promise<void>;
 };
 
@@ -53,16 +61,54 @@ export async function openChangeFeed(handle: DatabaseHandle, log: Logger): Promi
     return () => void listeners.delete(listener);
   };
 
+  /** Listeners of the other channels. */
+  const channels = new Map<string, Set<(payload: string) => void>>();
+  const deliver = (channel: string, payload: string) => {
+    for (const l of channels.get(channel) ?? []) {
+      try {
+        l(payload);
+      } catch (e) {
+        log.warn({ err: e, channel }, 'notification listener failed');
+      }
+    }
+  };
+  const channelName = (channel: string) => {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel) || channel === CHANGE_CHANNEL)
+      throw new Error(`Not a channel for listen/notify: ${channel}`);
+    return channel;
+  };
+
   if (handle.kind === 'pglite') {
-    const unlisten = await handle.pglite.listen(CHANGE_CHANNEL, (payload) => {
-      const change = parse(payload);
-      if (change) emit(change);
-    });
+    const { pglite } = handle;
+    const unlisten = [
+      await pglite.listen(CHANGE_CHANNEL, (payload) => {
+        const change = parse(payload);
+        if (change) emit(change);
+      }),
+    ];
     return {
       subscribe,
+      async listen(channel, listener) {
+        const name = channelName(channel);
+        const set = channels.get(name);
+        if (set) return void set.add(listener);
+        channels.set(name, new Set([listener]));
+        await pglite
+          .listen(name, (payload) => deliver(name, payload))
+          .then(
+            (u) => void unlisten.push(u),
+            (err: unknown) => log.warn({ err, channel: name }, 'cannot listen'),
+          );
+      },
+      notify(channel, payload) {
+        pglite
+          .query('select pg_notify($1, $2)', [channelName(channel), payload])
+          .catch((err: unknown) => log.warn({ err, channel }, 'notify failed'));
+      },
       async close() {
         listeners.clear();
-        await unlisten().catch(() => undefined);
+        channels.clear();
+        await Promise.all(unlisten.map((u) => u().catch(() => undefined)));
       },
     };
   }
@@ -74,7 +120,11 @@ export async function openChangeFeed(handle: DatabaseHandle, log: Logger): Promi
   const connect = async (reconnecting: boolean): Promise<void> => {
     const c = new pg.Client({ connectionString: handle.url });
     c.on('notification', (n) => {
-      const change = n.channel === CHANGE_CHANNEL && n.payload ? parse(n.payload) : null;
+      if (n.channel !== CHANGE_CHANNEL) {
+        if (n.payload !== undefined) deliver(n.channel, n.payload);
+        return;
+      }
+      const change = n.payload ? parse(n.payload) : null;
       if (change) emit(change);
     });
     const lost = (err?: unknown) => {
@@ -89,6 +139,7 @@ export async function openChangeFeed(handle: DatabaseHandle, log: Logger): Promi
     c.on('end', () => lost());
     await c.connect();
     await c.query(`LISTEN ${CHANGE_CHANNEL}`);
+    for (const name of channels.keys()) await c.query(`LISTEN ${name}`);
     client = c;
     retryMs = 250;
     if (reconnecting) emit(null);
@@ -106,9 +157,26 @@ export async function openChangeFeed(handle: DatabaseHandle, log: Logger): Promi
   await connect(false);
   return {
     subscribe,
+    async listen(channel, listener) {
+      const name = channelName(channel);
+      const set = channels.get(name);
+      if (set) return void set.add(listener);
+      channels.set(name, new Set([listener]));
+      // A connection made from now on listens to it too (connect); this one is told now.
+      await client?.query(`LISTEN ${name}`).then(
+        () => undefined,
+        (err: unknown) => log.warn({ err, channel: name }, 'cannot listen'),
+      );
+    },
+    notify(channel, payload) {
+      client
+        ?.query('select pg_notify($1, $2)', [channelName(channel), payload])
+        .catch((err: unknown) => log.warn({ err, channel }, 'notify failed'));
+    },
     async close() {
       closed = true;
       listeners.clear();
+      channels.clear();
       if (timer) clearTimeout(timer);
       const c = client;
       client = null;
