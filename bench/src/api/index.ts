@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { seedTemplateService, startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
-import { writeResult } from '../results.ts';
+import { machine, writeResult } from '../results.ts';
 import { percentile, roundMs as round, sampleMs } from '../stats.ts';
 
 /**
@@ -194,10 +194,7 @@ export async function runApi(options: { full?: boolean; ci?: boolean; databaseUr
   const file = writeResult('api', {
     full: Boolean(options.full),
     ci: Boolean(options.ci),
-    cpus: os.cpus().length,
-    loadAtStart: load0,
-    load: os.loadavg(),
-    node: process.version,
+    ...machine(load0),
     goals: apiGoals,
     results,
     misses,

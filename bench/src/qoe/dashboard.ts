@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { ORIGIN, seedTemplateService, startStack, throwawayDatabase, type Stack } from '../scale/stack.ts';
-import { writeResult } from '../results.ts';
+import { machine, writeResult } from '../results.ts';
 import { percentile, roundMs as round, sampleMs } from '../stats.ts';
 
 /**
@@ -284,10 +284,7 @@ export async function runQoeDashboard(
   const file = writeResult('qoe-dashboard', {
     full: Boolean(options.full),
     ci: Boolean(options.ci),
-    cpus: os.cpus().length,
-    loadAtStart: load0,
-    load: os.loadavg(),
-    node: process.version,
+    ...machine(load0),
     goals: dashboardGoals,
     results,
     misses,

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { writeResult } from '../results.ts';
+import { machine, writeResult } from '../results.ts';
 import { listsAt } from './lists.ts';
 import { tokenRefresh } from './refresh.ts';
 import { throttledOnboardings } from './throttled.ts';
@@ -83,10 +83,7 @@ export async function runScale(
     full,
     only,
     sizes: size,
-    cpus: os.cpus().length,
-    loadAtStart: load0,
-    load: os.loadavg(),
-    node: process.version,
+    ...machine(load0),
     results,
     misses,
   });
