@@ -26,8 +26,12 @@ import type { StepPatch, StepRetry, StepRow, WorkflowRow } from './workflow.repo
 /** Attempts of a step that fails for a passing reason (Microsoft or DNS unreachable) before it counts as failed. */
 const TRANSIENT_ATTEMPTS = 6;
 const MAX_WAIT_SECONDS = 3600;
-/** How long a voice-routing step waits while another run of the same tenant changes its Teams objects. */
+/**
+ * How long a voice-routing step waits while another run of the same tenant changes its Teams objects, at most: the
+ * run that held the tenant wakes the next waiting one as its step ends (`wakeTeamsWaiter`); this poll is the fallback.
+ */
 const TEAMS_BUSY_SECONDS = 2;
+const TEAMS_BUSY_MESSAGE = 'Waiting while another run changes the Teams voice routing of this tenant.';
 /** The newest entries of a step's retry history that are kept (an hourly check past a deadline adds one an hour). */
 const RETRIES_KEPT = 50;
 
@@ -223,18 +227,39 @@ export function createRoutingRunner({
    * while another run of a service in the same tenant is changing them, this one waits a few seconds instead
    * (its job comes back then; not an attempt). Answers whether the step may run now.
    */
+  /** The runs of this process whose voice-routing step holds its tenant (claimed, not yet ended). */
+  const holdingTenant = new Set<string>();
+
+  /**
+   * As a voice-routing step that held its tenant ends (done, waiting, failed), the run of the tenant that waits for
+   * it and is due soonest goes at once: its step is made due and its job sent, instead of its coming back up to
+   * `TEAMS_BUSY_SECONDS` later (with many services of one tenant, that poll was most of their voice-routing time).
+   */
+  async function wakeTeamsWaiter(w: WorkflowRow) {
+    await uow(async (r) => {
+      const next = await r.workflows.wakeTeamsWaiter(w.serviceId, TEAMS_BUSY_MESSAGE, now());
+      if (next) await r.jobs.send(routingStepJob, { workflowId: next });
+    }).catch((e: unknown) =>
+      // The waiting run's own poll brings it back anyway.
+      log.warn({ workflowId: w.id, err: e }, 'waking the next voice-routing step of the tenant failed'),
+    );
+  }
+
   async function markRunning(w: WorkflowRow, step: StepRow, running: StepPatch): Promise<boolean> {
     if (step.name !== 'voice-routing') {
       await repos.workflows.updateStep(w.id, step.name, running, 'running');
       return true;
     }
     return uow(async (r) => {
-      if (await r.workflows.claimTeamsStep(w.id, w.serviceId, running, now())) return true;
+      if (await r.workflows.claimTeamsStep(w.id, w.serviceId, running, now())) {
+        holdingTenant.add(w.id);
+        return true;
+      }
       const at = new Date(now().getTime() + TEAMS_BUSY_SECONDS * 1000);
       await r.workflows.updateStep(w.id, step.name, {
         status: 'waiting',
         nextAttemptAt: at,
-        message: 'Waiting while another run changes the Teams voice routing of this tenant.',
+        message: TEAMS_BUSY_MESSAGE,
       });
       await r.workflows.setStatus(w.id, 'waiting');
       await r.jobs.send(routingStepJob, { workflowId: w.id }, { startAfterSeconds: TEAMS_BUSY_SECONDS });
@@ -489,6 +514,7 @@ export function createRoutingRunner({
           // A delayed attempt that is not due yet (an early duplicate job): its own job comes later.
           if (step.status === 'waiting' && step.nextAttemptAt && step.nextAttemptAt > now()) return 'stopped';
           const after = await runStep(workflow, step, () => lost, runAdapters);
+          if (holdingTenant.delete(workflow.id) && !lost) await wakeTeamsWaiter(workflow);
           if (!after) return 'stopped';
           // The next step starts from the run as the step's end wrote it and the steps as read, this one done, without
           // reading them again: while this worker holds the lease nobody else changes them, except a leaving service
@@ -500,6 +526,7 @@ export function createRoutingRunner({
           };
         }
       } finally {
+        holdingTenant.delete(workflowId);
         clearInterval(heartbeat);
         if (lost) log.warn({ workflowId, owner }, 'routing run stopped: another worker took its lease');
         else await repos.workflows.release(workflowId, owner);

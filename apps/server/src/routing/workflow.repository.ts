@@ -309,6 +309,42 @@ export function createWorkflowsRepository(db: Executor) {
       return true;
     },
     /**
+     * Makes the voice-routing step of this service's tenant that waits for the tenant and is due soonest (`message`:
+     * what the runner wrote when `claimTeamsStep` refused it) due now, and answers its run (null: none waits). The
+     * run whose step held the tenant wakes the next one as that step ends; the waiting step's own poll is the
+     * fallback. Call it inside a unit of work, with the job sent in it.
+     */
+    async wakeTeamsWaiter(serviceId: string, message: string, now: Date): Promise<string | null> {
+      const [own] = await db
+        .select({ tenantId: serviceConnections.tenantId })
+        .from(serviceConnections)
+        .where(eq(serviceConnections.serviceId, serviceId));
+      if (!own?.tenantId) return null;
+      const [next] = await db
+        .select({ id: workflows.id })
+        .from(workflowSteps)
+        .innerJoin(workflows, eq(workflows.id, workflowSteps.workflowId))
+        .innerJoin(serviceConnections, eq(serviceConnections.serviceId, workflows.serviceId))
+        .where(
+          and(
+            eq(serviceConnections.tenantId, own.tenantId),
+            eq(workflows.status, 'waiting'),
+            eq(workflowSteps.name, 'voice-routing'),
+            eq(workflowSteps.status, 'waiting'),
+            eq(workflowSteps.message, message),
+            gt(workflowSteps.nextAttemptAt, now),
+          ),
+        )
+        .orderBy(asc(workflowSteps.nextAttemptAt))
+        .limit(1);
+      if (!next) return null;
+      await db
+        .update(workflowSteps)
+        .set({ nextAttemptAt: now })
+        .where(and(eq(workflowSteps.workflowId, next.id), eq(workflowSteps.name, 'voice-routing')));
+      return next.id;
+    },
+    /**
      * Changes a step and touches its run (`updatedAt`; with `status`, the run's status too, as `setStatus` does) in
      * one statement: a step's start, checkpoints and outcome are each one write (the runner makes several per step,
      * between Microsoft calls). Answers the run as it is afterwards (null: no such run).
