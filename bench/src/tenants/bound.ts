@@ -76,6 +76,8 @@ export function honouredRetryAfter(log: LoggedCall[], graceMs = 50) {
   let inFlightOnly = 0;
   const early = new Set<number>();
   const inFlight = new Set<number>();
+  /** Per early request: ms after the 429 it broke. */
+  const earlyAfterMs = new Map<number, number>();
   for (const at of throttles) {
     const th = calls[at]!;
     const [scope, limit] = th.throttleScope!.split('/');
@@ -92,7 +94,10 @@ export function honouredRetryAfter(log: LoggedCall[], graceMs = 50) {
         if (!early.has(i)) inFlight.add(i);
       } else {
         broken = true;
-        if (!inFlight.has(i)) early.add(i);
+        if (!inFlight.has(i) && !early.has(i)) {
+          early.add(i);
+          earlyAfterMs.set(i, c.t - th.t);
+        }
       }
     }
     if (!broken) honoured++;
@@ -105,7 +110,19 @@ export function honouredRetryAfter(log: LoggedCall[], graceMs = 50) {
     honouredWithInFlight: inFlightOnly,
     /** Requests that reached Microsoft before a Retry-After in their scope had elapsed. */
     earlyRequests: early.size,
+    /**
+     * How long after the 429 the early requests came (ms; p50, p90, max): a few hundred ms under load points at
+     * requests already past the pacing when the 429 was read, seconds at requests sent too early.
+     */
+    earlyAfterMs: quantiles([...earlyAfterMs.values()]),
     inFlightRequests: inFlight.size,
     graceMs,
   };
+}
+
+function quantiles(xs: number[]) {
+  if (!xs.length) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+  return { p50: at(0.5), p90: at(0.9), max: sorted.at(-1)! };
 }

@@ -72,6 +72,20 @@ describe('honoured Retry-After', () => {
 
   it('counts an app-wide 429 broken by any tenant of the app', () => {
     const r = honouredRetryAfter([th(0, 'Application/ReadWrite', 't1', 2), call(1_500, { tenantId: 't9' })]);
-    expect(r).toMatchObject({ received: 1, honoured: 0, earlyRequests: 1 });
+    expect(r).toMatchObject({ received: 1, honoured: 0, earlyRequests: 1, earlyAfterMs: { max: 1_500 } });
+  });
+
+  it('says how long after the 429 its early requests came, each once', () => {
+    const r = honouredRetryAfter([
+      th(0, 'Application/ReadWrite', 't1', 3),
+      call(100, { tenantId: 't2' }),
+      call(200, { tenantId: 't3' }),
+      th(250, 'Application/ReadWrite', 't4', 3),
+      call(2_000, { tenantId: 't5' }),
+    ]);
+    // The second 429 is a request inside the first one's Retry-After too.
+    expect(r).toMatchObject({ received: 2, honoured: 0, earlyRequests: 4 });
+    expect(r.earlyAfterMs).toEqual({ p50: 200, p90: 2_000, max: 2_000 });
+    expect(honouredRetryAfter([th(0, 'Application/ReadWrite', 't1', 1)]).earlyAfterMs).toBeNull();
   });
 });
