@@ -5,20 +5,16 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultSeed, startM365Emulator, type M365Emulator } from '@trunkline/emulator-m365';
 import { queryRows } from '../../src/platform/db/database.ts';
-import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { startPublicAddress } from './public-address.ts';
+import { createNotifiedService } from './world.ts';
 
 /**
  * The sandbox restarts (`npm start` again): the M365 emulator reloads its state file, and the server's subscription
  * sync still finds the call-record subscription it made (renews the same one); after a pause longer than the
  * subscription's lifetime Graph no longer has it, and the renewal's 404 makes the sync create a new one.
  */
-
-const NOTIFY_APP = 'd4b1c9e3-6a2f-4c7d-8e15-9f3a7b2c0d61';
-const NOTIFY_SECRET = 'Ctso~notify-app.secret-0001';
-const contoso = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'qoe-restart-'));
 const stateFile = path.join(dir, 'm365.json');
@@ -69,34 +65,11 @@ beforeAll(async () => {
   });
   publicAddress.forwardTo(server.url);
   const admin = await server.admin();
-  const customerId = expectStatus(
-    await admin.post('/api/v1/customers', { name: 'Restart customer' }),
-    201,
-  ).id;
-  serviceId = expectStatus(
-    await admin.post('/api/v1/services', {
-      customerId,
-      type: 'direct-routing',
-      fullName: 'Restart service',
-      shortName: 'qoe-restart',
-      licenseType: 'hosted-essentials-plus',
-      licensedUsers: 5,
-      adminAuth: {
-        method: 'credentials',
-        username: contoso.users[0]!.userPrincipalName,
-        password: contoso.users[0]!.password,
-      },
-    }),
-    201,
-  ).id;
-  expectStatus(
-    await admin.put(`/api/v1/services/${serviceId}/m365-settings`, {
-      m365Domain: 'contoso.onmicrosoft.com',
-      grantAdminAccess: { channelAdmins: true, customerAdmins: false },
-      notificationApp: { clientId: NOTIFY_APP, clientSecret: NOTIFY_SECRET },
-    }),
-    200,
-  );
+  ({ serviceId } = await createNotifiedService(admin, {
+    customer: 'Restart customer',
+    fullName: 'Restart service',
+    shortName: 'qoe-restart',
+  }));
   await eventually(
     'the subscription is created and recorded',
     async () => emu.control.subscriptions().length === 1 && Boolean((await row())?.graph_subscription_id),
