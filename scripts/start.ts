@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverNodeFlags } from '../apps/server/src/node-flags.ts';
 import { startSandbox } from './sandbox.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,7 +50,10 @@ const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port}`;
 const sandbox = await startSandbox(env);
 Object.assign(env, sandbox.env);
 
-const server = spawn(process.execPath, [path.join(root, 'apps/server/src/main.ts'), 'all'], {
+// V8 flags that keep the server process under 400 MB (apps/server/src/node-flags.ts says why; they can only be
+// given on the command line). SERVER_NODE_FLAGS replaces them, empty for none.
+const nodeFlags = serverNodeFlags(env);
+const server = spawn(process.execPath, [...nodeFlags, path.join(root, 'apps/server/src/main.ts'), 'all'], {
   env,
   stdio: 'inherit',
 });

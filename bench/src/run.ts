@@ -30,6 +30,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { runApi } from './api/index.ts';
+import { runMemory } from './memory/index.ts';
 import { runOrchestration } from './orchestration/index.ts';
 import { runQoeDashboard } from './qoe/dashboard.ts';
 import { runQoeWebhook } from './qoe/webhook.ts';
@@ -123,6 +124,9 @@ export const groups: BenchGroup[] = [
   // Issue #14's item 3: tenants onboarding at once under rate limits, peak RSS per process (bench/src/tenants/,
   // docs/BENCHMARKS.md "500 tenants"): 500 with --full, 10 with --ci, 50 otherwise.
   { name: 'tenants-500', ciSeconds: 180, run: ({ full, ci }) => runTenants({ full, ci }) },
+  // Issue #14's memory goal: the server process as `npm start` runs it, idle, under a batch of onboardings and at
+  // its peak (bench/src/memory/, docs/BENCHMARKS.md "Memory"): 100 onboardings, 200 with --full, 10 with --ci.
+  { name: 'memory', ciSeconds: 150, run: ({ full, ci }) => runMemory({ full, ci }) },
   // Issue #15's QoE webhook burst (bench/src/qoe/webhook.ts, docs/BENCHMARKS.md "QoE webhook").
   { name: 'qoe-webhook', run: () => runQoeWebhook() },
   // Issue #15's QoE dashboard queries with 1,000,000 streams (--full; 200,000 by default, 50,000 with --ci)

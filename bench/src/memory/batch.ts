@@ -1,0 +1,189 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  memoryOf,
+  sampleMemory,
+  startEmulators,
+  startServer,
+  stopChild,
+  ZONE,
+  type Server,
+} from '../tenants/processes.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) out[i] = await task(items[i]!);
+    }),
+  );
+  return out;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+const countIn = async (server: Server, state: string) =>
+  (await server.call<{ total: number }>('GET', `/api/v1/services?state=${state}&pageSize=1`)).total;
+
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export type BatchResult = {
+  tenants: number;
+  nodeFlags: string[];
+  completed: number;
+  failed: number;
+  memoryMb: {
+    /** VmHWM of the first start (a new data directory: PGlite runs initdb), up to /readyz. */
+    firstStartPeak: number;
+    /** VmHWM right after /readyz of the start measured (a restart over the same data directory). */
+    startupPeak: number;
+    /** VmRSS after start-up settled (5 s, settings saved). */
+    idle: number;
+    /** Highest VmRSS sampled while the onboardings ran. */
+    batchMax: number;
+    /** VmRSS when the last onboarding ended. */
+    atEnd: number;
+    /** VmHWM over the whole run. */
+    peak: number;
+  };
+  batch: { wallSeconds: number; serverCpuSeconds: number; startupCpuSeconds: number };
+  load: { start: number[]; end: number[] };
+};
+
+/**
+ * One server process as `npm start` runs it (`node <nodeFlags> apps/server/src/main.ts all`, PGlite in a fresh
+ * data directory) with the emulators in another: `tenants` services connected, then all of their onboardings
+ * started at once (no throttling). Measures the server's memory (start-up peak, idle, during the batch, peak) and
+ * the batch's wall time (first POST /routing to the last run's end) and the server's CPU for it.
+ */
+export async function onboardingBatch(options: {
+  tenants: number;
+  nodeFlags: string[];
+  progress?: (what: string) => void;
+}): Promise<BatchResult> {
+  const n = options.tenants;
+  const progress = options.progress ?? (() => {});
+  const { child: emuChild, world } = await startEmulators(n);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-bench-memory-'));
+  const start = () => startServer(world, { nodeFlags: options.nodeFlags, env: { DATA_DIR: dataDir } });
+  let server: Server | undefined;
+  try {
+    // The first start creates the database (initdb), a one-off; then the start every later `npm start` makes.
+    server = await start();
+    const firstStartPeak = memoryOf(server.child.pid!)!.peakMb;
+    await stopChild(server.child);
+    server = await start();
+    const s = server;
+    const pid = s.child.pid!;
+    const startupPeak = memoryOf(pid)!.peakMb;
+    const startupCpuSeconds = cpuSecondsOf(pid);
+    const current = await s.call<Record<string, unknown>>('GET', '/api/v1/settings/routing');
+    const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
+    await s.call('PUT', '/api/v1/settings/routing', {
+      ...rest,
+      sbcBaseDomain: ZONE,
+      sbcAddresses: ['198.51.100.10'],
+      dns: { kind: 'rfc2136', server: world.dns.address, keyName: world.dns.keyName },
+      dnsSecret: world.dns.secret,
+    });
+    await sleep(5_000);
+    const idle = memoryOf(pid)!.rssMb;
+    progress(`idle RSS ${idle} MB, start-up peak ${startupPeak} MB; connecting ${n} tenants`);
+    const names = Array.from({ length: n }, (_, i) => `t${i + 1}`);
+    const ids = await pool(names, 8, async (t) => {
+      const customer = await s.call('POST', '/api/v1/customers', { name: `C ${t}` });
+      const svc = await s.call<{ id: string; connection: { state: string; message: string } }>(
+        'POST',
+        '/api/v1/services',
+        {
+          customerId: customer.id,
+          type: 'direct-routing',
+          fullName: `Tenant ${t}`,
+          shortName: `svc-${t}`,
+          licenseType: 'hosted-essentials-plus',
+          licensedUsers: 1,
+          adminAuth: {
+            method: 'credentials',
+            username: `admin@${t}.onmicrosoft.com`,
+            password: 'Contoso-Admin-1!',
+          },
+        },
+      );
+      if (svc.connection.state !== 'connected') throw new Error(`${t}: ${svc.connection.message}`);
+      return svc.id;
+    });
+    for (let until = Date.now() + 600_000; (await countIn(s, 'checking-role')) > 0; await sleep(500))
+      if (Date.now() > until) throw new Error('the Teams-role checks did not finish');
+    const missing = await s.call<{ items: { id: string }[] }>(
+      'GET',
+      `/api/v1/services?state=role-missing&pageSize=200`,
+    );
+    await pool(missing.items, 4, (svc) =>
+      s.call('POST', `/api/v1/services/${svc.id}/connection/teams-role`).catch(() => null),
+    );
+    progress(`connected; starting ${n} onboardings`);
+
+    const load = os.loadavg();
+    const memory = sampleMemory({ server: pid }, 200);
+    const cpu0 = cpuSecondsOf(pid);
+    const t0 = Date.now();
+    await pool(ids, 32, (id) => s.call('POST', `/api/v1/services/${id}/routing`, { configureDns: true }));
+    for (let until = Date.now() + 3_600_000; ; await sleep(500)) {
+      const [active, failed] = [await countIn(s, 'active'), await countIn(s, 'routing-failed')];
+      if (active + failed >= n) break;
+      if (Date.now() > until) throw new Error('the onboardings did not finish within an hour');
+    }
+    const cpu = cpuSecondsOf(pid) - cpu0;
+    const atEnd = memoryOf(pid)!.rssMb;
+    const mem = memory.stop();
+    const runs = await pool(ids, 8, (id) =>
+      s.call<{ status: string; finishedAt: string | null }>('GET', `/api/v1/services/${id}/routing`),
+    );
+    const succeeded = runs.filter((r) => r.status === 'succeeded');
+    const lastEnd = Math.max(...succeeded.map((r) => Date.parse(r.finishedAt!)));
+    return {
+      tenants: n,
+      nodeFlags: options.nodeFlags,
+      completed: succeeded.length,
+      failed: runs.length - succeeded.length,
+      memoryMb: {
+        firstStartPeak,
+        startupPeak,
+        idle,
+        batchMax: mem.maxSampledRssMb.server ?? 0,
+        atEnd,
+        peak: mem.peakRssMb.server ?? 0,
+      },
+      batch: {
+        wallSeconds: round((lastEnd - t0) / 1000, 2),
+        serverCpuSeconds: round(cpu, 2),
+        startupCpuSeconds: round(startupCpuSeconds, 2),
+      },
+      load: { start: load.map((l) => round(l, 2)), end: os.loadavg().map((l) => round(l, 2)) },
+    };
+  } finally {
+    if (server) await stopChild(server.child);
+    await stopChild(emuChild);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+// Experiments: node bench/src/memory/batch.ts <tenants> [node flags…]
+if (import.meta.main) {
+  const [tenants, ...flags] = process.argv.slice(2);
+  const r = await onboardingBatch({
+    tenants: Number(tenants ?? 20),
+    nodeFlags: flags,
+    progress: (w) => process.stderr.write(`[memory] ${w}\n`),
+  });
+  console.log(JSON.stringify(r));
+}
