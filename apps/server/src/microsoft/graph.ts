@@ -64,16 +64,25 @@ export function createGraphClient(
   const gate = options.gate ?? createThrottleGate();
   async function request<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
     const keys = throttleKeys('graph', token);
-    const hold = gate.holdSeconds(keys);
-    if (hold > IN_JOB_WAIT_SECONDS)
-      throw new GraphError(
-        429,
-        'TooManyRequests',
-        `Microsoft Graph asked to wait before calling this tenant again (${hold} s left); ${method} ${path} was not sent.`,
-        { retryAfterSeconds: hold },
-      );
-    if (hold > 0) await sleep(hold * 1000);
+    // The gate is asked before the first attempt, and again whenever it was given a wait since (another request's
+    // 429, another process's) while this one slept: that wait holds it too, instead of it going out inside it.
+    // Its own 429 it has just slept for. In-job waits are bounded like attempts; past that the slot is given back.
+    let asked = -1;
+    let gateWaits = 0;
     for (let attempt = 1; ; attempt++) {
+      while (gate.deferrals() !== asked) {
+        asked = gate.deferrals();
+        const hold = gate.holdSeconds(keys);
+        if (hold === 0) break;
+        if (hold > IN_JOB_WAIT_SECONDS || ++gateWaits > MAX_ATTEMPTS)
+          throw new GraphError(
+            429,
+            'TooManyRequests',
+            `Microsoft Graph asked to wait before calling this tenant again (${hold} s left); ${method} ${path} was not sent.`,
+            { retryAfterSeconds: hold },
+          );
+        await sleep(hold * 1000);
+      }
       const res = await fetch(`${baseUrl}${path}`, {
         method,
         headers: {
@@ -85,7 +94,10 @@ export function createGraphClient(
       });
       const throttled = res.status === 429 || res.status === 503;
       const wait = throttled ? (retryAfterSeconds(res.headers.get('retry-after')) ?? 1) : 0;
-      if (throttled) gate.defer(keys, wait, res.headers.get('x-ms-throttle-scope'));
+      if (throttled) {
+        gate.defer(keys, wait, res.headers.get('x-ms-throttle-scope'));
+        asked = gate.deferrals();
+      }
       if (throttled && wait <= IN_JOB_WAIT_SECONDS && attempt < MAX_ATTEMPTS) {
         await res.body?.cancel();
         await sleep(wait * 1000);

@@ -43,6 +43,8 @@ export type ThrottleGate = {
   defer(keys: ThrottleKeys, seconds: number, scope?: string | null): void;
   /** What another process's gate was told (its `share`): held here too, and not shared again. */
   learn(deferral: ThrottleDeferral): void;
+  /** How many waits this gate was given so far (`defer` and `learn`): a client that slept asks again if it grew. */
+  deferrals(): number;
 };
 
 /** A deferral from another process, or null when the payload is not one. */
@@ -84,7 +86,9 @@ export function createThrottleGate({
   const put = (key: string, until: number) => {
     if ((notBefore.get(key) ?? 0) < until) notBefore.set(key, until);
   };
+  let given = 0;
   const hold = ({ tenant, app }: ThrottleKeys, seconds: number, scope?: string | null) => {
+    given++;
     const t = now();
     const until = t + Math.max(0, seconds) * 1000;
     put(tenant, until);
@@ -114,6 +118,7 @@ export function createThrottleGate({
     learn({ tenant, app, seconds, scope }) {
       hold({ tenant, app }, seconds, scope);
     },
+    deferrals: () => given,
   };
 }
 

@@ -145,15 +145,24 @@ export function createConfigApiExecutor({
   ): Promise<unknown> {
     const what = `${cmdlet} (${method} ${path})`;
     const keys = throttleKeys('teams', token);
-    const hold = gate.holdSeconds(keys);
-    if (hold > IN_JOB_WAIT_SECONDS)
-      throw new TeamsError(
-        'throttled',
-        `Microsoft asked to wait before calling this tenant's Teams admin API again (${hold} s left); ${what} was not sent.`,
-        { status: 429, retryAfterSeconds: hold },
-      );
-    if (hold > 0) await sleep(hold * 1000);
+    // The gate is asked before the first attempt, and again whenever it was given a wait since (another request's
+    // 429, another process's) while this one slept: that wait holds it too, instead of it going out inside it.
+    // Its own 429 it has just slept for. In-job waits are bounded like attempts; past that the slot is given back.
+    let asked = -1;
+    let gateWaits = 0;
     for (let attempt = 1; ; attempt++) {
+      while (gate.deferrals() !== asked) {
+        asked = gate.deferrals();
+        const hold = gate.holdSeconds(keys);
+        if (hold === 0) break;
+        if (hold > IN_JOB_WAIT_SECONDS || ++gateWaits > MAX_ATTEMPTS)
+          throw new TeamsError(
+            'throttled',
+            `Microsoft asked to wait before calling this tenant's Teams admin API again (${hold} s left); ${what} was not sent.`,
+            { status: 429, retryAfterSeconds: hold },
+          );
+        await sleep(hold * 1000);
+      }
       let res: Response;
       try {
         res = await fetch(`${base}${path}`, {
@@ -181,6 +190,7 @@ export function createConfigApiExecutor({
         const seconds = retryAfterSeconds(res.headers.get('retry-after'));
         const wait = seconds ?? 1;
         gate.defer(keys, wait, res.headers.get('x-ms-throttle-scope'));
+        asked = gate.deferrals();
         if (attempt < MAX_ATTEMPTS && wait <= IN_JOB_WAIT_SECONDS) {
           await res.body?.cancel();
           await sleep(wait * 1000);
