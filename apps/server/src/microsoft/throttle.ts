@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * Pacing by what Microsoft said. Graph and the Teams admin API throttle per app per tenant (and per app across
  * all tenants); a 429/503 carries `Retry-After`. A job must not sleep through a long wait in its worker slot:
@@ -133,16 +135,27 @@ export function createSharedThrottleGate(
   },
   options: { now?: () => number } = {},
 ): ThrottleGate & { listening: Promise<void> } {
+  // The database delivers a process's notifications to itself too: its own are skipped (learnt again a moment
+  // later, each would push its wait out by that moment, a whole second with Retry-After's rounding).
+  const origin = randomUUID();
   const gate = createThrottleGate({
     ...options,
-    share: (deferral) => bus.notify(THROTTLE_CHANNEL, JSON.stringify(deferral)),
+    share: (deferral) => bus.notify(THROTTLE_CHANNEL, JSON.stringify({ ...deferral, origin })),
   });
   const listening = bus.listen(THROTTLE_CHANNEL, (payload) => {
     const deferral = parseDeferral(payload);
-    if (deferral) gate.learn(deferral);
+    if (deferral && !isFrom(payload, origin)) gate.learn(deferral);
   });
   return { ...gate, listening };
 }
+
+const isFrom = (payload: string, origin: string) => {
+  try {
+    return (JSON.parse(payload) as { origin?: unknown }).origin === origin;
+  } catch {
+    return false;
+  }
+};
 
 /** The claims of an access token that name its app and tenant (read only for pacing; the token is not checked). */
 export function throttleKeys(surface: string, token: string): ThrottleKeys {
