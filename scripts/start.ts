@@ -50,8 +50,8 @@ const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port}`;
 const sandbox = await startSandbox(env);
 Object.assign(env, sandbox.env);
 
-// V8 flags that keep the server process under 400 MB (apps/server/src/node-flags.ts says why; they can only be
-// given on the command line). SERVER_NODE_FLAGS replaces them, empty for none.
+// The server process's V8 flags (apps/server/src/node-flags.ts: none by default; SERVER_NODE_FLAGS sets them, e.g.
+// the low-memory choice, which can only be given on the command line).
 const nodeFlags = serverNodeFlags(env);
 const server = spawn(process.execPath, [...nodeFlags, path.join(root, 'apps/server/src/main.ts'), 'all'], {
   env,
