@@ -9,7 +9,8 @@ import type { Stack } from '../scale/stack.ts';
  * job table); creating all 10,000 through the API takes about 2 hours here. So `count` copies of the API-made
  * services' rows are written with SQL, each from one API-made service (its `services`, `service_connections`,
  * `workflows`, `workflow_steps` and `audit_events` rows and its queued `routing.run` job), with new ids and names
- * (`seed-<k>` for `wait-<i>`; originals: runs waiting, not leased by a recheck at that moment), and its next recheck moved to a random moment between `quietSeconds` and an hour
+ * (`seed-<k>` for `wait-<i>`; originals: runs waiting for the activation, not leased by a recheck at that
+ * moment; not one waiting for its turn at the tenant, whose clone the tenant's next turn would wake), and its next recheck moved to a random moment between `quietSeconds` and an hour
  * from now: spread as in the steady state (hourly rechecks), but none within the measurement. They are **not**
  * services that can be rechecked: the emulated tenants hold no domain or activation user for them, and a sealed
  * refresh token is bound to its row (a copy does not open). Their rechecks are measured on the API-made ones.
@@ -57,10 +58,14 @@ export async function seedDormantClones(s: Stack, count: number, quietSeconds: n
              ${quietSeconds}::float8 + random() * (3600 - ${quietSeconds}::float8) as delay_s
         from (select row_number() over (order by s.created_at, s.id) - 1 as i, s.id, s.short_name, s.full_name
                 from services s join workflows w on w.service_id = s.id
-               where w.status = 'waiting' and (w.lease_until is null or w.lease_until < now())) s
+               where w.status = 'waiting' and (w.lease_until is null or w.lease_until < now())
+                 and exists (select 1 from workflow_steps st where st.workflow_id = w.id and st.name = 'voice-routing'
+                              and st.status = 'waiting' and st.message like 'Microsoft does not accept%')) s
         join workflows w on w.service_id = s.id
         join generate_series(1, ${count}) k on (k - 1) % (
           select count(*) from workflows w where w.status = 'waiting' and (w.lease_until is null or w.lease_until < now())
+             and exists (select 1 from workflow_steps st where st.workflow_id = w.id and st.name = 'voice-routing'
+                          and st.status = 'waiting' and st.message like 'Microsoft does not accept%')
         ) = s.i`);
   const inserted: Record<string, number> = {};
   for (const c of CLONABLE) {
