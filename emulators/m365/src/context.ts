@@ -81,6 +81,8 @@ export type Emu = {
   throttles: Throttle[];
   /** Throttling by rate (`rate-limits.ts`); no limits unless given. */
   rateLimiter: RateLimiter;
+  /** Whether a redeemed refresh token stays valid (Entra's documented behaviour) or is single use (the default). */
+  refreshTokenReuse: boolean;
   /**
    * `teamsActivationDelaySeconds`: how long after a domain's activation the Teams admin API still refuses it as
    * a gateway (Microsoft: up to 24 hours); the start option, 0 by default.

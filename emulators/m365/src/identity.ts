@@ -602,8 +602,9 @@ export const identityRoutes = (emu: Emu): Route[] => {
     if (!rt) throw missingParameter('refresh_token');
     const entry = emu.refreshTokens.get(rt);
     if (!entry) throw aad(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
-    // Rotation: each refresh token is single-use in the emulator (Entra keeps old ones valid; stricter on purpose).
-    if (entry.used) throw aad(400, 'invalid_grant', 70008, EXPIRED_GRANT);
+    // Rotation: each refresh token is single-use in the emulator (Entra keeps old ones valid; stricter on purpose)
+    // unless started with `refreshTokenReuse`.
+    if (entry.used && !emu.refreshTokenReuse) throw aad(400, 'invalid_grant', 70008, EXPIRED_GRANT);
     if (entry.clientId !== app.appId)
       throw aad(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed.');
     checkTenantMatches(ref, entry.tenantId);

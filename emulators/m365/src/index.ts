@@ -88,6 +88,12 @@ export type M365EmulatorOptions = {
   rateLimits?: RateLimit[];
   /** How many requests the request log keeps (the oldest go first); default 10,000. */
   requestLogLimit?: number;
+  /**
+   * `true`: a redeemed refresh token stays valid until it expires, as Entra documents ("doesn't revoke old refresh
+   * tokens when used to fetch new access tokens"). Default `false`: single use, stricter than Entra on purpose, so
+   * a client that forgets to store the rotated token fails at once.
+   */
+  refreshTokenReuse?: boolean;
 };
 
 export type M365Emulator = {
@@ -174,6 +180,7 @@ export async function startM365Emulator(options: M365EmulatorOptions = {}): Prom
     random: seededRandom(defaultFaults().seed),
     throttles: [],
     rateLimiter: createRateLimiter(options.rateLimits),
+    refreshTokenReuse: options.refreshTokenReuse ?? false,
     settings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: delay },
     initialSettings: { accessTokenLifetimeSeconds: 3599, teamsActivationDelaySeconds: delay },
     replication,

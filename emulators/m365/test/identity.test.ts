@@ -484,3 +484,49 @@ describe('device code', () => {
     expect(done.body.refresh_token).toEqual(expect.any(String));
   });
 });
+
+describe('refresh token reuse (Entra keeps a redeemed refresh token valid)', () => {
+  const ropc = (e: M365Emulator) =>
+    token(e, 'organizations', {
+      grant_type: 'password',
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      username: contosoAdmin.userPrincipalName,
+      password: contosoAdmin.password,
+      scope: 'https://graph.microsoft.com/User.Read offline_access',
+    });
+  const redeem = (e: M365Emulator, refreshToken: string) =>
+    token(e, CONTOSO.id, {
+      grant_type: 'refresh_token',
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      refresh_token: refreshToken,
+    });
+
+  it('is refused by default (single use) and accepted with refreshTokenReuse, each answer a new token', async () => {
+    const reusing = await startM365Emulator({ refreshTokenReuse: true });
+    try {
+      for (const [e, reuse] of [
+        [emu, false],
+        [reusing, true],
+      ] as const) {
+        e.control.consent('contoso');
+        const first = (await ropc(e)).body.refresh_token as string;
+        const once = await redeem(e, first);
+        expect(once.status).toBe(200);
+        expect(once.body.refresh_token).not.toBe(first);
+        const again = await redeem(e, first);
+        if (reuse) {
+          expect(again.status).toBe(200);
+          expect(again.body.refresh_token).not.toBe(first);
+          expect(again.body.refresh_token).not.toBe(once.body.refresh_token);
+        } else {
+          expect(again.status).toBe(400);
+          expectAadError(again.body, 'invalid_grant', 70008);
+        }
+      }
+    } finally {
+      await reusing.stop();
+    }
+  });
+});
