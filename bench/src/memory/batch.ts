@@ -10,19 +10,10 @@ import {
   ZONE,
   type Server,
 } from '../tenants/processes.ts';
+import { pool } from '../scale/world.ts';
+import { connectTenants, countIn } from '../tenants/connect.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) out[i] = await task(items[i]!);
-    }),
-  );
-  return out;
-}
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux). */
 export function cpuSecondsOf(pid: number): number {
@@ -30,9 +21,6 @@ export function cpuSecondsOf(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
-
-const countIn = async (server: Server, state: string) =>
-  (await server.call<{ total: number }>('GET', `/api/v1/services?state=${state}&pageSize=1`)).total;
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -99,37 +87,7 @@ export async function onboardingBatch(options: {
     const idle = memoryOf(pid)!.rssMb;
     progress(`idle RSS ${idle} MB, start-up peak ${startupPeak} MB; connecting ${n} tenants`);
     const names = Array.from({ length: n }, (_, i) => `t${i + 1}`);
-    const ids = await pool(names, 8, async (t) => {
-      const customer = await s.call('POST', '/api/v1/customers', { name: `C ${t}` });
-      const svc = await s.call<{ id: string; connection: { state: string; message: string } }>(
-        'POST',
-        '/api/v1/services',
-        {
-          customerId: customer.id,
-          type: 'direct-routing',
-          fullName: `Tenant ${t}`,
-          shortName: `svc-${t}`,
-          licenseType: 'hosted-essentials-plus',
-          licensedUsers: 1,
-          adminAuth: {
-            method: 'credentials',
-            username: `admin@${t}.onmicrosoft.com`,
-            password: 'Contoso-Admin-1!',
-          },
-        },
-      );
-      if (svc.connection.state !== 'connected') throw new Error(`${t}: ${svc.connection.message}`);
-      return svc.id;
-    });
-    for (let until = Date.now() + 600_000; (await countIn(s, 'checking-role')) > 0; await sleep(500))
-      if (Date.now() > until) throw new Error('the Teams-role checks did not finish');
-    const missing = await s.call<{ items: { id: string }[] }>(
-      'GET',
-      `/api/v1/services?state=role-missing&pageSize=200`,
-    );
-    await pool(missing.items, 4, (svc) =>
-      s.call('POST', `/api/v1/services/${svc.id}/connection/teams-role`).catch(() => null),
-    );
+    const { ids } = await connectTenants(s, names);
     progress(`connected; starting ${n} onboardings`);
 
     const load = os.loadavg();

@@ -19,6 +19,8 @@ import {
   ZONE,
   type Server,
 } from './processes.ts';
+import { pool } from '../scale/world.ts';
+import { connectTenants, countIn } from './connect.ts';
 import { resetStatements, startPostgres, topStatements, type Postgres } from './postgres.ts';
 
 /**
@@ -47,27 +49,12 @@ const t00 = performance.now();
 const progress = (what: string) =>
   process.stderr.write(`[tenants ${((performance.now() - t00) / 1000).toFixed(0)} s] ${what}\n`);
 
-async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) out[i] = await task(items[i]!);
-    }),
-  );
-  return out;
-}
-
 type Run = {
   status: string;
   createdAt: string;
   finishedAt: string | null;
   steps: { name: string; attempts: number }[];
 };
-
-/** Services in a lifecycle state (the list's exact total). */
-const countIn = async (server: Server, state: string) =>
-  (await server.call<{ total: number }>('GET', `/api/v1/services?state=${state}&pageSize=1`)).total;
 
 export async function tenantsAtOnce(options: {
   tenants: number;
@@ -129,48 +116,7 @@ export async function tenantsAtOnce(options: {
     // Connect every tenant (credentials path, 8 at a time) and wait for the Teams-role checks: not measured.
     const names = Array.from({ length: n + 1 }, (_, i) => `t${i + 1}`);
     const t0Connect = performance.now();
-    const ids = await pool(names, 8, async (t) => {
-      const customer = await s.call('POST', '/api/v1/customers', { name: `C ${t}` });
-      const svc = await s.call<{ id: string; connection: { state: string; message: string } }>(
-        'POST',
-        '/api/v1/services',
-        {
-          customerId: customer.id,
-          type: 'direct-routing',
-          fullName: `Tenant ${t}`,
-          shortName: `svc-${t}`,
-          licenseType: 'hosted-essentials-plus',
-          licensedUsers: 1,
-          adminAuth: {
-            method: 'credentials',
-            username: `admin@${t}.onmicrosoft.com`,
-            password: 'Contoso-Admin-1!',
-          },
-        },
-      );
-      if (svc.connection.state !== 'connected') throw new Error(`${t}: ${svc.connection.message}`);
-      return svc.id;
-    });
-    for (let until = Date.now() + 600_000; (await countIn(s, 'checking-role')) > 0; await sleep(500))
-      if (Date.now() > until) throw new Error('the Teams-role checks did not finish');
-    // Under load some role checks end 'role-missing' (see roleRechecks); the Re-check button's call assigns it.
-    const missing = { items: [] as { id: string }[] };
-    for (let page = 1; ; page++) {
-      const p = await s.call<{ items: { id: string }[]; total: number }>(
-        'GET',
-        `/api/v1/services?state=role-missing&pageSize=200&page=${page}`,
-      );
-      missing.items.push(...p.items);
-      if (missing.items.length >= p.total || !p.items.length) break;
-    }
-    const recheck = await pool(missing.items, 4, (svc) =>
-      s
-        .call<{ teamsRole?: { state: string; message: string | null } }>(
-          'POST',
-          `/api/v1/services/${svc.id}/connection/teams-role`,
-        )
-        .catch((e: unknown) => ({ error: String(e) })),
-    );
+    const { ids, rechecks: recheck } = await connectTenants(s, names);
     const connectS = (performance.now() - t0Connect) / 1000;
     const connectedRssMb = memoryOf(s.child.pid!)!.rssMb;
     progress(`connected in ${connectS.toFixed(0)} s; the probe onboarding`);
@@ -251,7 +197,7 @@ export async function tenantsAtOnce(options: {
       completed: succeeded.length,
       failed: runs.length - succeeded.length,
       connectSeconds: round(connectS, 1),
-      roleRechecks: { count: missing.items.length, first: recheck[0] ?? null },
+      roleRechecks: { count: recheck.length, first: recheck[0] ?? null },
       startedAllInSeconds: round(startedS, 1),
       wallSeconds: round(wallS, 1),
       boundSeconds: round(bound.seconds, 1),
