@@ -81,8 +81,13 @@ export async function startServer(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const deployment = options.deployment ?? { kind: 'pglite' };
+  // The bench's own DATABASE_URL (a PostgreSQL server the API group may create databases on, set by the CI
+  // stage) and MASTER_KEY are not the server's: the default deployment is PGlite in its data directory with the
+  // key file there, as `npm start` runs it (with them, every group's server shared one database and a second
+  // group's key did not open the first one's secrets).
+  const { DATABASE_URL: _url, MASTER_KEY: _key, ...inherited } = process.env;
   const env = {
-    ...process.env,
+    ...inherited,
     PORT: String(port),
     HOST: '127.0.0.1',
     PUBLIC_URL: ORIGIN,
