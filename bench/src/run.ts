@@ -63,7 +63,10 @@ const outcomeFile = process.env.BENCH_GROUP_OUTCOME;
 async function inChild(group: BenchGroup, only: readonly string[] | null): Promise<Omit<Outcome, 'seconds'>> {
   const file = path.join(os.tmpdir(), `trunkline-bench-${process.pid}-${group.name}.json`);
   rmSync(file, { force: true });
-  const scenarioNames = (only ?? []).filter((n) => (scenarios as readonly string[]).includes(n));
+  // Scale scenario names go to the scale group's child only: named to another group's child, they would select
+  // the scale group there too (`--only=api,lists` ran lists inside the api child as well).
+  const scenarioNames =
+    group.name === 'scale' ? (only ?? []).filter((n) => (scenarios as readonly string[]).includes(n)) : [];
   const child = spawn(
     process.execPath,
     [fileURLToPath(import.meta.url), '--ci', `--only=${[group.name, ...scenarioNames].join(',')}`],
