@@ -1,10 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
+import { startHoldingProxy } from '../support/holding-proxy.ts';
 import {
   startRoutingWorld,
   tenantState,
@@ -22,59 +21,25 @@ import {
  * went only to services whose record already named them, so nobody held them, and the last service to leave the
  * tenant removed the route but left the usage and the policy behind.
  *
- * The Teams admin API is reached through a proxy in this test that holds the joining service's route write (after
+ * The Teams admin API is reached through a holding proxy (support/holding-proxy.ts) that holds the joining service's route write (after
  * Microsoft applied it) until the creator's offboarding waits for the tenant, then drops the connection.
  */
 describe('claims on the shared Teams objects reach a service whose voice-routing step was cut off', () => {
   let world: RoutingWorld;
   let customerId: string;
-  let target = '';
-  /** The route write to hold and drop: armed by the test, then released. */
-  let hold: { arrived: () => void; release: Promise<void> } | null = null;
-  const proxy = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const held =
-        hold && req.method === 'PUT' && /\/OnlineVoiceRoute\/configuration\//.test(req.url ?? '')
-          ? hold
-          : null;
-      if (held) hold = null;
-      const upstream = http.request(
-        `${target}${req.url}`,
-        { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
-        (answer) => {
-          const body: Buffer[] = [];
-          answer.on('data', (c: Buffer) => body.push(c));
-          answer.on('end', () => {
-            if (held) {
-              // Microsoft applied the write; its answer is lost on the way back.
-              held.arrived();
-              void held.release.then(() => req.socket.destroy());
-              return;
-            }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(Buffer.concat(body));
-          });
-        },
-      );
-      upstream.on('error', () => req.socket.destroy());
-      upstream.end(Buffer.concat(chunks));
-    });
-  });
+  let proxy: Awaited<ReturnType<typeof startHoldingProxy>>;
 
   beforeAll(async () => {
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const port = (proxy.address() as AddressInfo).port;
+    proxy = await startHoldingProxy();
     world = await startRoutingWorld({
       env: {
         // The cut-off step tries again after 8 s; the offboarding waiting for the tenant looks every 2 s.
         ROUTING_RETRY_BASE_SECONDS: '8',
         WORKER_POLL_SECONDS: '1',
-        TEAMS_ADMIN_BASE_URL: `http://127.0.0.1:${port}/teams`,
+        TEAMS_ADMIN_BASE_URL: `${proxy.url}/teams`,
       },
     });
-    target = new URL(world.emu.urls.teams).origin;
+    proxy.forwardTo(new URL(world.emu.urls.teams).origin);
     await world.saveSettings();
     // One customer: a tenant belongs to one customer.
     customerId = expectStatus(
@@ -83,8 +48,7 @@ describe('claims on the shared Teams objects reach a service whose voice-routing
     ).id;
   });
   afterAll(async () => {
-    proxy.closeAllConnections();
-    await new Promise((r) => proxy.close(r));
+    await proxy?.close();
     await world?.close();
   });
 
@@ -103,15 +67,16 @@ describe('claims on the shared Teams objects reach a service whose voice-routing
     const created = (await waitForWorkflow(world.admin, creator.id, finished('onboard'), 60_000)) as Run;
     expect(created.status, JSON.stringify(created.steps)).toBe('succeeded');
 
-    let arrived!: () => void;
-    const routeWritten = new Promise<void>((r) => (arrived = r));
-    let release!: () => void;
-    hold = { arrived, release: new Promise<void>((r) => (release = r)) };
+    // The joining service's route write: Microsoft applies it, its answer is lost once the test releases it.
+    const held = proxy.hold(
+      (req) => req.method === 'PUT' && /\/OnlineVoiceRoute\/configuration\//.test(req.url ?? ''),
+      'drop',
+    );
     expectStatus(
       await world.admin.post(`/api/v1/services/${joining.id}/routing`, { configureDns: true }),
       202,
     );
-    await routeWritten;
+    await held.arrived;
     const route = () =>
       world.emu.control.tenant('contoso').teams.OnlineVoiceRoute.find((r) => r.Identity === 'Trunkline');
     expect(route()?.OnlinePstnGatewayList).toEqual([creator.trunkFqdn, joining.trunkFqdn]);
@@ -132,7 +97,7 @@ describe('claims on the shared Teams objects reach a service whose voice-routing
       },
       { timeoutMs: 20_000, intervalMs: 100 },
     );
-    release();
+    held.release();
 
     const left = (await waitForWorkflow(world.admin, creator.id, finished('offboard'), 60_000)) as Run;
     expect(left.status, JSON.stringify(left.steps)).toBe('succeeded');

@@ -1,10 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
+import { startHoldingProxy } from '../support/holding-proxy.ts';
 import { startRoutingWorld, waitForWorkflow, type RoutingWorld, type Run } from '../support/routing.ts';
 
 /**
@@ -20,48 +19,18 @@ import { startRoutingWorld, waitForWorkflow, type RoutingWorld, type Run } from 
  */
 describe('a voice-routing step that ends wakes the next one of its tenant', () => {
   let world: RoutingWorld;
-  let target = '';
-  let hold: { arrived: () => void; release: Promise<void> } | null = null;
-  const proxy = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const held = hold && req.method !== 'GET' && req.method !== 'HEAD' ? hold : null;
-      if (held) hold = null;
-      const upstream = http.request(
-        `${target}${req.url}`,
-        { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
-        (answer) => {
-          const body: Buffer[] = [];
-          answer.on('data', (c: Buffer) => body.push(c));
-          answer.on('end', () => {
-            const send = () => {
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              res.end(Buffer.concat(body));
-            };
-            if (!held) return send();
-            held.arrived();
-            void held.release.then(send);
-          });
-        },
-      );
-      upstream.on('error', () => req.socket.destroy());
-      upstream.end(Buffer.concat(chunks));
-    });
-  });
+  let proxy: Awaited<ReturnType<typeof startHoldingProxy>>;
 
   beforeAll(async () => {
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const port = (proxy.address() as AddressInfo).port;
+    proxy = await startHoldingProxy();
     world = await startRoutingWorld({
-      env: { WORKER_POLL_SECONDS: '1', TEAMS_ADMIN_BASE_URL: `http://127.0.0.1:${port}/teams` },
+      env: { WORKER_POLL_SECONDS: '1', TEAMS_ADMIN_BASE_URL: `${proxy.url}/teams` },
     });
-    target = new URL(world.emu.urls.teams).origin;
+    proxy.forwardTo(new URL(world.emu.urls.teams).origin);
     await world.saveSettings();
   });
   afterAll(async () => {
-    proxy.closeAllConnections();
-    await new Promise((r) => proxy.close(r));
+    await proxy?.close();
     await world?.close();
   });
 
@@ -92,12 +61,10 @@ describe('a voice-routing step that ends wakes the next one of its tenant', () =
     const first = await world.connectedService(customerId, 'turns-first');
     const second = await world.connectedService(customerId, 'turns-second');
 
-    let arrived!: () => void;
-    const written = new Promise<void>((r) => (arrived = r));
-    let release!: () => void;
-    hold = { arrived, release: new Promise<void>((r) => (release = r)) };
+    // The first Teams write (the PSTN usage): its answer waits until the test releases it.
+    const held = proxy.hold((req) => req.method !== 'GET' && req.method !== 'HEAD', 'answer');
     expectStatus(await world.admin.post(`/api/v1/services/${first.id}/routing`, { configureDns: true }), 202);
-    await written;
+    await held.arrived;
     expect((await voiceStep(first.id))?.status).toBe('running');
 
     expectStatus(
@@ -118,7 +85,7 @@ describe('a voice-routing step that ends wakes the next one of its tenant', () =
       { timeoutMs: 30_000, intervalMs: 20 },
     );
     const released = Date.now();
-    release();
+    held.release();
     await eventually(
       "the second service's voice-routing step to hold the tenant",
       async () => ['running', 'succeeded'].includes((await voiceStep(second.id))?.status ?? ''),
