@@ -7,11 +7,10 @@ import {
   startEmulators,
   startServer,
   stopChild,
-  ZONE,
   type Server,
 } from '../tenants/processes.ts';
 import { pool } from '../scale/world.ts';
-import { connectTenants, countIn } from '../tenants/connect.ts';
+import { configureRouting, connectTenants, countIn } from '../tenants/connect.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -74,15 +73,7 @@ export async function onboardingBatch(options: {
     const pid = s.child.pid!;
     const startupPeak = memoryOf(pid)!.peakMb;
     const startupCpuSeconds = cpuSecondsOf(pid);
-    const current = await s.call<Record<string, unknown>>('GET', '/api/v1/settings/routing');
-    const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
-    await s.call('PUT', '/api/v1/settings/routing', {
-      ...rest,
-      sbcBaseDomain: ZONE,
-      sbcAddresses: ['198.51.100.10'],
-      dns: { kind: 'rfc2136', server: world.dns.address, keyName: world.dns.keyName },
-      dnsSecret: world.dns.secret,
-    });
+    await configureRouting(s, world);
     await sleep(5_000);
     const idle = memoryOf(pid)!.rssMb;
     progress(`idle RSS ${idle} MB, start-up peak ${startupPeak} MB; connecting ${n} tenants`);

@@ -1,11 +1,24 @@
 import { pool } from '../scale/world.ts';
-import type { Server } from './processes.ts';
+import { ZONE, type EmulatorWorld, type Server } from './processes.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Services in a lifecycle state (the list's exact total). */
 export const countIn = async (server: Server, state: string) =>
   (await server.call<{ total: number }>('GET', `/api/v1/services?state=${state}&pageSize=1`)).total;
+
+/** The routing settings every onboarding uses: the SBC zone on the emulated provider DNS (RFC 2136 with TSIG). */
+export async function configureRouting(s: Server, world: EmulatorWorld) {
+  const current = await s.call<Record<string, unknown>>('GET', '/api/v1/settings/routing');
+  const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
+  await s.call('PUT', '/api/v1/settings/routing', {
+    ...rest,
+    sbcBaseDomain: ZONE,
+    sbcAddresses: ['198.51.100.10'],
+    dns: { kind: 'rfc2136', server: world.dns.address, keyName: world.dns.keyName },
+    dnsSecret: world.dns.secret,
+  });
+}
 
 /**
  * One customer and one Direct Routing service per tenant name (the emulator's copies of contoso, whose admin is

@@ -16,11 +16,10 @@ import {
   startEmulators,
   startServer,
   stopChild,
-  ZONE,
   type Server,
 } from './processes.ts';
 import { pool } from '../scale/world.ts';
-import { connectTenants, countIn } from './connect.ts';
+import { configureRouting, connectTenants, countIn } from './connect.ts';
 import { resetStatements, startPostgres, topStatements, type Postgres } from './postgres.ts';
 
 /**
@@ -100,15 +99,7 @@ export async function tenantsAtOnce(options: {
       Object.fromEntries(
         Object.entries(processes).map(([k, v]) => [k, cpuSecondsOf(v.pid, v.children) ?? NaN]),
       );
-    const current = await s.call<Record<string, unknown>>('GET', '/api/v1/settings/routing');
-    const { dnsSecretSet: _set, saved: _saved, ...rest } = current;
-    await s.call('PUT', '/api/v1/settings/routing', {
-      ...rest,
-      sbcBaseDomain: ZONE,
-      sbcAddresses: ['198.51.100.10'],
-      dns: { kind: 'rfc2136', server: world.dns.address, keyName: world.dns.keyName },
-      dnsSecret: world.dns.secret,
-    });
+    await configureRouting(s, world);
     await sleep(5_000); // let start-up work (compilation, first queries) settle before the idle figure
     const idleRssMb = memoryOf(s.child.pid!)!.rssMb;
     progress(`server ready, idle RSS ${idleRssMb} MB; connecting ${n + 1} tenants`);
