@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  cpuSecondsOf,
   memoryOf,
   sampleMemory,
   startEmulators,
@@ -14,12 +15,8 @@ import { configureRouting, connectTenants, countIn } from '../tenants/connect.ts
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux). */
-export function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-}
+/** CPU seconds the server has used so far (it runs while measured). */
+const cpuOf = (pid: number) => cpuSecondsOf(pid) ?? NaN;
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -72,7 +69,7 @@ export async function onboardingBatch(options: {
     const s = server;
     const pid = s.child.pid!;
     const startupPeak = memoryOf(pid)!.peakMb;
-    const startupCpuSeconds = cpuSecondsOf(pid);
+    const startupCpuSeconds = cpuOf(pid);
     await configureRouting(s, world);
     await sleep(5_000);
     const idle = memoryOf(pid)!.rssMb;
@@ -83,7 +80,7 @@ export async function onboardingBatch(options: {
 
     const load = os.loadavg();
     const memory = sampleMemory({ server: pid }, 200);
-    const cpu0 = cpuSecondsOf(pid);
+    const cpu0 = cpuOf(pid);
     const t0 = Date.now();
     await pool(ids, 32, (id) => s.call('POST', `/api/v1/services/${id}/routing`, { configureDns: true }));
     for (let until = Date.now() + 3_600_000; ; await sleep(500)) {
@@ -91,7 +88,7 @@ export async function onboardingBatch(options: {
       if (active + failed >= n) break;
       if (Date.now() > until) throw new Error('the onboardings did not finish within an hour');
     }
-    const cpu = cpuSecondsOf(pid) - cpu0;
+    const cpu = cpuOf(pid) - cpu0;
     const atEnd = memoryOf(pid)!.rssMb;
     const mem = memory.stop();
     const runs = await pool(ids, 8, (id) =>
