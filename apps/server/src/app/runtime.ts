@@ -124,7 +124,8 @@ async function start(options: StartOptions, early: EarlyServer | null): Promise<
   const { config, logger, mode } = options;
   const handle = options.handle ?? (await openDatabase(config.database));
   await migrateDatabase(handle);
-  const jobs = await startJobEngine(handle, logger.child({ component: 'jobs' }));
+  const changes = await openChangeFeed(handle, logger.child({ component: 'changes' }));
+  const jobs = await startJobEngine(handle, logger.child({ component: 'jobs' }), { wake: changes });
   await jobs.prepare([...jobDefinitions, ...(options.extraJobs?.definitions ?? [])]);
 
   const { key, generated } = await resolveMasterKey(config.masterKey, config.dataDir);
@@ -133,7 +134,6 @@ async function start(options: StartOptions, early: EarlyServer | null): Promise<
       { file: `${config.dataDir}/master.key`, generated },
       'MASTER_KEY is not set: secrets are encrypted with a key file in DATA_DIR. Set MASTER_KEY in production and keep it safe.',
     );
-  const changes = await openChangeFeed(handle, logger.child({ component: 'changes' }));
   const services = createServices({ db: handle.db, jobs, masterKey: key, config, changes });
   // An empty SBC inventory gets the configured default SBC, or (an upgrade) one from the routing settings.
   const addedSbc = await ensureSbcInventory({

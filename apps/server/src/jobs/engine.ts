@@ -1,9 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { PgBoss, fromDrizzle, fromPglite } from 'pg-boss';
 import type { z } from 'zod';
+import type { ChangeFeed } from '../platform/changes/change-feed.ts';
 import type { DatabaseHandle } from '../platform/db/database.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { JobDefinition, JobQueue, JobRegistration, SendOptions } from './job.ts';
+
+type Slot = { id: string | undefined; busy: boolean };
+type Queue = { slots: Slot[]; next: number };
 
 export type JobEngine = JobQueue & {
   /** Creates (or updates) the queue of every definition and its schedule. */
@@ -23,6 +27,17 @@ export type JobEngine = JobQueue & {
 };
 
 const SCHEMA = 'pgboss';
+/**
+ * The channel pg-boss's insert of a job notifies on, with the queue's name as the payload: pg-boss derives it from
+ * its schema with this expression (its `notifyChannelSql`, not exported). Resolved once at start; if pg-boss ever
+ * derived it differently, no wake would arrive and jobs would start only at the next poll, which
+ * `test/jobs/wakeup.test.ts` catches.
+ */
+const CHANNEL_SQL = sql.raw(`('pgboss_' || left(encode(sha224('${SCHEMA}'::bytea), 'hex'), 24))`);
+
+/** Where the engine hears of jobs sent by any process: the database's notifications (the change feed). */
+export type JobWakeBus = Pick<ChangeFeed, 'listen' | 'subscribe'>;
+
 /** How often the slots other than a queue's first look for due jobs on their own (they are woken otherwise). */
 const IDLE_SLOT_POLL_SECONDS = 30;
 
@@ -30,30 +45,53 @@ const IDLE_SLOT_POLL_SECONDS = 30;
  * pg-boss on the application's database: PGlite through pg-boss's PGlite adapter, or a PostgreSQL pool.
  *
  * Every queue is created with `notify`: pg-boss's insert of a job that can start now runs `pg_notify` in the same
- * statement (so in the sender's transaction when there is one, delivered only if it commits), and
- * `useListenNotify` keeps one LISTEN per process that wakes the queue's idle workers at once. On PostgreSQL that is
- * a dedicated connection (a job sent by any process wakes workers in every process); on PGlite it is the embedded
- * database's own in-process LISTEN. Without a listener (it could not be established) pg-boss polls only.
+ * statement (so in the sender's transaction when there is one, delivered only if it commits). This engine, not
+ * pg-boss, listens (`wake`, the change feed: one LISTEN per process, a dedicated connection on PostgreSQL, the
+ * embedded database's own LISTEN on PGlite) and wakes **one** idle slot of the queue per job sent, in turn.
+ * pg-boss's own listener would wake every slot of the queue, each running a fetch for the one job: with eight
+ * slots on PGlite's single connection that was 8–10 fetch queries per job, queued in front of the statements of
+ * the runs in flight. Without `wake` (a process that only sends or prepares) slots poll only.
  */
-export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promise<JobEngine> {
+export async function startJobEngine(
+  handle: DatabaseHandle,
+  log: Logger,
+  options: { wake?: JobWakeBus } = {},
+): Promise<JobEngine> {
   const boss =
     handle.kind === 'pglite'
-      ? new PgBoss({
-          db: fromPglite(handle.pglite),
-          backend: 'pglite',
-          schema: SCHEMA,
-          useListenNotify: true,
-        })
-      : new PgBoss({ connectionString: handle.url, schema: SCHEMA, max: 4, useListenNotify: true });
+      ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', schema: SCHEMA })
+      : new PgBoss({ connectionString: handle.url, schema: SCHEMA, max: 4 });
   boss.on('error', (err: unknown) => log.error({ err }, 'job engine error'));
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job engine warning'));
   await boss.start();
+
+  const { wake } = options;
+  const queues = new Map<string, Queue>();
+  let listening = false;
+  /**
+   * Wakes one slot of the queue that is not running a job, taking them in turn so that jobs sent together wake
+   * different slots. A slot woken while it fetches looks again at once (pg-boss remembers the wake). When every
+   * slot runs a job nobody is woken: each looks again when its job ends.
+   */
+  const wakeOne = (name: string) => {
+    const queue = queues.get(name);
+    if (!queue) return;
+    const n = queue.slots.length;
+    for (let i = 0; i < n; i++) {
+      const at = (queue.next + i) % n;
+      const slot = queue.slots[at]!;
+      if (slot.busy || !slot.id) continue;
+      queue.next = (at + 1) % n;
+      boss.notifyWorker(slot.id);
+      return;
+    }
+  };
 
   return {
     async prepare(definitions) {
       const existing = new Set((await boss.getQueues()).map((q) => q.name));
       for (const d of definitions) {
-        const options = {
+        const queueOptions = {
           retryLimit: d.retry.limit,
           retryDelay: d.retry.delaySeconds,
           retryBackoff: d.retry.backoff,
@@ -62,8 +100,8 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
           // Wake workers the moment a job that can start now is sent (see above).
           notify: true,
         };
-        if (existing.has(d.name)) await boss.updateQueue(d.name, options);
-        else await boss.createQueue(d.name, { ...options, ...(d.policy ? { policy: d.policy } : {}) });
+        if (existing.has(d.name)) await boss.updateQueue(d.name, queueOptions);
+        else await boss.createQueue(d.name, { ...queueOptions, ...(d.policy ? { policy: d.policy } : {}) });
         if (d.schedule)
           await boss.schedule(d.name, d.schedule.cron, d.schedule.payload as object, { tz: 'UTC' });
       }
@@ -98,27 +136,24 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
 
     async work(registrations, { concurrency, pollSeconds = 2 }) {
       for (const { definition, handler } of registrations) {
-        // One pg-boss worker per slot. A job that can start now wakes them all (NOTIFY). Only the first slot polls
-        // every `pollSeconds` (delayed jobs, retries, a missed notification); the others poll rarely. A slot that
-        // takes a job wakes the next one, which looks too (there may be more due), and looks again itself the
-        // moment its job is done: due jobs drain as fast as the slots run them, at one extra query per job, and
-        // an idle queue costs about one query per `pollSeconds`.
-        const ids: string[] = [];
-        for (let slot = 0; slot < concurrency; slot++) {
-          const interval = slot === 0 ? pollSeconds : Math.max(pollSeconds, IDLE_SLOT_POLL_SECONDS);
-          // Filled in once pg-boss answers; a job that arrives before that only misses the early look.
-          const worker: { id?: string } = {};
-          worker.id = await boss.work<object>(
+        // One pg-boss worker per slot. A job sent that can start now wakes one idle slot (`wakeOne`). Only the
+        // first slot polls every `pollSeconds` (delayed jobs, retries, a missed notification); the others poll
+        // rarely. A slot that takes a job wakes another idle one, which looks too (there may be more due), and
+        // looks again itself the moment its job is done: due jobs drain as fast as the slots run them, at one
+        // extra query per job, and an idle queue costs about one query per `pollSeconds`.
+        const queue: Queue = { slots: [], next: 0 };
+        queues.set(definition.name, queue);
+        for (let index = 0; index < concurrency; index++) {
+          const interval = index === 0 ? pollSeconds : Math.max(pollSeconds, IDLE_SLOT_POLL_SECONDS);
+          // The id is filled in once pg-boss answers; a job that arrives before that only misses the early look.
+          const slot: Slot = { id: undefined, busy: false };
+          queue.slots.push(slot);
+          slot.id = await boss.work<object>(
             definition.name,
-            {
-              batchSize: 1,
-              // With the listener: the backstop. Without it (never established): the only way jobs are found.
-              notifyPollingIntervalSeconds: interval,
-              pollingIntervalSeconds: interval,
-            },
+            { batchSize: 1, pollingIntervalSeconds: interval },
             async (jobs) => {
-              const next = ids[(slot + 1) % ids.length];
-              if (jobs.length && next && next !== worker.id) boss.notifyWorker(next);
+              slot.busy = true;
+              if (jobs.length) wakeOne(definition.name);
               try {
                 for (const job of jobs) {
                   const jobLog = log.child({ job: definition.name, jobId: job.id });
@@ -137,12 +172,23 @@ export async function startJobEngine(handle: DatabaseHandle, log: Logger): Promi
                   }
                 }
               } finally {
-                if (worker.id) boss.notifyWorker(worker.id);
+                slot.busy = false;
+                if (slot.id) boss.notifyWorker(slot.id);
               }
             },
           );
-          ids.push(worker.id);
         }
+      }
+      if (wake && !listening) {
+        listening = true;
+        const { rows } = (await handle.db.execute(sql`select ${CHANNEL_SQL} as channel`)) as unknown as {
+          rows: { channel: string }[];
+        };
+        await wake.listen(rows[0]!.channel, wakeOne);
+        // The listening connection was re-established (PostgreSQL): notifications may have been missed.
+        wake.subscribe((change) => {
+          if (change === null) for (const name of queues.keys()) wakeOne(name);
+        });
       }
     },
 
