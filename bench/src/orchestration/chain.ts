@@ -3,19 +3,30 @@
  */
 export type ChainInput = {
   startedAt: number;
-  run: { steps: { name: string; startedAt: string | null; finishedAt: string | null }[] };
+  run: {
+    finishedAt?: string | null;
+    steps: { name: string; startedAt: string | null; finishedAt: string | null }[];
+  };
   calls: { at: string; surface: string; method: string; path: string }[];
 };
 
 /**
  * The longest chain of Microsoft calls that happened one after the other, from the emulator's request log (each
  * call's interval: its answer time minus the injected latency) grouped by Trunkline's step records (the step
- * whose start…finish holds the answer). Calls that overlapped (made in parallel) count once.
+ * whose start…finish holds the answer). Calls that overlapped (made in parallel) count once. Only calls answered
+ * between the measurement's start and the run's end count: the request log is read after the run ended, and by
+ * then the health check that follows a run may have made calls of its own.
  */
 export function criticalChain(result: ChainInput, latencyMs: number) {
+  const stepEnds = result.run.steps.flatMap((s) => (s.finishedAt ? [Date.parse(s.finishedAt)] : []));
+  const endOfRun = result.run.finishedAt
+    ? Date.parse(result.run.finishedAt)
+    : stepEnds.length
+      ? Math.max(...stepEnds)
+      : Infinity;
   const intervals = result.calls
     .map((c) => ({ ...c, end: Date.parse(c.at) }))
-    .filter((c) => c.end >= result.startedAt)
+    .filter((c) => c.end >= result.startedAt && c.end <= endOfRun + 1)
     .map((c) => ({ ...c, start: c.end - latencyMs }))
     .sort((a, b) => a.end - b.end);
   const chain: typeof intervals = [];

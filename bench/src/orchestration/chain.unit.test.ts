@@ -57,4 +57,15 @@ describe('the critical chain of a run', () => {
   it('ignores calls answered before the run started', () => {
     expect(criticalChain(runWith([-500, -100, 60]), LATENCY).calls).toBe(1);
   });
+
+  it('ignores calls answered after the run ended (the health check that follows it)', () => {
+    const input = runWith([60, 120, 1_000_100, 1_000_200]);
+    expect(criticalChain(input, LATENCY).calls).toBe(2);
+    expect(
+      criticalChain(
+        { ...input, run: { ...input.run, finishedAt: new Date(T0 + 100).toISOString() } },
+        LATENCY,
+      ).calls,
+    ).toBe(1); // the run's own end, when known, rather than its last step's
+  });
 });

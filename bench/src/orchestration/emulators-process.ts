@@ -11,8 +11,12 @@ import { loadDefaultSeed, seedWithTenants, startM365Emulator } from '@trunkline/
 export const ZONE = 'sbc.bench.example';
 const TSIG = { name: 'trunkline-bench', algorithm: 'hmac-sha256' as const };
 
-/** The default seed plus copies of contoso (each its own tenant, domains and admin), one per measured onboarding. */
-const seed = seedWithTenants(['bench-1', 'bench-2', 'bench-3', 'bench-4', 'bench-5', 'bench-6']);
+/**
+ * The default seed plus copies of contoso (each its own tenant, domains and admin), one per measured onboarding:
+ * `bench-1` … `bench-<n>`, n from `BENCH_ORCHESTRATION_TENANTS` (default 6, what the group measures).
+ */
+const tenants = Number(process.env.BENCH_ORCHESTRATION_TENANTS ?? 6);
+const seed = seedWithTenants(Array.from({ length: tenants }, (_, i) => `bench-${i + 1}`));
 
 const secret = randomBytes(32).toString('base64');
 const dns = await startDnsEmulator({ port: 0, zones: [{ name: ZONE }], keys: [{ ...TSIG, secret }] });
