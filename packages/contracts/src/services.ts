@@ -219,7 +219,7 @@ export const ServiceListQuerySchema = ListQuerySchema.extend({
   order: z.enum(['asc', 'desc']).default('desc'),
   /**
    * Keyset pagination: the `nextCursor` of the page before (same sort and order); `page` is then ignored. Pages
-   * further on cost the same as the first; not with the `status`/`state` filters or the `status` sort.
+   * further on cost the same as the first, with or without the `status`/`state` filters; not with the `status` sort.
    */
   cursor: z
     .string()

@@ -36,7 +36,7 @@ const sbcFacet = (
 };
 
 /** Invitation statuses whose link still connects the tenant. */
-const OPEN_INVITATION = ['queued', 'sent', 'send-failed', 'opened'];
+export const OPEN_INVITATION = ['queued', 'sent', 'send-failed', 'opened'];
 
 /**
  * The facts a service's lifecycle is derived from (`deriveLifecycle` in contracts), for any number of services

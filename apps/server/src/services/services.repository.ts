@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type {
   HealthLight,
+  LifecycleState,
   Service,
   ServiceDraft,
   ServiceDraftData,
@@ -13,6 +14,7 @@ import type { Executor } from '../platform/db/database.ts';
 import { nameContains, offsetOf } from '../platform/db/queries.ts';
 import { after, cheapCount, type Keyset } from '../platform/db/keyset.ts';
 import { takenAs } from '../platform/errors.ts';
+import { lifecycleStateIn } from '../lifecycle/state-filter.ts';
 import {
   customers,
   licenseTypes,
@@ -182,16 +184,21 @@ export function createServicesRepository(db: Executor) {
     /**
      * A page in the given sort (ties by id, in the same direction, so one index serves both): after the keyset
      * `after` when given, else at `page` (OFFSET). The total is exact up to 10,000 matches, else estimated.
-     * `last` is the keyset of the page's last row when more rows may follow.
+     * `last` is the keyset of the page's last row when more rows may follow. `states`: only services whose
+     * derived lifecycle state is one of these (`lifecycle/state-filter.ts`, evaluated by the database).
      */
     async list(
       scope: Scope,
-      query: Omit<ServiceListQuery, 'status' | 'state' | 'cursor'> & { after?: Keyset | null },
+      query: Omit<ServiceListQuery, 'status' | 'state' | 'cursor'> & {
+        after?: Keyset | null;
+        states?: readonly LifecycleState[] | undefined;
+      },
     ): Promise<{ items: StoredService[]; total: number; totalIsEstimate: boolean; last: Keyset | null }> {
       const where = and(
         serviceInScope(scope),
         query.customerId ? eq(services.customerId, query.customerId) : undefined,
         query.q ? await searchMatches(query.q) : undefined,
+        query.states ? lifecycleStateIn(query.states, services.id) : undefined,
       );
       const order = query.order === 'asc' ? asc : desc;
       const expr = sortColumns[query.sort];

@@ -38,6 +38,7 @@ import { AppError, forbidden, invalid, notFound } from '../platform/errors.ts';
 import { decodeCursor, encodeCursor } from '../platform/db/keyset.ts';
 import type { UnitOfWork } from '../platform/db/unit-of-work.ts';
 import { assertActionAllowed, withLifecycle } from '../lifecycle/lifecycle.ts';
+import { statesMatching } from '../lifecycle/state-filter.ts';
 import { endMicrosoftAccessIfLast } from '../auth/microsoft-access.ts';
 
 /** What the service writes in one transaction (Remove service ends Sign in with Microsoft there too). */
@@ -171,12 +172,14 @@ export function createServicesService({
 
   return {
     /**
-     * Status, state and the status sort are of the derived lifecycle, so those lists derive every matching
-     * service, then filter, sort and page; the others page in SQL and derive the page.
+     * Status and state filter in SQL (`lifecycle/state-filter.ts`: the facets the state is derived from, read by
+     * the database), so those lists page by keyset too. The status sort is by the derived lifecycle's label:
+     * that list derives every matching service, then sorts and pages.
      */
     async list(actor: Actor, query: ServiceListQuery): Promise<ServicePage> {
       const { status, state, cursor, ...rest } = query;
-      if (!status && !state && query.sort !== 'status') {
+      const states = statesMatching({ status, state });
+      if (query.sort !== 'status') {
         const at = cursor ? decodeCursor(cursor, query.sort, query.order) : null;
         if (cursor && !at)
           throw invalid([
@@ -185,6 +188,7 @@ export function createServicesService({
         const { items, total, totalIsEstimate, last } = await repos.services.list(scopeOf(actor), {
           ...rest,
           after: at,
+          states,
         });
         return {
           items: await withLifecycle(repos, items),
@@ -195,28 +199,22 @@ export function createServicesService({
           pageSize: query.pageSize,
         };
       }
-      // Filters and the sort by state are derived, not stored: all matches are read, so no cursor.
+      // The sort by state's label is derived, not stored: all matches are read, so no cursor.
       if (cursor)
         throw invalid([
-          {
-            path: 'cursor',
-            code: 'invalid',
-            message: 'A cursor cannot be used with the status or state filter, or the status sort.',
-          },
+          { path: 'cursor', code: 'invalid', message: 'A cursor cannot be used with the status sort.' },
         ]);
       const { items } = await repos.services.list(scopeOf(actor), {
         ...rest,
-        sort: query.sort === 'status' ? 'createdAt' : query.sort,
+        states,
+        sort: 'createdAt',
         page: 1,
         pageSize: Number.MAX_SAFE_INTEGER,
       });
-      let all = (await withLifecycle(repos, items)).filter(
-        (s) => (!status || s.status === status) && (!state || s.lifecycle.state === state),
+      const sign = query.order === 'asc' ? 1 : -1;
+      const all = (await withLifecycle(repos, items)).sort(
+        (a, b) => sign * a.lifecycle.label.localeCompare(b.lifecycle.label),
       );
-      if (query.sort === 'status') {
-        const sign = query.order === 'asc' ? 1 : -1;
-        all = all.sort((a, b) => sign * a.lifecycle.label.localeCompare(b.lifecycle.label));
-      }
       const start = (query.page - 1) * query.pageSize;
       return {
         items: all.slice(start, start + query.pageSize),
