@@ -69,6 +69,30 @@ describe('secrets vault (envelope encryption)', () => {
     await db.handle.db.transaction((tx) => rewrapDataKeys(createDataKeysRepository(tx), k1, k2));
     expect(await vaultWith(k2).open(sealed, ctx('dns'))).toBe('tsig-secret');
   });
+
+  it('reads a data key from the database once per process, not at every seal and open', async () => {
+    const fresh = await createTestDatabase({ migrated: true }); // the test above rotated this file's key
+    const repo = createDataKeysRepository(fresh.handle.db);
+    const reads = { active: 0, get: 0 };
+    const vault = createVault({
+      dataKeys: {
+        ...repo,
+        active: () => (reads.active++, repo.active()),
+        get: (id) => (reads.get++, repo.get(id)),
+      },
+      masterKey: k1,
+    });
+    for (let i = 0; i < 5; i++) {
+      const sealed = await vault.seal(`token ${i}`, ctx('row-9'));
+      expect(await vault.open(sealed, ctx('row-9'))).toBe(`token ${i}`);
+    }
+    expect(reads).toEqual({ active: 1, get: 0 });
+    // A secret sealed by another process (its own vault) opens after one read of its data key.
+    const other = await createVault({ dataKeys: repo, masterKey: k1 }).seal('elsewhere', ctx('row-9'));
+    expect(await vault.open(other, ctx('row-9'))).toBe('elsewhere');
+    expect(reads.get).toBeLessThanOrEqual(1);
+    await fresh.drop();
+  });
 });
 
 describe('npm run secrets:rotate-master-key (embedded installation)', () => {
