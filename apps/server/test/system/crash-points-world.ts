@@ -1,11 +1,9 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { startAudioCodesEmulator } from '@trunkline/emulator-audiocodes';
-import { startDnsEmulator } from '@trunkline/emulator-dns';
-import { seedWithTenants, startM365Emulator } from '@trunkline/emulator-m365';
-import { startDelayingDnsProxy } from './routing-world.ts';
+import { startRoutingEmulators } from './routing-world.ts';
 
 /**
  * The outside world of the 50-crash-points test (crash-points.test.ts), in the test process while Trunkline runs
@@ -131,32 +129,19 @@ export type CallTap = ReturnType<typeof tapCalls>;
  * Mediant with the user {@link SBC_USER}.
  */
 export async function startPointsWorld(options: { dnsDelayMs: number; replicationSeconds: number }) {
-  const tsigSecret = randomBytes(32).toString('base64');
-  const dns = await startDnsEmulator({
-    port: 0,
-    zones: [{ name: ZONE }],
-    keys: [{ name: TSIG_KEY_NAME, algorithm: 'hmac-sha256', secret: tsigSecret }],
-  });
-  const proxy = await startDelayingDnsProxy(dns, options.dnsDelayMs);
-  const seed = seedWithTenants(TENANTS.filter((t) => t !== 'contoso'));
-  const emu = await startM365Emulator({
-    seed,
-    dnsServers: [dns.address],
-    replication: options.replicationSeconds,
+  const emulators = await startRoutingEmulators({
+    dnsDelayMs: options.dnsDelayMs,
+    zone: ZONE,
+    tsigKeyName: TSIG_KEY_NAME,
+    tenants: TENANTS,
+    replicationSeconds: options.replicationSeconds,
     // Entra's documented behaviour: a redeemed refresh token stays valid. The emulator's default (single use) would
     // strand a connection whose worker was killed between the token's answer and its store, which real Entra
     // does not; a kill can fall there unseen (a token request still in the socket's buffer when the worker dies).
     refreshTokenReuse: true,
   });
-  for (const t of TENANTS) emu.control.consent(t);
+  const { dns, proxy, emu, tsigSecret, admins, microsoftEnv, allowRedirectsTo } = emulators;
   const sbc = await startAudioCodesEmulator({ users: [{ ...SBC_USER, privilege: 'admin' }] });
-  const app = seed.apps[0]!;
-  const admins = Object.fromEntries(
-    TENANTS.map((name) => {
-      const tenant = seed.tenants.find((t) => t.name === name)!;
-      return [name, { username: tenant.users[0]!.userPrincipalName, password: tenant.users[0]!.password }];
-    }),
-  ) as Record<(typeof TENANTS)[number], { username: string; password: string }>;
   const tap = tapCalls({
     m365Port: Number(new URL(emu.url).port),
     sbcPort: Number(new URL(sbc.url).port),
@@ -170,26 +155,12 @@ export async function startPointsWorld(options: { dnsDelayMs: number; replicatio
     tap,
     tsigSecret,
     admins,
-    microsoftEnv: {
-      ENTRA_AUTHORITY: emu.urls.login,
-      ENTRA_CLIENT_ID: app.appId,
-      ENTRA_CLIENT_SECRET: app.clientSecrets[0]!,
-      GRAPH_BASE_URL: emu.urls.graph,
-      TEAMS_ADMIN_BASE_URL: emu.urls.teams,
-    },
-    allowRedirectsTo(publicUrl: string) {
-      emu.control.setRedirectUris(app.appId, [
-        ...app.redirectUris,
-        `${publicUrl}/api/v1/microsoft/consent/callback`,
-        `${publicUrl}/api/v1/microsoft/callback`,
-      ]);
-    },
+    microsoftEnv,
+    allowRedirectsTo,
     async stop() {
       tap.stop();
       await sbc.stop();
-      await emu.stop();
-      await proxy.stop();
-      await dns.stop();
+      await emulators.stop();
     },
   };
 }

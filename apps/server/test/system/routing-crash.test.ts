@@ -178,7 +178,7 @@ describe('default routing survives a worker killed in the middle of each step', 
           shortName,
           licenseType: 'hosted-essentials-plus',
           licensedUsers: 5,
-          adminAuth: { method: 'credentials', ...world.admin },
+          adminAuth: { method: 'credentials', ...world.admins.contoso },
         }),
         201,
       );

@@ -4,7 +4,7 @@ import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import { startDnsEmulator, type DnsEmulator } from '@trunkline/emulator-dns';
-import { loadDefaultSeed, startM365Emulator } from '@trunkline/emulator-m365';
+import { seedWithTenants, startM365Emulator } from '@trunkline/emulator-m365';
 
 /**
  * The outside world of default routing for system tests, in the test process while Trunkline runs in its own
@@ -142,30 +142,52 @@ export function watchTokenRequests() {
 }
 
 /**
- * The DNS emulator for {@link ZONE} (TSIG key {@link TSIG_KEY_NAME}), the delaying proxy Trunkline is pointed
- * at, and the M365 emulator with contoso consented and the provider app's redirect URIs at `publicUrl`.
+ * The DNS emulator for `zone` (default {@link ZONE}, TSIG key `tsigKeyName`, default {@link TSIG_KEY_NAME}), the
+ * delaying proxy Trunkline is pointed at, and the M365 emulator with `tenants` (default contoso; the others are
+ * copies of contoso) consented, directory replication on (`replicationSeconds`, default 3: the sandbox's pace) and
+ * the provider app's redirect URIs at `publicUrl`. `refreshTokenReuse` as the M365 emulator's option. The routing
+ * crash test uses the defaults; the crash-points world (crash-points-world.ts) adds its tenants and an SBC.
  */
-export async function startRoutingEmulators(options: { dnsDelayMs: number }) {
+export async function startRoutingEmulators<const T extends string = 'contoso'>(options: {
+  dnsDelayMs: number;
+  zone?: string;
+  tsigKeyName?: string;
+  tenants?: readonly T[];
+  replicationSeconds?: number;
+  refreshTokenReuse?: boolean;
+}) {
+  const tenants = options.tenants ?? (['contoso'] as unknown as readonly T[]);
   const tsigSecret = randomBytes(32).toString('base64');
   const dns = await startDnsEmulator({
     port: 0,
-    zones: [{ name: ZONE }],
-    keys: [{ name: TSIG_KEY_NAME, algorithm: 'hmac-sha256', secret: tsigSecret }],
+    zones: [{ name: options.zone ?? ZONE }],
+    keys: [{ name: options.tsigKeyName ?? TSIG_KEY_NAME, algorithm: 'hmac-sha256', secret: tsigSecret }],
   });
   const proxy = await startDelayingDnsProxy(dns, options.dnsDelayMs);
-  // Directory replication on, at the sandbox's pace (issue #12): every read-after-write of a run meets it.
-  const emu = await startM365Emulator({ dnsServers: [dns.address], replication: 3 });
-  emu.control.consent('contoso');
-  const app = loadDefaultSeed().apps[0]!;
-  const contoso = loadDefaultSeed().tenants.find((t) => t.name === 'contoso')!;
+  const seed = seedWithTenants(tenants.filter((t) => t !== 'contoso'));
+  // Directory replication on (issue #12): every read-after-write of a run meets it.
+  const emu = await startM365Emulator({
+    seed,
+    dnsServers: [dns.address],
+    replication: options.replicationSeconds ?? 3,
+    ...(options.refreshTokenReuse === undefined ? {} : { refreshTokenReuse: options.refreshTokenReuse }),
+  });
+  for (const t of tenants) emu.control.consent(t);
+  const app = seed.apps[0]!;
+  const admins = Object.fromEntries(
+    tenants.map((name) => {
+      const tenant = seed.tenants.find((t) => t.name === name)!;
+      return [name, { username: tenant.users[0]!.userPrincipalName, password: tenant.users[0]!.password }];
+    }),
+  ) as Record<T, { username: string; password: string }>;
   return {
     dns,
     proxy,
     emu,
     tsigSecret,
     app,
-    /** contoso's admin, for the credentials path. */
-    admin: { username: contoso.users[0]!.userPrincipalName, password: contoso.users[0]!.password },
+    /** Each tenant's admin, for the credentials path. */
+    admins,
     /** The environment that points a Trunkline process at this Microsoft 365. */
     microsoftEnv: {
       ENTRA_AUTHORITY: emu.urls.login,
@@ -189,4 +211,5 @@ export async function startRoutingEmulators(options: { dnsDelayMs: number }) {
     },
   };
 }
-export type RoutingEmulators = Awaited<ReturnType<typeof startRoutingEmulators>>;
+/** The routing crash test's world: contoso alone. */
+export type RoutingEmulators = Awaited<ReturnType<typeof startRoutingEmulators<'contoso'>>>;
