@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createLogger, loadConfig, openDatabase, startRuntime } from '@trunkline/server';
+import { throwawayDatabase } from '../scale/stack.ts';
 
 const ORIGIN = 'http://bench.test';
 const EMAIL = 'bench@example.com';
@@ -57,12 +58,13 @@ async function startEmulators(): Promise<{ child: ChildProcess; world: Emulators
 }
 
 /**
- * The server (API and workers, one process, in-memory PGlite) in this process, the emulators in a child process.
+ * The server (API and workers, one process, in-memory PGlite or a throwaway database on `postgresServerUrl`) in this
+ * process, the emulators in a child process.
  * `onboard(tenant, latencyMs)` connects a service to the tenant (credentials), waits for the Teams-role check,
  * then measures the routing run from its start to its end: wall time, CPU of both processes, the Microsoft calls
  * and Trunkline's step records.
  */
-export async function startOnboardingBench() {
+export async function startOnboardingBench(options: { postgresServerUrl?: string } = {}) {
   const { child, world } = await startEmulators();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-bench-'));
   const config = {
@@ -82,7 +84,11 @@ export async function startOnboardingBench() {
     port: 0,
     host: '127.0.0.1',
   };
-  const handle = await openDatabase({ kind: 'pglite' });
+  // In-memory PGlite in this process (`npm start`'s database), or a new database on a PostgreSQL server.
+  const database = options.postgresServerUrl
+    ? await throwawayDatabase(options.postgresServerUrl, 'tl_bench_onboarding')
+    : { handle: await openDatabase({ kind: 'pglite' }), drop: () => Promise.resolve() };
+  const { handle } = database;
   const runtime = await startRuntime({
     config,
     logger: createLogger({ level: 'silent' }),
@@ -187,6 +193,7 @@ export async function startOnboardingBench() {
     async stop() {
       await runtime.stop();
       await handle.close();
+      await database.drop();
       child.kill('SIGTERM');
     },
   };
