@@ -1,5 +1,5 @@
-import { expect, signIn, screenshot, test } from '../support/fixtures.ts';
-import { apiOf, customerNamed, ensureRoutingSettingsSaved } from '../support/world.ts';
+import { signInWithContosoService } from '../support/contoso-service.ts';
+import { expect, screenshot, test } from '../support/fixtures.ts';
 
 type Row = { index: number; values: Record<string, string> };
 
@@ -24,27 +24,11 @@ test('Configure SBC: plan preview with the INI rows → live step → configured
   page,
 }) => {
   test.setTimeout(240_000);
-  await signIn(page);
-  await ensureRoutingSettingsSaved(page);
-  const api = apiOf(page);
-
   // A service with default routing active (started through the API: the routing spec covers its UI).
-  const customerId = await customerNamed(page, 'Secure Co');
-  const created = await api.post('/services', {
-    customerId,
-    type: 'direct-routing',
+  const { api, svc } = await signInWithContosoService(page, {
     fullName: 'SBC by browser',
     shortName: 'sbc-e2e',
-    licenseType: 'hosted-essentials-plus',
-    licensedUsers: 5,
-    adminAuth: {
-      method: 'credentials',
-      username: 'admin@contoso.onmicrosoft.com',
-      password: 'Contoso-Admin-1!',
-    },
   });
-  expect(created.status()).toBe(201);
-  const svc = (await created.json()) as { id: string; trunkFqdn: string };
   await expect(async () => {
     const connection = await (await api.get(`/services/${svc.id}/connection`)).json();
     expect(connection.teamsRole.state).not.toBe('unknown');

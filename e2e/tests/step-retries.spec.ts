@@ -1,5 +1,6 @@
-import { expect, signIn, screenshot, test } from '../support/fixtures.ts';
-import { apiOf, customerNamed, ensureRoutingSettingsSaved, m365Control } from '../support/world.ts';
+import { signInWithContosoService } from '../support/contoso-service.ts';
+import { expect, screenshot, test } from '../support/fixtures.ts';
+import { m365Control } from '../support/world.ts';
 
 /**
  * Fault storms (#14): every retry of a routing step is visible in its history. Microsoft throttles the domain step
@@ -17,27 +18,11 @@ test('a throttled routing step shows its retry (kind, Retry-After, Microsoft’s
   page,
 }) => {
   test.setTimeout(180_000);
-  await signIn(page);
-  await ensureRoutingSettingsSaved(page);
-  const api = apiOf(page);
-
   // Contoso's tenant belongs to one customer on the portal ("Secure Co", as in the routing and SBC specs).
-  const customerId = await customerNamed(page, 'Secure Co');
-  const created = await api.post('/services', {
-    customerId,
-    type: 'direct-routing',
+  const { api, svc } = await signInWithContosoService(page, {
     fullName: 'Retries by browser',
     shortName: SHORT_NAME,
-    licenseType: 'hosted-essentials-plus',
-    licensedUsers: 5,
-    adminAuth: {
-      method: 'credentials',
-      username: 'admin@contoso.onmicrosoft.com',
-      password: 'Contoso-Admin-1!',
-    },
   });
-  expect(created.status(), await created.text()).toBe(201);
-  const svc = (await created.json()) as { id: string; trunkFqdn: string };
   expect(svc.trunkFqdn).toContain(SHORT_NAME);
 
   await page.goto(`/services/${svc.id}`);
