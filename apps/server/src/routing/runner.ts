@@ -20,8 +20,15 @@ import type { RoutingPlan } from './plan.ts';
 import type { EffectiveRouting } from './routing-settings.service.ts';
 import { DnsError } from '../dns/dns-provider.ts';
 import { retryAfterOf } from '../microsoft/throttle.ts';
-import { PREVIEW_READS_SECONDS, readVoiceRouting, steps, type Outcome, type StepResult } from './steps.ts';
-import type { StepPatch, StepRetry, StepRow, WorkflowRow } from './workflow.repository.ts';
+import {
+  PREVIEW_READS_SECONDS,
+  readVoiceRouting,
+  steps,
+  type Outcome,
+  type Step,
+  type StepResult,
+} from './steps.ts';
+import type { StepPatch, StepRetry, StepRow, TeamsClaim, WorkflowRow } from './workflow.repository.ts';
 
 /** Attempts of a step that fails for a passing reason (Microsoft or DNS unreachable) before it counts as failed. */
 const TRANSIENT_ATTEMPTS = 6;
@@ -245,14 +252,20 @@ export function createRoutingRunner({
     );
   }
 
-  async function markRunning(w: WorkflowRow, step: StepRow, running: StepPatch): Promise<boolean> {
+  async function markRunning(
+    w: WorkflowRow,
+    step: StepRow,
+    running: StepPatch,
+    claim: TeamsClaim = w.kind,
+  ): Promise<boolean> {
     if (step.name !== 'voice-routing') {
       await repos.workflows.updateStep(w.id, step.name, running, 'running');
       return true;
     }
     return uow(async (r) => {
-      if (await r.workflows.claimTeamsStep(w.id, w.serviceId, running, now())) {
-        holdingTenant.add(w.id);
+      if (await r.workflows.claimTeamsStep(w.id, w.serviceId, running, now(), claim)) {
+        // A check holds nobody up that the wake would be for (only an offboarding waits for it, and polls).
+        if (claim !== 'check') holdingTenant.add(w.id);
         return true;
       }
       const at = new Date(now().getTime() + TEAMS_BUSY_SECONDS * 1000);
@@ -283,8 +296,24 @@ export function createRoutingRunner({
     let retries = step.retries;
     const retried = (reason: string) =>
       (retries = [...retries, { at: now().toISOString(), reason }].slice(-RETRIES_KEPT));
-    if (!(await markRunning(w, step, { status: 'running', attempts, startedAt: step.startedAt ?? now() })))
-      return null;
+    const running: StepPatch = { status: 'running', attempts, startedAt: step.startedAt ?? now() };
+    // A step that has waited for Microsoft (an onboarding's voice-routing step: Teams activation) is first checked
+    // without reading the tenant or taking its turn (`Step.check`, `claimTeamsStep`'s `check`); only once Microsoft
+    // accepts does it go on below: its turn, the tenant read, the rest written.
+    const impl: Step = steps[step.name as keyof typeof steps];
+    if (w.kind === 'onboard' && step.waitingSince && impl.check) {
+      if (!(await markRunning(w, step, running, 'check'))) return null;
+      const checked = await checkStep(w, step, runAdapters, impl.check).catch((e: unknown) => {
+        // The full attempt below meets the same failure and handles it (Retry-After, a refused token, a verdict).
+        log.warn({ workflowId: w.id, step: step.name, err: e }, 'routing step check failed');
+        return null;
+      });
+      if (checked) {
+        if (lost()) return null;
+        return afterResult(w, { ...step, retries }, attempts, step.outcome as Outcome, checked, false);
+      }
+    }
+    if (!(await markRunning(w, step, running))) return null;
     // Holding the tenant now, the step reads its records again: a service that left while this run waited may have
     // handed its claims on the shared Teams objects over into them (handOverTeamsClaims): an onboarding's step
     // record (read before the claim), an offboarding's copy of the onboarding records, or, when that service left
@@ -311,7 +340,6 @@ export function createRoutingRunner({
     if (step.name === 'voice-routing' && w.status !== 'running')
       await repos.workflows.setStatus(w.id, 'running');
     const previous = w.kind === 'offboard' ? (plan.onboardingOutcomes?.[step.name] ?? {}) : (own ?? {});
-    const impl = steps[step.name as keyof typeof steps];
     // What the step recorded so far (onboarding only: offboarding keeps what onboarding recorded).
     let recorded = previous;
     let result: StepResult;
@@ -403,12 +431,41 @@ export function createRoutingRunner({
     return afterResult({ ...w, plan }, { ...step, retries }, attempts, recorded, result);
   }
 
+  /**
+   * A step's check (`Step.check`) with the step's context as an attempt builds it: a wait while Microsoft still
+   * refuses (a refused token is asked for again once, as for an attempt), null to go on with the full attempt.
+   */
+  async function checkStep(
+    w: WorkflowRow,
+    step: StepRow,
+    runAdapters: RoutingAdapters,
+    check: NonNullable<Step['check']>,
+  ): Promise<StepResult | null> {
+    const once = async () =>
+      check(
+        await stepContext(
+          runAdapters,
+          w.serviceId,
+          w.plan as StoredPlan,
+          w.configureDns,
+          (step.outcome ?? {}) as Outcome,
+        ),
+      );
+    return once().catch(async (e: unknown) => {
+      if (!isTokenRejected(e)) throw e;
+      runAdapters.access.forgetTokens((await runAdapters.access.connected(w.serviceId)).tenantId);
+      return once();
+    });
+  }
+
   async function afterResult(
     w: WorkflowRow,
     step: StepRow,
     attempts: number,
     recorded: Outcome,
     result: StepResult,
+    /** False for a check's wait: it changed nothing, and the record it read may since have taken a hand-over. */
+    writeOutcome = true,
   ): Promise<WorkflowRow | null> {
     // The step's own outcome is its whole record (merged monotonically by the step); offboarding keeps onboarding's.
     const outcome = w.kind === 'onboard' ? (result.outcome ?? recorded) : recorded;
@@ -454,7 +511,7 @@ export function createRoutingRunner({
       message,
       lastError: null,
       waitingSince: since,
-      outcome,
+      ...(writeOutcome ? { outcome } : {}),
       retries: [...step.retries, { at: now().toISOString(), reason: `Waiting: ${message}` }].slice(
         -RETRIES_KEPT,
       ),

@@ -84,6 +84,12 @@ export type Step = {
   /** Undoes only what `ctx.previous` records; a second removal finds nothing left to do. */
   remove(ctx: StepContext): Promise<StepResult>;
   preview(ctx: StepContext): Promise<PlanChange[]>;
+  /**
+   * A check of an onboarding step that waits for Microsoft, made before the step reads or claims anything: a wait
+   * while Microsoft still refuses; null when the step should now run in full (`apply`). Changes nothing that the
+   * record does not already name, and records nothing.
+   */
+  check?(ctx: StepContext): Promise<StepResult | null>;
 };
 
 const sameSet = (a: string[], b: string[]) =>
@@ -528,6 +534,23 @@ export const voiceRoutingStep: Step = {
         : 'PSTN usage, voice route and policy were already in place.',
       outcome: rec,
     };
+  },
+  /**
+   * While the step waits for Microsoft to accept the trunk as a gateway (Teams activation: up to a day), each check
+   * is the one write Microsoft refused, sent again without reading the tenant (`checkGateways`: two calls with the
+   * connect handshake, instead of the reads and writes of a whole attempt). Once Microsoft takes it, the step runs
+   * in full under its tenant's turn, reading the tenant first.
+   */
+  async check(ctx) {
+    const executor = ctx.executor();
+    if (!executor.checkGateways) return null;
+    const rec = readVoiceRouting(ctx.previous);
+    try {
+      await executor.checkGateways(await ctx.teamsToken(), ctx.plan.teams, rec);
+    } catch (e) {
+      return teamsFailure(e, ctx, rec);
+    }
+    return null;
   },
   async remove(ctx) {
     const rec = readVoiceRouting(ctx.previous);

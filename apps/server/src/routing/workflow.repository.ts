@@ -16,13 +16,21 @@ import {
   sql,
 } from 'drizzle-orm';
 import type { StepName, Workflow, WorkflowScope } from '@trunkline/contracts';
-import type { Executor } from '../platform/db/database.ts';
+import { alias } from 'drizzle-orm/pg-core';
+import { queryRows, type Executor } from '../platform/db/database.ts';
 import { serviceConnections, services, workflows, workflowSteps } from '../platform/db/schema.ts';
 
 export type WorkflowRow = typeof workflows.$inferSelect;
 export type StepRow = typeof workflowSteps.$inferSelect;
 /** What a step's update may change. */
 export type StepPatch = Partial<Omit<StepRow, 'workflowId' | 'name' | 'position'>>;
+/**
+ * What a voice-routing step claims its tenant for (`claimTeamsStep`): to apply (onboarding), to remove
+ * (offboarding), or to check whether Microsoft accepts its gateways yet.
+ */
+export type TeamsClaim = 'onboard' | 'offboard' | 'check';
+/** The message of a voice-routing step while it checks whether Microsoft accepts its gateways (its marker). */
+export const GATEWAY_CHECK_MESSAGE = 'Checking whether Microsoft accepts the trunk as a gateway yet.';
 /** One entry of a step's retry history. */
 export type StepRetry = StepRow['retries'][number];
 
@@ -265,84 +273,100 @@ export function createWorkflowsRepository(db: Executor) {
     },
     /**
      * Marks a run's voice-routing step running (`patch`) unless the voice-routing step of another run in the same
-     * Microsoft tenant is running under a live lease: a tenant's shared Teams objects (the PSTN usage, the voice
-     * route and the policy) are read, diffed and written by one run at a time, or an offboarding could delete a
-     * route an onboarding has just added its trunk to. The tenant's advisory lock, held to the end of the caller's
-     * transaction, makes the check and the mark one step; a crashed worker's lease lapses and frees the tenant.
-     * Call it inside a unit of work.
+     * Microsoft tenant is running under a live lease and the two may not run together: a tenant's shared Teams
+     * objects (the PSTN usage, the voice route and the policy) are read, diffed and written by one run at a time, or
+     * an offboarding could delete a route an onboarding has just added its trunk to. `claim` says what this step is
+     * about to do:
+     * - `onboard` / `offboard`: read the tenant and write; such steps take turns (one at a time per tenant).
+     * - `check`: the check of an onboarding that waits for Microsoft to accept its gateways (`gatewayWrite`): one
+     *   write, decided by no read, that can only create the route where none is or add its gateways to it. An
+     *   onboarding's changes commute with it (they only add, and re-read on a 409), so checks and onboardings do
+     *   not wait for each other and checks not for checks; an offboarding's removals do not, so an offboarding and
+     *   a check never run together. A checking step is marked by its message (`GATEWAY_CHECK_MESSAGE`).
+     * The tenant's advisory lock, held to the end of the caller's transaction, makes the check and the mark one step;
+     * a crashed worker's lease lapses and frees the tenant. Two statements. Call it inside a unit of work.
      */
     async claimTeamsStep(
       workflowId: string,
       serviceId: string,
       patch: StepPatch,
       now: Date,
+      claim: TeamsClaim,
     ): Promise<boolean> {
-      const [own] = await db
-        .select({ tenantId: serviceConnections.tenantId })
-        .from(serviceConnections)
-        .where(eq(serviceConnections.serviceId, serviceId));
-      const tenantId = own?.tenantId;
-      if (tenantId) {
-        await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`trunkline:teams:${tenantId}`}))`);
-        const busy = await db
-          .select({ id: workflows.id })
-          .from(workflowSteps)
-          .innerJoin(workflows, eq(workflows.id, workflowSteps.workflowId))
-          .innerJoin(serviceConnections, eq(serviceConnections.serviceId, workflows.serviceId))
+      const [own] = await queryRows<{ tenant_id: string }>(
+        db,
+        sql`select ${serviceConnections.tenantId} as tenant_id, pg_advisory_xact_lock(hashtext('trunkline:teams:' || ${serviceConnections.tenantId}))::text as locked
+            from ${serviceConnections}
+            where ${serviceConnections.serviceId} = ${serviceId} and ${serviceConnections.tenantId} is not null`,
+      );
+      const tenantId = own?.tenant_id;
+      const other = alias(workflowSteps, 'other_step');
+      const otherRun = alias(workflows, 'other_run');
+      const otherConnection = alias(serviceConnections, 'other_connection');
+      const busy = db
+        .select({ one: sql`1` })
+        .from(other)
+        .innerJoin(otherRun, eq(otherRun.id, other.workflowId))
+        .innerJoin(otherConnection, eq(otherConnection.serviceId, otherRun.serviceId))
+        .where(
+          and(
+            eq(otherConnection.tenantId, tenantId ?? ''),
+            eq(other.name, 'voice-routing'),
+            eq(other.status, 'running'),
+            ne(otherRun.id, workflowId),
+            gt(otherRun.leaseUntil, now),
+            claim === 'check' ? eq(otherRun.kind, 'offboard') : undefined,
+            claim === 'onboard' ? sql`${other.message} is distinct from ${GATEWAY_CHECK_MESSAGE}` : undefined,
+          ),
+        );
+      const claimed = db.$with('claimed').as(
+        db
+          .update(workflowSteps)
+          .set({
+            ...patch,
+            message:
+              claim === 'check'
+                ? GATEWAY_CHECK_MESSAGE
+                : sql`case when ${workflowSteps.message} = ${GATEWAY_CHECK_MESSAGE} then null else ${workflowSteps.message} end`,
+          })
           .where(
             and(
-              eq(serviceConnections.tenantId, tenantId),
+              eq(workflowSteps.workflowId, workflowId),
               eq(workflowSteps.name, 'voice-routing'),
-              eq(workflowSteps.status, 'running'),
-              ne(workflows.id, workflowId),
-              gt(workflows.leaseUntil, now),
+              tenantId ? notExists(busy) : undefined,
             ),
           )
-          .limit(1);
-        if (busy.length) return false;
-      }
-      await db
-        .update(workflowSteps)
-        .set(patch)
-        .where(and(eq(workflowSteps.workflowId, workflowId), eq(workflowSteps.name, 'voice-routing')));
-      await db.update(workflows).set({ updatedAt: now }).where(eq(workflows.id, workflowId));
-      return true;
+          .returning({ workflowId: workflowSteps.workflowId }),
+      );
+      const rows = await db
+        .with(claimed)
+        .update(workflows)
+        .set({ updatedAt: now })
+        .where(and(eq(workflows.id, workflowId), exists(db.select().from(claimed))))
+        .returning({ id: workflows.id });
+      return rows.length === 1;
     },
     /**
      * Makes the voice-routing step of this service's tenant that waits for the tenant and is due soonest (`message`:
      * what the runner wrote when `claimTeamsStep` refused it) due now, and answers its run (null: none waits). The
      * run whose step held the tenant wakes the next one as that step ends; the waiting step's own poll is the
-     * fallback. Call it inside a unit of work, with the job sent in it.
+     * fallback. One statement. Call it inside a unit of work, with the job sent in it.
      */
     async wakeTeamsWaiter(serviceId: string, message: string, now: Date): Promise<string | null> {
-      const [own] = await db
-        .select({ tenantId: serviceConnections.tenantId })
-        .from(serviceConnections)
-        .where(eq(serviceConnections.serviceId, serviceId));
-      if (!own?.tenantId) return null;
-      const [next] = await db
-        .select({ id: workflows.id })
-        .from(workflowSteps)
-        .innerJoin(workflows, eq(workflows.id, workflowSteps.workflowId))
-        .innerJoin(serviceConnections, eq(serviceConnections.serviceId, workflows.serviceId))
-        .where(
-          and(
-            eq(serviceConnections.tenantId, own.tenantId),
-            eq(workflows.status, 'waiting'),
-            eq(workflowSteps.name, 'voice-routing'),
-            eq(workflowSteps.status, 'waiting'),
-            eq(workflowSteps.message, message),
-            gt(workflowSteps.nextAttemptAt, now),
-          ),
-        )
-        .orderBy(asc(workflowSteps.nextAttemptAt))
-        .limit(1);
-      if (!next) return null;
-      await db
-        .update(workflowSteps)
-        .set({ nextAttemptAt: now })
-        .where(and(eq(workflowSteps.workflowId, next.id), eq(workflowSteps.name, 'voice-routing')));
-      return next.id;
+      const rows = await queryRows<{ workflow_id: string }>(
+        db,
+        sql`update ${workflowSteps} set next_attempt_at = ${now.toISOString()}::timestamptz
+            where name = 'voice-routing' and workflow_id = (
+              select s.workflow_id from ${workflowSteps} s
+              join ${workflows} w on w.id = s.workflow_id
+              join ${serviceConnections} c on c.service_id = w.service_id
+              join ${serviceConnections} own on own.tenant_id = c.tenant_id
+              where own.service_id = ${serviceId} and w.status = 'waiting' and s.name = 'voice-routing'
+                and s.status = 'waiting' and s.message = ${message} and s.next_attempt_at > ${now.toISOString()}::timestamptz
+              order by s.next_attempt_at limit 1)
+            returning workflow_id`,
+      );
+      return rows[0]?.workflow_id ?? null;
     },
     /**
      * Changes a step and touches its run (`updatedAt`; with `status`, the run's status too, as `setStatus` does) in

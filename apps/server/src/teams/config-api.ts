@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  gatewayWrite,
   NOTHING_OWNED,
   planApply,
   planRemoval,
@@ -393,6 +394,18 @@ export function createConfigApiExecutor({
     },
     async remove(token, plan, owned = NOTHING_OWNED) {
       return run(await connect(token), plan, (state) => planRemoval(plan, state, owned));
+    },
+    async checkGateways(token, plan, owned) {
+      const write = gatewayWrite(plan, owned);
+      if (!write) return false;
+      try {
+        await execute(await connect(token), write);
+        return true;
+      } catch (e) {
+        // Refused for another reason than the gateways (409: the route exists; a missing usage): the step reads.
+        if (e instanceof TeamsError && e.kind === 'rejected') return false;
+        throw e;
+      }
     },
   };
 }

@@ -120,6 +120,16 @@ export type TeamsExecutor = {
    * as done ('none').
    */
   remove(accessToken: string, plan: VoiceRoutingPlan, owned?: VoiceRoutingOutcome): Promise<TeamsChange[]>;
+  /**
+   * Asks whether Microsoft accepts the plan's gateways yet, without reading the tenant: sends the one write that
+   * names them, as `owned` records that Trunkline makes it (`gatewayWrite`: the route's creation, or the gateways
+   * added to the route). Throws `gateway-not-ready` while Microsoft refuses them (and, as `apply` does, throttling,
+   * outages, a refused token). Answers true when Microsoft made the write (the gateways are accepted), false when
+   * it answered something that says nothing of the gateways (the route exists or is gone, a usage is missing) or
+   * the record names no such write; either way the step then reads the tenant and applies in full. Optional: an
+   * adapter without it is always applied in full.
+   */
+  checkGateways?(accessToken: string, plan: VoiceRoutingPlan, owned: VoiceRoutingOutcome): Promise<boolean>;
 };
 
 // ------------------------------------------------------------------------------------------------ actual state
@@ -390,6 +400,29 @@ export const planApply = (plan: VoiceRoutingPlan, state: TeamsState): PlannedCha
     policyApply(plan, state),
     grantApply(plan, state),
   ].filter((c): c is PlannedChange => c !== null);
+
+/**
+ * The write that names the plan's gateways, as an earlier attempt recorded making it before Microsoft refused it:
+ * the route's creation (recorded as created) or its gateways added to the route (recorded as added); null when the
+ * record names neither. Sent again without reading the tenant, it can only create a route where none is (a create
+ * that finds one is refused, 409) or add gateways to it, which an onboarding's own changes commute with (they only
+ * add, and re-read on a 409); an offboarding's removals are decided from reads it could invalidate, so the runner
+ * never lets it run beside such a check (`claimTeamsStep`).
+ */
+export function gatewayWrite(plan: VoiceRoutingPlan, owned: VoiceRoutingOutcome): PlannedChange | null {
+  const rec = owned.route;
+  if (!rec || !sameName(rec.identity, plan.voiceRoute.identity)) return null;
+  if (rec.created) return routeApply(plan, { usages: [], route: null, policy: null, usageUsedBy: [] });
+  const gateways = plan.voiceRoute.gateways;
+  if (!gateways.length || !gateways.every((g) => includesName(rec.gatewaysAdded, g))) return null;
+  return {
+    object: 'voice-route',
+    identity: rec.identity,
+    action: 'update',
+    detail: `Voice route ${q(rec.identity)}: + ${names(gateways)}`,
+    parameters: { OnlinePstnGatewayList: { Add: [...gateways] } },
+  };
+}
 
 // ------------------------------------------------------------------------------------------------ removal, per object
 
