@@ -99,10 +99,13 @@ export function createRoutingService({
   };
 
   async function planFor(serviceId: string, service: PlannedService, sbcAddresses?: string[]) {
-    const connection = await adapters.access.connected(serviceId);
-    const settings = await adapters.routingSettings.effective();
-    // The service's A/AAAA records point at its SBC when the inventory has one, else at the settings' addresses.
-    const addresses = sbcAddresses ?? (await adapters.sbc.forService(serviceId))?.addresses;
+    // Three independent reads, side by side (on PostgreSQL each is its own round trip to the server).
+    const [connection, settings, addresses] = await Promise.all([
+      adapters.access.connected(serviceId),
+      adapters.routingSettings.effective(),
+      // The service's A/AAAA records point at its SBC when the inventory has one, else at the settings' addresses.
+      sbcAddresses ?? adapters.sbc.forService(serviceId).then((sbc) => sbc?.addresses),
+    ]);
     return { plan: buildPlan(service, connection.tenantId, settings, addresses), settings, connection };
   }
 
