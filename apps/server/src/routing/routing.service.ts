@@ -266,7 +266,7 @@ export function createRoutingService({
       if (previewReads) plan.previewReads = previewReads;
       const scope = planned ? 'routing+sbc' : 'routing';
       const names = stepsOfScope(scope, configureDns);
-      const id = await uow(async (r) => {
+      const created = await uow(async (r) => {
         if (await r.workflows.open(serviceId))
           throw new AppError(
             'conflict',
@@ -283,7 +283,7 @@ export function createRoutingService({
         });
         // The service's trunk is on this SBC from now on (its A/AAAA records point at it).
         if (planned) await r.sbcs.assignToService(serviceId, planned.entry.id);
-        await r.jobs.send(routingStepJob, { workflowId: w.id });
+        await r.jobs.send(routingStepJob, { workflowId: w.workflow.id });
         await recordAudit(r.audit, actor, {
           action: 'routing.start',
           targetType: 'service',
@@ -296,9 +296,9 @@ export function createRoutingService({
             ...(planned ? { sbc: planned.entry.name } : {}),
           },
         });
-        return w.id;
+        return w;
       });
-      const created = (await repos.workflows.get(id))!;
+      // The run as created: its job may already be running, and the caller follows it from here (GET /routing).
       return toWorkflow(created.workflow, created.steps);
     },
 
@@ -365,7 +365,7 @@ export function createRoutingService({
           plan,
           steps: names,
         });
-        await r.jobs.send(routingStepJob, { workflowId: w.id });
+        await r.jobs.send(routingStepJob, { workflowId: w.workflow.id });
         await recordAudit(r.audit, actor, {
           action: 'routing.offboard',
           targetType: 'service',

@@ -72,7 +72,7 @@ export function createSbcStepService({
     if (!routing) throw new AppError('conflict', 'Configure default routing first.');
     const { onboardingOutcomes: _o, ...routingPlan } = routing.workflow.plan as StoredPlan;
     const stored: StoredPlan = { ...routingPlan, sbc: plan.plan };
-    const id = await uow(async (r) => {
+    const created = await uow(async (r) => {
       if (await r.workflows.open(serviceId))
         throw new AppError(
           'conflict',
@@ -89,7 +89,7 @@ export function createSbcStepService({
       });
       // The service's trunk is on this SBC from now on.
       await r.sbcs.assignToService(serviceId, plan.entry.id);
-      await r.jobs.send(routingStepJob, { workflowId: w.id });
+      await r.jobs.send(routingStepJob, { workflowId: w.workflow.id });
       await recordAudit(r.audit, actor, {
         action: 'sbc.configure',
         targetType: 'service',
@@ -102,9 +102,8 @@ export function createSbcStepService({
           sessionLimit: plan.plan.customer.sessionLimit,
         },
       });
-      return w.id;
+      return w;
     });
-    const created = (await repos.workflows.get(id))!;
     return toWorkflow(created.workflow, created.steps);
   }
 

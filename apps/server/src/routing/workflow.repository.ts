@@ -74,7 +74,7 @@ export function createWorkflowsRepository(db: Executor) {
       steps: StepName[];
       /** What earlier runs recorded per step (e.g. that Trunkline created the domain), carried forward. */
       outcomes?: Record<string, unknown>;
-    }): Promise<WorkflowRow> {
+    }): Promise<{ workflow: WorkflowRow; steps: StepRow[] }> {
       const [w] = await db
         .insert(workflows)
         .values({
@@ -86,16 +86,20 @@ export function createWorkflowsRepository(db: Executor) {
           plan: input.plan,
         })
         .returning();
-      await db.insert(workflowSteps).values(
-        input.steps.map((name, position) => ({
-          workflowId: w!.id,
-          name,
-          position,
-          status: 'pending',
-          outcome: input.outcomes?.[name] ?? null,
-        })),
-      );
-      return w!;
+      // The rows as written, so the caller answers with the run without reading it again.
+      const steps = await db
+        .insert(workflowSteps)
+        .values(
+          input.steps.map((name, position) => ({
+            workflowId: w!.id,
+            name,
+            position,
+            status: 'pending',
+            outcome: input.outcomes?.[name] ?? null,
+          })),
+        )
+        .returning();
+      return { workflow: w!, steps: steps.sort((a, b) => a.position - b.position) };
     },
     async get(id: string): Promise<{ workflow: WorkflowRow; steps: StepRow[] } | null> {
       const [w] = await db.select().from(workflows).where(eq(workflows.id, id));

@@ -53,7 +53,7 @@ describe("a customer's runs in one query", () => {
           plan: {},
           steps: ['dns', 'domain', 'activation', 'voice-routing'],
         });
-        await workflows.setStatus(w.id, 'succeeded');
+        await workflows.setStatus(w.workflow.id, 'succeeded');
       }
     }
     return customerId;
