@@ -31,9 +31,8 @@ import { seedDormantClones, verifyClones } from './clones.ts';
  */
 
 /**
- * Services per tenant (one customer each). Kept small: the voice-routing steps of one tenant take turns (a run
- * that finds another changing the tenant's Teams objects comes back 2 s later), which would make a setup with many
- * services per tenant mostly that queue.
+ * Services per tenant (one customer each). The first voice-routing attempts of one tenant take turns (a run that
+ * finds another changing the tenant's Teams objects waits until it ends); the checks of waiting services do not.
  */
 const PER_TENANT = Number(process.env.BENCH_WAITING_PER_TENANT) || 10;
 const EMULATORS = fileURLToPath(new URL('./emulators-process.ts', import.meta.url));
@@ -84,6 +83,14 @@ const count = async (stack: Stack, query: ReturnType<typeof sql>) =>
 async function idleWindow(stack: Stack, seconds: number, emulatorPid: number) {
   const since = new Date();
   const loadAtStart = os.loadavg();
+  // Every attempt of the voice-routing step (a check of a waiting one included) counts one; waits for the tenant's
+  // turn do not. Read from the steps, not from pg-boss's job table (whose completed jobs its maintenance removes).
+  const attempts = () =>
+    count(
+      stack,
+      sql`select coalesce(sum(attempts), 0)::int as n from workflow_steps where name = 'voice-routing'`,
+    );
+  const attempts0 = await attempts();
   const cpu0 = selfCpuSeconds();
   const emu0 = childCpuSeconds(emulatorPid);
   const t0 = performance.now();
@@ -101,6 +108,11 @@ async function idleWindow(stack: Stack, seconds: number, emulatorPid: number) {
   }
   const wallS = (performance.now() - t0) / 1000;
   const serverCpuS = selfCpuSeconds() - cpu0;
+  const checks = (await attempts()) - attempts0;
+  // The jobs of every queue sent in the window (what, besides the checks, the server did).
+  const queues = await stack.rows<{ name: string; n: number }>(
+    sql`select name, count(*)::int as n from pgboss.job where created_on >= ${since} group by 1 order by 1`,
+  );
   const routingJobs = await count(
     stack,
     sql`select count(*)::int as n from pgboss.job where name = 'routing.run' and started_on >= ${since}`,
@@ -118,6 +130,9 @@ async function idleWindow(stack: Stack, seconds: number, emulatorPid: number) {
       oldestActiveS: round(oldest, 1),
     },
     routingJobsStarted: routingJobs,
+    /** Voice-routing attempts in the window: checks of waiting services (and any first attempt). */
+    checks,
+    jobsSentPerQueue: Object.fromEntries(queues.map((q) => [q.name, Number(q.n)])),
     /** The machine's load average (1, 5, 15 min) at the window's start and end: it is shared. */
     load: { atStart: loadAtStart.map((x) => round(x)), atEnd: os.loadavg().map((x) => round(x)) },
     since,
@@ -404,6 +419,19 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
                  max(extract(epoch from next_attempt_at - now()))::float8 as max
             from workflow_steps where name = 'voice-routing' and status = 'waiting'`,
     );
+    // Waiting steps more than 5 s past their next attempt, by kind of wait, and whether a job is queued for them
+    // (a wait whose job was lost comes back only with the routing sweep).
+    const overdue = await s.rows<{ kind: string; n: number; queued: number }>(
+      sql`select case when s.message like 'Microsoft does not accept%' then 'activation'
+                      else left(coalesce(s.message, ''), 40) end as kind,
+                 count(*)::int as n,
+                 count(*) filter (where exists (select 1 from pgboss.job j where j.name = 'routing.run'
+                   and j.data->>'workflowId' = s.workflow_id::text and j.state in ('created', 'retry')))::int as queued
+            from workflow_steps s
+           where s.name = 'voice-routing' and s.status = 'waiting' and s.next_attempt_at < now() - interval '5 seconds'
+           group by 1`,
+    );
+    if (overdue.length) console.log('waiting: overdue waiting steps:', overdue);
     // A later window (BENCH_WAITING_LATER_SECONDS after the first): the rechecks' intervals have doubled
     // meanwhile, so it shows how the cost falls towards the hourly cadence.
     const laterAfterS = Number(process.env.BENCH_WAITING_LATER_SECONDS) || 0;
@@ -425,7 +453,7 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
         ...w,
         since: undefined,
         teamsCalls: calls,
-        recheckCpuMs: w.routingJobsStarted ? round((1000 * extra) / w.routingJobsStarted, 1) : null,
+        recheckCpuMs: w.checks ? round((1000 * extra) / w.checks, 1) : null,
         nextRecheckSeconds: { min: round(nx!.min, 0), p50: round(nx!.p50, 0), max: round(nx!.max, 0) },
         stillWaiting: await count(
           s,
@@ -436,7 +464,7 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
     }
     // One recheck's CPU: the window's CPU above the empty server's, per routing job started in it.
     const extraCpuS = waiting.serverCpuS - (empty.serverCpuS * waiting.wallS) / empty.wallS;
-    const recheckCpuMs = waiting.routingJobsStarted ? (1000 * extraCpuS) / waiting.routingJobsStarted : NaN;
+    const recheckCpuMs = waiting.checks ? (1000 * extraCpuS) / waiting.checks : NaN;
     const projection = {
       recheckCpuMs: round(recheckCpuMs, 1),
       /** 10,000 services each rechecked hourly (the cap of the doubling interval): CPU % of a core. */
@@ -455,6 +483,7 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
       jobsPerService: jobs,
       databaseMB,
       nextRecheckSeconds: { min: round(next!.min, 0), p50: round(next!.p50, 0), max: round(next!.max, 0) },
+      overdue,
       teamsCallsBeforeWindow: teamsCalls0,
     };
 
@@ -470,7 +499,8 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
         value: `${waiting.slotsBusy.mean} (${waiting.slotsBusy.max})`,
       },
       'waiting: longest a job had been active at a sample, s': { value: waiting.slotsBusy.oldestActiveS },
-      'waiting: routing rechecks started in the window': { value: waiting.routingJobsStarted },
+      'waiting: routing jobs started in the window (job table)': { value: waiting.routingJobsStarted },
+      'waiting: checks (voice-routing attempts) in the window': { value: waiting.checks },
       'waiting: Teams calls in the window': { value: teamsCalls },
       'one recheck: server CPU ms': { value: projection.recheckCpuMs },
       '10,000 waiting, rechecked hourly: server CPU % of a core (projected)': {
