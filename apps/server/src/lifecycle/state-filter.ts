@@ -1,4 +1,5 @@
-import { and, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import {
   ConnectionFacetStates,
   InvitationFacetStates,
@@ -73,38 +74,128 @@ const combinations: { facets: StateFacets; state: LifecycleState }[] = DIMENSION
   [{} as StateFacets],
 ).map((facets) => ({ facets, state: lifecycleStateOf(facetsFrom(facets)) }));
 
-/** Each facet as the text value above, read from its rows for the service `id` (as `facetsOf` reads them). */
-const facetSql = (id: SQLWrapper): Record<Dimension, SQL> => ({
-  // The latest run that was not cancelled and is not "SBC only", among runs with steps.
-  routing: sql`coalesce((select ${workflows.kind} || ':' || (case ${workflows.status} when 'succeeded' then 'done' else ${workflows.status} end)
-    from ${workflows}
-    where ${workflows.serviceId} = ${id} and ${workflows.status} <> 'cancelled' and ${workflows.scope} <> 'sbc'
-      and exists (select 1 from ${workflowSteps} where ${workflowSteps.workflowId} = ${workflows.id})
-    order by ${workflows.createdAt} desc limit 1), 'none')`,
-  connection: sql`coalesce((select case when ${serviceConnections.lastSuccessAt} is not null then 'connected' else 'failed' end
-    from ${serviceConnections} where ${serviceConnections.serviceId} = ${id}), 'not-connected')`,
-  // The newest invitation whose link still connects the tenant.
-  invitation: sql`coalesce((select case when ${invitations.status} = 'send-failed' then 'send-failed' else 'pending' end
-    from ${invitations}
-    where ${and(sql`${invitations.serviceId} = ${id}`, inArray(invitations.status, OPEN_INVITATION), sql`${invitations.expiresAt} > now()`)}
-    order by ${invitations.createdAt} desc limit 1), 'none')`,
-  teamsRole: sql`coalesce((select ${serviceConnections.teamsRoleState} from ${serviceConnections}
-    where ${serviceConnections.serviceId} = ${id}), 'unknown')`,
-  m365Settings: sql`(case when exists (select 1 from ${serviceM365Settings} where ${serviceM365Settings.serviceId} = ${id}) then 'set' else 'not-set' end)`,
-});
+/**
+ * Where each facet is read from, as `facetsOf` (lifecycle.repository.ts) reads it: the rows of a service that can
+ * give it (`rows`, a select whose WHERE the caller completes: the service is `id`, the row is the latest that
+ * counts), the facet's value from such a row (`value`), and its value when there is none (`absent`).
+ */
+const w2 = alias(workflows, 'newer_run');
+const i2 = alias(invitations, 'newer_invitation');
+type WorkflowStatus = typeof workflows.$inferSelect.status;
+/** A run the routing facet reads: not cancelled, not "SBC only", with steps. */
+const countingRun = (w: typeof workflows | typeof w2) =>
+  sql`${w.status} <> 'cancelled' and ${w.scope} <> 'sbc' and exists (select 1 from ${workflowSteps} where ${workflowSteps.workflowId} = ${w.id})`;
+/** An invitation whose link still connects the tenant. */
+const openInvitation = (i: typeof invitations | typeof i2) =>
+  and(inArray(i.status, OPEN_INVITATION), sql`${i.expiresAt} > now()`)!;
+
+/**
+ * Where each facet is read from: `rows`, the rows of the service `id` that can give it (a select whose WHERE the
+ * caller extends); `where`, the condition on such a row for its facet to be one of `values` (never the absent
+ * value), in plain column comparisons so that the planner can estimate them; `absent`, the facet when no row
+ * counts. The Teams role and the connection come from one row (`row: 'connection'`).
+ */
+const sources: Record<
+  Dimension,
+  { rows: (id: SQLWrapper) => SQL; where: (values: readonly string[]) => SQL; absent: string; row: string }
+> = {
+  // The latest counting run (none newer).
+  routing: {
+    row: 'run',
+    rows: (
+      id,
+    ) => sql`select 1 from ${workflows} where ${workflows.serviceId} = ${id} and ${countingRun(workflows)}
+      and not exists (select 1 from ${workflows} as ${sql.identifier('newer_run')} where ${w2.serviceId} = ${workflows.serviceId}
+        and ${w2.createdAt} > ${workflows.createdAt} and ${countingRun(w2)})`,
+    where: (values) =>
+      or(
+        ...(['onboard', 'offboard'] as const).flatMap((kind) => {
+          const statuses = values
+            .filter((v) => v.startsWith(`${kind}:`))
+            .map((v) => (v === `${kind}:done` ? 'succeeded' : v.slice(kind.length + 1)) as WorkflowStatus);
+          return statuses.length ? [and(eq(workflows.kind, kind), inArray(workflows.status, statuses))] : [];
+        }),
+      )!,
+    absent: 'none',
+  },
+  connection: {
+    row: 'connection',
+    rows: (id) => sql`select 1 from ${serviceConnections} where ${serviceConnections.serviceId} = ${id}`,
+    where: (values) =>
+      values.length === 2
+        ? sql`true`
+        : values[0] === 'connected'
+          ? isNotNull(serviceConnections.lastSuccessAt)
+          : isNull(serviceConnections.lastSuccessAt),
+    absent: 'not-connected',
+  },
+  // The newest open invitation.
+  invitation: {
+    row: 'invitation',
+    rows: (
+      id,
+    ) => sql`select 1 from ${invitations} where ${invitations.serviceId} = ${id} and ${openInvitation(invitations)}
+      and not exists (select 1 from ${invitations} as ${sql.identifier('newer_invitation')} where ${i2.serviceId} = ${invitations.serviceId}
+        and ${i2.createdAt} > ${invitations.createdAt} and ${openInvitation(i2)})`,
+    where: (values) =>
+      values.length === 2
+        ? sql`true`
+        : values[0] === 'send-failed'
+          ? eq(invitations.status, 'send-failed')
+          : ne(invitations.status, 'send-failed'),
+    absent: 'none',
+  },
+  teamsRole: {
+    row: 'connection',
+    rows: (id) => sql`select 1 from ${serviceConnections} where ${serviceConnections.serviceId} = ${id}`,
+    where: (values) => inArray(serviceConnections.teamsRoleState, [...values]),
+    absent: 'unknown',
+  },
+  m365Settings: {
+    row: 'm365Settings',
+    rows: (id) => sql`select 1 from ${serviceM365Settings} where ${serviceM365Settings.serviceId} = ${id}`,
+    where: () => sql`true`,
+    absent: 'not-set',
+  },
+};
+
+/**
+ * "The facets `dims` of the service `id` are among `values`" as EXISTS and NOT EXISTS conditions, which the
+ * database turns into semi- and anti-joins (a hash over the facet's table for a count, an index probe per row for
+ * a page). A facet whose values leave out its absent value: a row that counts gives one of them; one whose values
+ * hold it: no row that counts gives another. Facets read from one row (the connection and the Teams role) share
+ * one condition of each kind.
+ */
+const facetsIn = (values: Partial<Record<Dimension, readonly string[]>>, id: SQLWrapper): SQL => {
+  const groups = new Map<string, { negated: boolean; d: Dimension; where: SQL[] }>();
+  for (const [d, wanted] of Object.entries(values) as [Dimension, readonly string[]][]) {
+    const { absent, where, row } = sources[d];
+    const negated = wanted.includes(absent);
+    const chosen = negated
+      ? STATE_DIMENSIONS[d].filter((v) => !wanted.includes(v) && v !== absent)
+      : wanted.filter((v) => v !== absent);
+    // Every value a row can give is wanted, and so is none: no condition.
+    if (negated && chosen.length === 0) continue;
+    const key = `${row}:${negated}`;
+    const group = groups.get(key) ?? { negated, d, where: [] };
+    group.where.push(where(chosen));
+    groups.set(key, group);
+  }
+  const conditions = [...groups.values()].map(({ negated, d, where }) =>
+    negated
+      ? sql`not exists (${sources[d].rows(id)} and ${or(...where)})`
+      : sql`exists (${sources[d].rows(id)} and ${and(...where)})`,
+  );
+  return conditions.length === 0 ? sql`true` : and(...conditions)!;
+};
 
 const keyOf = (t: StateFacets, dims: readonly Dimension[]) => dims.map((d) => t[d]).join('|');
-const list = (values: readonly string[]) =>
-  sql.join(
-    values.map((v) => sql`${v}`),
-    sql`, `,
-  );
 
 /**
  * The combinations of `states`, described by as few facets as possible: a facet is left out when every value of
  * it keeps a combination in the set (`active` reads only the routing facet). When what remains is a product of
  * per-facet sets (every state today), the condition is one `in` per facet, which the database stops evaluating at
- * the first that fails; otherwise the remaining facets' rows are compared as one tuple.
+ * the first that fails; otherwise one such condition per combination, or'ed.
  */
 export function describeStates(states: readonly LifecycleState[]): {
   dimensions: Dimension[];
@@ -136,18 +227,10 @@ export function lifecycleStateIn(states: readonly LifecycleState[], id: SQLWrapp
   const { dimensions, tuples, product } = describeStates(states);
   if (tuples.length === 0) return sql`false`;
   if (dimensions.length === 0) return sql`true`;
-  const facet = facetSql(id);
-  if (product)
-    return and(
-      ...dimensions.map((d) => sql`${facet[d]} in (${list([...new Set(tuples.map((t) => t[d]))])})`),
-    )!;
-  return sql`(${sql.join(
-    dimensions.map((d) => facet[d]),
-    sql`, `,
-  )}) in (${sql.join(
-    tuples.map((t) => sql`(${list(dimensions.map((d) => t[d]))})`),
-    sql`, `,
-  )})`;
+  const valuesOf = (of: readonly StateFacets[]) =>
+    Object.fromEntries(dimensions.map((d) => [d, [...new Set(of.map((t) => t[d]))]]));
+  if (product) return facetsIn(valuesOf(tuples), id);
+  return or(...tuples.map((t) => facetsIn(valuesOf([t]), id)))!;
 }
 
 /** The states a list's `state` and legacy `status` filters select together; undefined without either. */

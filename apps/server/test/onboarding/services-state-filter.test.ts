@@ -190,7 +190,7 @@ describe('services list: state and status filters in the database', () => {
         const both = await walk('state=ready&status=connected&order=asc', 3);
         expect(both.ids).toEqual(ids.filter((id) => stateOf.get(id) === 'ready').reverse());
       }),
-      { numRuns: 8 },
+      { numRuns: 15 },
     );
     // The generated mixes reached every state.
     expect([...seen].sort()).toEqual([...LifecycleStates].sort());
