@@ -20,6 +20,8 @@ const cpuOf = (pid: number) => cpuSecondsOf(pid) ?? NaN;
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+export type BatchPhase = 'idle' | 'connected' | 'started' | 'ended';
+
 export type BatchResult = {
   tenants: number;
   nodeFlags: string[];
@@ -53,9 +55,17 @@ export async function onboardingBatch(options: {
   tenants: number;
   nodeFlags: string[];
   progress?: (what: string) => void;
+  /**
+   * Called (and awaited) with the measured server's pid at each phase: idle (settings saved), connected (before
+   * the first POST /routing), started (every POST answered; not awaited, the batch runs on), ended (every run
+   * ended, before the server stops). The heap-snapshot tool (heap.ts) takes its snapshots here; the time spent in
+   * it counts in the batch's wall time and CPU.
+   */
+  onPhase?: (phase: BatchPhase, pid: number) => Promise<void> | void;
 }): Promise<BatchResult> {
   const n = options.tenants;
   const progress = options.progress ?? (() => {});
+  const onPhase = options.onPhase ?? (() => {});
   const { child: emuChild, world } = await startEmulators(n);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-bench-memory-'));
   const start = () => startServer(world, { nodeFlags: options.nodeFlags, env: { DATA_DIR: dataDir } });
@@ -73,16 +83,19 @@ export async function onboardingBatch(options: {
     await configureRouting(s, world);
     await sleep(5_000);
     const idle = memoryOf(pid)!.rssMb;
+    await onPhase('idle', pid);
     progress(`idle RSS ${idle} MB, start-up peak ${startupPeak} MB; connecting ${n} tenants`);
     const names = Array.from({ length: n }, (_, i) => `t${i + 1}`);
     const { ids } = await connectTenants(s, names);
     progress(`connected; starting ${n} onboardings`);
+    await onPhase('connected', pid);
 
     const load = os.loadavg();
     const memory = sampleMemory({ server: pid }, 200);
     const cpu0 = cpuOf(pid);
     const t0 = Date.now();
     await pool(ids, 32, (id) => s.call('POST', `/api/v1/services/${id}/routing`, { configureDns: true }));
+    void onPhase('started', pid);
     for (let until = Date.now() + 3_600_000; ; await sleep(500)) {
       const [active, failed] = [await countIn(s, 'active'), await countIn(s, 'routing-failed')];
       if (active + failed >= n) break;
@@ -91,6 +104,7 @@ export async function onboardingBatch(options: {
     const cpu = cpuOf(pid) - cpu0;
     const atEnd = memoryOf(pid)!.rssMb;
     const mem = memory.stop();
+    await onPhase('ended', pid);
     const runs = await pool(ids, 8, (id) =>
       s.call<{ status: string; finishedAt: string | null }>('GET', `/api/v1/services/${id}/routing`),
     );
