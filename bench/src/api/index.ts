@@ -67,6 +67,19 @@ export async function apiAt(
       cursor = page.nextCursor;
     }
     const lastCursor = cursor ?? before;
+    // The same for the list filtered by lifecycle state (`ready`: one service in five, see `seed`).
+    let stateCursor: string | null = null;
+    let stateBefore: string | null = null;
+    for (;;) {
+      const page: { nextCursor: string | null } = await s.call(
+        'GET',
+        `/api/v1/services?pageSize=50&state=ready${stateCursor ? `&cursor=${stateCursor}` : ''}`,
+      );
+      if (!page.nextCursor) break;
+      stateBefore = stateCursor;
+      stateCursor = page.nextCursor;
+    }
+    const lastStateCursor = stateCursor ?? stateBefore;
 
     const timed = async (url: string): Promise<Timing> => {
       let total: number | undefined;
@@ -95,6 +108,18 @@ export async function apiAt(
       ),
       'services, search (a customer, 20)': await timed(`/api/v1/services?pageSize=50&q=${q(customerNeedle)}`),
       'services, search (2 characters)': await timed(`/api/v1/services?pageSize=50&q=${q('9x')}`),
+      'services, state filter (ready, 1 in 5), first page': await timed(
+        '/api/v1/services?pageSize=50&state=ready',
+      ),
+      'services, state filter (ready), last page (cursor)': await timed(
+        `/api/v1/services?pageSize=50&state=ready${lastStateCursor ? `&cursor=${lastStateCursor}` : ''}`,
+      ),
+      'services, state filter (active, 1 in 100), first page': await timed(
+        '/api/v1/services?pageSize=50&state=active',
+      ),
+      'services, status filter (connected, 2 in 5), first page': await timed(
+        '/api/v1/services?pageSize=50&status=connected',
+      ),
       'service detail': await timed(`/api/v1/services/${aService!.id}`),
       'customers, first page': await timed('/api/v1/customers?pageSize=50'),
       'audit, first page': await timed('/api/v1/audit?pageSize=50'),
@@ -137,6 +162,30 @@ export async function seed(s: Stack, n: number, customers: number) {
              now() - make_interval(secs => g)
       from cs, services t, generate_series(${from}::int, ${to}::int) as g where t.id = ${template.id}`);
   }
+  // Mixed lifecycle states for the state filter's figures, by the number g in the short name: g % 5 = 1 settings
+  // needed (connected, Teams role assigned), 2 ready (and M365 settings), 3 connection failed; g % 100 = 4 active
+  // (a finished onboarding run with one step); the rest not connected.
+  await s.rows(sql`
+    insert into service_connections (service_id, method, last_success_at, last_error, teams_role_state)
+    select id, 'credentials', case when g % 5 = 3 then null else now() end,
+           case when g % 5 = 3 then 'AADSTS50126: invalid username or password' end,
+           case when g % 5 = 3 then 'unknown' else 'assigned' end
+    from (select id, substr(short_name, 5)::int as g from services where short_name like 'svc-%') as s
+    where g > 0 and g % 5 in (1, 2, 3)`);
+  await s.rows(sql`
+    insert into service_m365_settings (service_id, m365_domain)
+    select id, short_name || '.example' from (select id, short_name, substr(short_name, 5)::int as g
+      from services where short_name like 'svc-%') as s
+    where g > 0 and g % 5 = 2`);
+  await s.rows(sql`
+    with runs as (
+      insert into workflows (service_id, kind, status, configure_dns, plan, finished_at)
+      select id, 'onboard', 'succeeded', true, '{}'::jsonb, now()
+      from (select id, substr(short_name, 5)::int as g from services where short_name like 'svc-%') as s
+      where g > 0 and g % 100 = 4
+      returning id)
+    insert into workflow_steps (workflow_id, name, position, status, attempts)
+    select id, 'voice-routing', 0, 'succeeded', 1 from runs`);
   // One audit event per service, like the template's own creation event.
   await s.rows(sql`
     insert into audit_events (at, actor_id, actor_email, channel_id, customer_id, action, target_type, target_id,
