@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -385,7 +386,21 @@ export async function runWaiting({ full, ci }: { full: boolean; ci: boolean }): 
           (r) => r.json() as Promise<{ at: string }[]>,
         )
       ).filter((r) => new Date(r.at) >= since).length;
+    // BENCH_WAITING_PROFILE=<file>: a CPU profile of this process (the server) over the first window.
+    const profileFile = process.env.BENCH_WAITING_PROFILE;
+    const profiler = profileFile ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const waiting = await idleWindow(s, idleSeconds, child.pid!);
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(profileFile!, JSON.stringify(profile));
+      profiler.disconnect();
+      console.log(`waiting: the first window's CPU profile is in ${profileFile}`);
+    }
     const teamsCalls = await teamsCallsSince(waiting.since);
     // Still waiting: no run finished or failed (one may be mid-recheck, or taking its turn at the tenant's Teams
     // objects, at the moment of asking).
