@@ -12,7 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectBody, expectStatus, type Client } from '../support/client.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { seedTenancy, startTestServer, type TestServer } from '../support/server.ts';
 
 /**
  * The services list's `state` and `status` filters are evaluated by the database (`lifecycle/state-filter.ts`):
@@ -195,6 +195,27 @@ describe('services list: state and status filters in the database', () => {
     // The generated mixes reached every state.
     expect([...seen].sort()).toEqual([...LifecycleStates].sort());
   }, 120_000);
+
+  it("keeps to the caller's scope: other channels' and customers' admins see none of these services", async () => {
+    const facets = ids.map((_, i): Facets => ({
+      connection: i % 2 === 0 ? { succeeded: true, teamsRole: 'assigned' } : null,
+      invitations: [],
+      m365: i % 4 === 0,
+      runs: [],
+    }));
+    await store(facets);
+    const { a } = await seedTenancy(server);
+    for (const client of [a.channelClient, a.customerClient])
+      for (const query of ['state=ready', 'state=not-connected', 'status=connected']) {
+        const page = expectBody(
+          await client.get(`/api/v1/services?${query}&pageSize=100`),
+          200,
+          ServicePageSchema,
+        );
+        expect(page.items.filter((s) => ids.includes(s.id))).toEqual([]);
+      }
+    expect((await list('state=ready&pageSize=100')).total).toBe(ids.filter((_, i) => i % 4 === 0).length);
+  });
 
   it('pages a state filter by cursor in other sorts, and sorts by status over the filter', async () => {
     const facets = ids.map((_, i): Facets => ({
