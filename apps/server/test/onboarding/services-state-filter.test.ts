@@ -126,6 +126,15 @@ describe('services list: state and status filters in the database', () => {
     }
   };
 
+  /** Every other service connected with the Teams role; every fourth also with M365 settings (ready). */
+  const everyOtherConnected = () =>
+    ids.map((_, i): Facets => ({
+      connection: i % 2 === 0 ? { succeeded: true, teamsRole: 'assigned' } : null,
+      invitations: [],
+      m365: i % 4 === 0,
+      runs: [],
+    }));
+
   beforeAll(async () => {
     server = await startTestServer();
     admin = await server.admin();
@@ -197,13 +206,7 @@ describe('services list: state and status filters in the database', () => {
   }, 120_000);
 
   it("keeps to the caller's scope: other channels' and customers' admins see none of these services", async () => {
-    const facets = ids.map((_, i): Facets => ({
-      connection: i % 2 === 0 ? { succeeded: true, teamsRole: 'assigned' } : null,
-      invitations: [],
-      m365: i % 4 === 0,
-      runs: [],
-    }));
-    await store(facets);
+    await store(everyOtherConnected());
     const { a } = await seedTenancy(server);
     for (const client of [a.channelClient, a.customerClient])
       for (const query of ['state=ready', 'state=not-connected', 'status=connected']) {
@@ -218,13 +221,7 @@ describe('services list: state and status filters in the database', () => {
   });
 
   it('pages a state filter by cursor in other sorts, and sorts by status over the filter', async () => {
-    const facets = ids.map((_, i): Facets => ({
-      connection: i % 2 === 0 ? { succeeded: true, teamsRole: 'assigned' } : null,
-      invitations: [],
-      m365: i % 4 === 0,
-      runs: [],
-    }));
-    await store(facets);
+    await store(everyOtherConnected());
     const ready = ids.filter((_, i) => i % 4 === 0);
     for (const sort of ['fullName', 'shortName', 'licensedUsers', 'customerName']) {
       const byPage = await list(`state=ready&sort=${sort}&pageSize=100`);
