@@ -31,7 +31,8 @@ import { OPEN_INVITATION } from './lifecycle.repository.ts';
  * copy right. Here the rules stay in ONE place, `lifecycleStateOf` in contracts: the finite space of the facets it
  * reads (routing kind and status, connection, invitation, Teams role, M365 settings: 486 combinations) is
  * enumerated through it once, and a filter becomes "the service's facets are among the combinations that give this
- * state". SQL only reads each facet from its rows, as `facetsOf` (lifecycle.repository.ts) does;
+ * state". SQL only reads each facet from its rows, as `facetsOf` (lifecycle.repository.ts) does, as an EXISTS or
+ * NOT EXISTS the planner turns into a semi- or anti-join (docs/BENCHMARKS.md "API");
  * `test/onboarding/services-state-filter.test.ts` checks that the two agree (every state, mixed services), and
  * `test/unit/lifecycle-state-filter.unit.test.ts` that the state reads no other facet.
  */
@@ -74,11 +75,7 @@ const combinations: { facets: StateFacets; state: LifecycleState }[] = DIMENSION
   [{} as StateFacets],
 ).map((facets) => ({ facets, state: lifecycleStateOf(facetsFrom(facets)) }));
 
-/**
- * Where each facet is read from, as `facetsOf` (lifecycle.repository.ts) reads it: the rows of a service that can
- * give it (`rows`, a select whose WHERE the caller completes: the service is `id`, the row is the latest that
- * counts), the facet's value from such a row (`value`), and its value when there is none (`absent`).
- */
+/** The later run and invitation the latest one is compared with. */
 const w2 = alias(workflows, 'newer_run');
 const i2 = alias(invitations, 'newer_invitation');
 type WorkflowStatus = typeof workflows.$inferSelect.status;
@@ -90,7 +87,8 @@ const openInvitation = (i: typeof invitations | typeof i2) =>
   and(inArray(i.status, OPEN_INVITATION), sql`${i.expiresAt} > now()`)!;
 
 /**
- * Where each facet is read from: `rows`, the rows of the service `id` that can give it (a select whose WHERE the
+ * Where each facet is read from, as `facetsOf` (lifecycle.repository.ts) reads it: `rows`, the rows of the
+ * service `id` that can give it, the latest that counts (a select whose WHERE the
  * caller extends); `where`, the condition on such a row for its facet to be one of `values` (never the absent
  * value), in plain column comparisons so that the planner can estimate them; `absent`, the facet when no row
  * counts. The Teams role and the connection come from one row (`row: 'connection'`).
@@ -194,8 +192,8 @@ const keyOf = (t: StateFacets, dims: readonly Dimension[]) => dims.map((d) => t[
 /**
  * The combinations of `states`, described by as few facets as possible: a facet is left out when every value of
  * it keeps a combination in the set (`active` reads only the routing facet). When what remains is a product of
- * per-facet sets (every state today), the condition is one `in` per facet, which the database stops evaluating at
- * the first that fails; otherwise one such condition per combination, or'ed.
+ * per-facet sets (every state today), the condition is one set of values per facet (`facetsIn`), each a join
+ * the planner can choose; otherwise one such condition per combination, or'ed.
  */
 export function describeStates(states: readonly LifecycleState[]): {
   dimensions: Dimension[];
