@@ -262,13 +262,17 @@ export function createRoutingRunner({
       await repos.workflows.updateStep(w.id, step.name, running, 'running');
       return true;
     }
+    // Taken before the transaction: the job's start (pg-boss: the transaction's now() + TEAMS_BUSY_SECONDS) is then
+    // never before the step's next attempt. Taken after the claim's statements, it was later than the job's start by
+    // their duration, and a poll in between found the job early, took it for a duplicate and ended it: the wait then
+    // came back only with the routing sweep (a waiting step 14 s overdue with no job, in the waiting bench).
+    const at = new Date(now().getTime() + TEAMS_BUSY_SECONDS * 1000);
     return uow(async (r) => {
       if (await r.workflows.claimTeamsStep(w.id, w.serviceId, running, now(), claim)) {
         // A check holds nobody up that the wake would be for (only an offboarding waits for it, and polls).
         if (claim !== 'check') holdingTenant.add(w.id);
         return true;
       }
-      const at = new Date(now().getTime() + TEAMS_BUSY_SECONDS * 1000);
       await r.workflows.updateStep(w.id, step.name, {
         status: 'waiting',
         nextAttemptAt: at,
