@@ -526,7 +526,8 @@ export function createRoutingRunner({
   return {
     /** Runs a workflow's due steps under its lease; returns at once if another worker holds it. */
     async run(workflowId: string, owner: string): Promise<'busy' | 'done' | 'stopped'> {
-      if (!(await repos.workflows.lease(workflowId, owner, leaseUntil(), now()))) return 'busy';
+      const leased = await repos.workflows.lease(workflowId, owner, leaseUntil(), now());
+      if (!leased) return 'busy';
       // Heartbeat: the lease stays ours while we work; if this process dies, it lapses and the run is free. If a
       // renewal finds it taken (this worker stalled past it and another took over), the run stops here: no
       // checkpoint, no step result is written any more.
@@ -556,11 +557,11 @@ export function createRoutingRunner({
         },
       };
       try {
-        let found = await repos.workflows.get(workflowId);
+        // The run as the lease's update answered it; only its steps are read.
+        let workflow: WorkflowRow = leased;
+        let rows: StepRow[] = await repos.workflows.steps(workflowId);
         for (;;) {
           if (lost) return 'stopped';
-          if (!found) return 'stopped';
-          const { workflow, steps: rows } = found;
           if (
             workflow.status === 'succeeded' ||
             workflow.status === 'failed' ||
@@ -581,10 +582,8 @@ export function createRoutingRunner({
           // reading them again: while this worker holds the lease nobody else changes them, except a leaving service
           // of the same tenant, which hands its claims on the shared Teams objects over into a voice-routing record,
           // and the voice-routing step reads its records again itself once it holds the tenant (runStep).
-          found = {
-            workflow: after,
-            steps: rows.map((s) => (s === step ? { ...s, status: 'succeeded' } : s)),
-          };
+          rows = rows.map((s) => (s === step ? { ...s, status: 'succeeded' } : s));
+          workflow = after;
         }
       } finally {
         holdingTenant.delete(workflowId);

@@ -63,6 +63,12 @@ export const toWorkflow = (w: WorkflowRow, steps: StepRow[]): Workflow => ({
 
 /** Workflows are reached through their service, whose scope the service layer checked. */
 export function createWorkflowsRepository(db: Executor) {
+  const stepsOf = (id: string): Promise<StepRow[]> =>
+    db
+      .select()
+      .from(workflowSteps)
+      .where(eq(workflowSteps.workflowId, id))
+      .orderBy(asc(workflowSteps.position));
   return {
     async create(input: {
       serviceId: string;
@@ -104,13 +110,10 @@ export function createWorkflowsRepository(db: Executor) {
     async get(id: string): Promise<{ workflow: WorkflowRow; steps: StepRow[] } | null> {
       const [w] = await db.select().from(workflows).where(eq(workflows.id, id));
       if (!w) return null;
-      const steps = await db
-        .select()
-        .from(workflowSteps)
-        .where(eq(workflowSteps.workflowId, id))
-        .orderBy(asc(workflowSteps.position));
-      return { workflow: w, steps };
+      return { workflow: w, steps: await stepsOf(id) };
     },
+    /** A run's steps, in order. */
+    steps: stepsOf,
     /** The newest workflow of a service (of a kind), with its steps. */
     async latest(
       serviceId: string,
@@ -210,11 +213,11 @@ export function createWorkflowsRepository(db: Executor) {
       return w ?? null;
     },
     /**
-     * Takes the workflow's lease for `owner` until `until`, unless another owner holds an unexpired one.
-     * One UPDATE: two workers can never both win it.
+     * Takes the workflow's lease for `owner` until `until`, unless another owner holds an unexpired one, and answers
+     * the run as leased (null: another holds it). One UPDATE: two workers can never both win it.
      */
-    async lease(id: string, owner: string, until: Date, now: Date): Promise<boolean> {
-      const rows = await db
+    async lease(id: string, owner: string, until: Date, now: Date): Promise<WorkflowRow | null> {
+      const [row] = await db
         .update(workflows)
         .set({ leaseOwner: owner, leaseUntil: until })
         .where(
@@ -223,8 +226,8 @@ export function createWorkflowsRepository(db: Executor) {
             or(isNull(workflows.leaseUntil), lt(workflows.leaseUntil, now), eq(workflows.leaseOwner, owner)),
           ),
         )
-        .returning({ id: workflows.id });
-      return rows.length === 1;
+        .returning();
+      return row ?? null;
     },
     /**
      * Unfinished runs nobody works on (no lease, or an expired one) that a worker should take up: a step is due
