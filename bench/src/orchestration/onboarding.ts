@@ -121,10 +121,11 @@ export async function startOnboardingBench(options: { postgresServerUrl?: string
   const poll = async <T>(what: string, probe: () => Promise<T | null>, timeoutMs = 120_000): Promise<T> => {
     const until = Date.now() + timeoutMs;
     for (;;) {
+      // First wait, then ask: a probe right after POST /routing would meet the worker's first reads of the run.
+      await new Promise((r) => setTimeout(r, POLL_MS));
       const v = await probe();
       if (v !== null) return v;
       if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, POLL_MS));
     }
   };
 

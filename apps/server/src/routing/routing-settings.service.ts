@@ -94,8 +94,11 @@ export function createRoutingSettingsService({
   return {
     /** What the orchestration works with; the DNS secret opened. */
     async effective(): Promise<EffectiveRouting> {
-      const { stored, sealed, saved } = await load();
-      const { sbcBaseDomain } = await repos.settings.get();
+      // Two independent reads, side by side: each run's first step and every plan preview wait for them.
+      const [{ stored, sealed, saved }, { sbcBaseDomain }] = await Promise.all([
+        load(),
+        repos.settings.get(),
+      ]);
       const dnsSecret = sealed
         ? await vault.open(sealed, dnsSecretContext)
         : !saved && stored.dns.kind === 'rfc2136'

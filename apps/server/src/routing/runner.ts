@@ -324,10 +324,12 @@ export function createRoutingRunner({
     // while this offboarding was being started, the onboarding record the copy was taken from (merged in).
     let own = step.outcome as Outcome | null;
     if (step.name === 'voice-routing') {
-      const fresh = await repos.workflows.get(w.id);
       if (w.kind === 'onboard')
-        own = (fresh?.steps.find((s) => s.name === step.name)?.outcome as Outcome | null) ?? own;
+        own =
+          ((await repos.workflows.steps(w.id)).find((s) => s.name === step.name)
+            ?.outcome as Outcome | null) ?? own;
       else {
+        const fresh = await repos.workflows.get(w.id);
         plan = (fresh?.workflow.plan as StoredPlan | undefined) ?? plan;
         const onboarding = (await repos.workflows.latestOutcomes(w.serviceId))['voice-routing'];
         const copy = plan.onboardingOutcomes?.['voice-routing'];
