@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serverNodeFlags } from '../apps/server/src/node-flags.ts';
+import { serverEnv, serverNodeFlags } from '../apps/server/src/node-flags.ts';
 import { startSandbox } from './sandbox.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,11 +50,11 @@ const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port}`;
 const sandbox = await startSandbox(env);
 Object.assign(env, sandbox.env);
 
-// The server process's V8 flags (apps/server/src/node-flags.ts: none by default; SERVER_NODE_FLAGS sets them, e.g.
-// the low-memory choice, which can only be given on the command line).
+// The server process's V8 flags and allocator setting (apps/server/src/node-flags.ts; SERVER_NODE_FLAGS replaces the
+// flags, e.g. with the low-memory choice, which can only be given on the command line).
 const nodeFlags = serverNodeFlags(env);
 const server = spawn(process.execPath, [...nodeFlags, path.join(root, 'apps/server/src/main.ts'), 'all'], {
-  env,
+  env: { ...env, ...serverEnv(env) },
   stdio: 'inherit',
 });
 
