@@ -3,13 +3,13 @@
  * (bench/src/memory/) with it; docs/BENCHMARKS.md "Memory" (issue #14) has the figures.
  *
  * Heap snapshots of the server during 200 concurrent onboardings hold 50–62 MB of live JavaScript; the rest of its
- * 550–620 MB is what V8 keeps committed (a young generation of two 64 MB semi-spaces on this kind of host, an old
+ * 530–650 MB is what V8 keeps committed (a young generation of two 64 MB semi-spaces on this kind of host, an old
  * generation that grows to about 180 MB before its first full collection), PGlite's WebAssembly memory, the node
  * binary and glibc's allocator, which keeps a 64 MB arena per thread of V8's compilers and collectors.
  *
  * - `MALLOC_ARENA_MAX=2` (environment, `serverEnv`, the default): glibc keeps at most two arenas, so what V8's
- *   threads free is reused instead of held per thread: about 20 MB less idle and 70 MB less during 200
- *   onboardings (medians), no CPU cost measured.
+ *   threads free is reused instead of held per thread: 40–70 MB less during 200 onboardings, no CPU cost
+ *   measured.
  * - No V8 flag by default: every flag that lowers the process's memory was measured to slow a batch of 200
  *   concurrent onboardings. `--max-semi-space-size=16 --heap-growing-percent=50` (a young generation of 32 MB, the
  *   old generation grows by half its live size between full collections) keeps the process at 370–390 MB during
