@@ -13,7 +13,7 @@
  * - No V8 flag by default: every flag that lowers the process's memory was measured to slow a batch of 200
  *   concurrent onboardings. `--max-semi-space-size=16 --heap-growing-percent=50` (a young generation of 32 MB, the
  *   old generation grows by half its live size between full collections) keeps the process at 370–390 MB during
- *   the batch with `MALLOC_ARENA_MAX=2`, but costs about 23 % more server CPU and 40 % more wall time;
+ *   the batch with `MALLOC_ARENA_MAX=2`, but costs about 22 % more server CPU and 40 % more wall time;
  *   `--max-semi-space-size=16 --max-old-space-size=256` (a hard limit, which stops a process whose live heap
  *   outgrows it) 35–50 % more CPU; `--max-semi-space-size=4` 12–35 %.
  * - `--liftoff-only` (WebAssembly with V8's baseline compiler only): removes the start-up peak (V8's optimising
