@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
-import { startHoldingProxy } from '../support/holding-proxy.ts';
+import type { startHoldingProxy } from '../support/holding-proxy.ts';
 import {
-  startRoutingWorld,
+  startRoutingWorldBehindTeamsProxy,
   tenantState,
   waitForWorkflow,
   type RoutingWorld,
@@ -30,17 +30,8 @@ describe('claims on the shared Teams objects reach a service whose voice-routing
   let proxy: Awaited<ReturnType<typeof startHoldingProxy>>;
 
   beforeAll(async () => {
-    proxy = await startHoldingProxy();
-    world = await startRoutingWorld({
-      env: {
-        // The cut-off step tries again after 8 s; the offboarding waiting for the tenant looks every 2 s.
-        ROUTING_RETRY_BASE_SECONDS: '8',
-        WORKER_POLL_SECONDS: '1',
-        TEAMS_ADMIN_BASE_URL: `${proxy.url}/teams`,
-      },
-    });
-    proxy.forwardTo(new URL(world.emu.urls.teams).origin);
-    await world.saveSettings();
+    // The cut-off step tries again after 8 s; the offboarding waiting for the tenant looks every 2 s.
+    ({ world, proxy } = await startRoutingWorldBehindTeamsProxy({ ROUTING_RETRY_BASE_SECONDS: '8' }));
     // One customer: a tenant belongs to one customer.
     customerId = expectStatus(
       await world.admin.post('/api/v1/customers', { name: 'Hand-over customer' }),

@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
-import { startHoldingProxy } from '../support/holding-proxy.ts';
-import { startRoutingWorld, waitForWorkflow, type RoutingWorld, type Run } from '../support/routing.ts';
+import type { startHoldingProxy } from '../support/holding-proxy.ts';
+import {
+  startRoutingWorldBehindTeamsProxy,
+  waitForWorkflow,
+  type RoutingWorld,
+  type Run,
+} from '../support/routing.ts';
 
 /**
  * A service whose voice-routing step waits for Microsoft to accept its gateway (Teams activation: up to a day) is
@@ -19,12 +24,7 @@ describe('a check of a service waiting for Teams activation', () => {
   let customerId: string;
 
   beforeAll(async () => {
-    proxy = await startHoldingProxy();
-    world = await startRoutingWorld({
-      env: { WORKER_POLL_SECONDS: '1', TEAMS_ADMIN_BASE_URL: `${proxy.url}/teams` },
-    });
-    proxy.forwardTo(new URL(world.emu.urls.teams).origin);
-    await world.saveSettings();
+    ({ world, proxy } = await startRoutingWorldBehindTeamsProxy());
     customerId = expectStatus(
       await world.admin.post('/api/v1/customers', { name: 'Gateway checks customer' }),
       201,

@@ -3,8 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/platform/db/database.ts';
 import { expectStatus } from '../support/client.ts';
 import { eventually } from '../support/eventually.ts';
-import { startHoldingProxy } from '../support/holding-proxy.ts';
-import { startRoutingWorld, waitForWorkflow, type RoutingWorld, type Run } from '../support/routing.ts';
+import type { startHoldingProxy } from '../support/holding-proxy.ts';
+import {
+  startRoutingWorldBehindTeamsProxy,
+  waitForWorkflow,
+  type RoutingWorld,
+  type Run,
+} from '../support/routing.ts';
 
 /**
  * The voice-routing steps of one tenant take turns (claimTeamsStep). A step that finds the tenant held waits and
@@ -22,12 +27,7 @@ describe('a voice-routing step that ends wakes the next one of its tenant', () =
   let proxy: Awaited<ReturnType<typeof startHoldingProxy>>;
 
   beforeAll(async () => {
-    proxy = await startHoldingProxy();
-    world = await startRoutingWorld({
-      env: { WORKER_POLL_SECONDS: '1', TEAMS_ADMIN_BASE_URL: `${proxy.url}/teams` },
-    });
-    proxy.forwardTo(new URL(world.emu.urls.teams).origin);
-    await world.saveSettings();
+    ({ world, proxy } = await startRoutingWorldBehindTeamsProxy());
   });
   afterAll(async () => {
     await proxy?.close();

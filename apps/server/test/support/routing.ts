@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { startDnsEmulator } from '@trunkline/emulator-dns';
 import { loadDefaultSeed, startM365Emulator, type Seed } from '@trunkline/emulator-m365';
 import { expectStatus, type Client } from './client.ts';
+import { startHoldingProxy } from './holding-proxy.ts';
 import { eventually } from './eventually.ts';
 import { PUBLIC_URL, startTestServer } from './server.ts';
 
@@ -127,6 +128,27 @@ export async function waitForWorkflow(
 }
 
 export type RoutingWorld = Awaited<ReturnType<typeof startRoutingWorld>>;
+
+/**
+ * A routing world (settings saved, workers polling every second) whose server reaches the Teams admin API through
+ * a holding proxy (support/holding-proxy.ts), for tests that keep a Teams write in flight. `env` adds to the
+ * server's environment.
+ */
+export async function startRoutingWorldBehindTeamsProxy(env: Record<string, string> = {}) {
+  const proxy = await startHoldingProxy();
+  let world: RoutingWorld;
+  try {
+    world = await startRoutingWorld({
+      env: { WORKER_POLL_SECONDS: '1', ...env, TEAMS_ADMIN_BASE_URL: `${proxy.url}/teams` },
+    });
+  } catch (e) {
+    await proxy.close();
+    throw e;
+  }
+  proxy.forwardTo(new URL(world.emu.urls.teams).origin);
+  await world.saveSettings();
+  return { world, proxy };
+}
 
 /** A routing run as GET /services/{id}/routing answers it. */
 export type Run = {
