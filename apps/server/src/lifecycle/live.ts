@@ -16,12 +16,17 @@ export function createLiveViews(deps: {
 }) {
   return {
     async service(actor: Actor, serviceId: string): Promise<ServiceView> {
-      const service = await deps.services.get(actor, serviceId);
+      // The reads are not one snapshot: a change may commit between them. So the service, whose lifecycle is derived
+      // from the same facets, is read after them: a change shows in the lifecycle no later than in the facet shown
+      // beside it (a connection whose Teams role check has just ended never sits next to "Checking the role"), and
+      // the change's own notification brings the next view. The first read is the scope check and the customer.
+      const { customerId } = await deps.services.get(actor, serviceId);
       const [connection, invitations, run] = await Promise.all([
         deps.connections.status(actor, serviceId),
-        deps.invitations.list(actor, { customerId: service.customerId, page: 1, pageSize: PAGE }),
+        deps.invitations.list(actor, { customerId, page: 1, pageSize: PAGE }),
         deps.routing.workflow(actor, serviceId),
       ]);
+      const service = await deps.services.get(actor, serviceId);
       return {
         service,
         connection,
