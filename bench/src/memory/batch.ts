@@ -10,7 +10,6 @@ import {
   stopChild,
   type Server,
 } from '../tenants/processes.ts';
-import { serverEnv } from '../../../apps/server/src/node-flags.ts';
 import { pool } from '../scale/world.ts';
 import { configureRouting, connectTenants, countIn } from '../tenants/connect.ts';
 
@@ -55,8 +54,6 @@ export type BatchResult = {
 export async function onboardingBatch(options: {
   tenants: number;
   nodeFlags: string[];
-  /** Variables added to the server's environment (npm start's: `serverEnv` of apps/server/src/node-flags.ts). */
-  env?: Record<string, string>;
   progress?: (what: string) => void;
   /**
    * Called (and awaited) with the measured server's pid at each phase: idle (settings saved), connected (before
@@ -71,8 +68,7 @@ export async function onboardingBatch(options: {
   const onPhase = options.onPhase ?? (() => {});
   const { child: emuChild, world } = await startEmulators(n);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'trunkline-bench-memory-'));
-  const start = () =>
-    startServer(world, { nodeFlags: options.nodeFlags, env: { ...options.env, DATA_DIR: dataDir } });
+  const start = () => startServer(world, { nodeFlags: options.nodeFlags, env: { DATA_DIR: dataDir } });
   let server: Server | undefined;
   try {
     // The first start creates the database (initdb), a one-off; then the start every later `npm start` makes.
@@ -148,7 +144,6 @@ if (import.meta.main) {
   const r = await onboardingBatch({
     tenants: Number(tenants ?? 20),
     nodeFlags: flags,
-    env: serverEnv(process.env),
     progress: (w) => process.stderr.write(`[memory] ${w}\n`),
   });
   console.log(JSON.stringify(r));

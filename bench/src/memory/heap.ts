@@ -1,7 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { serverEnv } from '../../../apps/server/src/node-flags.ts';
 import { onboardingBatch, type BatchPhase } from './batch.ts';
 
 /**
@@ -115,7 +114,6 @@ if (import.meta.main) {
   const r = await onboardingBatch({
     tenants: Number(tenants ?? 20),
     nodeFlags: [...flags, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`],
-    env: serverEnv(process.env),
     progress: (w) => process.stderr.write(`[memory] ${w}\n`),
     onPhase: (phase, pid) => snapshot(phase, pid).catch((e: unknown) => console.error(e)),
   });

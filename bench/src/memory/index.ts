@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { LOW_MEMORY_NODE_FLAGS, serverEnv, serverNodeFlags } from '../../../apps/server/src/node-flags.ts';
+import { LOW_MEMORY_NODE_FLAGS, serverNodeFlags } from '../../../apps/server/src/node-flags.ts';
 import { onboardingBatch, type BatchResult } from './batch.ts';
 
 /**
@@ -40,7 +40,6 @@ export async function runMemory({ full, ci }: { full: boolean; ci: boolean }): P
     results[name] = await onboardingBatch({
       tenants,
       nodeFlags,
-      env: serverEnv(process.env),
       progress: (what) =>
         process.stderr.write(`[memory ${((performance.now() - t0) / 1000).toFixed(0)} s, ${name}] ${what}\n`),
     });

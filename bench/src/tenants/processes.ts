@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { serverEnv } from '../../../apps/server/src/node-flags.ts';
 
 const EMULATORS = fileURLToPath(new URL('./emulators-process.ts', import.meta.url));
 const SERVER_MAIN = fileURLToPath(new URL('../../../apps/server/src/main.ts', import.meta.url));
@@ -102,6 +103,8 @@ export async function startServer(
     GRAPH_BASE_URL: world.urls.graph,
     TEAMS_ADMIN_BASE_URL: world.urls.teams,
     ROUTING_RETRY_BASE_SECONDS: '1',
+    // What npm start adds to the server's environment (glibc's arena limit), so memory figures are npm start's.
+    ...serverEnv(process.env),
     ...(deployment.kind === 'postgres'
       ? { DATABASE_URL: deployment.url, MASTER_KEY: randomBytes(32).toString('base64') }
       : {}),
