@@ -397,14 +397,12 @@ export function createConfigApiExecutor({
     },
     async checkGateways(token, plan, owned) {
       const write = gatewayWrite(plan, owned);
-      if (!write) return false;
+      if (!write) return;
       try {
         await execute(await connect(token), write);
-        return true;
       } catch (e) {
         // Refused for another reason than the gateways (409: the route exists; a missing usage): the step reads.
-        if (e instanceof TeamsError && e.kind === 'rejected') return false;
-        throw e;
+        if (!(e instanceof TeamsError && e.kind === 'rejected')) throw e;
       }
     },
   };

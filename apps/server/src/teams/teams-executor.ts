@@ -124,12 +124,12 @@ export type TeamsExecutor = {
    * Asks whether Microsoft accepts the plan's gateways yet, without reading the tenant: sends the one write that
    * names them, as `owned` records that Trunkline makes it (`gatewayWrite`: the route's creation, or the gateways
    * added to the route). Throws `gateway-not-ready` while Microsoft refuses them (and, as `apply` does, throttling,
-   * outages, a refused token). Answers true when Microsoft made the write (the gateways are accepted), false when
-   * it answered something that says nothing of the gateways (the route exists or is gone, a usage is missing) or
-   * the record names no such write; either way the step then reads the tenant and applies in full. Optional: an
-   * adapter without it is always applied in full.
+   * outages, a refused token). Resolves when Microsoft made the write (the gateways are accepted), answered
+   * something that says nothing of the gateways (the route exists or is gone, a usage is missing), or the record
+   * names no such write; in each case the step then reads the tenant and applies in full. Optional: an adapter
+   * without it is always applied in full.
    */
-  checkGateways?(accessToken: string, plan: VoiceRoutingPlan, owned: VoiceRoutingOutcome): Promise<boolean>;
+  checkGateways?(accessToken: string, plan: VoiceRoutingPlan, owned: VoiceRoutingOutcome): Promise<void>;
 };
 
 // ------------------------------------------------------------------------------------------------ actual state
