@@ -388,15 +388,14 @@ export function createRoutingRunner({
         );
         return w.kind === 'onboard' ? impl.apply(ctx) : impl.remove(ctx);
       };
-      // A token Microsoft refuses (401: lapsed early, revoked) is asked for again once, and the step tried again
-      // at once with the new one; a second refusal fails the step like any other.
-      result = await once(true).catch(async (e: unknown) => {
-        if (!isTokenRejected(e) || lost()) throw e;
-        runAdapters.access.forgetTokens((await runAdapters.access.connected(w.serviceId)).tenantId);
-        retried(
-          `${e instanceof Error ? e.message : String(e)} (Microsoft refused the access token: a new one was requested and the step tried again)`,
-        );
-        return once(false);
+      // A token Microsoft refuses is asked for again once, and the step tried again at once with the new one (its
+      // first try may reuse the preview's read).
+      result = await withNewTokenOnRefusal(runAdapters, w.serviceId, once, {
+        lost,
+        refused: (e) =>
+          retried(
+            `${e instanceof Error ? e.message : String(e)} (Microsoft refused the access token: a new one was requested and the step tried again)`,
+          ),
       });
     } catch (e) {
       if (e instanceof LeaseLost || lost()) return null;
@@ -457,10 +456,25 @@ export function createRoutingRunner({
           (step.outcome ?? {}) as Outcome,
         ),
       );
-    return once().catch(async (e: unknown) => {
-      if (!isTokenRejected(e)) throw e;
-      runAdapters.access.forgetTokens((await runAdapters.access.connected(w.serviceId)).tenantId);
-      return once();
+    return withNewTokenOnRefusal(runAdapters, w.serviceId, once);
+  }
+
+  /**
+   * Runs `attempt` (`first` true); when Microsoft refuses its access token (401: lapsed early, revoked), forgets
+   * the tenant's tokens in this process and runs it once more (`first` false) with new ones, after `refused`; a
+   * second refusal is thrown like any other failure. Not when the lease was `lost` meanwhile.
+   */
+  async function withNewTokenOnRefusal<T>(
+    runAdapters: RoutingAdapters,
+    serviceId: string,
+    attempt: (first: boolean) => Promise<T>,
+    on: { lost?: () => boolean; refused?: (e: unknown) => void } = {},
+  ): Promise<T> {
+    return attempt(true).catch(async (e: unknown) => {
+      if (!isTokenRejected(e) || on.lost?.()) throw e;
+      runAdapters.access.forgetTokens((await runAdapters.access.connected(serviceId)).tenantId);
+      on.refused?.(e);
+      return attempt(false);
     });
   }
 
